@@ -1,0 +1,312 @@
+/**
+ * Growable column storage and a ProfileBuilder for decoders that produce a Profile from text
+ * (goroutine dumps, legacy profiles) or from events (execution traces). The pprof decoder fills
+ * the typed arrays directly and does not need it.
+ */
+
+import { normalizeFunctionName } from './names.js';
+import type {
+  FunctionTable,
+  GoroutineTable,
+  InputFormat,
+  LineTable,
+  LocationTable,
+  Mapping,
+  Profile,
+  ProfileKind,
+  SampleTable,
+  ValueType,
+} from './profile.js';
+import { StringTable } from './strings.js';
+
+type TypedArray =
+  | Uint8Array
+  | Uint32Array
+  | Int32Array
+  | Float64Array
+  | BigUint64Array;
+type TypedArrayCtor<T extends TypedArray> = { new (n: number): T };
+
+/** An append-only typed-array column that doubles when full. */
+export class Column<T extends TypedArray> {
+  data: T;
+  length = 0;
+  constructor(
+    private readonly ctor: TypedArrayCtor<T>,
+    initial = 64,
+  ) {
+    this.data = new ctor(initial);
+  }
+  push(v: T extends BigUint64Array ? bigint : number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    (this.data as unknown as Array<unknown>)[this.length++] = v;
+  }
+  grow(min: number): void {
+    let n = this.data.length * 2;
+    while (n < min) n *= 2;
+    const next = new this.ctor(n);
+    next.set(this.data as never);
+    this.data = next;
+  }
+  /** The filled part, trimmed to its length (a copy only when there is slack). */
+  finish(): T {
+    return this.data.length === this.length
+      ? this.data
+      : (this.data.slice(0, this.length) as T);
+  }
+}
+
+export interface ProfileHeader {
+  format: InputFormat;
+  kind: ProfileKind;
+  sampleTypes: ValueType[];
+  defaultSampleType?: number;
+  periodType?: ValueType | null;
+  period?: number;
+  timeNanos?: number;
+  durationNanos?: number;
+  comments?: string[];
+  goVersion?: string | null;
+  statedTotal?: number | null;
+}
+
+/** Per-goroutine header fields for `ProfileBuilder.addGoroutine`. */
+export interface GoroutineHeader {
+  id: number;
+  waitReason: string;
+  waitMinutes: number; // -1 unknown
+  flags: number;
+  createdByFunction: string;
+  createdByFile: string;
+  createdByLine: number;
+  createdByGoroutine: number; // -1 unknown
+  framesElided: number;
+}
+
+export class ProfileBuilder {
+  readonly strings = new StringTable();
+  readonly mappings: Mapping[] = [];
+  readonly warnings: string[] = [];
+  header: ProfileHeader;
+
+  // functions
+  private fnKey = new Map<string, number>();
+  private fnName = new Column(Uint32Array);
+  private fnNorm = new Column(Uint32Array);
+  private fnSys = new Column(Uint32Array);
+  private fnFile = new Column(Uint32Array);
+  private fnStart = new Column(Float64Array);
+  // lines
+  private lnFunction = new Column(Uint32Array);
+  private lnLine = new Column(Float64Array);
+  private lnColumn = new Column(Float64Array);
+  // locations
+  private locKey = new Map<string, number>();
+  private locAddress = new Column(BigUint64Array);
+  private locMapping = new Column(Int32Array);
+  private locLineStart = new Column(Uint32Array);
+  private locLineCount = new Column(Uint32Array);
+  private locFolded = new Column(Uint8Array);
+  private locOffset = new Column(Float64Array);
+  // samples
+  private nSamples = 0;
+  private values = new Column(Float64Array);
+  private stackStart = new Column(Uint32Array);
+  private stack = new Column(Uint32Array);
+  private labelStart = new Column(Uint32Array);
+  private labelKey = new Column(Uint32Array);
+  private labelStr = new Column(Uint32Array);
+  private labelNum = new Column(Float64Array);
+  private labelUnit = new Column(Uint32Array);
+  // goroutines (debug=2 and tracebacks)
+  private hasGoroutines = false;
+  private gId = new Column(Float64Array);
+  private gReason = new Column(Uint32Array);
+  private gMinutes = new Column(Int32Array);
+  private gFlags = new Column(Uint8Array);
+  private gCbFn = new Column(Uint32Array);
+  private gCbFile = new Column(Uint32Array);
+  private gCbLine = new Column(Float64Array);
+  private gCbG = new Column(Float64Array);
+  private gElided = new Column(Uint32Array);
+  private frameArgs = new Column(Uint32Array);
+
+  constructor(header: ProfileHeader) {
+    this.header = header;
+    this.stackStart.push(0);
+    this.labelStart.push(0);
+  }
+
+  /** Row of the function with this name and file, created on first use. */
+  functionId(name: string, file: string, startLine = 0): number {
+    const key = name + '\u0000' + file;
+    let id = this.fnKey.get(key);
+    if (id === undefined) {
+      id = this.fnName.length;
+      const nameIdx = this.strings.intern(name);
+      const norm = normalizeFunctionName(name);
+      this.fnName.push(nameIdx);
+      this.fnNorm.push(norm === name ? nameIdx : this.strings.intern(norm));
+      this.fnSys.push(nameIdx);
+      this.fnFile.push(this.strings.intern(file));
+      this.fnStart.push(startLine);
+      this.fnKey.set(key, id);
+    }
+    return id;
+  }
+
+  /**
+   * Row of a location with one or more lines (innermost first), deduplicated by `key`
+   * (e.g. the PC, or function+file+line+offset for text dumps).
+   */
+  locationId(
+    key: string,
+    address: bigint,
+    lines: ReadonlyArray<{ function: number; line: number }>,
+    pcOffset = -1,
+  ): number {
+    let id = this.locKey.get(key);
+    if (id !== undefined) return id;
+    id = this.locAddress.length;
+    this.locAddress.push(address);
+    this.locMapping.push(-1);
+    this.locLineStart.push(this.lnFunction.length);
+    this.locLineCount.push(lines.length);
+    this.locFolded.push(0);
+    this.locOffset.push(pcOffset);
+    for (const l of lines) {
+      this.lnFunction.push(l.function);
+      this.lnLine.push(l.line);
+      this.lnColumn.push(0);
+    }
+    this.locKey.set(key, id);
+    return id;
+  }
+
+  /** Convenience for text frames: one function at one line, deduplicated by everything printed. */
+  frameLocation(fn: string, file: string, line: number, pcOffset = -1): number {
+    const key = fn + '\u0000' + file + '\u0000' + line + '\u0000' + pcOffset;
+    const existing = this.locKey.get(key);
+    if (existing !== undefined) return existing;
+    const f = this.functionId(fn, file);
+    return this.locationId(key, 0n, [{ function: f, line }], pcOffset);
+  }
+
+  /** Appends a label to the sample being built (call before `endSample`). */
+  label(key: string, str: string | null, num = 0, unit = ''): void {
+    this.labelKey.push(this.strings.intern(key));
+    this.labelStr.push(str === null ? 0 : this.strings.intern(str));
+    this.labelNum.push(num);
+    this.labelUnit.push(this.strings.intern(unit));
+  }
+
+  /** Appends a location to the stack of the sample being built (leaf first). */
+  frame(location: number, args = 0): void {
+    this.stack.push(location);
+    if (this.hasGoroutines) this.frameArgs.push(args);
+  }
+
+  /** Closes the sample being built with one value per sample type. */
+  endSample(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) this.values.push(values[i]!);
+    this.stackStart.push(this.stack.length);
+    this.labelStart.push(this.labelKey.length);
+    this.nSamples++;
+  }
+
+  /** Starts a goroutine record; frames and labels follow, then `endSample([1])`. */
+  addGoroutine(g: GoroutineHeader): void {
+    if (!this.hasGoroutines) {
+      if (this.nSamples > 0) throw new Error('goroutine records must come before other samples');
+      this.hasGoroutines = true;
+    }
+    this.gId.push(g.id);
+    this.gReason.push(this.strings.intern(g.waitReason));
+    this.gMinutes.push(g.waitMinutes);
+    this.gFlags.push(g.flags);
+    this.gCbFn.push(this.strings.intern(g.createdByFunction));
+    this.gCbFile.push(this.strings.intern(g.createdByFile));
+    this.gCbLine.push(g.createdByLine);
+    this.gCbG.push(g.createdByGoroutine);
+    this.gElided.push(g.framesElided);
+  }
+
+  get sampleCount(): number {
+    return this.nSamples;
+  }
+
+  finish(): Profile {
+    const h = this.header;
+    const functions: FunctionTable = {
+      length: this.fnName.length,
+      name: this.fnName.finish(),
+      normalizedName: this.fnNorm.finish(),
+      systemName: this.fnSys.finish(),
+      filename: this.fnFile.finish(),
+      startLine: this.fnStart.finish(),
+    };
+    const lines: LineTable = {
+      length: this.lnFunction.length,
+      function: this.lnFunction.finish(),
+      line: this.lnLine.finish(),
+      column: this.lnColumn.finish(),
+    };
+    const locations: LocationTable = {
+      length: this.locAddress.length,
+      address: this.locAddress.finish(),
+      mapping: this.locMapping.finish(),
+      lineStart: this.locLineStart.finish(),
+      lineCount: this.locLineCount.finish(),
+      isFolded: this.locFolded.finish(),
+      pcOffset: this.locOffset.finish(),
+    };
+    const samples: SampleTable = {
+      length: this.nSamples,
+      values: this.values.finish(),
+      stackStart: this.stackStart.finish(),
+      stack: this.stack.finish(),
+      labelStart: this.labelStart.finish(),
+      labelKey: this.labelKey.finish(),
+      labelStr: this.labelStr.finish(),
+      labelNum: this.labelNum.finish(),
+      labelUnit: this.labelUnit.finish(),
+    };
+    let goroutines: GoroutineTable | null = null;
+    if (this.hasGoroutines) {
+      goroutines = {
+        length: this.gId.length,
+        id: this.gId.finish(),
+        waitReason: this.gReason.finish(),
+        waitMinutes: this.gMinutes.finish(),
+        flags: this.gFlags.finish(),
+        createdByFunction: this.gCbFn.finish(),
+        createdByFile: this.gCbFile.finish(),
+        createdByLine: this.gCbLine.finish(),
+        createdByGoroutine: this.gCbG.finish(),
+        framesElided: this.gElided.finish(),
+        frameArgs: this.frameArgs.finish(),
+      };
+    }
+    return {
+      format: h.format,
+      kind: h.kind,
+      strings: this.strings,
+      sampleTypes: h.sampleTypes,
+      defaultSampleType: h.defaultSampleType ?? h.sampleTypes.length - 1,
+      periodType: h.periodType ?? null,
+      period: h.period ?? 0,
+      timeNanos: h.timeNanos ?? 0,
+      durationNanos: h.durationNanos ?? 0,
+      comments: h.comments ?? [],
+      goVersion: h.goVersion ?? null,
+      statedTotal: h.statedTotal ?? null,
+      mappings: this.mappings,
+      functions,
+      locations,
+      lines,
+      samples,
+      goroutines,
+      warnings: this.warnings,
+    };
+  }
+}

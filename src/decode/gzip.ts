@@ -1,0 +1,61 @@
+/**
+ * gzip with a ceiling on the decompressed size, in pure JavaScript (pako), so the browser
+ * path decodes the same way. A decompression bomb stops at the limit instead of exhausting
+ * memory; a truncated or corrupt stream is a DecodeError.
+ */
+import { Inflate } from 'pako';
+import { DecodeError } from '../model/errors.js';
+
+const Z_BUF_ERROR = -5;
+
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+export type Gunzip = (bytes: Uint8Array, maxBytes: number) => Uint8Array;
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 30 && n % (1 << 30) === 0) return `${n / (1 << 30)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(n % (1 << 20) === 0 ? 0 : 1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} KiB`;
+  return `${n} bytes`;
+}
+
+export function tooLarge(maxBytes: number): DecodeError {
+  return new DecodeError(
+    `decompresses to more than ${formatBytes(maxBytes)} (a decompression bomb?); raise --max-size to read it anyway`,
+  );
+}
+
+/** Decompresses one or more concatenated gzip members. */
+export const gunzipPako: Gunzip = (bytes, maxBytes) => {
+  const inflate = new Inflate({ chunkSize: 1 << 16 }) as Inflate & { ended: boolean };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let over = false;
+  inflate.onData = (chunk: Uint8Array) => {
+    total += chunk.length;
+    if (total > maxBytes) over = true;
+    else chunks.push(chunk);
+  };
+  const step = 1 << 16;
+  for (let off = 0; off < bytes.length; off += step) {
+    const end = Math.min(off + step, bytes.length);
+    inflate.push(bytes.subarray(off, end), end === bytes.length);
+    if (over) throw tooLarge(maxBytes);
+    if (inflate.err === Z_BUF_ERROR) break; // ran out of input before the end of the stream
+    if (inflate.err) throw new DecodeError(`corrupt gzip stream: ${inflate.msg || 'error ' + inflate.err}`);
+    if (inflate.ended) break; // trailing bytes after the last member are ignored, as gzip does
+  }
+  if (!inflate.ended || inflate.err === Z_BUF_ERROR) {
+    throw new DecodeError('truncated gzip stream: the file ends before the compressed data does');
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+};

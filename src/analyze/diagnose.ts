@@ -1,0 +1,75 @@
+/**
+ * The diagnosis of one incident: every goroutine snapshot matched against the signatures,
+ * findings merged across inputs, and a verdict.
+ */
+
+import type { SignaturePack } from '../signatures/types.js';
+import { SignatureSet } from '../signatures/engine.js';
+import { builtinPacks } from '../signatures/builtin.js';
+import { isGoroutineKind, type InputAnalysis } from './index.js';
+import { matchSnapshot, type SnapshotMatch } from './match.js';
+import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
+
+export interface DiagnoseOptions {
+  /** Extra packs (`--rules FILE`). */
+  packs?: SignaturePack[];
+  /** Signature ids to silence (`--ignore ID`); finding ids are accepted too. */
+  ignore?: string[];
+  thresholds?: Partial<Thresholds>;
+}
+
+export interface Diagnosis {
+  verdict: string;
+  worst: Severity | null;
+  findings: Finding[];
+  /** Per goroutine input: how many goroutines were recognised as normal background work. */
+  snapshots: { path: string; total: number; background: number; unmatched: number }[];
+}
+
+export function signatureSet(opts: DiagnoseOptions = {}): SignatureSet {
+  return new SignatureSet([...builtinPacks, ...(opts.packs ?? [])], opts.ignore ?? []);
+}
+
+export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}): Diagnosis {
+  const set = signatureSet(opts);
+  const thresholds = { ...defaultThresholds, ...opts.thresholds };
+  const ignore = new Set(opts.ignore ?? []);
+  const matches: { path: string; m: SnapshotMatch }[] = [];
+  for (const a of analyses) {
+    if (a.type !== 'profile' || !isGoroutineKind(a.kind)) continue;
+    matches.push({ path: a.path, m: matchSnapshot(a.profile, set) });
+  }
+  // One incident: when several snapshots are given, judge the latest (the diff adds growth).
+  const byId = new Map<string, Finding>();
+  for (const { m } of matches) {
+    for (const f of snapshotFindings(m, thresholds)) {
+      if (ignore.has(f.id)) continue;
+      byId.set(f.id, f);
+    }
+  }
+  const findings = [...byId.values()].sort(
+    (a, b) => rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
+  );
+  const worst = findings.length ? findings[0]!.severity : null;
+  return {
+    verdict: verdictOf(findings, matches.length),
+    worst,
+    findings,
+    snapshots: matches.map(({ path, m }) => ({ path, total: m.total, background: m.background, unmatched: m.unmatched })),
+  };
+}
+
+function rank(s: Severity): number {
+  return s === 'critical' ? 3 : s === 'warning' ? 2 : 1;
+}
+
+function verdictOf(findings: Finding[], snapshots: number): string {
+  const serious = findings.filter((f) => f.severity !== 'info');
+  if (serious.length === 0) {
+    return snapshots === 0
+      ? 'No goroutine snapshot among the inputs: nothing to diagnose from stacks.'
+      : 'No known failure signature: the goroutines look like normal work.';
+  }
+  const f = serious[0]!;
+  return `${f.severity.toUpperCase()}: ${f.title}. ${f.summary}`;
+}

@@ -1,0 +1,430 @@
+/**
+ * Findings from one goroutine snapshot: what is wrong, how sure, with the numbers, the
+ * evidence (stacks and counts), the holders, and what to change.
+ */
+
+import type { GoroutineBucket } from './summary.js';
+import type { SignatureHit, SnapshotMatch } from './match.js';
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+export interface EvidenceStack {
+  signature: string;
+  goroutines: number;
+  waitReason: string;
+  minMinutes: number | null;
+  maxMinutes: number | null;
+  /** Leaf first; `matched` marks the frames the signature matched. */
+  frames: { function: string; file: string; line: number; matched: boolean }[];
+  createdBy: string | null;
+}
+
+export interface Holder {
+  signature: string;
+  description: string;
+  goroutines: number;
+}
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  title: string;
+  summary: string;
+  /** Goroutines showing the problem, and the share of all goroutines. */
+  goroutines: number;
+  share: number;
+  maxMinutes: number | null;
+  evidence: EvidenceStack[];
+  holders: Holder[];
+  remediation: string[];
+  /** Signatures that fed this finding. */
+  signatures: string[];
+}
+
+export interface Thresholds {
+  /** Waiters on one pool or lock that make a finding a warning / critical. */
+  waitersWarning: number;
+  waitersCritical: number;
+  /** Minutes of waiting that make any waiter critical (debug=2 only). */
+  minutesCritical: number;
+  /** Goroutines of one leaked shape that make a leak suspect in one snapshot. */
+  leakCount: number;
+  /** Median minutes of a leaked shape that make it a leak in one snapshot. */
+  leakMinutes: number;
+  /** Connection attempts in flight that make a connect storm. */
+  connectStorm: number;
+}
+
+export const defaultThresholds: Thresholds = {
+  waitersWarning: 5,
+  waitersCritical: 10,
+  minutesCritical: 1,
+  leakCount: 100,
+  leakMinutes: 10,
+  connectStorm: 20,
+};
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };
+export function severityAtLeast(s: Severity, floor: Severity): boolean {
+  return SEVERITY_RANK[s] >= SEVERITY_RANK[floor];
+}
+
+function count(m: SnapshotMatch, ...ids: string[]): number {
+  let n = 0;
+  for (const id of ids) n += m.hits.get(id)?.goroutines ?? 0;
+  return n;
+}
+
+function maxMinutes(m: SnapshotMatch, ...ids: string[]): number | null {
+  let best: number | null = null;
+  for (const id of ids) {
+    const h = m.hits.get(id);
+    if (!h || h.minutes.length === 0) continue;
+    const v = h.minutes[h.minutes.length - 1]!;
+    best = best === null ? v : Math.max(best, v);
+  }
+  return best;
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  return xs[Math.floor(xs.length / 2)]!;
+}
+
+function pct(n: number, total: number): string {
+  return total > 0 ? `${Math.round((n / total) * 100)}%` : '0%';
+}
+
+function plural(n: number, one: string, many = one + 's'): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export function evidenceOf(hit: SignatureHit, limit = 3): EvidenceStack[] {
+  return hit.buckets.slice(0, limit).map(({ bucket, goroutines, frames }) => stackEvidence(hit.signature, bucket, goroutines, frames));
+}
+
+function stackEvidence(signature: string, b: GoroutineBucket, goroutines: number, matched: number[]): EvidenceStack {
+  const set = new Set(matched);
+  return {
+    signature,
+    goroutines,
+    waitReason: b.waitReason,
+    minMinutes: b.minMinutes,
+    maxMinutes: b.maxMinutes,
+    frames: b.frames.map((f, i) => ({ ...f, matched: set.has(i) })),
+    createdBy: b.createdBy,
+  };
+}
+
+function holdersOf(m: SnapshotMatch, ids: string[]): Holder[] {
+  const out: Holder[] = [];
+  for (const id of ids) {
+    const h = m.hits.get(id);
+    if (h && h.goroutines > 0) out.push({ signature: id, description: h.description, goroutines: h.goroutines });
+  }
+  return out.sort((a, b) => b.goroutines - a.goroutines);
+}
+
+function waiterSeverity(n: number, minutes: number | null, t: Thresholds): Severity {
+  if (n >= t.waitersCritical || (minutes !== null && minutes >= t.minutesCritical)) return 'critical';
+  if (n >= t.waitersWarning) return 'warning';
+  return 'info';
+}
+
+const QUERY_HOLDERS = ['pq.read', 'pgconn.read', 'mysql.read'];
+
+/** Findings that one goroutine snapshot supports. */
+export function snapshotFindings(m: SnapshotMatch, t: Thresholds = defaultThresholds): Finding[] {
+  const out: Finding[] = [];
+  const total = m.total;
+
+  // --- database/sql pool ---
+  const sqlWait = m.hits.get('sql.conn-wait');
+  const tx = count(m, 'sql.tx-open');
+  const rows = count(m, 'sql.rows-open');
+  const queries = count(m, ...QUERY_HOLDERS);
+  if (sqlWait && sqlWait.goroutines > 0) {
+    const w = sqlWait.goroutines;
+    const minutes = maxMinutes(m, 'sql.conn-wait');
+    const pools = sqlWait.instances.size;
+    const poolText = pools === 1 ? ` ${[...sqlWait.instances.keys()][0]}` : pools > 1 ? ` (${pools} pools)` : '';
+    const held: string[] = [];
+    if (queries > 0) held.push(`${plural(queries, 'query', 'queries')} waiting on the database server`);
+    if (tx > 0) held.push(`${plural(tx, 'open transaction')}`);
+    if (rows > 0) held.push(`${plural(rows, 'open Rows', 'open Rows')}`);
+    const remediation: string[] = [];
+    if (tx > 0 && tx >= queries) {
+      remediation.push('Transactions are left open: make every Begin end in Commit or Rollback (`defer tx.Rollback()` right after Begin).');
+    }
+    if (rows > 0 && rows >= queries) {
+      remediation.push('Rows are left open: `defer rows.Close()` right after Query, and check rows.Err().');
+    }
+    if (queries > 0 && queries >= tx + rows) {
+      remediation.push(
+        'The connections are busy in queries the server has not answered: the pool is not the bottleneck. Find the slow query (pg_stat_activity / SHOW PROCESSLIST); raising MaxOpenConns would add load to a database that is already slow.',
+      );
+    }
+    remediation.push('Bound the wait: pass a context with a deadline to QueryContext/ExecContext so callers fail fast instead of queueing.');
+    out.push({
+      id: 'db-pool-exhausted',
+      severity: waiterSeverity(w, minutes, t),
+      title: 'database/sql connection pool exhausted',
+      summary:
+        `${plural(w, 'goroutine')} of ${total.toLocaleString('en-US')} (${pct(w, total)}) wait for a connection from the database/sql pool${poolText}` +
+        (minutes !== null && minutes > 0 ? `, the longest for ${plural(minutes, 'minute')}` : '') +
+        (held.length ? `; the connections are held by ${held.join(', ')}.` : '.'),
+      goroutines: w,
+      share: total ? w / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(sqlWait),
+      holders: holdersOf(m, ['sql.tx-open', 'sql.rows-open', ...QUERY_HOLDERS]),
+      remediation,
+      signatures: ['sql.conn-wait'],
+    });
+  }
+
+  // --- open transactions ---
+  const txHit = m.hits.get('sql.tx-open');
+  if (txHit && (txHit.goroutines >= t.waitersCritical || (sqlWait && txHit.goroutines > 0 && txHit.goroutines >= queries))) {
+    const minutes = maxMinutes(m, 'sql.tx-open');
+    out.push({
+      id: 'sql-tx-leak',
+      severity: sqlWait ? 'critical' : 'warning',
+      title: 'database/sql transactions left open',
+      summary:
+        `${plural(txHit.goroutines, 'transaction')} ${txHit.goroutines === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
+        (sqlWait ? ` while ${plural(sqlWait.goroutines, 'goroutine')} wait for one` : '') +
+        (minutes ? `; the oldest for ${plural(minutes, 'minute')}` : '') +
+        '.',
+      goroutines: txHit.goroutines,
+      share: total ? txHit.goroutines / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(txHit),
+      holders: [],
+      remediation: [
+        'Make every Begin end in Commit or Rollback: `tx, err := db.BeginTx(ctx, nil); if err != nil {…}; defer tx.Rollback()`.',
+        'Look for early returns between Begin and Commit (error paths) in the code that created these transactions.',
+      ],
+      signatures: ['sql.tx-open'],
+    });
+  }
+
+  // --- open rows ---
+  const rowsHit = m.hits.get('sql.rows-open');
+  if (rowsHit && (rowsHit.goroutines >= t.waitersCritical || (sqlWait && rowsHit.goroutines > 0 && rowsHit.goroutines >= queries))) {
+    out.push({
+      id: 'sql-rows-leak',
+      severity: sqlWait ? 'critical' : 'warning',
+      title: 'database/sql Rows left open',
+      summary:
+        `${plural(rowsHit.goroutines, 'Rows')} ${rowsHit.goroutines === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
+        (sqlWait ? ` while ${plural(sqlWait.goroutines, 'goroutine')} wait for one.` : '.'),
+      goroutines: rowsHit.goroutines,
+      share: total ? rowsHit.goroutines / total : 0,
+      maxMinutes: maxMinutes(m, 'sql.rows-open'),
+      evidence: evidenceOf(rowsHit),
+      holders: [],
+      remediation: ['`defer rows.Close()` immediately after a successful Query; an early return before it leaks the connection.'],
+      signatures: ['sql.rows-open'],
+    });
+  }
+
+  // --- pgxpool ---
+  const pgx = m.hits.get('pgxpool.acquire-wait');
+  if (pgx && pgx.goroutines > 0) {
+    const minutes = maxMinutes(m, 'pgxpool.acquire-wait');
+    const q = count(m, 'pgconn.read');
+    out.push({
+      id: 'pgxpool-acquire-wait',
+      severity: waiterSeverity(pgx.goroutines, minutes, t),
+      title: 'pgxpool exhausted: callers wait in Acquire',
+      summary:
+        `${plural(pgx.goroutines, 'goroutine')} of ${total.toLocaleString('en-US')} (${pct(pgx.goroutines, total)}) wait in pgxpool Acquire for a connection` +
+        (q > 0 ? `; ${plural(q, 'connection')} ${q === 1 ? 'is' : 'are'} busy in queries waiting on the server.` : '.'),
+      goroutines: pgx.goroutines,
+      share: total ? pgx.goroutines / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(pgx),
+      holders: holdersOf(m, ['pgconn.read', 'pgconn.context-watcher']),
+      remediation: [
+        'Release what you acquire: `defer rows.Close()`, `defer conn.Release()`, finish every transaction.',
+        q > 0
+          ? 'The acquired connections are in queries the server has not answered: find the slow query before raising pool_max_conns.'
+          : 'If the holders are legitimately busy, raise pool_max_conns (default max(4, NumCPU)).',
+      ],
+      signatures: ['pgxpool.acquire-wait'],
+    });
+  }
+
+  // --- connect storm ---
+  const connecting = count(m, 'pq.connect', 'pgconn.connect', 'mysql.connect');
+  if (connecting >= t.connectStorm) {
+    const ids = ['pq.connect', 'pgconn.connect', 'mysql.connect'].filter((id) => m.hits.has(id));
+    out.push({
+      id: 'db-connect-storm',
+      severity: 'critical',
+      title: 'connect storm: many database connections being opened at once',
+      summary: `${plural(connecting, 'goroutine')} (${pct(connecting, total)}) are opening database connections at the same moment.`,
+      goroutines: connecting,
+      share: total ? connecting / total : 0,
+      maxMinutes: maxMinutes(m, ...ids),
+      evidence: ids.flatMap((id) => evidenceOf(m.hits.get(id)!, 2)),
+      holders: [],
+      remediation: [
+        'Cap the pool: SetMaxOpenConns (or pool_max_conns) so the fleet total stays under the server’s max_connections.',
+        'Keep connections: SetMaxIdleConns close to the steady concurrency, ConnMaxIdleTime about a minute, so bursts reuse them.',
+      ],
+      signatures: ids,
+    });
+  }
+
+  // --- HTTP client ---
+  const bodies = m.hits.get('http.client-readloop-body-outstanding');
+  if (bodies && bodies.goroutines >= t.waitersCritical) {
+    out.push({
+      id: 'http-client-conn-leak',
+      severity: bodies.goroutines >= t.leakCount ? 'critical' : 'warning',
+      title: 'HTTP client connections held by unclosed response bodies',
+      summary: `${plural(bodies.goroutines, 'HTTP client connection')} wait for their response body to be read or closed.`,
+      goroutines: bodies.goroutines,
+      share: total ? bodies.goroutines / total : 0,
+      maxMinutes: maxMinutes(m, 'http.client-readloop-body-outstanding'),
+      evidence: evidenceOf(bodies),
+      holders: [],
+      remediation: ['Close every response body: `defer resp.Body.Close()` right after the error check, and drain it (io.Copy(io.Discard, resp.Body)) to reuse the connection.'],
+      signatures: ['http.client-readloop-body-outstanding'],
+    });
+  }
+  const getConn = m.hits.get('http.client-getconn-wait');
+  if (getConn && getConn.goroutines >= t.waitersWarning) {
+    const minutes = maxMinutes(m, 'http.client-getconn-wait');
+    out.push({
+      id: 'http-conn-wait',
+      severity: waiterSeverity(getConn.goroutines, minutes, t),
+      title: 'HTTP client requests wait for a connection',
+      summary: `${plural(getConn.goroutines, 'request')} (${pct(getConn.goroutines, total)}) wait in Transport.getConn for a connection to the host: MaxConnsPerHost is reached or dialling is slow.`,
+      goroutines: getConn.goroutines,
+      share: total ? getConn.goroutines / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(getConn),
+      holders: holdersOf(m, ['http.client-awaiting-response', 'http.client-readloop-body-outstanding', 'http.client-dialing']),
+      remediation: [
+        'Raise Transport.MaxConnsPerHost (and MaxIdleConnsPerHost, default 2) to the concurrency you need, or find why the upstream answers slowly.',
+        'Give requests a deadline (http.Client.Timeout or a context) so callers do not queue without bound.',
+      ],
+      signatures: ['http.client-getconn-wait'],
+    });
+  }
+
+  // --- sync ---
+  const mu = m.hits.get('sync.mutex-wait');
+  if (mu && mu.goroutines > 0) {
+    const minutes = maxMinutes(m, 'sync.mutex-wait');
+    const sev = waiterSeverity(mu.goroutines, null, t);
+    if (sev !== 'info' || (minutes !== null && minutes >= t.minutesCritical)) {
+      const top = mu.buckets[0]!;
+      const site = top.bucket.frames.find((f) => !/^(internal\/)?sync\./.test(f.function));
+      out.push({
+        id: 'mutex-contention',
+        severity: sev,
+        title: 'goroutines queue on a sync.Mutex',
+        summary:
+          `${plural(mu.goroutines, 'goroutine')} (${pct(mu.goroutines, total)}) wait to lock a sync.Mutex` +
+          (mu.instances.size === 1 ? ` at ${[...mu.instances.keys()][0]}` : mu.instances.size > 1 ? ` (${mu.instances.size} mutexes)` : '') +
+          (site ? `, most in ${site.function}` : '') +
+          (minutes ? `; the longest for ${plural(minutes, 'minute')}` : '') +
+          '.',
+        goroutines: mu.goroutines,
+        share: total ? mu.goroutines / total : 0,
+        maxMinutes: minutes,
+        evidence: evidenceOf(mu),
+        holders: [],
+        remediation: [
+          'Shorten the critical section: no I/O, channel operations or slow calls while holding the lock.',
+          'With a mutex profile (runtime.SetMutexProfileFraction), the Unlock sites show who holds it longest.',
+        ],
+        signatures: ['sync.mutex-wait'],
+      });
+    }
+    if (minutes !== null && minutes >= t.minutesCritical) {
+      out.push({
+        id: 'deadlock-suspect',
+        severity: 'critical',
+        title: 'possible deadlock: goroutines blocked on a lock for minutes',
+        summary: `${plural(mu.goroutines, 'goroutine')} have waited on a sync.Mutex for up to ${plural(minutes, 'minute')}.`,
+        goroutines: mu.goroutines,
+        share: total ? mu.goroutines / total : 0,
+        maxMinutes: minutes,
+        evidence: evidenceOf(mu),
+        holders: [],
+        remediation: ['Find the holder: a goroutine that locked this mutex and is itself blocked (on I/O, a channel, or another lock taken in the opposite order).'],
+        signatures: ['sync.mutex-wait'],
+      });
+    }
+  }
+  const rlock = m.hits.get('sync.rwmutex-rlock-wait');
+  const wlock = count(m, 'sync.rwmutex-lock-wait', 'sync.rwmutex-writer-behind-readers');
+  if (rlock && rlock.goroutines > 0 && wlock > 0) {
+    out.push({
+      id: 'rwmutex-starvation',
+      severity: rlock.goroutines >= t.waitersCritical ? 'critical' : 'warning',
+      title: 'RWMutex: readers queue behind a waiting writer',
+      summary: `${plural(rlock.goroutines, 'reader')} wait for a read lock behind ${plural(wlock, 'writer')} that waits for long-held read locks to be released.`,
+      goroutines: rlock.goroutines + wlock,
+      share: total ? (rlock.goroutines + wlock) / total : 0,
+      maxMinutes: maxMinutes(m, 'sync.rwmutex-rlock-wait', 'sync.rwmutex-lock-wait'),
+      evidence: [...evidenceOf(m.hits.get('sync.rwmutex-lock-wait') ?? m.hits.get('sync.rwmutex-writer-behind-readers')!, 1), ...evidenceOf(rlock, 2)],
+      holders: [],
+      remediation: [
+        'A reader holds the read lock too long (slow work under RLock): shorten it, or copy the data out and release.',
+        'Go’s RWMutex blocks new readers once a writer waits, so one slow reader stalls everyone.',
+      ],
+      signatures: ['sync.rwmutex-rlock-wait', 'sync.rwmutex-lock-wait'],
+    });
+  }
+  const wg = m.hits.get('sync.waitgroup-wait');
+  if (wg && wg.goroutines > 0) {
+    const minutes = maxMinutes(m, 'sync.waitgroup-wait');
+    if (minutes !== null && minutes >= t.minutesCritical) {
+      out.push({
+        id: 'waitgroup-stuck',
+        severity: 'warning',
+        title: 'a WaitGroup never finishes',
+        summary: `${plural(wg.goroutines, 'goroutine')} ${wg.goroutines === 1 ? 'has' : 'have'} waited in WaitGroup.Wait for ${plural(minutes, 'minute')}: a Done is missing.`,
+        goroutines: wg.goroutines,
+        share: total ? wg.goroutines / total : 0,
+        maxMinutes: minutes,
+        evidence: evidenceOf(wg),
+        holders: [],
+        remediation: ['Call `defer wg.Done()` at the top of every goroutine started after wg.Add, so error paths cannot skip it.'],
+        signatures: ['sync.waitgroup-wait'],
+      });
+    }
+  }
+
+  // --- channels and leaks (one snapshot: needs ages) ---
+  for (const id of ['chan.send', 'chan.receive', 'chan.nil-or-empty-select']) {
+    const h = m.hits.get(id);
+    if (!h) continue;
+    for (const { bucket, goroutines, frames } of h.buckets) {
+      const med = bucket.maxMinutes === null ? null : median(h.minutes);
+      if (goroutines >= t.leakCount && med !== null && med >= t.leakMinutes) {
+        out.push({
+          id: 'chan-leak',
+          severity: 'critical',
+          title: 'goroutines blocked forever on a channel',
+          summary: `${plural(goroutines, 'goroutine')} of one shape are blocked on a channel (${bucket.waitReason}) for ${bucket.minMinutes}–${bucket.maxMinutes} minutes.`,
+          goroutines,
+          share: total ? goroutines / total : 0,
+          maxMinutes: bucket.maxMinutes,
+          evidence: [stackEvidence(id, bucket, goroutines, frames)],
+          holders: [],
+          remediation: ['Give the other side a way out: buffered channels for results nobody may read, select with ctx.Done() on every send and receive, close channels the receivers range over.'],
+          signatures: [id],
+        });
+      }
+    }
+  }
+
+  return out.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.goroutines - a.goroutines);
+}

@@ -1,0 +1,133 @@
+/**
+ * Signature hits in one goroutine snapshot: which goroutines match which signature, how
+ * many, how long they have waited, and which instance (pool, lock) they belong to.
+ */
+
+import type { Profile } from '../model/profile.js';
+import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
+import type { Role } from '../signatures/types.js';
+import { goroutineBuckets, type GoroutineBucket } from './summary.js';
+import { waitReason } from './wait-reason.js';
+
+export interface SignatureHit {
+  signature: string;
+  pack: string;
+  role: Role;
+  description: string;
+  /** Goroutines matched. */
+  goroutines: number;
+  /** Buckets with at least one matching goroutine, largest first. */
+  buckets: { bucket: GoroutineBucket; goroutines: number; frames: number[] }[];
+  /** Wait minutes of the matching goroutines (debug=2 only), sorted ascending. */
+  minutes: number[];
+  /** Goroutines per instance (e.g. per *sql.DB address), when the signature groups and the input has args. */
+  instances: Map<string, number>;
+}
+
+export interface SnapshotMatch {
+  profile: Profile;
+  total: number;
+  buckets: GoroutineBucket[];
+  hits: Map<string, SignatureHit>;
+  /** Goroutines matched by a background signature and by nothing else. */
+  background: number;
+  /** Goroutines that matched no signature. */
+  unmatched: number;
+}
+
+function frameNames(p: Profile, b: GoroutineBucket, sample: number): string[] {
+  void b;
+  const out: string[] = [];
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  let leaf = true;
+  for (let k = stackStart[sample]!, end = stackStart[sample + 1]!; k < end; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
+      const name = p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!);
+      if (name === 'runtime.goexit') continue;
+      if (leaf && (name.startsWith('runtime.') || name.startsWith('runtime/pprof.') || name.startsWith('internal/runtime/'))) continue;
+      leaf = false;
+      out.push(name);
+    }
+  }
+  return out;
+}
+
+/** First argument printed for the first frame matching `frame` in goroutine `sample` (debug=2). */
+function argOf(p: Profile, sample: number, arg: number, frame: (s: string) => boolean): string | null {
+  const g = p.goroutines;
+  if (g === null || g.frameArgs.length === 0) return null;
+  const { stackStart, stack } = p.samples;
+  for (let k = stackStart[sample]!; k < stackStart[sample + 1]!; k++) {
+    const loc = stack[k]!;
+    const l = p.locations.lineStart[loc]!;
+    const name = p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!);
+    if (!frame(name)) continue;
+    const args = p.strings.get(g.frameArgs[k]!);
+    if (args === '' || args === '...') return null;
+    const parts = args.split(',').map((s) => s.trim().replace(/\?$/, ''));
+    return parts[arg] ?? null;
+  }
+  return null;
+}
+
+export function matchSnapshot(p: Profile, set: SignatureSet): SnapshotMatch {
+  const buckets = goroutineBuckets(p);
+  const hits = new Map<string, SignatureHit>();
+  const nTypes = p.sampleTypes.length;
+  let total = 0;
+  let background = 0;
+  let unmatched = 0;
+  for (const b of buckets) {
+    total += b.count;
+    const names = frameNames(p, b, b.samples[0]!);
+    const candidates = set.compiled
+      .map((c) => ({ c, frames: matchFrames(c, names) }))
+      .filter((x) => x.frames !== null);
+    const perSampleRoles: Role[][] = [];
+    for (const s of b.samples) {
+      const value = p.samples.values[s * nTypes]!;
+      const reason = waitReason(p, s);
+      const roles: Role[] = [];
+      for (const { c, frames } of candidates) {
+        if (!matchGoroutine(c, p, s, reason)) continue;
+        roles.push(c.sig.role);
+        let hit = hits.get(c.sig.id);
+        if (hit === undefined) {
+          hit = {
+            signature: c.sig.id,
+            pack: c.sig.pack,
+            role: c.sig.role,
+            description: c.sig.description,
+            goroutines: 0,
+            buckets: [],
+            minutes: [],
+            instances: new Map(),
+          };
+          hits.set(c.sig.id, hit);
+        }
+        hit.goroutines += value;
+        const last = hit.buckets[hit.buckets.length - 1];
+        if (last && last.bucket === b) last.goroutines += value;
+        else hit.buckets.push({ bucket: b, goroutines: value, frames: frames! });
+        if (p.goroutines !== null) {
+          const m = p.goroutines.waitMinutes[s]!;
+          hit.minutes.push(m < 0 ? 0 : m);
+        }
+        if (c.groupBy !== null) {
+          const inst = argOf(p, s, c.groupBy.arg, c.groupBy.frame);
+          if (inst !== null) hit.instances.set(inst, (hit.instances.get(inst) ?? 0) + value);
+        }
+      }
+      if (roles.length === 0) unmatched += value;
+      else if (roles.every((r) => r === 'background')) background += value;
+      perSampleRoles.push(roles);
+    }
+  }
+  for (const h of hits.values()) {
+    h.minutes.sort((a, b) => a - b);
+    h.buckets.sort((a, b) => b.goroutines - a.goroutines);
+  }
+  return { profile: p, total, buckets, hits, background, unmatched };
+}

@@ -1,0 +1,228 @@
+/**
+ * What is in a profile, before any diagnosis: sample types with totals, top functions
+ * (flat and cumulative) and, for goroutine profiles, the goroutines grouped into buckets
+ * of identical stacks.
+ */
+
+import type { Profile } from '../model/profile.js';
+import { sampleTypeTotals } from '../model/stacks.js';
+import { waitReason } from './wait-reason.js';
+
+export interface TopEntry {
+  function: string;
+  flat: number;
+  cum: number;
+}
+
+export interface FrameSummary {
+  function: string;
+  file: string;
+  line: number;
+}
+
+export interface GoroutineBucket {
+  /** Identity used to match buckets across forms and snapshots: normalised leaf-side frames. */
+  key: string;
+  count: number;
+  waitReason: string;
+  /** Wait minutes over the bucket's goroutines (debug=2 only; null when none printed). */
+  minMinutes: number | null;
+  maxMinutes: number | null;
+  /** Most common `created by` function (debug=2 only). */
+  createdBy: string | null;
+  /** Frames of a representative goroutine, leaf first, runtime frames at the leaf dropped. */
+  frames: FrameSummary[];
+  /** Sample rows in this bucket. */
+  samples: number[];
+}
+
+/** How many leaf-side frames identify a stack: root sides are truncated differently by each form. */
+export const BUCKET_DEPTH = 32;
+
+/** Leaf frames every goroutine form agrees to hide or that differ between them. */
+function isLeafNoise(name: string): boolean {
+  return name.startsWith('runtime.') || name.startsWith('runtime/pprof.') || name.startsWith('internal/runtime/');
+}
+
+/**
+ * Normalised frames of sample i (function rows), leaf first: runtime frames at the leaf and
+ * runtime.goexit dropped, at most `depth` frames.
+ */
+export function bucketFrames(p: Profile, i: number, depth = BUCKET_DEPTH): number[] {
+  const out: number[] = [];
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  let leaf = true;
+  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && out.length < depth; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le && out.length < depth; l++) {
+      const fn = p.lines.function[l]!;
+      const name = p.strings.get(p.functions.normalizedName[fn]!);
+      if (name === 'runtime.goexit') continue;
+      if (leaf && isLeafNoise(name)) continue;
+      leaf = false;
+      out.push(fn);
+    }
+  }
+  return out;
+}
+
+export function goroutineBuckets(p: Profile): GoroutineBucket[] {
+  const byKey = new Map<string, GoroutineBucket>();
+  const reasons = new Map<GoroutineBucket, Map<string, number>>();
+  const creators = new Map<GoroutineBucket, Map<string, number>>();
+  const nTypes = p.sampleTypes.length;
+  const g = p.goroutines;
+  for (let i = 0; i < p.samples.length; i++) {
+    const fns = bucketFrames(p, i);
+    const key = fns.map((f) => p.strings.get(p.functions.normalizedName[f]!)).join('\n');
+    let b = byKey.get(key);
+    if (b === undefined) {
+      b = {
+        key,
+        count: 0,
+        waitReason: '',
+        minMinutes: null,
+        maxMinutes: null,
+        createdBy: null,
+        frames: representativeFrames(p, i),
+        samples: [],
+      };
+      byKey.set(key, b);
+      reasons.set(b, new Map());
+      creators.set(b, new Map());
+    }
+    const value = p.samples.values[i * nTypes]!;
+    b.count += value;
+    b.samples.push(i);
+    const r = waitReason(p, i);
+    const rm = reasons.get(b)!;
+    rm.set(r, (rm.get(r) ?? 0) + value);
+    if (g !== null) {
+      const m = g.waitMinutes[i]!;
+      const minutes = m < 0 ? 0 : m;
+      b.minMinutes = b.minMinutes === null ? minutes : Math.min(b.minMinutes, minutes);
+      b.maxMinutes = b.maxMinutes === null ? minutes : Math.max(b.maxMinutes, minutes);
+      const cb = p.strings.get(g.createdByFunction[i]!);
+      if (cb !== '') {
+        const cm = creators.get(b)!;
+        cm.set(cb, (cm.get(cb) ?? 0) + 1);
+      }
+    }
+  }
+  const out = [...byKey.values()];
+  for (const b of out) {
+    b.waitReason = mostCommon(reasons.get(b)!) ?? '';
+    b.createdBy = mostCommon(creators.get(b)!);
+  }
+  out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out;
+}
+
+function mostCommon(m: Map<string, number>): string | null {
+  let best: string | null = null;
+  let n = -1;
+  for (const [k, v] of m) {
+    if (v > n) {
+      best = k;
+      n = v;
+    }
+  }
+  return best;
+}
+
+function representativeFrames(p: Profile, i: number): FrameSummary[] {
+  const out: FrameSummary[] = [];
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  let leaf = true;
+  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
+      const fn = p.lines.function[l]!;
+      const name = p.strings.get(p.functions.name[fn]!);
+      if (name === 'runtime.goexit') continue;
+      if (leaf && isLeafNoise(name)) continue;
+      leaf = false;
+      out.push({ function: name, file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]! });
+    }
+  }
+  return out;
+}
+
+/**
+ * Flat and cumulative value per function for one sample type, largest flat first (ties by
+ * cumulative), as `go tool pprof -top` orders them.
+ */
+export function topFunctions(p: Profile, sampleIndex: number, limit: number): TopEntry[] {
+  const nTypes = p.sampleTypes.length;
+  const nStr = p.strings.length;
+  const flat = new Float64Array(nStr);
+  const cum = new Float64Array(nStr);
+  const stamp = new Int32Array(nStr).fill(-1);
+  const seen = new Uint8Array(nStr);
+  const touched: number[] = [];
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  for (let i = 0; i < p.samples.length; i++) {
+    const v = p.samples.values[i * nTypes + sampleIndex]!;
+    if (v === 0) continue;
+    let first = true;
+    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+      const loc = stack[k]!;
+      for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
+        const name = p.functions.name[p.lines.function[l]!]!;
+        if (seen[name] === 0) {
+          seen[name] = 1;
+          touched.push(name);
+        }
+        if (first) {
+          flat[name]! += v;
+          first = false;
+        }
+        if (stamp[name] !== i) {
+          stamp[name] = i;
+          cum[name]! += v;
+        }
+      }
+    }
+  }
+  const entries: TopEntry[] = [];
+  for (const s of touched) entries.push({ function: p.strings.get(s), flat: flat[s]!, cum: cum[s]! });
+  entries.sort((a, b) => Math.abs(b.flat) - Math.abs(a.flat) || Math.abs(b.cum) - Math.abs(a.cum) || (a.function < b.function ? -1 : 1));
+  return entries.slice(0, limit);
+}
+
+export interface SampleTypeSummary {
+  type: string;
+  unit: string;
+  total: number;
+}
+
+export function sampleTypeSummaries(p: Profile): SampleTypeSummary[] {
+  const totals = sampleTypeTotals(p);
+  return p.sampleTypes.map((t, j) => ({ type: t.type, unit: t.unit, total: totals[j]! }));
+}
+
+/** Number of goroutines a goroutine-kind profile describes. */
+export function goroutineCount(p: Profile): number {
+  if (p.goroutines !== null) return p.goroutines.length;
+  const nTypes = p.sampleTypes.length;
+  let n = 0;
+  for (let i = 0; i < p.samples.length; i++) n += p.samples.values[i * nTypes]!;
+  return n;
+}
+
+/** Resolves `--sample-index` (a name like inuse_space or a number) against the profile. */
+export function resolveSampleIndex(p: Profile, want: string | undefined): number {
+  if (want === undefined || want === '') return p.defaultSampleType;
+  if (/^\d+$/.test(want)) {
+    const n = Number(want);
+    if (n < p.sampleTypes.length) return n;
+  }
+  const k = p.sampleTypes.findIndex((t) => t.type === want);
+  if (k >= 0) return k;
+  throw new Error(
+    `sample index "${want}" is not one of this profile's sample types (${p.sampleTypes.map((t) => t.type).join(', ')})`,
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * A goroutine's wait reason. debug=2 dumps print it in the header; the protobuf and debug=1
+ * forms do not, so it is inferred from the runtime frames at the leaf of the stack, the way
+ * the runtime would have named the park (runtime2.go's waitReasonStrings).
+ */
+
+import type { Profile } from '../model/profile.js';
+
+/** Leaf-side function names → reason, checked in order from the leaf. */
+const DIRECT: ReadonlyMap<string, string> = new Map([
+  ['runtime.block', 'select (no cases)'],
+  ['runtime.selectgo', 'select'],
+  ['runtime.chanrecv', 'chan receive'],
+  ['runtime.chanrecv1', 'chan receive'],
+  ['runtime.chanrecv2', 'chan receive'],
+  ['runtime.chansend', 'chan send'],
+  ['runtime.chansend1', 'chan send'],
+  ['sync.runtime_SemacquireMutex', 'sync.Mutex.Lock'],
+  ['internal/sync.runtime_SemacquireMutex', 'sync.Mutex.Lock'],
+  ['sync.runtime_SemacquireRWMutexR', 'sync.RWMutex.RLock'],
+  ['sync.runtime_SemacquireRWMutex', 'sync.RWMutex.Lock'],
+  ['sync.runtime_SemacquireWaitGroup', 'sync.WaitGroup.Wait'],
+  ['sync.runtime_notifyListWait', 'sync.Cond.Wait'],
+  ['internal/poll.runtime_pollWait', 'IO wait'],
+  ['runtime.netpollblock', 'IO wait'],
+  ['internal/poll.runtime_Semacquire', 'semacquire'],
+  ['time.Sleep', 'sleep'],
+  ['os/signal.signal_recv', 'syscall'],
+  ['runtime.notetsleepg', 'syscall'],
+  ['syscall.Syscall', 'syscall'],
+  ['syscall.Syscall6', 'syscall'],
+  ['syscall.RawSyscall', 'syscall'],
+  ['syscall.RawSyscall6', 'syscall'],
+  ['syscall.syscall', 'syscall'],
+  ['syscall.syscall6', 'syscall'],
+  ['internal/runtime/syscall.Syscall6', 'syscall'],
+  ['runtime/internal/syscall.Syscall6', 'syscall'],
+  ['runtime.cgocall', 'syscall'],
+  ['runtime.gcBgMarkWorker', 'GC worker (idle)'],
+  ['runtime.bgsweep', 'GC sweep wait'],
+  ['runtime.bgscavenge', 'GC scavenge wait'],
+  ['runtime.forcegchelper', 'force gc (idle)'],
+  ['runtime.runfinq', 'finalizer wait'],
+  ['runtime.ReadTrace', 'trace reader (blocked)'],
+]);
+
+/**
+ * Infers the wait reason of sample `i` from its leaf frames. `sync.runtime_Semacquire` is a
+ * WaitGroup wait when `(*WaitGroup).Wait` called it, a plain semacquire otherwise. Returns ''
+ * when the input cannot tell: debug=1 dumps hide the runtime frames at the leaf, so a
+ * goroutine parked in a channel operation or a select shows only its caller.
+ */
+export function inferWaitReason(p: Profile, i: number): string {
+  const r = inferFromFrames(p, i);
+  if (p.format === 'goroutine-debug1' && (r === 'running' || r === 'waiting')) {
+    return isDumper(p, i) ? 'running' : '';
+  }
+  return r;
+}
+
+function isDumper(p: Profile, i: number): boolean {
+  let yes = false;
+  forEachLeafName(p, i, 4, (name) => {
+    if (name.startsWith('runtime/pprof.')) yes = true;
+  });
+  return yes;
+}
+
+function forEachLeafName(p: Profile, i: number, max: number, f: (name: string) => void): void {
+  const { stackStart, stack } = p.samples;
+  let n = 0;
+  for (let k = stackStart[i]!; k < stackStart[i + 1]! && n < max; k++) {
+    const loc = stack[k]!;
+    for (let l = p.locations.lineStart[loc]!, le = l + p.locations.lineCount[loc]!; l < le && n < max; l++, n++) {
+      f(p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!));
+    }
+  }
+}
+
+function inferFromFrames(p: Profile, i: number): string {
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const fnOfLine = p.lines.function;
+  const names = p.functions.normalizedName;
+  let sawPark = false;
+  let prev = '';
+  let depth = 0;
+  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
+      const name = p.strings.get(names[fnOfLine[l]!]!);
+      const direct = DIRECT.get(name);
+      if (direct !== undefined) return direct;
+      if (name === 'sync.runtime_Semacquire' || name === 'sync.runtime_SemacquireWaitGroup') {
+        prev = name;
+      } else if (prev === 'sync.runtime_Semacquire') {
+        return name === 'sync.(*WaitGroup).Wait' ? 'sync.WaitGroup.Wait' : 'semacquire';
+      }
+      if (name === 'runtime.gopark' || name === 'runtime.goparkunlock') sawPark = true;
+      if (++depth > 12) return sawPark ? 'waiting' : 'running';
+      // past the runtime frames at the leaf, nothing more to learn
+      if (!name.startsWith('runtime.') && !name.startsWith('internal/') && !name.startsWith('sync.runtime_') && !name.startsWith('runtime/')) {
+        return prev === 'sync.runtime_Semacquire' ? 'semacquire' : sawPark ? 'waiting' : 'running';
+      }
+    }
+  }
+  if (prev === 'sync.runtime_Semacquire') return 'semacquire';
+  return sawPark ? 'waiting' : 'running';
+}
+
+/** The wait reason of sample `i`: as printed when the input has goroutine headers, else inferred. */
+export function waitReason(p: Profile, i: number): string {
+  const g = p.goroutines;
+  if (g !== null) {
+    const r = p.strings.get(g.waitReason[i]!);
+    if (r !== '') return r;
+  }
+  return inferWaitReason(p, i);
+}

@@ -1,0 +1,147 @@
+/**
+ * Reading the bytes of one input: a file, `-` for standard input, or the URL of a live
+ * service's /debug/pprof endpoint. Every failure is an InputError with one line for the user.
+ */
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { formatBytes } from '../decode/gzip.js';
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+export interface FetchOptions {
+  /** Seconds of profiling asked of the service for CPU profiles and traces. */
+  seconds?: number;
+  /** Milliseconds to wait for the service, beyond `seconds`. */
+  timeoutMs: number;
+  /** Largest input accepted, in bytes (compressed size on the wire). */
+  maxBytes: number;
+}
+
+export interface RawInput {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export function isUrl(spec: string): boolean {
+  return /^https?:\/\//i.test(spec);
+}
+
+export async function readInput(spec: string, opts: FetchOptions): Promise<RawInput> {
+  if (spec === '-') return { name: '<stdin>', bytes: await readStream(process.stdin, opts.maxBytes, 'standard input') };
+  if (isUrl(spec)) return { name: spec, bytes: await fetchProfile(spec, opts) };
+  let size: number;
+  try {
+    const st = await stat(spec);
+    if (st.isDirectory()) throw new InputError('is a directory, not a profile');
+    size = st.size;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError('no such file');
+    if (code === 'EACCES') throw new InputError('permission denied');
+    throw new InputError(`cannot read: ${(e as Error).message}`);
+  }
+  if (size > opts.maxBytes) {
+    throw new InputError(`is ${formatBytes(size)}, larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size to read it)`);
+  }
+  return { name: spec, bytes: await readStream(createReadStream(spec), opts.maxBytes, 'file') };
+}
+
+async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      total += b.length;
+      if (total > maxBytes) {
+        throw new InputError(`${what} is larger than the ${formatBytes(maxBytes)} limit (raise --max-size to read it)`);
+      }
+      chunks.push(b);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${what}: ${(e as Error).message}`);
+  }
+  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/** Endpoints that profile for a while before answering and take `seconds`. */
+function takesSeconds(u: URL): boolean {
+  return /\/debug\/pprof\/(profile|trace)\/?$/.test(u.pathname);
+}
+
+async function fetchProfile(spec: string, opts: FetchOptions): Promise<Uint8Array> {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw new InputError('is not a valid URL');
+  }
+  if (opts.seconds !== undefined && takesSeconds(url) && !url.searchParams.has('seconds')) {
+    url.searchParams.set('seconds', String(opts.seconds));
+  }
+  const wait = (Number(url.searchParams.get('seconds')) || 0) * 1000;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), opts.timeoutMs + wait);
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+  } catch (e) {
+    clearTimeout(timer);
+    if (controller.signal.aborted) {
+      throw new InputError(`no answer within ${Math.round((opts.timeoutMs + wait) / 1000)} s (raise --timeout)`);
+    }
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const code = cause?.code ?? '';
+    if (code === 'ECONNREFUSED') throw new InputError(`connection refused: nothing listens at ${url.host}`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new InputError(`unknown host ${url.hostname}`);
+    if (code === 'ECONNRESET') throw new InputError(`connection reset by ${url.host}`);
+    throw new InputError(`unreachable: ${cause?.message ?? (e as Error).message}`);
+  }
+  try {
+    if (!res.ok) {
+      const body = (await res.text().catch(() => '')).trim().split('\n')[0]?.slice(0, 120) ?? '';
+      throw new InputError(`the service answered ${res.status} ${res.statusText}${body ? `: ${body}` : ''}`);
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (/text\/html/i.test(type)) {
+      throw new InputError('the service answered with an HTML page, not a profile (is the path under /debug/pprof/ right?)');
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > opts.maxBytes) {
+      throw new InputError(`the answer is ${formatBytes(declared)}, larger than the ${formatBytes(opts.maxBytes)} limit`);
+    }
+    if (res.body === null) return new Uint8Array(0);
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > opts.maxBytes) {
+        await reader.cancel();
+        throw new InputError(`the answer is larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size)`);
+      }
+      chunks.push(value);
+    }
+    const out = new Uint8Array(total);
+    let pos = 0;
+    for (const c of chunks) {
+      out.set(c, pos);
+      pos += c.length;
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    if (controller.signal.aborted) throw new InputError(`the answer did not finish within ${Math.round((opts.timeoutMs + wait) / 1000)} s`);
+    throw new InputError(`reading the answer failed: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The `pprof-diag` command line. Exit codes: 0 done, 1 a finding at or above --fail-on,
+ * 2 a usage or input error (with one line on stderr per bad input; good inputs still report).
+ */
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import pc from 'picocolors';
+import { diagnose, signatureSet } from '../analyze/diagnose.js';
+import { severityAtLeast, type Severity } from '../analyze/findings.js';
+import { analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
+import type { SignaturePack } from '../signatures/types.js';
+import { decode, expectKind } from '../decode/index.js';
+import { DecodeError } from '../model/errors.js';
+import type { ProfileKind } from '../model/profile.js';
+import { jsonReport, type InputError as ReportedError } from '../report/json.js';
+import { plain, textReport, type Paint } from '../report/text.js';
+import { gunzipNode } from './gunzip-node.js';
+import { InputError, readInput } from './inputs.js';
+import { readFileSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const VERSION: string = (require('../../package.json') as { version: string }).version;
+
+const KINDS: ProfileKind[] = ['goroutine', 'goroutineleak', 'heap', 'allocs', 'cpu', 'block', 'mutex', 'threadcreate', 'trace'];
+
+function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected a size such as 512MiB, 2GiB or 1048576');
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : unit === 't' ? 1024 ** 4 : 1;
+  return Math.floor(n * mult);
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+interface AnalyzeFlags {
+  format: 'text' | 'json';
+  sampleIndex?: string;
+  top: number;
+  buckets: number;
+  frames: number;
+  seconds?: number;
+  timeout: number;
+  maxSize: number;
+  kind?: ProfileKind;
+  quiet?: boolean;
+  color: boolean;
+  failOn?: Severity;
+  rules: string[];
+  ignore: string[];
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** Reads `--rules` files: signature packs in the built-in packs' JSON shape. */
+function loadPacks(files: string[]): SignaturePack[] {
+  return files.map((f) => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(f, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${f}: cannot read rules: ${oneLine(e)}`);
+    }
+    const pack = doc as SignaturePack;
+    if (typeof pack !== 'object' || pack === null || !Array.isArray(pack.signatures)) {
+      throw new InputError(`${f}: not a signature pack (expected {"version":1,"name":…,"signatures":[…]})`);
+    }
+    return pack;
+  });
+}
+
+function painter(enabled: boolean): Paint {
+  if (!enabled) return plain;
+  const c = pc.createColors(true);
+  return { bold: c.bold, dim: c.dim, red: c.red, yellow: c.yellow, cyan: c.cyan };
+}
+
+function colorWanted(flag: boolean, stream: NodeJS.WriteStream): boolean {
+  if (!flag) return false;
+  if ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && process.env.TERM !== 'dumb';
+}
+
+/** One line on a terminal that rewrites itself; silent elsewhere and with --quiet. */
+class Progress {
+  private active = false;
+  constructor(private readonly enabled: boolean) {}
+  show(msg: string): void {
+    if (!this.enabled) return;
+    const width = process.stderr.columns ?? 80;
+    process.stderr.write(`\r\x1b[K${msg.slice(0, width - 1)}`);
+    this.active = true;
+  }
+  clear(): void {
+    if (this.active) process.stderr.write('\r\x1b[K');
+    this.active = false;
+  }
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0]!.trim();
+}
+
+async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Promise<number> {
+  const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
+  let packs: SignaturePack[];
+  try {
+    packs = loadPacks(flags.rules);
+    signatureSet({ packs, ignore: flags.ignore });
+  } catch (e) {
+    io.err(`pprof-diag: ${oneLine(e)}\n`);
+    return 2;
+  }
+  const analyses: InputAnalysis[] = [];
+  const errors: ReportedError[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const label = specs.length > 1 ? `[${i + 1}/${specs.length}] ` : '';
+    progress.show(`${label}reading ${spec}`);
+    try {
+      const raw = await readInput(spec, { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      progress.show(`${label}decoding ${spec}`);
+      const decoded = decode(raw.bytes, {
+        maxDecompressedBytes: flags.maxSize,
+        gunzip: gunzipNode,
+        onProgress: (done, total) => progress.show(`${label}decoding ${spec} ${Math.floor((done / Math.max(total, 1)) * 100)}%`),
+      });
+      if (flags.kind) expectKind(decoded, flags.kind);
+      analyses.push(analyzeDecoded(raw.name, decoded, { sampleIndex: flags.sampleIndex, top: flags.top }));
+    } catch (e) {
+      const known = e instanceof DecodeError || e instanceof InputError;
+      const message = known ? oneLine(e) : `internal error: ${oneLine(e)}`;
+      errors.push({ path: spec, message });
+    }
+  }
+  progress.clear();
+  for (const e of errors) io.err(`pprof-diag: ${e.path}: ${e.message}\n`);
+  const diagnosis = diagnose(analyses, { packs, ignore: flags.ignore });
+  if (flags.format === 'json') {
+    io.out(jsonReport(analyses, errors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis }));
+  } else if (analyses.length > 0) {
+    io.out(
+      textReport(analyses, [], {
+        paint: painter(colorWanted(flags.color, process.stdout)),
+        buckets: flags.buckets,
+        frames: flags.frames,
+        diagnosis,
+      }),
+    );
+  }
+  if (errors.length > 0) return 2;
+  if (flags.failOn && diagnosis.findings.some((f) => severityAtLeast(f.severity, flags.failOn!))) return 1;
+  return 0;
+}
+
+function rulesCommand(flags: { rules: string[]; format: 'text' | 'json' }, io: Io): number {
+  const set = signatureSet({ packs: loadPacks(flags.rules) });
+  if (flags.format === 'json') {
+    io.out(JSON.stringify(set.compiled.map((c) => c.sig), null, 2) + '\n');
+    return 0;
+  }
+  let pack = '';
+  for (const c of set.compiled) {
+    if (c.sig.pack !== pack) {
+      pack = c.sig.pack;
+      io.out(`\n${pack}\n`);
+    }
+    io.out(`  ${c.sig.id.padEnd(40)} ${c.sig.role.padEnd(10)} ${c.sig.description}\n`);
+  }
+  return 0;
+}
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('pprof-diag')
+    .description('Reads Go profiles, goroutine dumps and execution traces, and says why the service is stuck.')
+    .version(VERSION)
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showHelpAfterError('(run pprof-diag --help for usage)');
+
+  program
+    .command('analyze')
+    .description('read profiles, dumps or traces (files, - for stdin, or http://host:port/debug/pprof/... URLs) and print what is in them')
+    .argument('<inputs...>', 'files, - for standard input, or URLs of a live /debug/pprof endpoint')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-i, --sample-index <type>', 'sample type for the top functions (name such as inuse_space, or its number)')
+    .option('--top <n>', 'how many top functions to show', parseCount, 10)
+    .option('--buckets <n>', 'how many goroutine groups to show', parseCount, 20)
+    .option('--frames <n>', 'frames shown per goroutine group in text output', parseCount, 8)
+    .option('--seconds <n>', 'seconds of profiling to ask a live service for (CPU profile, trace)', parsePositive)
+    .option('--timeout <seconds>', 'how long to wait for a live service, beyond --seconds', parsePositive, 30)
+    .option('--max-size <size>', 'largest input, compressed or decompressed (a decompression bomb stops here)', parseSize, 1024 ** 3)
+    .addOption(new Option('--kind <kind>', 'fail unless each input is a profile of this kind').choices(KINDS))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
+    .option('--rules <file>', 'add a signature pack (JSON, the shape `pprof-diag rules --format json` prints); repeatable', collect, [])
+    .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
+    .option('-q, --quiet', 'no progress output on the terminal')
+    .option('--no-color', 'no colour in text output (NO_COLOR is honoured too)')
+    .action(async (inputs: string[], flags: AnalyzeFlags) => {
+      setCode(await analyzeCommand(inputs, flags, io));
+    });
+
+  program
+    .command('rules')
+    .description('list the signatures pprof-diag matches goroutine stacks against')
+    .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((flags: { rules: string[]; format: 'text' | 'json' }) => {
+      try {
+        setCode(rulesCommand(flags, io));
+      } catch (e) {
+        io.err(`pprof-diag: ${oneLine(e)}\n`);
+        setCode(2);
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    throw e;
+  }
+  return code;
+}

@@ -1,0 +1,80 @@
+/**
+ * The JSON report: a contract other tools parse. Fields are added, never renamed or
+ * removed, without raising SCHEMA_VERSION.
+ */
+
+import type { Diagnosis } from '../analyze/diagnose.js';
+import type { InputAnalysis } from '../analyze/index.js';
+
+export const SCHEMA_VERSION = 1;
+
+export interface InputError {
+  path: string;
+  message: string;
+}
+
+export interface ReportMeta {
+  toolVersion: string;
+  buckets?: number;
+  diagnosis?: Diagnosis;
+}
+
+export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<string, unknown> {
+  if (a.type === 'trace') {
+    return {
+      path: a.path,
+      kind: a.kind,
+      format: a.format,
+      compressed: a.compressed,
+      goVersion: a.goVersion,
+      sampleTypes: [],
+      events: a.events,
+      goroutines: a.goroutines,
+      durationNs: a.durationNs,
+      warnings: a.warnings,
+    };
+  }
+  const out: Record<string, unknown> = {
+    path: a.path,
+    kind: a.kind,
+    format: a.format,
+    compressed: a.compressed,
+    goVersion: a.goVersion,
+    sampleTypes: a.sampleTypes,
+    samples: a.samples,
+    sampleIndex: a.sampleTypes[a.sampleIndex]?.type ?? null,
+    periodType: a.periodType,
+    period: a.period,
+    timeNanos: a.timeNanos,
+    durationNanos: a.durationNanos,
+    comments: a.comments,
+    top: a.top,
+    warnings: a.warnings,
+  };
+  if (a.goroutines !== null) {
+    out.goroutines = a.goroutines;
+    out.statedTotal = a.statedTotal;
+    out.buckets = (a.buckets ?? []).slice(0, maxBuckets).map((b) => ({
+      count: b.count,
+      waitReason: b.waitReason || null,
+      minMinutes: b.minMinutes,
+      maxMinutes: b.maxMinutes,
+      createdBy: b.createdBy,
+      frames: b.frames,
+    }));
+    out.bucketCount = (a.buckets ?? []).length;
+  }
+  return out;
+}
+
+export function jsonReport(analyses: InputAnalysis[], errors: InputError[], meta: ReportMeta): string {
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'pprof-diag', version: meta.toolVersion },
+    verdict: meta.diagnosis?.verdict ?? null,
+    findings: meta.diagnosis?.findings ?? [],
+    inputs: analyses.map((a) => jsonInput(a, meta.buckets)),
+    errors,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}

@@ -1,0 +1,154 @@
+/**
+ * The terminal report. Colour only through the `paint` functions handed in, so NO_COLOR,
+ * --no-color and pipes get plain text.
+ */
+
+import type { Diagnosis } from '../analyze/diagnose.js';
+import type { Finding } from '../analyze/findings.js';
+import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/index.js';
+import type { InputError } from './json.js';
+import { formatCount, formatDuration, formatValue } from './units.js';
+
+export interface Paint {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+}
+
+export const plain: Paint = { bold: (s) => s, dim: (s) => s, red: (s) => s, yellow: (s) => s, cyan: (s) => s };
+
+export interface TextOptions {
+  paint: Paint;
+  buckets: number;
+  frames: number;
+  diagnosis?: Diagnosis;
+}
+
+const KIND_TITLE: Record<string, string> = {
+  goroutine: 'goroutine profile',
+  goroutineleak: 'goroutine leak profile',
+  heap: 'heap profile',
+  allocs: 'allocs profile',
+  cpu: 'CPU profile',
+  block: 'block profile',
+  mutex: 'mutex profile',
+  threadcreate: 'threadcreate profile',
+  contention: 'contention profile (block or mutex)',
+  wall: 'wall-clock profile',
+  trace: 'execution trace',
+  other: 'profile',
+};
+
+const FORMAT_TITLE: Record<string, string> = {
+  pprof: 'pprof protobuf',
+  'goroutine-debug1': 'goroutine text, debug=1',
+  'goroutine-debug2': 'goroutine text, debug=2',
+  traceback: 'traceback text',
+  'legacy-heap': 'legacy heap text',
+  'legacy-contention': 'legacy contention text',
+  'legacy-threadcreate': 'legacy threadcreate text',
+  'legacy-cpu': 'legacy binary CPU profile',
+  trace: 'Go execution trace',
+};
+
+function header(a: InputAnalysis, paint: Paint): string {
+  const parts = [FORMAT_TITLE[a.format] ?? a.format];
+  if (a.compressed) parts.push('gzip');
+  if (a.goVersion) parts.push(a.goVersion);
+  return `${paint.bold(a.path)} — ${paint.cyan(KIND_TITLE[a.kind] ?? a.kind)} (${parts.join(', ')})`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+function padLeft(s: string, n: number): string {
+  return s.length >= n ? s : ' '.repeat(n - s.length) + s;
+}
+
+function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
+  const { paint } = o;
+  const out: string[] = [header(a, paint)];
+  if (a.durationNanos > 0) out.push(`  duration ${formatDuration(a.durationNanos)}`);
+  if (a.periodType && a.period) out.push(`  period ${formatValue(a.period, a.periodType.unit)} of ${a.periodType.type}`);
+  out.push(`  ${a.samples.toLocaleString('en-US')} samples`);
+  for (const t of a.sampleTypes) {
+    out.push(`  ${pad(`${t.type}/${t.unit}`, 28)} total ${formatValue(t.total, t.unit)}`);
+  }
+  for (const w of a.warnings) out.push(paint.yellow(`  note: ${w}`));
+  if (a.goroutines !== null && a.buckets) {
+    const stated = a.statedTotal !== null && a.statedTotal !== a.goroutines ? ` (the dump states ${a.statedTotal})` : '';
+    out.push('');
+    out.push(paint.bold(`  ${formatCount(a.goroutines)} goroutines in ${a.buckets.length} groups of identical stacks${stated}`));
+    for (const b of a.buckets.slice(0, o.buckets)) {
+      const minutes =
+        b.maxMinutes !== null && b.maxMinutes > 0
+          ? b.minMinutes === b.maxMinutes
+            ? `, ${b.maxMinutes} min`
+            : `, ${b.minMinutes}–${b.maxMinutes} min`
+          : '';
+      out.push(`  ${padLeft(formatCount(b.count), 7)}  ${paint.yellow(`[${b.waitReason || 'wait reason not in this form'}${minutes}]`)}`);
+      const frames = b.frames.slice(0, o.frames);
+      for (const f of frames) out.push(`           ${f.function} ${paint.dim(`${f.file}:${f.line}`)}`);
+      if (b.frames.length > frames.length) out.push(paint.dim(`           … ${b.frames.length - frames.length} more frames`));
+      if (b.createdBy) out.push(paint.dim(`           created by ${b.createdBy}`));
+    }
+    if (a.buckets.length > o.buckets) out.push(paint.dim(`  … ${a.buckets.length - o.buckets} more groups (--buckets N shows more)`));
+  }
+  const t = a.sampleTypes[a.sampleIndex];
+  if (t && a.top.length > 0) {
+    out.push('');
+    out.push(paint.bold(`  top functions by ${t.type} (flat, cumulative)`));
+    for (const e of a.top) {
+      const flat = formatValue(e.flat, t.unit);
+      const cum = formatValue(e.cum, t.unit);
+      const pct = t.total !== 0 ? ` ${padLeft(((e.flat / t.total) * 100).toFixed(1), 5)}%` : '';
+      out.push(`  ${padLeft(flat, 10)}${pct} ${padLeft(cum, 10)}  ${e.function}`);
+    }
+  }
+  return out;
+}
+
+function traceText(a: TraceAnalysis, o: TextOptions): string[] {
+  const out = [header(a, o.paint)];
+  out.push(`  ${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`);
+  for (const w of a.warnings) out.push(o.paint.yellow(`  note: ${w}`));
+  return out;
+}
+
+function findingText(f: Finding, o: TextOptions): string[] {
+  const { paint } = o;
+  const sev = f.severity === 'critical' ? paint.red(f.severity.toUpperCase()) : f.severity === 'warning' ? paint.yellow(f.severity.toUpperCase()) : paint.dim(f.severity.toUpperCase());
+  const out = [`${sev} ${paint.bold(f.id)}: ${f.title}`, `  ${f.summary}`];
+  for (const e of f.evidence.slice(0, 2)) {
+    out.push(paint.dim(`  ${e.goroutines} × [${e.waitReason || '?'}]`));
+    const frames = e.frames.slice(0, o.frames);
+    for (const fr of frames) out.push(`    ${fr.matched ? paint.bold(fr.function) : fr.function} ${paint.dim(`${fr.file}:${fr.line}`)}`);
+  }
+  if (f.holders.length) {
+    out.push('  held by:');
+    for (const h of f.holders) out.push(`    ${h.goroutines} × ${h.description}`);
+  }
+  if (f.remediation.length) {
+    out.push('  what to do:');
+    for (const r of f.remediation) out.push(`    - ${r}`);
+  }
+  return out;
+}
+
+export function textReport(analyses: InputAnalysis[], errors: InputError[], o: TextOptions): string {
+  const blocks: string[] = [];
+  if (o.diagnosis) {
+    const d = o.diagnosis;
+    const head = d.worst === 'critical' ? o.paint.red(d.verdict) : d.worst === 'warning' ? o.paint.yellow(d.verdict) : d.verdict;
+    const lines = [o.paint.bold(head)];
+    for (const f of d.findings) lines.push('', ...findingText(f, o));
+    blocks.push(lines.join('\n'));
+  }
+  for (const a of analyses) blocks.push((a.type === 'trace' ? traceText(a, o) : profileText(a, o)).join('\n'));
+  if (errors.length > 0 && analyses.length > 0) {
+    blocks.push(errors.map((e) => o.paint.red(`${e.path}: not read: ${e.message}`)).join('\n'));
+  }
+  return blocks.join('\n\n') + (blocks.length ? '\n' : '');
+}

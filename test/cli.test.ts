@@ -1,0 +1,120 @@
+/**
+ * The command line as a user meets it: the built binary, real files, real exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { corpusRoot, repoRoot } from './helpers/corpus.js';
+
+const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
+
+export function run(args: string[], opts: { input?: Uint8Array | string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input: opts.input,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const c = (rel: string) => path.join(corpusRoot, rel);
+const GOROUTINE = c('laixintao-flameshow/goroutine.out');
+const HEAP = c('grafana-pyroscope/pkg/pprof/testdata/heap');
+const CPU = c('google-pprof/internal/report/testdata/sample.cpu');
+
+describe('pprof-diag CLI', () => {
+  it('prints help and version the commander way', () => {
+    const help = run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: pprof-diag/);
+    expect(help.stdout).toMatch(/analyze/);
+    const version = run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version);
+  });
+
+  it('exits 2 on a usage error', () => {
+    const r = run(['analyze']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing required argument/);
+    expect(run(['analyze', '--format', 'xml', GOROUTINE]).code).toBe(2);
+  });
+
+  it('analyzes a goroutine profile: kind, format, groups', () => {
+    const r = run(['analyze', GOROUTINE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/goroutine profile \(pprof protobuf, gzip/);
+    expect(r.stdout).toMatch(/goroutine\/count\s+total 87\b/);
+    expect(r.stdout).toMatch(/87 goroutines in \d+ groups of identical stacks/);
+    expect(r.stderr).toBe('');
+  });
+
+  it('writes the JSON contract', () => {
+    const r = run(['analyze', '--format', 'json', GOROUTINE, HEAP, CPU]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.errors).toEqual([]);
+    const [g, h, cpu] = doc.inputs;
+    expect(g).toMatchObject({ path: GOROUTINE, kind: 'goroutine', format: 'pprof', goroutines: 87 });
+    expect(g.sampleTypes).toEqual([{ type: 'goroutine', unit: 'count', total: 87 }]);
+    expect(g.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(87);
+    expect(h.kind).toBe('allocs');
+    expect(h.sampleTypes.map((t: { type: string }) => t.type)).toEqual(['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+    expect(h.goroutines).toBeUndefined();
+    expect(cpu.kind).toBe('cpu');
+    expect(cpu.top.length).toBe(10);
+    expect(cpu.top[0].flat).toBeGreaterThanOrEqual(cpu.top[1].flat);
+  });
+
+  it('honours --sample-index', () => {
+    const r = run(['analyze', '--format', 'json', '--sample-index', 'inuse_space', HEAP]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.inputs[0].sampleIndex).toBe('inuse_space');
+    const bad = run(['analyze', '--sample-index', 'nonsense', HEAP]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not one of this profile's sample types/);
+  });
+
+  it('reads standard input', () => {
+    const r = run(['analyze', '--format', 'json', '-'], { input: readFileSync(GOROUTINE) });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).inputs[0]).toMatchObject({ path: '<stdin>', kind: 'goroutine', goroutines: 87 });
+  });
+
+  it('keeps the good inputs when one is bad, and exits 2 with one line per bad input', () => {
+    const r = run(['analyze', '--format', 'json', GOROUTINE, '/nonexistent/x.pb.gz', c('google-pprof/profile/testdata/gobench.cpu.string')]);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.inputs).toHaveLength(1);
+    expect(doc.errors).toHaveLength(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^pprof-diag: \/nonexistent\/x\.pb\.gz: no such file$/);
+    expect(lines[1]).toMatch(/gobench\.cpu\.string: text that is not a Go profile/);
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('fails a profile of the wrong kind', () => {
+    const r = run(['analyze', '--kind', 'goroutine', HEAP]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/: an allocs profile, but a goroutine profile was asked for$/);
+  });
+
+  it('stops at --max-size', () => {
+    const r = run(['analyze', '--max-size', '10KiB', HEAP]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/larger than the 10 KiB limit|more than 10 KiB/);
+  });
+
+  it('uses colour only when asked and NO_COLOR is unset', () => {
+    const colour = run(['analyze', GOROUTINE], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(colour.stdout).toMatch(/\x1b\[/);
+    const none = run(['analyze', GOROUTINE], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(none.stdout).not.toMatch(/\x1b\[/);
+    const flag = run(['analyze', '--no-color', GOROUTINE], { env: { FORCE_COLOR: '1', NO_COLOR: '' } });
+    expect(flag.stdout).not.toMatch(/\x1b\[/);
+  });
+});

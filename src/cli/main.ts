@@ -10,6 +10,7 @@ import { diagnose, signatureSet } from '../analyze/diagnose.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
+import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
 import { decode, expectKind } from '../decode/index.js';
 import { DecodeError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
@@ -169,6 +170,58 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
   return 0;
 }
 
+interface AdviseFlags {
+  qps: number;
+  latency: number;
+  instances: number;
+  pools: number;
+  serverMaxConnections?: number;
+  policy?: string;
+  format: 'text' | 'json';
+}
+
+/** Seconds from `0.12`, `120ms`, `2s`. */
+function parseSeconds(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|us|µs)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected a duration such as 0.05, 50ms or 2s');
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return unit === 'ms' ? n / 1000 : unit === 'us' || unit === 'µs' ? n / 1e6 : n;
+}
+
+function adviseCommand(flags: AdviseFlags, io: Io): number {
+  let policy: PoolPolicy | undefined;
+  if (flags.policy) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(flags.policy, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${flags.policy}: cannot read policy: ${oneLine(e)}`);
+    }
+    policy = validatePolicy(doc as Partial<PoolPolicy>);
+  }
+  const advice = advisePool(
+    {
+      qps: flags.qps,
+      latencySeconds: flags.latency,
+      instances: flags.instances,
+      poolsPerInstance: flags.pools,
+      serverMaxConnections: flags.serverMaxConnections,
+    },
+    policy,
+  );
+  if (flags.format === 'json') {
+    io.out(JSON.stringify(advice, null, 2) + '\n');
+    return 0;
+  }
+  io.out(`Peak load keeps ${advice.busyAtPeak.toFixed(1)} connections busy per pool (qps × latency).\n`);
+  io.out(`Per pool: MaxOpenConns ${advice.maxOpenConns}, MaxIdleConns ${advice.maxIdleConns}, ConnMaxLifetime ${advice.connMaxLifetimeSeconds}s, ConnMaxIdleTime ${advice.connMaxIdleTimeSeconds}s.\n`);
+  io.out(`Fleet: ${advice.fleetConnections} connections${advice.serverBudget !== null ? ` of a budget of ${advice.serverBudget}` : ''}.\n\n`);
+  for (const line of advice.goSettings) io.out(`  ${line}\n`);
+  for (const n of advice.notes) io.out(`\nnote: ${n}\n`);
+  return 0;
+}
+
 function rulesCommand(flags: { rules: string[]; format: 'text' | 'json' }, io: Io): number {
   const set = signatureSet({ packs: loadPacks(flags.rules) });
   if (flags.format === 'json') {
@@ -226,6 +279,25 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-color', 'no colour in text output (NO_COLOR is honoured too)')
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       setCode(await analyzeCommand(inputs, flags, io));
+    });
+
+  program
+    .command('advise')
+    .description('compute connection-pool settings (database/sql and pgxpool) from load figures')
+    .requiredOption('--qps <n>', 'peak queries per second of one instance', parsePositive)
+    .requiredOption('--latency <duration>', 'mean time a query holds a connection (0.05, 50ms, 2s)', parseSeconds)
+    .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
+    .option('--pools <n>', 'pools per instance (read and write pools count as two)', parsePositive, 1)
+    .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
+    .option('--policy <file>', 'a policy JSON overriding the default rules (see src/analyze/pool-policy.json)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((flags: AdviseFlags) => {
+      try {
+        setCode(adviseCommand(flags, io));
+      } catch (e) {
+        io.err(`pprof-diag: ${oneLine(e)}\n`);
+        setCode(2);
+      }
     });
 
   program

@@ -9,6 +9,7 @@ import { builtinPacks } from '../signatures/builtin.js';
 import { isGoroutineKind, type InputAnalysis } from './index.js';
 import { matchSnapshot, type SnapshotMatch } from './match.js';
 import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
+import { diffSnapshots, type SnapshotDiff } from './diff.js';
 
 export interface DiagnoseOptions {
   /** Extra packs (`--rules FILE`). */
@@ -24,6 +25,8 @@ export interface Diagnosis {
   findings: Finding[];
   /** Per goroutine input: how many goroutines were recognised as normal background work. */
   snapshots: { path: string; total: number; background: number; unmatched: number }[];
+  /** Growth between consecutive goroutine snapshots, when several were given. */
+  diffs: { before: string; after: string; diff: SnapshotDiff }[];
 }
 
 export function signatureSet(opts: DiagnoseOptions = {}): SignatureSet {
@@ -47,6 +50,17 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       byId.set(f.id, f);
     }
   }
+  const diffs: Diagnosis['diffs'] = [];
+  for (let i = 1; i < matches.length; i++) {
+    const diff = diffSnapshots(matches[i - 1]!.m, matches[i]!.m);
+    diffs.push({ before: matches[i - 1]!.path, after: matches[i]!.path, diff });
+    for (const f of diff.findings) {
+      if (ignore.has(f.id)) continue;
+      const have = byId.get(f.id);
+      if (!have) byId.set(f.id, f);
+      else have.summary += ` Between snapshots: ${f.summary}`;
+    }
+  }
   const findings = [...byId.values()].sort(
     (a, b) => rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
   );
@@ -56,6 +70,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     worst,
     findings,
     snapshots: matches.map(({ path, m }) => ({ path, total: m.total, background: m.background, unmatched: m.unmatched })),
+    diffs,
   };
 }
 

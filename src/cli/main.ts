@@ -7,6 +7,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createRequire } from 'node:module';
 import pc from 'picocolors';
 import { diagnose, signatureSet } from '../analyze/diagnose.js';
+import { diffSnapshots } from '../analyze/diff.js';
+import { matchSnapshot } from '../analyze/match.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
@@ -170,6 +172,49 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
   return 0;
 }
 
+interface DiffFlags {
+  format: 'text' | 'json';
+  top: number;
+  timeout: number;
+  maxSize: number;
+  failOn?: Severity;
+  color: boolean;
+}
+
+async function diffCommand(before: string, after: string, flags: DiffFlags, io: Io): Promise<number> {
+  const matched = [];
+  for (const spec of [before, after]) {
+    try {
+      const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      const decoded = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
+      const a = analyzeDecoded(raw.name, decoded);
+      if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
+        throw new InputError(`${a.kind === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
+      }
+      matched.push(matchSnapshot(a.profile, signatureSet()));
+    } catch (e) {
+      const known = e instanceof DecodeError || e instanceof InputError;
+      io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
+      return 2;
+    }
+  }
+  const d = diffSnapshots(matched[0]!, matched[1]!);
+  if (flags.format === 'json') {
+    io.out(JSON.stringify({ schemaVersion: 1, inputs: { before, after }, ...d, buckets: d.buckets.slice(0, flags.top) }, null, 2) + '\n');
+  } else {
+    const paint = painter(colorWanted(flags.color, process.stdout));
+    io.out(paint.bold(`${d.before} → ${d.after} goroutines (${d.delta >= 0 ? '+' : ''}${d.delta})${d.seconds ? ` over ${d.seconds.toFixed(0)} s` : ''}\n`));
+    for (const f of d.findings) io.out(`\n${paint.red(f.severity.toUpperCase())} ${paint.bold(f.id)}: ${f.title}\n  ${f.summary}\n`);
+    io.out(`\n${paint.bold('groups, most growth first')}\n`);
+    for (const g of d.buckets.slice(0, flags.top)) {
+      const sign = g.delta > 0 ? '+' : '';
+      io.out(`  ${String(g.before).padStart(6)} → ${String(g.after).padStart(6)}  ${(sign + g.delta).padStart(7)}  [${g.waitReason || '?'}] ${g.frames[0]?.function ?? ''}\n`);
+    }
+  }
+  if (flags.failOn && d.findings.some((f) => severityAtLeast(f.severity, flags.failOn!))) return 1;
+  return 0;
+}
+
 interface AdviseFlags {
   qps: number;
   latency: number;
@@ -279,6 +324,21 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-color', 'no colour in text output (NO_COLOR is honoured too)')
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       setCode(await analyzeCommand(inputs, flags, io));
+    });
+
+  program
+    .command('diff')
+    .description('compare two goroutine snapshots of one process: which groups grew, and the leaks growth shows')
+    .argument('<before>', 'the earlier snapshot (file, - or URL)')
+    .argument('<after>', 'the later snapshot')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--top <n>', 'how many groups to show', parseCount, 15)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
+    .option('--no-color', 'no colour in text output')
+    .action(async (before: string, after: string, flags: DiffFlags) => {
+      setCode(await diffCommand(before, after, flags, io));
     });
 
   program

@@ -1,0 +1,180 @@
+/**
+ * Two goroutine snapshots of one process: which groups and signatures grew, and the leak
+ * findings growth supports — the only way to see a leak in protobuf and debug=1 dumps,
+ * which carry no wait ages.
+ */
+
+import type { Finding } from './findings.js';
+import type { SnapshotMatch } from './match.js';
+import type { GoroutineBucket } from './summary.js';
+
+export interface BucketGrowth {
+  key: string;
+  before: number;
+  after: number;
+  delta: number;
+  waitReason: string;
+  /** Signatures matching this group in the later snapshot. */
+  signatures: string[];
+  frames: GoroutineBucket['frames'];
+}
+
+export interface SignatureGrowth {
+  signature: string;
+  role: string;
+  before: number;
+  after: number;
+  delta: number;
+}
+
+export interface SnapshotDiff {
+  before: number;
+  after: number;
+  delta: number;
+  /** Seconds between the snapshots when both carry a time, else null. */
+  seconds: number | null;
+  buckets: BucketGrowth[];
+  signatures: SignatureGrowth[];
+  findings: Finding[];
+}
+
+export interface GrowthThresholds {
+  /** Growth of one group that counts as a leak: at least this many goroutines … */
+  minDelta: number;
+  /** … and at least this share of what the group had before. */
+  minRatio: number;
+}
+
+export const defaultGrowth: GrowthThresholds = { minDelta: 10, minRatio: 0.1 };
+
+/** Which finding a growing group supports, by the signatures it matched. */
+const LEAK_BY_SIGNATURE: [string, string, string][] = [
+  ['sql.rows-open', 'sql-rows-leak', 'database/sql Rows left open'],
+  ['sql.tx-open', 'sql-tx-leak', 'database/sql transactions left open'],
+  ['sql.connection-opener', 'sql-db-handle-leak', 'sql.DB handles opened and never closed'],
+  ['pgxpool.health-check', 'sql-db-handle-leak', 'pgx pools created and never closed'],
+  ['http.client-readloop-body-outstanding', 'http-client-conn-leak', 'HTTP client connections held by unclosed response bodies'],
+  ['http.client-writeloop', 'http-client-conn-leak', 'HTTP client connections piling up'],
+  ['http.client-readloop-idle', 'http-client-conn-leak', 'HTTP client connections piling up'],
+  ['mysql.watcher', 'sql-db-handle-leak', 'MySQL connections piling up'],
+  ['chan.send', 'chan-leak', 'goroutines blocked forever on a channel'],
+  ['chan.receive', 'chan-leak', 'goroutines blocked forever on a channel'],
+  ['chan.nil-or-empty-select', 'chan-leak', 'goroutines blocked forever on a channel'],
+  ['sync.waitgroup-wait', 'waitgroup-stuck', 'WaitGroup waiters piling up'],
+];
+
+function signaturesOf(m: SnapshotMatch, key: string): string[] {
+  const out: string[] = [];
+  for (const [id, h] of m.hits) if (h.buckets.some((b) => b.bucket.key === key)) out.push(id);
+  return out;
+}
+
+export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThresholds = defaultGrowth): SnapshotDiff {
+  const before = new Map(a.buckets.map((x) => [x.key, x]));
+  const after = new Map(b.buckets.map((x) => [x.key, x]));
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  const buckets: BucketGrowth[] = [];
+  for (const key of keys) {
+    const x = before.get(key);
+    const y = after.get(key);
+    const n0 = x?.count ?? 0;
+    const n1 = y?.count ?? 0;
+    const rep = (y ?? x)!;
+    buckets.push({
+      key,
+      before: n0,
+      after: n1,
+      delta: n1 - n0,
+      waitReason: rep.waitReason,
+      signatures: signaturesOf(y ? b : a, key),
+      frames: rep.frames,
+    });
+  }
+  buckets.sort((p, q) => q.delta - p.delta || q.after - p.after);
+  const ids = new Set([...a.hits.keys(), ...b.hits.keys()]);
+  const signatures: SignatureGrowth[] = [...ids]
+    .map((id) => {
+      const h0 = a.hits.get(id);
+      const h1 = b.hits.get(id);
+      const n0 = h0?.goroutines ?? 0;
+      const n1 = h1?.goroutines ?? 0;
+      return { signature: id, role: (h1 ?? h0)!.role, before: n0, after: n1, delta: n1 - n0 };
+    })
+    .sort((p, q) => q.delta - p.delta);
+  const t0 = a.profile.timeNanos;
+  const t1 = b.profile.timeNanos;
+  const seconds = t0 > 0 && t1 > 0 ? (t1 - t0) / 1e9 : null;
+
+  const findings = new Map<string, Finding>();
+  const linesOf = new Map<string, string[]>();
+  const grewEnough = (n0: number, d: number) => d >= t.minDelta && d >= n0 * t.minRatio;
+  for (const g of buckets) {
+    if (!grewEnough(g.before, g.delta)) continue;
+    const known = LEAK_BY_SIGNATURE.find(([sig]) => g.signatures.includes(sig));
+    const [, id, title] = known ?? ['', 'goroutine-leak', 'goroutines accumulate'];
+    const existing = findings.get(id);
+    const rate = seconds && seconds > 0 ? ` (${(g.delta / seconds).toFixed(1)}/s)` : '';
+    const line = `${g.before} → ${g.after} (+${g.delta})${rate} [${g.waitReason || '?'}] ${g.frames[0]?.function ?? '(no frames)'}`;
+    if (existing) {
+      existing.goroutines += g.delta;
+      existing.share = b.total ? existing.goroutines / b.total : 0;
+      existing.evidence.push(evidenceOfGrowth(g));
+      for (const sig of g.signatures) if (!existing.signatures.includes(sig)) existing.signatures.push(sig);
+      linesOf.get(id)!.push(line);
+      continue;
+    }
+    linesOf.set(id, [line]);
+    findings.set(id, {
+      id,
+      severity: 'critical',
+      title,
+      summary: `${g.delta} more goroutines of one shape between the snapshots${seconds ? ` (${seconds.toFixed(0)} s apart)` : ''}: ${line}.`,
+      goroutines: g.delta,
+      share: b.total ? g.delta / b.total : 0,
+      maxMinutes: null,
+      evidence: [evidenceOfGrowth(g)],
+      holders: [],
+      remediation: remediationFor(id),
+      signatures: [...g.signatures],
+    });
+  }
+  const out = [...findings.values()];
+  for (const f of out) {
+    const lines = linesOf.get(f.id)!;
+    if (lines.length > 1) {
+      f.summary = `${f.goroutines} more goroutines in ${lines.length} growing groups between the snapshots${seconds ? ` (${seconds.toFixed(0)} s apart)` : ''}; largest: ${lines[0]}.`;
+    }
+  }
+  return { before: a.total, after: b.total, delta: b.total - a.total, seconds, buckets, signatures, findings: out };
+}
+
+function evidenceOfGrowth(g: BucketGrowth): Finding['evidence'][number] {
+  return {
+    signature: g.signatures[0] ?? '',
+    goroutines: g.after,
+    waitReason: g.waitReason,
+    minMinutes: null,
+    maxMinutes: null,
+    frames: g.frames.map((f) => ({ ...f, matched: false })),
+    createdBy: null,
+  };
+}
+
+function remediationFor(id: string): string[] {
+  switch (id) {
+    case 'sql-rows-leak':
+      return ['`defer rows.Close()` right after a successful Query; early returns before it leak the connection.'];
+    case 'sql-tx-leak':
+      return ['`defer tx.Rollback()` right after Begin, so every path ends the transaction.'];
+    case 'sql-db-handle-leak':
+      return ['Open one sql.DB / pgxpool.Pool per database at start-up and share it; never sql.Open per request.'];
+    case 'http-client-conn-leak':
+      return ['Close every response body (`defer resp.Body.Close()`), and reuse one http.Client / Transport.'];
+    case 'chan-leak':
+      return ['Give every blocked send or receive a way out: select on ctx.Done(), buffer result channels, close channels receivers range over.'];
+    case 'waitgroup-stuck':
+      return ['`defer wg.Done()` at the top of each goroutine started after wg.Add.'];
+    default:
+      return ['Find what these goroutines wait for and who should have woken them; give each a context or a deadline.'];
+  }
+}

@@ -46,21 +46,21 @@ describe('pprof-diag CLI', () => {
     const r = run(['analyze', GOROUTINE]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/goroutine profile \(pprof protobuf, gzip/);
-    expect(r.stdout).toMatch(/goroutine\/count\s+total 87\b/);
-    expect(r.stdout).toMatch(/87 goroutines in \d+ groups of identical stacks/);
+    expect(r.stdout).toMatch(/goroutine\/count\s+total 7,271\b/);
+    expect(r.stdout).toMatch(/7,271 goroutines in \d+ groups of identical stacks/);
     expect(r.stderr).toBe('');
   });
 
   it('writes the JSON contract', () => {
-    const r = run(['analyze', '--format', 'json', GOROUTINE, HEAP, CPU]);
+    const r = run(['analyze', '--format', 'json', '--buckets', '100000', GOROUTINE, HEAP, CPU]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.errors).toEqual([]);
     const [g, h, cpu] = doc.inputs;
-    expect(g).toMatchObject({ path: GOROUTINE, kind: 'goroutine', format: 'pprof', goroutines: 87 });
-    expect(g.sampleTypes).toEqual([{ type: 'goroutine', unit: 'count', total: 87 }]);
-    expect(g.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(87);
+    expect(g).toMatchObject({ path: GOROUTINE, kind: 'goroutine', format: 'pprof', goroutines: 7271 });
+    expect(g.sampleTypes).toEqual([{ type: 'goroutine', unit: 'count', total: 7271 }]);
+    expect(g.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(7271);
     expect(h.kind).toBe('allocs');
     expect(h.sampleTypes.map((t: { type: string }) => t.type)).toEqual(['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
     expect(h.goroutines).toBeUndefined();
@@ -81,7 +81,7 @@ describe('pprof-diag CLI', () => {
   it('reads standard input', () => {
     const r = run(['analyze', '--format', 'json', '-'], { input: readFileSync(GOROUTINE) });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).inputs[0]).toMatchObject({ path: '<stdin>', kind: 'goroutine', goroutines: 87 });
+    expect(JSON.parse(r.stdout).inputs[0]).toMatchObject({ path: '<stdin>', kind: 'goroutine', goroutines: 7271 });
   });
 
   it('keeps the good inputs when one is bad, and exits 2 with one line per bad input', () => {

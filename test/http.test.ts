@@ -64,7 +64,7 @@ describe('live endpoints', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.inputs[0]).toMatchObject({ path: `${base}/debug/pprof/goroutine`, kind: 'goroutine', goroutines: 87 });
+    expect(doc.inputs[0]).toMatchObject({ path: `${base}/debug/pprof/goroutine`, kind: 'goroutine', goroutines: 7271 });
   });
 
   it('asks for --seconds of CPU profile', async () => {

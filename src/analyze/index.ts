@@ -5,7 +5,6 @@
 
 import type { Decoded } from '../decode/index.js';
 import type { Profile, ProfileKind, InputFormat } from '../model/profile.js';
-import type { Trace } from '../model/trace.js';
 import {
   goroutineBuckets,
   goroutineCount,
@@ -47,21 +46,7 @@ export interface ProfileAnalysis {
   profile: Profile;
 }
 
-export interface TraceAnalysis {
-  type: 'trace';
-  path: string;
-  kind: 'trace';
-  format: 'trace';
-  compressed: boolean;
-  goVersion: string | null;
-  events: number;
-  goroutines: number;
-  durationNs: number;
-  warnings: string[];
-  trace: Trace;
-}
-
-export type InputAnalysis = ProfileAnalysis | TraceAnalysis;
+export type InputAnalysis = ProfileAnalysis;
 
 export function isGoroutineKind(kind: ProfileKind): boolean {
   return kind === 'goroutine' || kind === 'goroutineleak';
@@ -94,22 +79,6 @@ export function analyzeProfile(path: string, p: Profile, compressed: boolean, op
   };
 }
 
-export function analyzeTrace(path: string, t: Trace, compressed: boolean): TraceAnalysis {
-  return {
-    type: 'trace',
-    path,
-    kind: 'trace',
-    format: 'trace',
-    compressed,
-    goVersion: t.goVersion,
-    events: t.eventCount,
-    goroutines: t.goroutineCount,
-    durationNs: t.durationNs,
-    warnings: t.warnings,
-    trace: t,
-  };
-}
-
 export function analyzeDecoded(path: string, d: Decoded, opts: AnalyzeOptions = {}): InputAnalysis {
-  return d.type === 'trace' ? analyzeTrace(path, d.trace, d.compressed) : analyzeProfile(path, d.profile, d.compressed, opts);
+  return analyzeProfile(path, d.profile, d.compressed, opts);
 }

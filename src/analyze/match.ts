@@ -6,7 +6,7 @@
 import type { Profile } from '../model/profile.js';
 import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
 import type { Role } from '../signatures/types.js';
-import { goroutineBuckets, type GoroutineBucket } from './summary.js';
+import { goroutineBuckets, visibleNames, type GoroutineBucket } from './summary.js';
 import { waitReason } from './wait-reason.js';
 
 export interface SignatureHit {
@@ -33,25 +33,6 @@ export interface SnapshotMatch {
   background: number;
   /** Goroutines that matched no signature. */
   unmatched: number;
-}
-
-function frameNames(p: Profile, b: GoroutineBucket, sample: number): string[] {
-  void b;
-  const out: string[] = [];
-  const { stackStart, stack } = p.samples;
-  const { lineStart, lineCount } = p.locations;
-  let leaf = true;
-  for (let k = stackStart[sample]!, end = stackStart[sample + 1]!; k < end; k++) {
-    const loc = stack[k]!;
-    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
-      const name = p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!);
-      if (name === 'runtime.goexit') continue;
-      if (leaf && (name.startsWith('runtime.') || name.startsWith('runtime/pprof.') || name.startsWith('internal/runtime/'))) continue;
-      leaf = false;
-      out.push(name);
-    }
-  }
-  return out;
 }
 
 /** First argument printed for the first frame matching `frame` in goroutine `sample` (debug=2). */
@@ -81,7 +62,7 @@ export function matchSnapshot(p: Profile, set: SignatureSet): SnapshotMatch {
   let unmatched = 0;
   for (const b of buckets) {
     total += b.count;
-    const names = frameNames(p, b, b.samples[0]!);
+    const names = visibleNames(p, b.samples[0]!);
     const candidates = set.compiled
       .map((c) => ({ c, frames: matchFrames(c, names) }))
       .filter((x) => x.frames !== null);

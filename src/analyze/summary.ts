@@ -39,16 +39,25 @@ export interface GoroutineBucket {
 /** How many leaf-side frames identify a stack: root sides are truncated differently by each form. */
 export const BUCKET_DEPTH = 32;
 
-/** Leaf frames every goroutine form agrees to hide or that differ between them. */
-function isLeafNoise(name: string): boolean {
-  return name.startsWith('runtime.') || name.startsWith('runtime/pprof.') || name.startsWith('internal/runtime/');
+/**
+ * Whether a frame is one every goroutine form shows. debug=2 hides unexported runtime
+ * functions wherever they are; debug=1 hides runtime frames at the leaf (and the goexit at the
+ * root); the profile writer's own frames differ between forms. Dropping those everywhere makes
+ * the three forms of one moment group identically.
+ */
+function hiddenFrame(name: string, atLeaf: boolean): boolean {
+  if (name.startsWith('runtime.')) {
+    const c = name.charCodeAt(8);
+    return !(c >= 65 && c <= 90) || name === 'runtime.goexit'; // exported runtime functions stay
+  }
+  return atLeaf && (name.startsWith('runtime/pprof.') || name.startsWith('internal/runtime/'));
 }
 
 /**
- * Normalised frames of sample i (function rows), leaf first: runtime frames at the leaf and
- * runtime.goexit dropped, at most `depth` frames.
+ * Visible frames of sample i (line rows), leaf first, at most `depth`: what a goroutine group
+ * is keyed on and what a signature is matched against.
  */
-export function bucketFrames(p: Profile, i: number, depth = BUCKET_DEPTH): number[] {
+export function visibleLines(p: Profile, i: number, depth = Infinity): number[] {
   const out: number[] = [];
   const { stackStart, stack } = p.samples;
   const { lineStart, lineCount } = p.locations;
@@ -56,15 +65,18 @@ export function bucketFrames(p: Profile, i: number, depth = BUCKET_DEPTH): numbe
   for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && out.length < depth; k++) {
     const loc = stack[k]!;
     for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le && out.length < depth; l++) {
-      const fn = p.lines.function[l]!;
-      const name = p.strings.get(p.functions.normalizedName[fn]!);
-      if (name === 'runtime.goexit') continue;
-      if (leaf && isLeafNoise(name)) continue;
+      const name = p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!);
+      if (hiddenFrame(name, leaf)) continue;
       leaf = false;
-      out.push(fn);
+      out.push(l);
     }
   }
   return out;
+}
+
+/** Normalised function names of sample i's visible frames, leaf first. */
+export function visibleNames(p: Profile, i: number, depth = Infinity): string[] {
+  return visibleLines(p, i, depth).map((l) => p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!));
 }
 
 export function goroutineBuckets(p: Profile): GoroutineBucket[] {
@@ -74,8 +86,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   const nTypes = p.sampleTypes.length;
   const g = p.goroutines;
   for (let i = 0; i < p.samples.length; i++) {
-    const fns = bucketFrames(p, i);
-    const key = fns.map((f) => p.strings.get(p.functions.normalizedName[f]!)).join('\n');
+    const key = visibleNames(p, i, BUCKET_DEPTH).join('\n');
     let b = byKey.get(key);
     if (b === undefined) {
       b = {
@@ -132,22 +143,10 @@ function mostCommon(m: Map<string, number>): string | null {
 }
 
 function representativeFrames(p: Profile, i: number): FrameSummary[] {
-  const out: FrameSummary[] = [];
-  const { stackStart, stack } = p.samples;
-  const { lineStart, lineCount } = p.locations;
-  let leaf = true;
-  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
-    const loc = stack[k]!;
-    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
-      const fn = p.lines.function[l]!;
-      const name = p.strings.get(p.functions.name[fn]!);
-      if (name === 'runtime.goexit') continue;
-      if (leaf && isLeafNoise(name)) continue;
-      leaf = false;
-      out.push({ function: name, file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]! });
-    }
-  }
-  return out;
+  return visibleLines(p, i).map((l) => {
+    const fn = p.lines.function[l]!;
+    return { function: p.strings.get(p.functions.name[fn]!), file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]! };
+  });
 }
 
 /**

@@ -5,20 +5,16 @@
 
 import { DecodeError, defaultLimits, type DecodeLimits } from '../model/errors.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
-import type { Trace } from '../model/trace.js';
-import { decodeGoroutineDebug1 } from './goroutine-debug1.js';
-import { decodeGoroutineDebug2, looksLikeGoroutineDebug2 } from './goroutine-debug2.js';
 import { gunzipPako, isGzip, type Gunzip } from './gzip.js';
-import { decodeLegacyCpu, looksLikeLegacyCpu } from './legacy-cpu.js';
-import { decodeLegacyContention, decodeLegacyHeap } from './legacy-text.js';
 import { decodePprof } from './pprof.js';
-import { decodeTrace, isTrace } from './trace/index.js';
+import { decodeGoroutineDebug1 } from './text/debug1.js';
+import { decodeGoroutineDebug2, looksLikeGoroutineDebug2 } from './text/debug2.js';
+import { decodeLegacyContention, decodeLegacyCpu, decodeLegacyHeap, looksLikeLegacyCpu } from './text/legacy.js';
+import { isTrace, traceHeaderVersion } from './trace-header.js';
 
 export { DecodeError };
 
-export type Decoded =
-  | { type: 'profile'; profile: Profile; compressed: boolean }
-  | { type: 'trace'; trace: Trace; compressed: boolean };
+export type Decoded = { type: 'profile'; profile: Profile; compressed: boolean };
 
 export interface DecodeOptions extends Partial<DecodeLimits> {
   /** gzip implementation; defaults to pako (node callers may pass zlib's). */
@@ -69,7 +65,7 @@ export function sniff(bytes: Uint8Array): Sniffed {
     const first = head.trimStart();
     if (/^(goroutine|threadcreate) profile: total \d+/.test(first)) return 'goroutine-debug1';
     if (/^heap profile:/.test(first) || /^heap_v2\//.test(first)) return 'legacy-heap';
-    if (/^--- (contention|mutex|contentionz|threadz)/.test(first)) return 'legacy-contention';
+    if (/^--- (contention|mutex|threadz)/.test(first)) return 'legacy-contention';
     if (/^(<!doctype html|<html|<head|<body)/i.test(first)) return 'html';
     if (looksLikeGoroutineDebug2(head)) return 'goroutine-debug2';
     if (/^[[{]/.test(first)) return 'json';
@@ -102,7 +98,7 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
   const text = () => new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   switch (kind) {
     case 'trace':
-      return { type: 'trace', trace: decodeTrace(bytes, opts.onProgress ? { onProgress: opts.onProgress } : {}), compressed };
+      throw new DecodeError(`a Go execution trace (go 1.${traceHeaderVersion(bytes)} format): traces are not read yet`);
     case 'goroutine-debug1':
       return { type: 'profile', profile: decodeGoroutineDebug1(text()), compressed };
     case 'goroutine-debug2':
@@ -141,7 +137,7 @@ function article(word: string): string {
 
 /** Throws unless the decoded input is of the expected kind. */
 export function expectKind(d: Decoded, want: ProfileKind): void {
-  const got: ProfileKind = d.type === 'trace' ? 'trace' : d.profile.kind;
+  const got: ProfileKind = d.profile.kind;
   const ok =
     got === want ||
     (want === 'heap' && got === 'allocs') ||

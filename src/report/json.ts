@@ -20,20 +20,6 @@ export interface ReportMeta {
 }
 
 export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<string, unknown> {
-  if (a.type === 'trace') {
-    return {
-      path: a.path,
-      kind: a.kind,
-      format: a.format,
-      compressed: a.compressed,
-      goVersion: a.goVersion,
-      sampleTypes: [],
-      events: a.events,
-      goroutines: a.goroutines,
-      durationNs: a.durationNs,
-      warnings: a.warnings,
-    };
-  }
   const out: Record<string, unknown> = {
     path: a.path,
     kind: a.kind,

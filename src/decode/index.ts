@@ -63,7 +63,7 @@ export function sniff(bytes: Uint8Array): Sniffed {
   if (textRatio(bytes) > 0.95) {
     const head = headText(bytes);
     const first = head.trimStart();
-    if (/^(goroutine|threadcreate) profile: total \d+/.test(first)) return 'goroutine-debug1';
+    if (/^(goroutine|goroutineleak|threadcreate) profile: total \d+/.test(first)) return 'goroutine-debug1';
     if (/^heap profile:/.test(first) || /^heap_v2\//.test(first)) return 'legacy-heap';
     if (/^--- (contention|mutex|threadz)/.test(first)) return 'legacy-contention';
     if (/^(<!doctype html|<html|<head|<body)/i.test(first)) return 'html';

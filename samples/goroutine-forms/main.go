@@ -143,5 +143,6 @@ func main() {
 		runtime.GC()
 		write("goroutineleak.pb.gz", "goroutineleak", 0)
 		write("goroutineleak.debug1.txt", "goroutineleak", 1)
+		write("goroutineleak.debug2.txt", "goroutineleak", 2)
 	}
 }

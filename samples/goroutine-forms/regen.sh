@@ -17,7 +17,11 @@ for v in 1.19 1.24 1.27; do
   out="$here/go$v"
   rm -rf "$out"
   (cd "$gopath/src/goroutine-forms" && GOROOT=$goroot GOPATH=$gopath GOCACHE="$samples/.work/cache-$v" "$go" build -o "$samples/.work/bin/goroutine-forms-$v" .)
-  "$samples/.work/bin/goroutine-forms-$v" "$out"
+  # Go 1.27 prints pprof labels in debug=2 headers with tracebacklabels=1 (a GOPATH build
+  # gets the Go 1.20 GODEBUG defaults, which leave it off)
+  godebug=""
+  [ "$v" = 1.27 ] && godebug=tracebacklabels=1
+  GODEBUG=$godebug "$samples/.work/bin/goroutine-forms-$v" "$out"
   pprof=$(sed -n "s/^go1.24=//p" "$samples/.work/TOOLCHAINS_READY")
   for f in "$out"/*.pb.gz; do
     HOME="$samples/.work" "$pprof" tool pprof -raw "$f" >"$f.raw.txt" 2>/dev/null

@@ -130,7 +130,7 @@ export function decodeGoroutineDebug2(text: string): Profile {
   let cur: Pending | null = null;
   let other = false; // text outside goroutine blocks: a traceback in a log
   let inRuntimeStack = false;
-  let leaked = 0;
+  let leakWriter = false;
   const files: string[] = [];
 
   const flush = () => {
@@ -139,7 +139,6 @@ export function decodeGoroutineDebug2(text: string): Profile {
     b.addGoroutine(cur.header);
     for (const f of cur.frames) b.frame(f.loc, f.args === '' ? 0 : b.strings.intern(f.args));
     for (const [k, v] of cur.labels) b.label(k, v);
-    if (cur.header.flags & GoroutineFlag.Leaked) leaked++;
     b.endSample([1]);
     cur = null;
   };
@@ -217,6 +216,7 @@ export function decodeGoroutineDebug2(text: string): Profile {
       const lineNo = Number(fl[2]);
       const off = fl[3] !== undefined ? parseInt(fl[3], 16) : -1;
       if (files.length < 64 && file.includes('/src/runtime/')) files.push(file);
+      if (call.fn === 'runtime/pprof.writeGoroutineLeak') leakWriter = true;
       cur.frames.push({ loc: b.frameLocation(call.fn, file, lineNo, off), args: call.args === '...' ? '' : call.args });
       continue;
     }
@@ -227,7 +227,8 @@ export function decodeGoroutineDebug2(text: string): Profile {
   flush();
   if (b.sampleCount === 0) throw new DecodeError('no goroutine found in the text');
   if (other) b.header.format = 'traceback';
-  b.header.kind = leaked > 0 && leaked === b.sampleCount ? 'goroutineleak' : 'goroutine';
+  // written by the goroutineleak profile (a full dump in which the leaked ones are marked)
+  b.header.kind = leakWriter ? 'goroutineleak' : 'goroutine';
   b.header.goVersion = goVersionFromPaths(files);
   return b.finish();
 }

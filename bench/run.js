@@ -35,7 +35,7 @@ function walk(dir, out = []) {
   if (!existsSync(dir)) return out;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory() && !e.name.startsWith('.')) walk(p, out);
+    if (e.isDirectory() && (!e.name.startsWith('.') || e.name === '.work')) walk(p, out);
     else if (e.isFile() && /\.pb\.gz$/.test(e.name)) out.push(p);
   }
   return out;
@@ -53,7 +53,9 @@ function inputs() {
     'laixintao-flameshow/goroutine.out',
   ].map((p) => path.join(corpus, p));
   const samples = walk(path.join(root, 'samples')).filter((f) => statSync(f).size > 20_000);
-  return [...big, ...samples].filter((f) => existsSync(f));
+  // bench/gen-large.sh: 100k goroutines, a heap profile of a million stacks
+  const large = walk(path.join(root, 'bench', '.work', 'inputs'));
+  return [...big, ...samples, ...large].filter((f) => existsSync(f));
 }
 
 function timeIt(fn, minMs = 300) {

@@ -131,6 +131,7 @@ export function decodeGoroutineDebug2(text: string): Profile {
   let other = false; // text outside goroutine blocks: a traceback in a log
   let inRuntimeStack = false;
   let leakWriter = false;
+  let truncatedAt = -1;
   const files: string[] = [];
 
   const flush = () => {
@@ -209,6 +210,12 @@ export function decodeGoroutineDebug2(text: string): Profile {
       const next = lines.peek();
       const fl = next !== null ? FILE_LINE.exec(next) : null;
       if (!fl) {
+        if (lines.atLastLine()) {
+          // the dump stops mid-goroutine: debug=2 output is capped at 64 MB by the runtime
+          truncatedAt = cur.header.id;
+          cur = null;
+          break;
+        }
         throw new DecodeError(`goroutine dump: line ${lines.lineNo + 1}: expected the file:line of ${call.fn}`);
       }
       lines.next();
@@ -226,6 +233,11 @@ export function decodeGoroutineDebug2(text: string): Profile {
   }
   flush();
   if (b.sampleCount === 0) throw new DecodeError('no goroutine found in the text');
+  if (truncatedAt >= 0) {
+    b.warnings.push(
+      `the dump ends inside goroutine ${truncatedAt}; ${b.sampleCount} complete goroutines were read (Go stops debug=2 output at 64 MB: use debug=0 or debug=1 for the full count)`,
+    );
+  }
   if (other) b.header.format = 'traceback';
   // written by the goroutineleak profile (a full dump in which the leaked ones are marked)
   b.header.kind = leakWriter ? 'goroutineleak' : 'goroutine';

@@ -19,6 +19,12 @@ export class Lines {
     return line;
   }
 
+  /** True when at most one (possibly unterminated) line is left. */
+  atLastLine(): boolean {
+    const nl = this.text.indexOf('\n', this.pos);
+    return nl < 0 || nl >= this.text.length - 1;
+  }
+
   /** Looks at the next line without consuming it. */
   peek(): string | null {
     const save = this.pos;

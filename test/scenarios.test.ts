@@ -1,0 +1,57 @@
+/**
+ * Every samples/ scenario is diagnosed as its scenario.json says, from each goroutine form
+ * it was captured in (debug=0, debug=1, debug=2), and from its second snapshot when it has one.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../src/analyze/diagnose.js';
+import { severityAtLeast, type Severity } from '../src/analyze/findings.js';
+import { analyzeDecoded } from '../src/analyze/index.js';
+import { decode } from '../src/decode/index.js';
+import { repoRoot } from './helpers/corpus.js';
+
+interface Scenario {
+  name: string;
+  expected: { findings: { id: string; severity: Severity }[]; absent: string[] };
+}
+
+const samplesDir = path.join(repoRoot, 'samples');
+const scenarios = readdirSync(samplesDir)
+  .filter((d) => existsSync(path.join(samplesDir, d, 'scenario.json')))
+  .map((d) => ({ dir: path.join(samplesDir, d), s: JSON.parse(readFileSync(path.join(samplesDir, d, 'scenario.json'), 'utf8')) as Scenario }));
+
+function analyse(files: string[]) {
+  return diagnose(files.map((f) => analyzeDecoded(f, decode(new Uint8Array(readFileSync(f))))));
+}
+
+describe('scenarios', () => {
+  it('exist', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(2);
+  });
+  for (const { dir, s } of scenarios) {
+    const versions = readdirSync(dir).filter((d) => /^go1\.\d+$/.test(d));
+    for (const v of versions) {
+      for (const form of ['goroutine.pb.gz', 'goroutine.debug1.txt', 'goroutine.debug2.txt']) {
+        it(`${s.name} ${v} ${form}`, () => {
+          const files = [path.join(dir, v, form)];
+          const second = path.join(dir, v, form.replace('goroutine.', 'goroutine.2.'));
+          if (existsSync(second)) files.push(second);
+          const d = analyse(files);
+          for (const want of s.expected.findings) {
+            const got = d.findings.find((f) => f.id === want.id);
+            expect(got, `${want.id} in ${d.findings.map((f) => f.id).join(', ') || 'no findings'}`).toBeDefined();
+            expect(got!.severity).toBe(want.severity);
+          }
+          for (const id of s.expected.absent) {
+            const got = d.findings.find((f) => f.id === id && severityAtLeast(f.severity, 'warning'));
+            expect(got, `${id} must not fire: ${got?.summary}`).toBeUndefined();
+          }
+          if (s.expected.findings.length === 0) {
+            expect(d.findings.filter((f) => severityAtLeast(f.severity, 'warning'))).toEqual([]);
+          }
+        });
+      }
+    }
+  }
+});

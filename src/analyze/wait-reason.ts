@@ -5,6 +5,7 @@
  */
 
 import type { Profile } from '../model/profile.js';
+import { PARKED_ON_CHANNEL } from '../signatures/engine.js';
 
 /** Leaf-side function names → reason, checked in order from the leaf. */
 const DIRECT: ReadonlyMap<string, string> = new Map([
@@ -53,9 +54,19 @@ const DIRECT: ReadonlyMap<string, string> = new Map([
 export function inferWaitReason(p: Profile, i: number): string {
   const r = inferFromFrames(p, i);
   if (p.format === 'goroutine-debug1' && (r === 'running' || r === 'waiting')) {
-    return isDumper(p, i) ? 'running' : '';
+    if (isDumper(p, i)) return 'running';
+    // unprinted runtime frames at the leaf, then a caller that is no known wait: the
+    // goroutine is parked in a channel operation or a select
+    return leafIsHidden(p, i) ? PARKED_ON_CHANNEL : '';
   }
   return r;
+}
+
+
+function leafIsHidden(p: Profile, i: number): boolean {
+  const s = p.samples.stackStart[i]!;
+  if (s === p.samples.stackStart[i + 1]) return false;
+  return p.locations.lineCount[p.samples.stack[s]!] === 0;
 }
 
 function isDumper(p: Profile, i: number): boolean {

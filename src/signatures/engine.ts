@@ -9,6 +9,13 @@ import type { FrameMatch, Signature, SignaturePack } from './types.js';
 
 export type Matcher = (name: string) => boolean;
 
+/**
+ * The wait reason a debug=1 dump allows for a goroutine parked in a channel operation or a
+ * select: the runtime frames that would tell which are not printed.
+ */
+export const PARKED_ON_CHANNEL = 'chan send, chan receive or select';
+const CHANNEL_REASONS = /^(select|chan send|chan receive)/;
+
 export function compilePattern(p: string): Matcher {
   if (p.startsWith('re:')) {
     let re: RegExp;
@@ -130,7 +137,11 @@ export function matchGoroutine(c: CompiledSignature, p: Profile, sample: number,
   if (c.reasonOnly && reason === '') return false;
   if (c.waitReasons !== null && reason !== '') {
     // "semacquire" (≤ 1.19) stands for the later sync reasons
-    if (!c.waitReasons.has(reason) && !(reason === 'semacquire' && [...c.waitReasons].some((r) => r.startsWith('sync.')))) {
+    const compatible =
+      c.waitReasons.has(reason) ||
+      (reason === 'semacquire' && [...c.waitReasons].some((r) => r.startsWith('sync.'))) ||
+      (reason === PARKED_ON_CHANNEL && [...c.waitReasons].some((r) => CHANNEL_REASONS.test(r)));
+    if (!compatible) {
       return false;
     }
   }

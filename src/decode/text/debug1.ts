@@ -66,6 +66,8 @@ export function decodeGoroutineDebug1(text: string): Profile {
   });
   const files: string[] = [];
   let count = -1;
+  let pcs: string[] = []; // the bucket's `@` list, leaf first
+  let symbolized = false;
   let lastPc = '';
   let pending: { fn: number; line: number }[] = [];
   let pendingOffset = -1;
@@ -75,6 +77,21 @@ export function decodeGoroutineDebug1(text: string): Profile {
     b.frame(loc);
     lastPc = '';
     pending = [];
+  };
+  /**
+   * The runtime frames debug=1 does not print at the leaf are still in the `@` list: keep them
+   * as locations with an address and no lines, so a reader can tell the goroutine is parked
+   * in the runtime. `firstShown` is the PC of the first printed frame (a return address - 1).
+   */
+  const hiddenLeaf = (firstShown: string) => {
+    const shown = BigInt(firstShown);
+    for (let k = 0; k < pcs.length; k++) {
+      const raw = BigInt(pcs[k]!);
+      if (raw === shown || raw - 1n === shown) break;
+      const pc = k > 0 ? raw - 1n : raw;
+      const key = '0x' + pc.toString(16);
+      b.frame(b.locationId(key, pc, []));
+    }
   };
   const endBucket = () => {
     if (count < 0) return;
@@ -91,6 +108,8 @@ export function decodeGoroutineDebug1(text: string): Profile {
     if (bm) {
       endBucket();
       count = Number(bm[1]);
+      pcs = line.slice(line.indexOf('@') + 1).trim().split(/\s+/).filter((x) => x !== '');
+      symbolized = false;
       continue;
     }
     if (count < 0) {
@@ -104,6 +123,10 @@ export function decodeGoroutineDebug1(text: string): Profile {
     const fm = FRAME.exec(line);
     if (fm) {
       const pc = fm[1]!.toLowerCase();
+      if (!symbolized) {
+        hiddenLeaf(pc);
+        symbolized = true;
+      }
       const fnId = b.functionId(fm[2]!, fm[4]!);
       const last = pending[pending.length - 1];
       // the same PC again with the same function and line is recursion, not inlining

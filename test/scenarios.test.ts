@@ -55,3 +55,15 @@ describe('scenarios', () => {
     }
   }
 });
+
+describe('profiles of one incident, together', () => {
+  it('the mutex profile names the code that releases the contended lock', () => {
+    const dir = path.join(samplesDir, 'mutex-hot', 'go1.27');
+    const d = analyse(['goroutine.pb.gz', 'mutex.pb.gz', 'block.pb.gz', 'heap.pb.gz'].map((f) => path.join(dir, f)));
+    const f = d.findings.find((x) => x.id === 'mutex-contention')!;
+    expect(f.goroutines).toBeGreaterThanOrEqual(100);
+    const release = f.holders.find((h) => h.signature === 'mutex-profile')!;
+    expect(release.description).toMatch(/releases the contended lock: main\.\(\*priceCache\)\.price \(.*main\.go:\d+\)/);
+    expect(f.summary).toMatch(/mutex profile puts \d+% of the waiting on the lock released in main\.\(\*priceCache\)\.price/);
+  });
+});

@@ -10,6 +10,7 @@ import { isGoroutineKind, type InputAnalysis } from './index.js';
 import { matchSnapshot, type SnapshotMatch } from './match.js';
 import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
 import { diffSnapshots, type SnapshotDiff } from './diff.js';
+import { correlate } from './correlate.js';
 
 export interface DiagnoseOptions {
   /** Extra packs (`--rules FILE`). */
@@ -61,6 +62,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       else have.summary += ` Between snapshots: ${f.summary}`;
     }
   }
+  correlate([...byId.values()], analyses.filter((a) => a.type === 'profile'));
   const findings = [...byId.values()].sort(
     (a, b) => rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
   );

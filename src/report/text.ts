@@ -121,7 +121,7 @@ function findingText(f: Finding, o: TextOptions): string[] {
   }
   if (f.holders.length) {
     out.push('  held by:');
-    for (const h of f.holders) out.push(`    ${h.goroutines} × ${h.description}`);
+    for (const h of f.holders) out.push(`    ${h.goroutines > 0 ? `${h.goroutines} × ` : ''}${h.description}`);
   }
   if (f.remediation.length) {
     out.push('  what to do:');

@@ -1,0 +1,86 @@
+/**
+ * Evidence other profiles of the same incident add to goroutine findings: the mutex profile
+ * names the code that releases (and so held) the contended lock; the block profile where
+ * goroutines waited longest.
+ */
+
+import type { Profile } from '../model/profile.js';
+import type { Finding } from './findings.js';
+import type { ProfileAnalysis } from './index.js';
+
+export interface Site {
+  function: string;
+  file: string;
+  line: number;
+  delayNanos: number;
+  share: number;
+}
+
+/**
+ * Delay per releasing site: the first frame of each stack that is not the lock implementation
+ * itself (sync.(*Mutex).Unlock and runtime frames), weighted by the delay/nanoseconds value.
+ */
+export function contentionSites(p: Profile, limit = 3): Site[] {
+  const k = p.sampleTypes.findIndex((t) => t.type === 'delay');
+  if (k < 0) return [];
+  const n = p.sampleTypes.length;
+  const by = new Map<string, Site>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const delay = p.samples.values[i * n + k]!;
+    total += delay;
+    let site: Site | null = null;
+    for (let s = p.samples.stackStart[i]!; s < p.samples.stackStart[i + 1]! && site === null; s++) {
+      const loc = p.samples.stack[s]!;
+      for (let l = p.locations.lineStart[loc]!, le = l + p.locations.lineCount[loc]!; l < le; l++) {
+        const fn = p.lines.function[l]!;
+        const name = p.strings.get(p.functions.name[fn]!);
+        if (/^(runtime|sync|internal\/sync)\./.test(name)) continue;
+        site = { function: name, file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]!, delayNanos: 0, share: 0 };
+        break;
+      }
+    }
+    if (site === null) continue;
+    const key = `${site.function}\n${site.file}:${site.line}`;
+    const have = by.get(key) ?? site;
+    have.delayNanos += delay;
+    by.set(key, have);
+  }
+  const out = [...by.values()].sort((a, b) => b.delayNanos - a.delayNanos).slice(0, limit);
+  for (const s of out) s.share = total > 0 ? s.delayNanos / total : 0;
+  return out;
+}
+
+function seconds(ns: number): string {
+  return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(0)} ms`;
+}
+
+/** Adds what mutex and block profiles among the inputs say to the findings they concern. */
+export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): void {
+  const mutex = analyses.filter((a) => a.kind === 'mutex');
+  const block = analyses.filter((a) => a.kind === 'block');
+  for (const f of findings) {
+    if (f.id !== 'mutex-contention' && f.id !== 'deadlock-suspect' && f.id !== 'rwmutex-starvation') continue;
+    for (const a of mutex) {
+      const sites = contentionSites(a.profile);
+      if (sites.length === 0) continue;
+      for (const s of sites) {
+        f.holders.push({
+          signature: 'mutex-profile',
+          description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${seconds(s.delayNanos)} of waiting (${Math.round(s.share * 100)}%) in ${a.path}`,
+          goroutines: 0,
+        });
+      }
+      f.summary += ` The mutex profile puts ${Math.round(sites[0]!.share * 100)}% of the waiting on the lock released in ${sites[0]!.function}.`;
+    }
+    for (const a of block) {
+      const sites = contentionSites(a.profile, 1);
+      if (sites.length === 0) continue;
+      f.holders.push({
+        signature: 'block-profile',
+        description: `most blocking: ${sites[0]!.function} (${sites[0]!.file}:${sites[0]!.line}), ${seconds(sites[0]!.delayNanos)} in ${a.path}`,
+        goroutines: 0,
+      });
+    }
+  }
+}

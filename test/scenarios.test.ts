@@ -67,3 +67,20 @@ describe('profiles of one incident, together', () => {
     expect(f.summary).toMatch(/mutex profile puts \d+% of the waiting on the lock released in main\.\(\*priceCache\)\.price/);
   });
 });
+
+describe('the goroutineleak profile of Go 1.27', () => {
+  for (const f of ['goroutineleak.pb.gz', 'goroutineleak.debug1.txt', 'goroutineleak.debug2.txt']) {
+    it(`proves leaks in ${f}`, () => {
+      const file = path.join(samplesDir, 'goroutine-forms', 'go1.27', f);
+      const text = readFileSync(file);
+      const d = analyse([file]);
+      const leak = d.findings.find((x) => x.id === 'goroutine-leak')!;
+      expect(leak.severity).toBe('critical');
+      // counted independently: the debug=1 header total, or the (leaked) markers of debug=2
+      const want = f.endsWith('debug2.txt')
+        ? (new TextDecoder().decode(text).match(/ \(leaked\)\]/g) ?? []).length
+        : Number(/goroutineleak profile: total (\d+)/.exec(readFileSync(file.replace(/\.pb\.gz$|\.debug1\.txt$/, '.debug1.txt'), 'utf8'))![1]);
+      expect(leak.goroutines).toBe(want);
+    });
+  }
+});

@@ -3,6 +3,7 @@
  * evidence (stacks and counts), the holders, and what to change.
  */
 
+import { GoroutineFlag } from '../model/profile.js';
 import type { GoroutineBucket } from './summary.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 
@@ -424,6 +425,59 @@ export function snapshotFindings(m: SnapshotMatch, t: Thresholds = defaultThresh
         });
       }
     }
+  }
+
+  // --- proven leaks: the goroutineleak profile (Go 1.26 with its experiment, 1.27) lists only
+  // goroutines the garbage collector found blocked on something no other goroutine can reach;
+  // a debug=2 dump marks them (leaked)
+  const p = m.profile;
+  let leaked = 0;
+  const leakedBuckets: { bucket: GoroutineBucket; goroutines: number }[] = [];
+  if (p.kind === 'goroutineleak' && p.goroutines === null) {
+    for (const b of m.buckets) leakedBuckets.push({ bucket: b, goroutines: b.count });
+  } else if (p.goroutines !== null) {
+    const leakedRows = new Set<number>();
+    for (let i = 0; i < p.goroutines.length; i++) if (p.goroutines.flags[i]! & GoroutineFlag.Leaked) leakedRows.add(i);
+    for (const b of m.buckets) {
+      const n = b.samples.filter((s) => leakedRows.has(s)).length;
+      if (n > 0) leakedBuckets.push({ bucket: b, goroutines: n });
+    }
+  }
+  for (const x of leakedBuckets) leaked += x.goroutines;
+  if (leaked > 0) {
+    leakedBuckets.sort((a, b) => b.goroutines - a.goroutines);
+    const top = leakedBuckets[0]!.bucket;
+    out.push({
+      id: 'goroutine-leak',
+      severity: 'critical',
+      title: 'leaked goroutines (proven by the garbage collector)',
+      summary: `${plural(leaked, 'goroutine')} ${leaked === 1 ? 'is' : 'are'} blocked forever: nothing else can reach what ${leaked === 1 ? 'it waits' : 'they wait'} on. The largest group (${leakedBuckets[0]!.goroutines}) waits in ${top.frames[0]?.function ?? 'the runtime'} [${top.waitReason || '?'}].`,
+      goroutines: leaked,
+      share: total ? leaked / total : 0,
+      maxMinutes: null,
+      evidence: leakedBuckets.slice(0, 3).map((x) => stackEvidence('goroutineleak', x.bucket, x.goroutines, [])),
+      holders: [],
+      remediation: ['Each group is a channel, lock or WaitGroup that no live goroutine will ever operate on again: give the blocked side a way out (a context, a buffered channel, a deferred Unlock or Done).'],
+      signatures: [],
+    });
+  }
+
+  // --- sql.DB handles: one opener goroutine per sql.DB ---
+  const openers = count(m, 'sql.connection-opener');
+  if (openers >= 8) {
+    out.push({
+      id: 'sql-db-handle-leak',
+      severity: openers >= 32 ? 'critical' : 'warning',
+      title: 'many sql.DB handles (sql.Open without Close?)',
+      summary: `${plural(openers, 'sql.DB')} ${openers === 1 ? 'is' : 'are'} open (one connectionOpener goroutine each): a service normally holds one per database.`,
+      goroutines: openers,
+      share: total ? openers / total : 0,
+      maxMinutes: null,
+      evidence: evidenceOf(m.hits.get('sql.connection-opener')!),
+      holders: [],
+      remediation: ['Open each database once at start-up and share the *sql.DB; never sql.Open per request, and Close the ones you are done with.'],
+      signatures: ['sql.connection-opener'],
+    });
   }
 
   return out.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.goroutines - a.goroutines);

@@ -118,3 +118,23 @@ describe('pprof-diag CLI', () => {
     expect(flag.stdout).not.toMatch(/\x1b\[/);
   });
 });
+
+describe('pipes', () => {
+  it('stops quietly when the reader goes away', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" rules | head -1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('lists the rules, and advises pool settings', () => {
+    const rules = run(['rules', '--format', 'json']);
+    expect(rules.code).toBe(0);
+    const ids = JSON.parse(rules.stdout).map((s: { id: string }) => s.id);
+    expect(ids).toContain('sql.conn-wait');
+    expect(ids).toContain('pgxpool.acquire-wait');
+    const advice = run(['advise', '--qps', '400', '--latency', '50ms', '--instances', '4', '--server-max-connections', '200', '--format', 'json']);
+    expect(advice.code).toBe(0);
+    expect(JSON.parse(advice.stdout)).toMatchObject({ maxOpenConns: 30, maxIdleConns: 9, fleetConnections: 120, serverBudget: 160 });
+    expect(run(['advise', '--qps', 'lots', '--latency', '1s']).code).toBe(2);
+  });
+});

@@ -57,6 +57,9 @@ const LEAK_BY_SIGNATURE: [string, string, string][] = [
   ['http.client-writeloop', 'http-client-conn-leak', 'HTTP client connections piling up'],
   ['http.client-readloop-idle', 'http-client-conn-leak', 'HTTP client connections piling up'],
   ['mysql.watcher', 'sql-db-handle-leak', 'MySQL connections piling up'],
+  ['grpc.clientconn-serializer', 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
+  ['grpc.transport-reader', 'grpc-clientconn-leak', 'gRPC connections piling up'],
+  ['grpc.client-stream', 'goroutine-leak', 'gRPC client streams never finished'],
   ['chan.send', 'chan-leak', 'goroutines blocked forever on a channel'],
   ['chan.receive', 'chan-leak', 'goroutines blocked forever on a channel'],
   ['chan.nil-or-empty-select', 'chan-leak', 'goroutines blocked forever on a channel'],
@@ -172,6 +175,8 @@ function remediationFor(id: string): string[] {
       return ['Close every response body (`defer resp.Body.Close()`), and reuse one http.Client / Transport.'];
     case 'chan-leak':
       return ['Give every blocked send or receive a way out: select on ctx.Done(), buffer result channels, close channels receivers range over.'];
+    case 'grpc-clientconn-leak':
+      return ['Create one grpc.ClientConn per target at start-up and share it; Close the ones you no longer need.'];
     case 'waitgroup-stuck':
       return ['`defer wg.Done()` at the top of each goroutine started after wg.Add.'];
     default:

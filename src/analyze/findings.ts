@@ -317,6 +317,28 @@ export function snapshotFindings(m: SnapshotMatch, t: Thresholds = defaultThresh
     });
   }
 
+  // --- go-redis ---
+  const redis = m.hits.get('redis.pool-wait');
+  if (redis && redis.goroutines >= t.waitersWarning) {
+    const minutes = maxMinutes(m, 'redis.pool-wait');
+    out.push({
+      id: 'redis-pool-wait',
+      severity: waiterSeverity(redis.goroutines, minutes, t),
+      title: 'go-redis pool exhausted: callers wait for a connection',
+      summary: `${plural(redis.goroutines, 'goroutine')} (${pct(redis.goroutines, total)}) wait for a connection from a go-redis pool.`,
+      goroutines: redis.goroutines,
+      share: total ? redis.goroutines / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(redis),
+      holders: [],
+      remediation: [
+        'Find connections held for long: PubSub and blocking commands (BLPOP, XREAD) each keep one; give them a dedicated client.',
+        'Raise PoolSize (default 10 per CPU) only once holders are short-lived; keep PoolTimeout short so callers fail fast.',
+      ],
+      signatures: ['redis.pool-wait'],
+    });
+  }
+
   // --- sync ---
   const mu = m.hits.get('sync.mutex-wait');
   if (mu && mu.goroutines > 0) {

@@ -11,6 +11,7 @@ import { matchSnapshot, type SnapshotMatch } from './match.js';
 import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
 import { diffSnapshots, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
+import { cpuFindings } from './cpu.js';
 
 export interface DiagnoseOptions {
   /** Extra packs (`--rules FILE`). */
@@ -61,6 +62,10 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       if (!have) byId.set(f.id, f);
       else have.summary += ` Between snapshots: ${f.summary}`;
     }
+  }
+  for (const a of analyses) {
+    if (a.type !== 'profile' || a.kind !== 'cpu') continue;
+    for (const f of cpuFindings(a.profile, a.path)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
   }
   correlate([...byId.values()], analyses.filter((a) => a.type === 'profile'));
   const findings = [...byId.values()].sort(

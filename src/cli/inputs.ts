@@ -5,7 +5,7 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { formatBytes } from '../decode/gzip.js';
+import { concatBytes, formatBytes } from '../decode/gzip.js';
 
 export class InputError extends Error {
   override readonly name = 'InputError';
@@ -130,13 +130,7 @@ async function fetchProfile(spec: string, opts: FetchOptions): Promise<Uint8Arra
       }
       chunks.push(value);
     }
-    const out = new Uint8Array(total);
-    let pos = 0;
-    for (const c of chunks) {
-      out.set(c, pos);
-      pos += c.length;
-    }
-    return out;
+    return concatBytes(chunks, total);
   } catch (e) {
     if (e instanceof InputError) throw e;
     if (controller.signal.aborted) throw new InputError(`the answer did not finish within ${Math.round((opts.timeoutMs + wait) / 1000)} s`);

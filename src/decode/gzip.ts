@@ -50,6 +50,11 @@ export const gunzipPako: Gunzip = (bytes, maxBytes) => {
   if (!inflate.ended || inflate.err === Z_BUF_ERROR) {
     throw new DecodeError('truncated gzip stream: the file ends before the compressed data does');
   }
+  return concatBytes(chunks, total);
+};
+
+/** Joins chunks into one array (the chunk itself when there is only one). */
+export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let pos = 0;
@@ -58,4 +63,4 @@ export const gunzipPako: Gunzip = (bytes, maxBytes) => {
     pos += c.length;
   }
   return out;
-};
+}

@@ -52,6 +52,16 @@ describe('debug=2 and tracebacks', () => {
     expect(labelled[0]!.reason).toBe('chan receive');
   });
 
+  it('read Go 1.26 labels inside the brackets', () => {
+    const p = sample('goroutine-forms/go1.26/goroutine.debug2.txt');
+    const labelled = Array.from(p.goroutines!.id)
+      .map((id) => goroutine(p, id))
+      .filter((g) => Object.keys(g.labels).length > 0);
+    expect(labelled).toHaveLength(1);
+    expect(labelled[0]!.labels).toEqual({ handler: 'checkout', tenant: 't-07' });
+    expect(labelled[0]!.reason).toBe('chan receive');
+  });
+
   it('parse quoted and bare label values', () => {
     expect(parseTracebackLabels('{endpoint: /v1/session/touch, tenant: t03}')).toEqual([
       ['endpoint', '/v1/session/touch'],

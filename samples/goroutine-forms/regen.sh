@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds samples/goroutine-forms with Go 1.19, 1.24 and 1.27, runs it, and keeps what it wrote
+# Builds samples/goroutine-forms with Go 1.19, 1.24, 1.26 and 1.27, runs it, and keeps what it wrote
 # in go1.NN/ with `go tool pprof -raw` and `-top` of each protobuf profile beside it (always Go
 # 1.24's pprof, as for the corpus goldens: 1.19's drops samples that have no stack).
 # Checks that the three goroutine forms state the same total.
@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 samples=$(cd "$here/.." && pwd)
 [ -f "$samples/.work/TOOLCHAINS_READY" ] || bash "$samples/toolchain.sh"
 export GO111MODULE=off GOTOOLCHAIN=local GOFLAGS= GOPROXY=off
-for v in 1.19 1.24 1.27; do
+for v in 1.19 1.24 1.26 1.27; do
   go=$(sed -n "s/^go$v=//p" "$samples/.work/TOOLCHAINS_READY")
   goroot=$(dirname "$(dirname "$go")")
   gopath="$samples/.work/gopath-forms"
@@ -17,10 +17,11 @@ for v in 1.19 1.24 1.27; do
   out="$here/go$v"
   rm -rf "$out"
   (cd "$gopath/src/goroutine-forms" && GOROOT=$goroot GOPATH=$gopath GOCACHE="$samples/.work/cache-$v" "$go" build -o "$samples/.work/bin/goroutine-forms-$v" .)
-  # Go 1.27 prints pprof labels in debug=2 headers with tracebacklabels=1 (a GOPATH build
+  # Go 1.26 (inside the brackets) and 1.27 (after them) print pprof labels in debug=2
+  # headers with tracebacklabels=1 (a GOPATH build
   # gets the Go 1.20 GODEBUG defaults, which leave it off)
   godebug=""
-  [ "$v" = 1.27 ] && godebug=tracebacklabels=1
+  case $v in 1.26 | 1.27) godebug=tracebacklabels=1 ;; esac
   GODEBUG=$godebug "$samples/.work/bin/goroutine-forms-$v" "$out"
   pprof=$(sed -n "s/^go1.24=//p" "$samples/.work/TOOLCHAINS_READY")
   for f in "$out"/*.pb.gz; do

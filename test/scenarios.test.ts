@@ -84,3 +84,15 @@ describe('the goroutineleak profile of Go 1.27', () => {
     });
   }
 });
+
+describe('heap and goroutine snapshots together', () => {
+  it('the heap shows the memory the leaked HTTP connections pin', () => {
+    const dir = path.join(samplesDir, 'http-client-body-leak', 'go1.27');
+    if (!existsSync(path.join(dir, 'heap.pb.gz'))) throw new Error('http-client-body-leak has no heap profile');
+    const d = analyse(['goroutine.pb.gz', 'goroutine.2.pb.gz', 'heap.pb.gz'].map((f) => path.join(dir, f)));
+    const f = d.findings.find((x) => x.id === 'http-client-conn-leak')!;
+    expect(f.severity).toBe('critical');
+    const pinned = f.holders.find((h) => h.signature === 'heap-profile')!;
+    expect(pinned.description).toMatch(/^[\d.]+ (KiB|MiB) in use \(\d+% of the heap, \d+ objects\) held by HTTP client connections/);
+  });
+});

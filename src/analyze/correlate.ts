@@ -55,10 +55,65 @@ function seconds(ns: number): string {
   return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(0)} ms`;
 }
 
-/** Adds what mutex and block profiles among the inputs say to the findings they concern. */
+/** In-use bytes and objects of a heap profile allocated with a function matching `under` on the stack. */
+export function heapUnder(p: Profile, under: RegExp): { bytes: number; objects: number; totalBytes: number } {
+  const space = p.sampleTypes.findIndex((t) => t.type === 'inuse_space');
+  const objs = p.sampleTypes.findIndex((t) => t.type === 'inuse_objects');
+  const n = p.sampleTypes.length;
+  let bytes = 0;
+  let objects = 0;
+  let totalBytes = 0;
+  if (space < 0) return { bytes, objects, totalBytes };
+  for (let i = 0; i < p.samples.length; i++) {
+    const b = p.samples.values[i * n + space]!;
+    totalBytes += b;
+    let hit = false;
+    for (let s = p.samples.stackStart[i]!; s < p.samples.stackStart[i + 1]! && !hit; s++) {
+      const loc = p.samples.stack[s]!;
+      for (let l = p.locations.lineStart[loc]!, le = l + p.locations.lineCount[loc]!; l < le; l++) {
+        if (under.test(p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!))) {
+          hit = true;
+          break;
+        }
+      }
+    }
+    if (hit) {
+      bytes += b;
+      if (objs >= 0) objects += p.samples.values[i * n + objs]!;
+    }
+  }
+  return { bytes, objects, totalBytes };
+}
+
+/** Where each kind of pinned connection allocates its buffers. */
+const PINNED: Record<string, { under: RegExp; what: string }> = {
+  'http-client-conn-leak': { under: /^net\/http\.\(\*Transport\)\.dialConn$/, what: 'HTTP client connections (bufio buffers under Transport.dialConn)' },
+  'db-pool-exhausted': { under: /^(github\.com\/lib\/pq\.|github\.com\/jackc\/(pgx\/v[45]\/)?pgconn\.|github\.com\/go-sql-driver\/mysql\.)/, what: 'database driver connections and buffers' },
+  'sql-tx-leak': { under: /^database\/sql\.\(\*DB\)\.(beginDC|begin)$/, what: 'open transactions' },
+};
+
+function mib(b: number): string {
+  return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
+}
+
+/** Adds what mutex, block and heap profiles among the inputs say to the findings they concern. */
 export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): void {
   const mutex = analyses.filter((a) => a.kind === 'mutex');
   const block = analyses.filter((a) => a.kind === 'block');
+  const heap = analyses.filter((a) => a.kind === 'heap' || a.kind === 'allocs');
+  for (const f of findings) {
+    const pin = PINNED[f.id];
+    if (!pin) continue;
+    for (const a of heap) {
+      const h = heapUnder(a.profile, pin.under);
+      if (h.bytes <= 0) continue;
+      f.holders.push({
+        signature: 'heap-profile',
+        description: `${mib(h.bytes)} in use (${Math.round((h.bytes / Math.max(h.totalBytes, 1)) * 100)}% of the heap, ${h.objects} objects) held by ${pin.what}, in ${a.path}`,
+        goroutines: 0,
+      });
+    }
+  }
   for (const f of findings) {
     if (f.id !== 'mutex-contention' && f.id !== 'deadlock-suspect' && f.id !== 'rwmutex-starvation') continue;
     for (const a of mutex) {

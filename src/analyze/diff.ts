@@ -115,6 +115,9 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
     if (!grewEnough(g.before, g.delta)) continue;
     const known = LEAK_BY_SIGNATURE.find(([sig]) => g.signatures.includes(sig));
     const [, id, title] = known ?? ['', 'goroutine-leak', 'goroutines accumulate'];
+    // growth of what is normally background work (idle server connections, timers) is a
+    // consequence worth a look, not the incident itself
+    const onlyBackground = !known && g.signatures.length > 0 && g.signatures.every((sig) => b.hits.get(sig)?.role === 'background');
     const existing = findings.get(id);
     const rate = seconds && seconds > 0 ? ` (${(g.delta / seconds).toFixed(1)}/s)` : '';
     const line = `${g.before} → ${g.after} (+${g.delta})${rate} [${g.waitReason || '?'}] ${g.frames[0]?.function ?? '(no frames)'}`;
@@ -129,7 +132,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
     linesOf.set(id, [line]);
     findings.set(id, {
       id,
-      severity: 'critical',
+      severity: onlyBackground ? 'warning' : 'critical',
       title,
       summary: `${g.delta} more goroutines of one shape between the snapshots${seconds ? ` (${seconds.toFixed(0)} s apart)` : ''}: ${line}.`,
       goroutines: g.delta,

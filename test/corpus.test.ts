@@ -68,9 +68,12 @@ describe('profiles match go tool pprof -raw', () => {
   }
 });
 
-/** Counted independently of the decoder: one line per goroutine header. */
+/**
+ * Counted independently of the decoder: one goroutine header per line ending in "]…:", also
+ * where program output was glued in front of it (`…dumping all stacksgoroutine 1 [running]:`).
+ */
 function headerCount(text: string): number {
-  return (text.match(/^goroutine \d+ (?:gp=\S+ (?:m=\S+ )?(?:mp=\S+ )?)?\[/gm) ?? []).length;
+  return (text.match(/goroutine \d+ (?:gp=\S+ (?:m=\S+ )?(?:mp=\S+ )?)?\[[^\n]*\][^\n]*:[ \t\r]*$/gm) ?? []).length;
 }
 
 describe('goroutine dumps and tracebacks', () => {

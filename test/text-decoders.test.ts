@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decode } from '../src/decode/index.js';
-import { parseTracebackLabels } from '../src/decode/text/debug2.js';
-import { scaleHeapSample } from '../src/decode/text/legacy.js';
+import { parseLabelBlock } from '../src/decode/goroutine-debug1.js';
+import { scaleHeapSample } from '../src/decode/legacy-text.js';
 import { DecodeError } from '../src/model/errors.js';
 import { GoroutineFlag, type Profile } from '../src/model/profile.js';
 import { corpusFile, repoRoot } from './helpers/corpus.js';
@@ -63,6 +63,7 @@ describe('debug=2 and tracebacks', () => {
   });
 
   it('parse quoted and bare label values', () => {
+    const parseTracebackLabels = (s: string) => parseLabelBlock(s, 0)?.labels;
     expect(parseTracebackLabels('{endpoint: /v1/session/touch, tenant: t03}')).toEqual([
       ['endpoint', '/v1/session/touch'],
       ['tenant', 't03'],

@@ -7,9 +7,10 @@ import { DecodeError, defaultLimits, type DecodeLimits } from '../model/errors.j
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { gunzipPako, isGzip, type Gunzip } from './gzip.js';
 import { decodePprof } from './pprof.js';
-import { decodeGoroutineDebug1 } from './text/debug1.js';
-import { decodeGoroutineDebug2, looksLikeGoroutineDebug2 } from './text/debug2.js';
-import { decodeLegacyContention, decodeLegacyCpu, decodeLegacyHeap, looksLikeLegacyCpu } from './text/legacy.js';
+import { decodeGoroutineDebug1 } from './goroutine-debug1.js';
+import { decodeGoroutineDebug2, looksLikeGoroutineDebug2 } from './goroutine-debug2.js';
+import { decodeLegacyCpu, looksLikeLegacyCpu } from './legacy-cpu.js';
+import { decodeLegacyContention, decodeLegacyHeap, looksLikeLegacyContention, looksLikeLegacyHeap } from './legacy-text.js';
 import { isTrace, traceHeaderVersion } from './trace-header.js';
 
 export { DecodeError };
@@ -64,8 +65,8 @@ export function sniff(bytes: Uint8Array): Sniffed {
     const head = headText(bytes);
     const first = head.trimStart();
     if (/^(goroutine|goroutineleak|threadcreate) profile: total \d+/.test(first)) return 'goroutine-debug1';
-    if (/^heap profile:/.test(first) || /^heap_v2\//.test(first)) return 'legacy-heap';
-    if (/^--- (contention|mutex|threadz)/.test(first)) return 'legacy-contention';
+    if (looksLikeLegacyHeap(head)) return 'legacy-heap';
+    if (looksLikeLegacyContention(head)) return 'legacy-contention';
     if (/^(<!doctype html|<html|<head|<body)/i.test(first)) return 'html';
     if (looksLikeGoroutineDebug2(head)) return 'goroutine-debug2';
     if (/^[[{]/.test(first)) return 'json';
@@ -116,7 +117,7 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
     case 'text': {
       // a traceback deep inside a long log: look past the head before giving up
       const all = text();
-      if (looksLikeGoroutineDebug2(all)) return { type: 'profile', profile: decodeGoroutineDebug2(all), compressed };
+      if (looksLikeGoroutineDebug2(all, Infinity)) return { type: 'profile', profile: decodeGoroutineDebug2(all), compressed };
       throw new DecodeError(describeText(bytes));
     }
     case 'pprof':

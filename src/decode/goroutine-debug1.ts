@@ -1,0 +1,594 @@
+/**
+ * Count profiles in text, as /debug/pprof/goroutine?debug=1 prints them (and the same layout for
+ * goroutineleak and threadcreate, which `go tool pprof` reads as well):
+ *
+ *   goroutine profile: total 10
+ *   2 @ 0x103b125 0x106cd1f 0x13ac44a 0x106fd81
+ *   # labels: {"test_label":"test_value"}
+ *   #	0x106cd1e	time.Sleep+0xbe		/usr/local/go/src/runtime/time.go:188
+ *   #	0x13ac449	main.shortSleepLoop+0x29	/src/main.go:165
+ *
+ * The `@` line holds the stack as return addresses; like pprof, every one becomes a location at
+ * `address - 1` (on the call instruction). The `#` lines are what `runtime.CallersFrames` made of
+ * those addresses: their PC is the same `address - 1`, leading runtime frames and runtime.goexit
+ * are not printed (those locations keep their address and no line), and tabwriter pads the
+ * columns with runs of tabs. Since Go 1.12 every inlined call has an address of its own in the
+ * `@` line, so each `#` line normally matches one address; should several consecutive `#` lines
+ * share one address that is not repeated in the `@` line, they are the inlined calls at that PC
+ * and become one location with several lines, innermost first, as in the protobuf form.
+ *
+ * This module also holds the small text helpers the other text decoders share: a line reader,
+ * Go string unquoting, the `{k: v}` label blocks, and the `#` symbol lines with their matching
+ * to addresses (Go's heap, block and mutex profiles print the same `#` lines in debug=1 form).
+ */
+
+import { ProfileBuilder } from '../model/builder.js';
+import { DecodeError } from '../model/errors.js';
+import type { Profile, ProfileKind } from '../model/profile.js';
+import { goVersionFromPaths } from './infer.js';
+
+// ---------------------------------------------------------------------------------------------
+// Shared text helpers
+
+/** Reads a large string line by line without splitting it into an array. */
+export class LineReader {
+  private pos = 0;
+  private peeked: string | null = null;
+  private peekedEnd = 0;
+  /** 1-based number of the line last returned by `next()`. */
+  lineNo = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** The next line without its terminator (a trailing \r is dropped), or null at the end. */
+  next(): string | null {
+    if (this.peeked !== null) {
+      const l = this.peeked;
+      this.peeked = null;
+      this.pos = this.peekedEnd;
+      this.lineNo++;
+      return l;
+    }
+    const l = this.read();
+    if (l !== null) this.lineNo++;
+    return l;
+  }
+
+  /** The line `next()` would return, without consuming it. */
+  peek(): string | null {
+    if (this.peeked !== null) return this.peeked;
+    const save = this.pos;
+    const l = this.read();
+    this.peekedEnd = this.pos;
+    this.pos = save;
+    this.peeked = l;
+    return l;
+  }
+
+  /** True when nothing but blank lines follows the line last returned by `next()`. */
+  restIsBlank(): boolean {
+    return this.blankFrom(this.pos);
+  }
+
+  /** True when nothing but blank lines follows the line `peek()` returned. */
+  restAfterPeekIsBlank(): boolean {
+    return this.peeked === null || this.blankFrom(this.peekedEnd);
+  }
+
+  private blankFrom(from: number): boolean {
+    const t = this.text;
+    for (let i = from; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+    }
+    return true;
+  }
+
+  private read(): string | null {
+    const t = this.text;
+    if (this.pos >= t.length) return null;
+    let end = t.indexOf('\n', this.pos);
+    if (end < 0) end = t.length;
+    const stop = end > this.pos && t.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
+    const line = t.slice(this.pos, stop);
+    this.pos = end + 1;
+    return line;
+  }
+}
+
+/** The line shortened for an error message, quoted. */
+export function quoteForError(line: string, max = 60): string {
+  const s = line.length > max ? line.slice(0, max) + '…' : line;
+  return JSON.stringify(s);
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/** True when s[from, to) is `0x` followed by 1–16 hex digits. */
+export function isHexWord(s: string, from = 0, to = s.length): boolean {
+  if (to - from < 3 || to - from > 18) return false;
+  if (s.charCodeAt(from) !== 0x30 || (s.charCodeAt(from + 1) | 0x20) !== 0x78) return false;
+  for (let i = from + 2; i < to; i++) if (hexDigit(s.charCodeAt(i)) < 0) return false;
+  return true;
+}
+
+/**
+ * Reads a Go double-quoted string starting at s[i] === '"' (strconv.Quote and the runtime's
+ * quoted printing: \n \t \r \\ \" \a \b \f \v \xHH \uHHHH \UHHHHHHHH and octal \ooo).
+ * Returns the value and the index after the closing quote, or null when it is unterminated.
+ */
+export function readGoQuoted(s: string, i: number): { value: string; end: number } | null {
+  if (s.charCodeAt(i) !== 0x22) return null;
+  let j = i + 1;
+  // fast path: no escapes
+  for (; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x22) return { value: s.slice(i + 1, j), end: j + 1 };
+    if (c === 0x5c) break;
+  }
+  let out = s.slice(i + 1, j);
+  while (j < s.length) {
+    const c = s.charCodeAt(j);
+    if (c === 0x22) return { value: out, end: j + 1 };
+    if (c !== 0x5c) {
+      out += s[j];
+      j++;
+      continue;
+    }
+    if (j + 1 >= s.length) return null;
+    const e = s[j + 1]!;
+    switch (e) {
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+      case '"':
+      case "'":
+        out += e;
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+        let code = 0;
+        for (let k = 0; k < n; k++) {
+          const d = hexDigit(s.charCodeAt(j + 2 + k));
+          if (d < 0) return null;
+          code = code * 16 + d;
+        }
+        out += code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+        j += 2 + n;
+        continue;
+      }
+      default: {
+        if (e >= '0' && e <= '7') {
+          let code = 0;
+          for (let k = 0; k < 3; k++) {
+            const d = s.charCodeAt(j + 1 + k) - 0x30;
+            if (d < 0 || d > 7) return null;
+            code = code * 8 + d;
+          }
+          out += String.fromCharCode(code);
+          j += 4;
+          continue;
+        }
+        out += e;
+      }
+    }
+    j += 2;
+  }
+  return null;
+}
+
+/**
+ * Parses a label block starting at s[i] === '{' in any of the three forms Go prints:
+ *   debug=1 `# labels:`      {"k":"v", "k2":"v2"}
+ *   Go 1.26 tracebacklabels  labels:{"k": "v", "k2": "v2"}
+ *   Go 1.27 traceback        {k: v, "odd key": "a b", empty: }
+ * (bare keys and values are those without characters that need quoting, possibly empty).
+ * Returns the pairs and the index after the closing brace, or null when malformed.
+ */
+export function parseLabelBlock(s: string, i: number): { labels: [string, string][]; end: number } | null {
+  if (s.charCodeAt(i) !== 0x7b) return null;
+  const labels: [string, string][] = [];
+  let j = i + 1;
+  if (s.charCodeAt(j) === 0x7d) return { labels, end: j + 1 };
+  for (;;) {
+    // key
+    let key: string;
+    if (s.charCodeAt(j) === 0x22) {
+      const q = readGoQuoted(s, j);
+      if (q === null) return null;
+      key = q.value;
+      j = q.end;
+    } else {
+      const k0 = j;
+      while (j < s.length && s.charCodeAt(j) !== 0x3a && s.charCodeAt(j) !== 0x7d && s.charCodeAt(j) !== 0x2c) j++;
+      key = s.slice(k0, j);
+    }
+    if (s.charCodeAt(j) !== 0x3a) return null;
+    j++;
+    if (s.charCodeAt(j) === 0x20) j++;
+    // value
+    let value: string;
+    if (s.charCodeAt(j) === 0x22) {
+      const q = readGoQuoted(s, j);
+      if (q === null) return null;
+      value = q.value;
+      j = q.end;
+    } else {
+      const v0 = j;
+      while (j < s.length && s.charCodeAt(j) !== 0x2c && s.charCodeAt(j) !== 0x7d) j++;
+      value = s.slice(v0, j);
+    }
+    labels.push([key, value]);
+    const c = s.charCodeAt(j);
+    if (c === 0x7d) return { labels, end: j + 1 };
+    if (c !== 0x2c) return null;
+    j++;
+    if (s.charCodeAt(j) === 0x20) j++;
+  }
+}
+
+/** One `#\t0xPC\tfunc+0xoff\tfile:line` line (or the bare `#\t0xPC` of an unsymbolised PC). */
+export interface SymbolLine {
+  pc: string;
+  fn: string;
+  offset: number;
+  file: string;
+  line: number;
+}
+
+/** Parses a `#` symbol line of Go's debug=1 text profiles; null when the line is not one. */
+export function parseSymbolLine(line: string): SymbolLine | null {
+  if (line.charCodeAt(0) !== 0x23 || line.charCodeAt(1) !== 0x09) return null;
+  let i = 2;
+  let t = line.indexOf('\t', i);
+  if (t < 0) t = line.length;
+  let pcEnd = t;
+  while (pcEnd > i && line.charCodeAt(pcEnd - 1) === 0x20) pcEnd--;
+  if (!isHexWord(line, i, pcEnd)) return null;
+  const pc = line.slice(i, pcEnd);
+  i = t;
+  while (i < line.length && line.charCodeAt(i) === 0x09) i++;
+  if (i >= line.length) return { pc, fn: '', offset: -1, file: '', line: 0 };
+  t = line.indexOf('\t', i);
+  if (t < 0) return null;
+  const fnOff = line.slice(i, t);
+  let fn = fnOff;
+  let offset = -1;
+  const plus = fnOff.lastIndexOf('+0x');
+  if (plus > 0 && isHexWord(fnOff, plus + 1)) {
+    fn = fnOff.slice(0, plus);
+    offset = parseInt(fnOff.slice(plus + 3), 16);
+  }
+  i = t;
+  while (i < line.length && line.charCodeAt(i) === 0x09) i++;
+  let end = line.length;
+  while (end > i && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+  const colon = line.lastIndexOf(':', end - 1);
+  if (colon < i || colon === end - 1) return null;
+  for (let k = colon + 1; k < end; k++) {
+    const c = line.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return null;
+  }
+  return { pc, fn, offset, file: line.slice(i, colon), line: Number(line.slice(colon + 1, end)) };
+}
+
+interface PcRecord {
+  /** The address as printed, canonical (`0x` + lowercase hex without leading zeros). */
+  raw: string;
+  /** Where the location sits, the address minus one (on the call instruction), canonical. */
+  addr: string;
+  lines: SymbolLine[] | null;
+  /** 0 not symbolised yet, 1 being symbolised by the stack being read, 2 done. */
+  state: number;
+  location: number;
+}
+
+/** `0x…` as Go's %#x prints it: lowercase, no leading zeros. */
+function canonicalHex(h: string): string {
+  let canonical = h.length > 2 && (h.charCodeAt(2) !== 0x30 || h.length === 3) && h.charCodeAt(1) === 0x78;
+  for (let i = 2; canonical && i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x46) canonical = false;
+  }
+  return canonical ? h : '0x' + BigInt(h).toString(16);
+}
+
+/** The canonical hex address one below `h` (wrapping at 0, as a uint64 would). */
+function hexMinusOne(h: string): string {
+  if (h === '0x0') return '0xffffffffffffffff';
+  let i = h.length - 1;
+  let out = '';
+  while (h.charCodeAt(i) === 0x30) {
+    out = 'f' + out;
+    i--;
+  }
+  const d = hexDigit(h.charCodeAt(i)) - 1;
+  const head = h.slice(0, i) + (d === 0 && i === 2 ? '' : d.toString(16));
+  const res = head + out;
+  return res === '0x' ? '0x0' : res.length > 3 && res.charCodeAt(2) === 0x30 ? canonicalHex(res) : res;
+}
+
+function matches(r: PcRecord, pc: string): boolean {
+  // the `#` PC is normally the address minus one; after a signal (sigpanic) it is the address itself
+  return r.addr === pc || r.raw === pc;
+}
+
+/** A stack read by `AddressStacks`: address records, or (rarely) its own symbol lines. */
+export interface AddressStack {
+  records: number[];
+  /** Set when the `#` lines did not match the `@` addresses: the stack is built from them instead. */
+  symbols: SymbolLine[] | null;
+}
+
+/**
+ * Stacks of return addresses (the `@ 0x… 0x…` of Go's debug=1 text and of the legacy forms),
+ * each address a location at `address - 1` as pprof places them, symbolised by the `#` lines
+ * that follow when there are any. Locations are made only in `emit`, once every stack is read,
+ * because an address hidden in one stack (a leading runtime frame) may be printed in another.
+ */
+export class AddressStacks {
+  private readonly records: PcRecord[] = [];
+  private readonly byToken = new Map<string, number>();
+  private cur: number[] = [];
+  private syms: SymbolLine[] = [];
+  /** Number of stacks whose `#` lines did not match their addresses. */
+  mismatched = 0;
+  /** A few file paths from the symbol lines, for telling the Go version. */
+  readonly paths: string[] = [];
+
+  /** Adds the address `token` (`0x…`) to the stack being read; false when it is not hex. */
+  pushAddress(token: string): boolean {
+    let r = this.byToken.get(token);
+    if (r === undefined) {
+      if (!isHexWord(token)) return false;
+      const raw = canonicalHex(token);
+      r = this.records.length;
+      this.records.push({ raw, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
+      this.byToken.set(token, r);
+    }
+    this.cur.push(r);
+    return true;
+  }
+
+  pushSymbol(s: SymbolLine): void {
+    this.syms.push(s);
+    if (this.paths.length < 64 && s.file.includes('/src/')) this.paths.push(s.file);
+  }
+
+  /** Closes the stack being read and matches its symbol lines to its addresses. */
+  endStack(): AddressStack {
+    const records = this.cur;
+    const syms = this.syms;
+    this.cur = [];
+    this.syms = [];
+    if (syms.length === 0) return { records, symbols: null };
+    const recs = this.records;
+    let k = 0; // next stack position to match
+    let last = -1; // record the previous symbol line matched
+    let fresh = false; // whether `last` is being symbolised by this stack's lines
+    const touched: number[] = [];
+    let ok = true;
+    for (const s of syms) {
+      const pc = canonicalHex(s.pc);
+      let at = -1;
+      if (k < records.length && matches(recs[records[k]!]!, pc)) {
+        // the next address of the stack: a frame of its own (also when recursion repeats a PC)
+        at = k;
+      } else if (last >= 0 && matches(recs[last]!, pc)) {
+        // the same PC again, not repeated in the stack: a call inlined at that PC
+        if (fresh && s.fn !== '') recs[last]!.lines!.push(s);
+        continue;
+      } else {
+        // skip addresses the text did not print (leading runtime frames)
+        for (let j = k + 1; j < records.length; j++) {
+          if (matches(recs[records[j]!]!, pc)) {
+            at = j;
+            break;
+          }
+        }
+        if (at < 0) {
+          ok = false;
+          break;
+        }
+      }
+      k = at + 1;
+      last = records[at]!;
+      const rec = recs[last]!;
+      fresh = rec.state === 0;
+      if (fresh) {
+        rec.state = 1;
+        rec.lines = s.fn === '' ? [] : [s];
+        touched.push(last);
+      }
+    }
+    for (const r of touched) recs[r]!.state = 2;
+    if (!ok) {
+      this.mismatched++;
+      return { records, symbols: syms };
+    }
+    return { records, symbols: null };
+  }
+
+  /** Appends the frames of `stack` to the sample being built, leaf first. */
+  emit(b: ProfileBuilder, stack: AddressStack): void {
+    if (stack.symbols !== null) {
+      for (const s of stack.symbols) {
+        const key = '#' + s.pc + '\u0000' + s.fn + '\u0000' + s.file + '\u0000' + s.line;
+        const lines = s.fn === '' ? [] : [{ function: b.functionId(s.fn, s.file), line: s.line }];
+        b.frame(b.locationId(key, BigInt(s.pc), lines, s.offset));
+      }
+      return;
+    }
+    for (const r of stack.records) {
+      const rec = this.records[r]!;
+      if (rec.location < 0) {
+        const ls = rec.lines ?? [];
+        const lines = ls.map((s) => ({ function: b.functionId(s.fn, s.file), line: s.line }));
+        rec.location = b.locationId(rec.addr, BigInt(rec.addr), lines, ls.length > 0 ? ls[0]!.offset : -1);
+      }
+      b.frame(rec.location);
+    }
+  }
+}
+
+/** Reads the ` 0x… 0x…` addresses of `line` from index `from` into `stacks`; false on a bad token. */
+export function readAddresses(stacks: AddressStacks, line: string, from: number): boolean {
+  let i = from;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && (line.charCodeAt(i) === 0x20 || line.charCodeAt(i) === 0x09)) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
+    if (!stacks.pushAddress(line.slice(i, j))) return false;
+    i = j;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// debug=1 count profiles
+
+/** `NAME profile: total N`; returns the name and N, or null. */
+function parseCountHeader(line: string): { name: string; total: number } | null {
+  const t = line.trim();
+  const p = t.indexOf(' profile: total ');
+  if (p <= 0) return null;
+  const name = t.slice(0, p);
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) return null;
+  }
+  const num = t.slice(p + 16);
+  if (num === '' || !/^\d+$/.test(num)) return null;
+  return { name, total: Number(num) };
+}
+
+/** True when the first non-blank line is `goroutine profile: total N` (or goroutineleak / threadcreate). */
+export function looksLikeGoroutineDebug1(head: string): boolean {
+  const r = new LineReader(head.length > 4096 ? head.slice(0, 4096) : head);
+  for (let l = r.next(); l !== null; l = r.next()) {
+    if (l.trim() === '') continue;
+    const h = parseCountHeader(l);
+    return h !== null && (h.name === 'goroutine' || h.name === 'goroutineleak' || h.name === 'threadcreate');
+  }
+  return false;
+}
+
+interface Bucket {
+  count: number;
+  stack: AddressStack;
+  labels: [string, string][] | null;
+}
+
+export function decodeGoroutineDebug1(text: string): Profile {
+  const r = new LineReader(text);
+  let first = r.next();
+  // pprof skips blank and comment lines before the header
+  while (first !== null && (first.trim() === '' || first.trimStart().startsWith('#'))) first = r.next();
+  if (first === null) throw new DecodeError('debug=1 profile: empty input');
+  const h = parseCountHeader(first);
+  if (h === null) {
+    throw new DecodeError(`debug=1 profile: line ${r.lineNo}: expected "goroutine profile: total N", found ${quoteForError(first)}`);
+  }
+  const kind: ProfileKind =
+    h.name === 'goroutine' ? 'goroutine' : h.name === 'goroutineleak' ? 'goroutineleak' : h.name === 'threadcreate' ? 'threadcreate' : 'other';
+  const stacks = new AddressStacks();
+  const buckets: Bucket[] = [];
+  let count = -1;
+  let labels: [string, string][] | null = null;
+  const endBucket = () => {
+    if (count < 0) return;
+    buckets.push({ count, stack: stacks.endStack(), labels });
+    count = -1;
+    labels = null;
+  };
+  for (let line = r.next(); line !== null; line = r.next()) {
+    const c0 = line.charCodeAt(0);
+    if (c0 === 0x23 /* # */) {
+      if (count < 0) continue; // a comment outside a bucket
+      if (line.charCodeAt(1) === 0x09) {
+        const s = parseSymbolLine(line);
+        if (s === null) throw new DecodeError(`debug=1 profile: line ${r.lineNo}: malformed frame line ${quoteForError(line)}`);
+        stacks.pushSymbol(s);
+      } else if (line.startsWith('# labels: ')) {
+        const lb = parseLabelBlock(line, 10);
+        if (lb === null) throw new DecodeError(`debug=1 profile: line ${r.lineNo}: malformed labels ${quoteForError(line)}`);
+        labels = lb.labels;
+      }
+      continue;
+    }
+    if (line.trim() === '') {
+      endBucket();
+      continue;
+    }
+    if (line.startsWith('---')) break; // further sections (a memory map) carry no samples
+    // COUNT @ 0x… 0x…
+    const at = line.indexOf(' @');
+    let n = -1;
+    if (at > 0) {
+      const num = line.slice(0, at).trim();
+      if (/^\d+$/.test(num)) n = Number(num);
+    }
+    if (n < 0) {
+      throw new DecodeError(`debug=1 profile: line ${r.lineNo}: expected "COUNT @ 0x…", found ${quoteForError(line)}`);
+    }
+    endBucket();
+    count = n;
+    if (!readAddresses(stacks, line, at + 2)) {
+      throw new DecodeError(`debug=1 profile: line ${r.lineNo}: an address that is not a 64-bit hex number in ${quoteForError(line)}`);
+    }
+  }
+  endBucket();
+
+  const type = kind === 'other' ? h.name : kind;
+  const b = new ProfileBuilder({
+    format: kind === 'threadcreate' ? 'legacy-threadcreate' : 'goroutine-debug1',
+    kind,
+    sampleTypes: [{ type, unit: 'count' }],
+    periodType: { type, unit: 'count' },
+    period: 1,
+    statedTotal: h.total,
+    goVersion: goVersionFromPaths(stacks.paths),
+  });
+  let sum = 0;
+  for (const bk of buckets) {
+    stacks.emit(b, bk.stack);
+    if (bk.labels !== null) for (const [k, v] of bk.labels) b.label(k, v);
+    b.endSample([bk.count]);
+    sum += bk.count;
+  }
+  if (sum !== h.total) {
+    b.warnings.push(`the stacks add up to ${sum} but the header says total ${h.total} (is the text cut short?)`);
+  }
+  if (stacks.mismatched > 0) {
+    b.warnings.push(`${stacks.mismatched} stack(s) had # lines that did not match their addresses; those stacks come from the # lines`);
+  }
+  return b.finish();
+}

@@ -69,6 +69,18 @@ describe('pprof-diag CLI', () => {
     expect(cpu.top[0].flat).toBeGreaterThanOrEqual(cpu.top[1].flat);
   });
 
+  it('reads an execution trace: the JSON contract for traces', () => {
+    const trace = c('felixge-traceutils/testdata/1.25/test-encoding-json.trace');
+    const r = run(['analyze', '--format', 'json', trace]);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout).inputs[0];
+    expect(t).toMatchObject({ kind: 'trace', format: 'trace', goVersion: 'go1.25' });
+    expect(t.events).toBeGreaterThan(1000);
+    expect(t.goroutines).toBeGreaterThan(10);
+    expect(t.durationNs).toBeGreaterThan(0);
+    expect(run(['analyze', '--kind', 'goroutine', trace]).stderr).toMatch(/: an execution trace, but a goroutine profile was asked for$/m);
+  });
+
   it('honours --sample-index', () => {
     const r = run(['analyze', '--format', 'json', '--sample-index', 'inuse_space', HEAP]);
     const doc = JSON.parse(r.stdout);

@@ -106,8 +106,19 @@ describe('goroutine dumps and tracebacks', () => {
 
 describe('execution traces', () => {
   for (const row of rows.filter((r) => /^trace-(old|new)-/.test(r.kind))) {
-    it(`${row.path} is recognised as a trace`, () => {
-      expect(sniff(corpusFile(row.path))).toBe('trace');
+    it(`${row.path} is recognised and read as a trace`, () => {
+      const bytes = corpusFile(row.path);
+      expect(sniff(bytes)).toBe('trace');
+      if (row.kind === 'trace-old-1.5') {
+        // no symbols before Go 1.7: refused with a reason
+        expect(errorOf(() => decode(bytes))!.message).toMatch(/Go 1\.5 traces are not supported/);
+        return;
+      }
+      const d = decode(bytes);
+      expect(d.type).toBe('trace');
+      if (d.type !== 'trace') return;
+      expect(d.trace.goVersion).toBe(`go1.${/trace-(?:old|new)-1\.(\d+)/.exec(row.kind)![1]}`);
+      expect(d.trace.eventCount).toBeGreaterThan(0);
     });
   }
 });

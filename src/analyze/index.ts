@@ -5,6 +5,7 @@
 
 import type { Decoded } from '../decode/index.js';
 import type { Profile, ProfileKind, InputFormat } from '../model/profile.js';
+import type { Trace } from '../model/trace.js';
 import {
   goroutineBuckets,
   goroutineCount,
@@ -46,7 +47,39 @@ export interface ProfileAnalysis {
   profile: Profile;
 }
 
-export type InputAnalysis = ProfileAnalysis;
+export interface TraceAnalysis {
+  type: 'trace';
+  path: string;
+  kind: 'trace';
+  format: 'trace';
+  compressed: boolean;
+  goVersion: string;
+  events: number;
+  goroutines: number;
+  durationNs: number;
+  generations: number;
+  warnings: string[];
+  trace: Trace;
+}
+
+export type InputAnalysis = ProfileAnalysis | TraceAnalysis;
+
+export function analyzeTrace(path: string, t: Trace, compressed: boolean): TraceAnalysis {
+  return {
+    type: 'trace',
+    path,
+    kind: 'trace',
+    format: 'trace',
+    compressed,
+    goVersion: t.goVersion,
+    events: t.eventCount,
+    goroutines: t.goroutines,
+    durationNs: t.durationNs,
+    generations: t.generations,
+    warnings: t.warnings,
+    trace: t,
+  };
+}
 
 export function isGoroutineKind(kind: ProfileKind): boolean {
   return kind === 'goroutine' || kind === 'goroutineleak';
@@ -80,5 +113,5 @@ export function analyzeProfile(path: string, p: Profile, compressed: boolean, op
 }
 
 export function analyzeDecoded(path: string, d: Decoded, opts: AnalyzeOptions = {}): InputAnalysis {
-  return analyzeProfile(path, d.profile, d.compressed, opts);
+  return d.type === 'trace' ? analyzeTrace(path, d.trace, d.compressed) : analyzeProfile(path, d.profile, d.compressed, opts);
 }

@@ -189,7 +189,7 @@ async function diffCommand(before: string, after: string, flags: DiffFlags, io: 
       const decoded = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
       const a = analyzeDecoded(raw.name, decoded);
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
-        throw new InputError(`a ${a.kind} profile, but diff compares goroutine snapshots`);
+        throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
       }
       matched.push(matchSnapshot(a.profile, signatureSet()));
     } catch (e) {

@@ -11,11 +11,14 @@ import { decodeGoroutineDebug1 } from './goroutine-debug1.js';
 import { decodeGoroutineDebug2, looksLikeGoroutineDebug2 } from './goroutine-debug2.js';
 import { decodeLegacyCpu, looksLikeLegacyCpu } from './legacy-cpu.js';
 import { decodeLegacyContention, decodeLegacyHeap, looksLikeLegacyContention, looksLikeLegacyHeap } from './legacy-text.js';
-import { isTrace, traceHeaderVersion } from './trace-header.js';
+import { decodeTrace, isTrace } from './trace/index.js';
+import type { Trace } from '../model/trace.js';
 
 export { DecodeError };
 
-export type Decoded = { type: 'profile'; profile: Profile; compressed: boolean };
+export type Decoded =
+  | { type: 'profile'; profile: Profile; compressed: boolean }
+  | { type: 'trace'; trace: Trace; compressed: boolean };
 
 export interface DecodeOptions extends Partial<DecodeLimits> {
   /** gzip implementation; defaults to pako (node callers may pass zlib's). */
@@ -99,7 +102,7 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
   const text = () => new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   switch (kind) {
     case 'trace':
-      throw new DecodeError(`a Go execution trace (go 1.${traceHeaderVersion(bytes)} format): traces are not read yet`);
+      return { type: 'trace', trace: decodeTrace(bytes, opts.onProgress ? { onProgress: opts.onProgress } : {}), compressed };
     case 'goroutine-debug1':
       return { type: 'profile', profile: decodeGoroutineDebug1(text()), compressed };
     case 'goroutine-debug2':
@@ -138,11 +141,12 @@ function article(word: string): string {
 
 /** Throws unless the decoded input is of the expected kind. */
 export function expectKind(d: Decoded, want: ProfileKind): void {
-  const got: ProfileKind = d.profile.kind;
+  const got: ProfileKind = d.type === 'trace' ? 'trace' : d.profile.kind;
   const ok =
     got === want ||
     (want === 'heap' && got === 'allocs') ||
     (want === 'allocs' && got === 'heap') ||
     (got === 'contention' && (want === 'block' || want === 'mutex'));
-  if (!ok) throw new DecodeError(`${article(got)} ${got} profile, but ${article(want)} ${want} profile was asked for`);
+  const what = (k: ProfileKind) => (k === 'trace' ? 'an execution trace' : `${article(k)} ${k} profile`);
+  if (!ok) throw new DecodeError(`${what(got)}, but ${what(want)} was asked for`);
 }

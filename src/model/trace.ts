@@ -28,6 +28,11 @@
  * So for a trace Go reads without error, `events.length` equals the number of events
  * `go tool trace -d=parsed` prints.
  *
+ * Go fails on a v1 trace holding `FutileWakeup` markers (Go 1.7–1.10); this decoder skips them
+ * with a warning. A v2 generation Go cannot order is an error for Go; here it is dropped with
+ * a warning when earlier generations decoded (their rows and one closing `Sync` stay: the
+ * rows `go tool trace` keeps before reporting the error).
+ *
  * `goroutines` counts distinct goroutine ids whose state a row changes (the `GoID=` values of
  * `-d=parsed`); every goroutine enters the trace through a create or a status row.
  *
@@ -46,9 +51,10 @@ export const TraceEventKind = {
   Sync: 1,
   /** GOMAXPROCS changed. arg0 = new value. */
   ProcsChange: 2,
-  /** Proc transitions; resource = proc id. */
+  /** Proc transitions; resource = proc id, from/to = ProcState. */
   ProcStart: 3,
   ProcStop: 4,
+  /** The proc was taken from a thread blocked in a syscall; arg0 = that thread. */
   ProcSteal: 5,
   /** Proc status snapshot at a generation start. */
   ProcStatus: 6,
@@ -65,7 +71,11 @@ export const TraceEventKind = {
   GoSyscallBegin: 16,
   GoSyscallEnd: 17,
   GoSyscallEndBlocked: 18,
-  /** Goroutine status snapshot (GoStatus / GoStatusStack); stack = its current stack when known. */
+  /**
+   * Goroutine status snapshot (GoStatus / GoStatusStack, and v1 goroutines alive at trace
+   * start): from = Undetermined the first time, to = its state; stack = its current stack when
+   * the trace carries it (Go 1.23+); arg0 = the thread of a goroutine in a syscall (-1 none).
+   */
   GoStatus: 19,
   /** Coroutine switch: resource (the target) goes Waiting → Runnable; rows for the rest follow. */
   GoSwitch: 20,

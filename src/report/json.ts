@@ -20,6 +20,21 @@ export interface ReportMeta {
 }
 
 export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<string, unknown> {
+  if (a.type === 'trace') {
+    return {
+      path: a.path,
+      kind: a.kind,
+      format: a.format,
+      compressed: a.compressed,
+      goVersion: a.goVersion,
+      sampleTypes: [],
+      events: a.events,
+      goroutines: a.goroutines,
+      durationNs: a.durationNs,
+      generations: a.generations,
+      warnings: a.warnings,
+    };
+  }
   const out: Record<string, unknown> = {
     path: a.path,
     kind: a.kind,

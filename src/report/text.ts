@@ -5,7 +5,7 @@
 
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
-import type { InputAnalysis, ProfileAnalysis } from '../analyze/index.js';
+import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
 import { formatCount, formatDuration, formatValue } from './units.js';
 
@@ -110,6 +110,13 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
   return out;
 }
 
+function traceText(a: TraceAnalysis, o: TextOptions): string[] {
+  const out = [header(a, o.paint)];
+  out.push(`  ${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)} in ${a.generations} generation${a.generations === 1 ? '' : 's'}`);
+  for (const w of a.warnings) out.push(o.paint.yellow(`  note: ${w}`));
+  return out;
+}
+
 function findingText(f: Finding, o: TextOptions): string[] {
   const { paint } = o;
   const sev = f.severity === 'critical' ? paint.red(f.severity.toUpperCase()) : f.severity === 'warning' ? paint.yellow(f.severity.toUpperCase()) : paint.dim(f.severity.toUpperCase());
@@ -139,7 +146,7 @@ export function textReport(analyses: InputAnalysis[], errors: InputError[], o: T
     for (const f of d.findings) lines.push('', ...findingText(f, o));
     blocks.push(lines.join('\n'));
   }
-  for (const a of analyses) blocks.push(profileText(a, o).join('\n'));
+  for (const a of analyses) blocks.push((a.type === 'trace' ? traceText(a, o) : profileText(a, o)).join('\n'));
   if (errors.length > 0 && analyses.length > 0) {
     blocks.push(errors.map((e) => o.paint.red(`${e.path}: not read: ${e.message}`)).join('\n'));
   }

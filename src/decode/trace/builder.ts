@@ -4,7 +4,7 @@
  */
 
 import { StringTable } from '../../model/strings.js';
-import type { Trace, TraceClockSnapshot, TraceEvents } from '../../model/trace.js';
+import type { Trace, TraceEvents } from '../../model/trace.js';
 import { TraceEventKind } from '../../model/trace.js';
 
 export class TraceBuilder {
@@ -42,7 +42,8 @@ export class TraceBuilder {
     this.reserve(Math.max(64, expectedEvents));
   }
 
-  private reserve(min: number): void {
+  /** Makes room for at least `min` rows in total. */
+  reserve(min: number): void {
     if (min <= this.cap) return;
     let c = Math.max(this.cap * 2, 64);
     while (c < min) c *= 2;
@@ -145,11 +146,12 @@ export class TraceBuilder {
     family: 'v1' | 'v2';
     frequency: number;
     generations: number;
-    clock: (TraceClockSnapshot & { absNs: number }) | null;
+    clock: { absNs: number; wallSec: number; wallNsec: number; monoNs: number } | null;
   }): Trace {
     const n = this.n;
+    // exact-size columns; a little slack is kept rather than copied
     const cut = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T =>
-      (a.length === n ? a : a.slice(0, n)) as T;
+      (a.length === n ? a : a.length - n <= a.length >> 3 ? a.subarray(0, n) : a.slice(0, n)) as T;
     const time = cut(this.time);
     const t0 = n > 0 ? time[0]! : 0;
     if (t0 !== 0) for (let i = 0; i < n; i++) time[i] = time[i]! - t0;

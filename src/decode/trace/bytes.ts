@@ -11,6 +11,13 @@ import { DecodeError } from '../../model/errors.js';
 
 export const MAX_EXACT = 9007199254740991; // 2^53 - 1
 
+/** The data ended inside an item (a DecodeError, so it may escape as one). */
+export class TruncatedError extends DecodeError {}
+
+function truncated(what: string, at: number): TruncatedError {
+  return new TruncatedError(`unexpected end of data at byte ${at} (${what})`);
+}
+
 export class ByteReader {
   buf: Uint8Array;
   pos: number;
@@ -23,7 +30,7 @@ export class ByteReader {
   }
 
   byte(): number {
-    if (this.pos >= this.end) throw new DecodeError(`unexpected end of data at byte ${this.pos}`);
+    if (this.pos >= this.end) throw truncated('byte', this.pos);
     return this.buf[this.pos++]!;
   }
 
@@ -32,7 +39,7 @@ export class ByteReader {
     const buf = this.buf;
     let p = this.pos;
     const end = this.end;
-    if (p >= end) throw new DecodeError(`unexpected end of data at byte ${p} (varint)`);
+    if (p >= end) throw truncated('varint', p);
     let b = buf[p++]!;
     if (b < 0x80) {
       this.pos = p;
@@ -42,7 +49,7 @@ export class ByteReader {
     let mul = 128;
     let ones = b === 0xff;
     for (let i = 1; ; i++) {
-      if (p >= end) throw new DecodeError(`unexpected end of data at byte ${p} (varint)`);
+      if (p >= end) throw truncated('varint', p);
       b = buf[p++]!;
       if (i === 9) {
         if (b > 1) throw new DecodeError(`malformed varint at byte ${this.pos} (overflows 64 bits)`);
@@ -75,7 +82,7 @@ export class ByteReader {
 
   /** Skips n bytes; throws when fewer remain. */
   skip(n: number): void {
-    if (n < 0 || n > this.end - this.pos) throw new DecodeError(`unexpected end of data at byte ${this.end} (wanted ${n} bytes at ${this.pos})`);
+    if (n < 0 || n > this.end - this.pos) throw truncated(`${n} bytes wanted at ${this.pos}`, this.end);
     this.pos += n;
   }
 }

@@ -1,0 +1,1403 @@
+/**
+ * Decoder of v1 execution traces (headers `go 1.7 trace` … `go 1.21 trace`).
+ *
+ * A v1 trace is read whole (its stacks and frequency come at the end): a first pass indexes
+ * the per-P batches and reads strings, stacks, the frequency and CPU samples; a second pass
+ * merges the batches into one stream the way Go's parser does (an event is eligible once the
+ * goroutine sequence numbers and states allow it; the earliest eligible event goes next);
+ * then syscall-exit times are fixed, times converted to ns, the stream validated, and each
+ * event turned into the normalised rows Go's v1→v2 converter yields.
+ *
+ * Go 1.7–1.10 differ from 1.11 only in a few argument counts (GCSweepDone before 1.9,
+ * STWStart before 1.10); traces before 1.7 carry no symbols and are refused.
+ */
+
+import { DecodeError } from '../../model/errors.js';
+import { GoState as GS, ProcState as PS, TraceEventKind as K } from '../../model/trace.js';
+import { ByteReader, MAX_EXACT, decodeUtf8 } from './bytes.js';
+import type { TraceBuilder } from './builder.js';
+
+// v1 wire event types
+const EvBatch = 1;
+const EvFrequency = 2;
+const EvStack = 3;
+const EvGomaxprocs = 4;
+const EvProcStart = 5;
+const EvProcStop = 6;
+const EvGCStart = 7;
+const EvGCDone = 8;
+const EvSTWStart = 9;
+const EvSTWDone = 10;
+const EvGCSweepStart = 11;
+const EvGCSweepDone = 12;
+const EvGoCreate = 13;
+const EvGoStart = 14;
+const EvGoEnd = 15;
+const EvGoStop = 16;
+const EvGoSched = 17;
+const EvGoPreempt = 18;
+const EvGoSleep = 19;
+const EvGoBlock = 20;
+const EvGoUnblock = 21;
+const EvGoBlockSend = 22;
+const EvGoBlockRecv = 23;
+const EvGoBlockSelect = 24;
+const EvGoBlockSync = 25;
+const EvGoBlockCond = 26;
+const EvGoBlockNet = 27;
+const EvGoSysCall = 28;
+const EvGoSysExit = 29;
+const EvGoSysBlock = 30;
+const EvGoWaiting = 31;
+const EvGoInSyscall = 32;
+const EvHeapAlloc = 33;
+const EvHeapGoal = 34;
+const EvTimerGoroutine = 35;
+const EvFutileWakeup = 36;
+const EvString = 37;
+const EvGoStartLocal = 38;
+const EvGoUnblockLocal = 39;
+const EvGoSysExitLocal = 40;
+const EvGoStartLabel = 41;
+const EvGoBlockGC = 42;
+const EvGCMarkAssistStart = 43;
+const EvGCMarkAssistDone = 44;
+const EvUserTaskCreate = 45;
+const EvUserTaskEnd = 46;
+const EvUserRegion = 47;
+const EvUserLog = 48;
+const EvCPUSample = 49;
+const EvCount = 50;
+
+interface Desc {
+  name: string;
+  since: number;
+  stack: boolean;
+  nargs: number; // arguments besides timestamp and stack
+}
+
+const DESC: Desc[] = [];
+function d(t: number, name: string, since: number, stack: boolean, nargs: number): void {
+  DESC[t] = { name, since, stack, nargs };
+}
+d(0, 'None', 5, false, 0);
+d(EvBatch, 'Batch', 5, false, 2);
+d(EvFrequency, 'Frequency', 5, false, 1);
+d(EvStack, 'Stack', 5, false, 2);
+d(EvGomaxprocs, 'Gomaxprocs', 5, true, 1);
+d(EvProcStart, 'ProcStart', 5, false, 1);
+d(EvProcStop, 'ProcStop', 5, false, 0);
+d(EvGCStart, 'GCStart', 5, true, 1);
+d(EvGCDone, 'GCDone', 5, false, 0);
+d(EvSTWStart, 'GCSTWStart', 5, false, 1);
+d(EvSTWDone, 'GCSTWDone', 5, false, 0);
+d(EvGCSweepStart, 'GCSweepStart', 5, true, 0);
+d(EvGCSweepDone, 'GCSweepDone', 5, false, 2);
+d(EvGoCreate, 'GoCreate', 5, true, 2);
+d(EvGoStart, 'GoStart', 5, false, 2);
+d(EvGoEnd, 'GoEnd', 5, false, 0);
+d(EvGoStop, 'GoStop', 5, true, 0);
+d(EvGoSched, 'GoSched', 5, true, 0);
+d(EvGoPreempt, 'GoPreempt', 5, true, 0);
+d(EvGoSleep, 'GoSleep', 5, true, 0);
+d(EvGoBlock, 'GoBlock', 5, true, 0);
+d(EvGoUnblock, 'GoUnblock', 5, true, 2);
+d(EvGoBlockSend, 'GoBlockSend', 5, true, 0);
+d(EvGoBlockRecv, 'GoBlockRecv', 5, true, 0);
+d(EvGoBlockSelect, 'GoBlockSelect', 5, true, 0);
+d(EvGoBlockSync, 'GoBlockSync', 5, true, 0);
+d(EvGoBlockCond, 'GoBlockCond', 5, true, 0);
+d(EvGoBlockNet, 'GoBlockNet', 5, true, 0);
+d(EvGoSysCall, 'GoSysCall', 5, true, 0);
+d(EvGoSysExit, 'GoSysExit', 5, false, 3);
+d(EvGoSysBlock, 'GoSysBlock', 5, false, 0);
+d(EvGoWaiting, 'GoWaiting', 5, false, 1);
+d(EvGoInSyscall, 'GoInSyscall', 5, false, 1);
+d(EvHeapAlloc, 'HeapAlloc', 5, false, 1);
+d(EvHeapGoal, 'HeapGoal', 5, false, 1);
+d(EvTimerGoroutine, 'TimerGoroutine', 5, false, 1);
+d(EvFutileWakeup, 'FutileWakeup', 5, false, 0);
+d(EvString, 'String', 7, false, 0);
+d(EvGoStartLocal, 'GoStartLocal', 7, false, 1);
+d(EvGoUnblockLocal, 'GoUnblockLocal', 7, true, 1);
+d(EvGoSysExitLocal, 'GoSysExitLocal', 7, false, 2);
+d(EvGoStartLabel, 'GoStartLabel', 8, false, 3);
+d(EvGoBlockGC, 'GoBlockGC', 8, true, 0);
+d(EvGCMarkAssistStart, 'GCMarkAssistStart', 9, true, 0);
+d(EvGCMarkAssistDone, 'GCMarkAssistDone', 9, false, 0);
+d(EvUserTaskCreate, 'UserTaskCreate', 11, true, 3);
+d(EvUserTaskEnd, 'UserTaskEnd', 11, true, 1);
+d(EvUserRegion, 'UserRegion', 11, true, 3);
+d(EvUserLog, 'UserLog', 11, true, 2);
+d(EvCPUSample, 'CPUSample', 19, true, 3);
+
+/** Values (on the wire) an event of type t must carry for header version ver, timestamp included. */
+function argNum(t: number, ver: number): number {
+  const desc = DESC[t]!;
+  let n = desc.nargs + (desc.stack ? 1 : 0);
+  if (t === EvBatch || t === EvFrequency || t === EvTimerGoroutine) return n;
+  n++; // timestamp
+  if (t === EvGCSweepDone && ver < 9) n -= 2;
+  if (t === EvSTWStart && ver < 10) n--;
+  return n;
+}
+
+// pseudo-procs of Go's v1 parser
+const TimerP = 1000001;
+const NetpollP = 1000002;
+const SyscallP = 1000003;
+const GCP = 1000004;
+const ProfileP = 1000005;
+
+// goroutine states of the merge and of validation
+const gDead = 0;
+const gRunnable = 1;
+const gRunning = 2;
+const gWaiting = 3;
+
+const NOSEQ = -1;
+const SEQINC = -2;
+const UNORDERED = -1;
+const GARBAGE = -2;
+
+const STW_REASONS = [
+  '',
+  'GC mark termination',
+  'GC sweep termination',
+  'write heap dump',
+  'goroutine profile',
+  'goroutine profile cleanup',
+  'all goroutine stack trace',
+  'read mem stats',
+  'AllThreadsSyscall',
+  'GOMAXPROCS',
+  'start trace',
+  'stop trace',
+  'CountPagesInUse (test)',
+  'ReadMetricsSlow (test)',
+  'ReadMemStatsSlow (test)',
+  'PageCachePagesLeaked (test)',
+  'ResetDebugLog (test)',
+];
+
+/** Merged event stream, columnar. */
+class Events {
+  n = 0;
+  cap = 0;
+  ts = new Float64Array(0);
+  g = new Float64Array(0);
+  a0 = new Float64Array(0);
+  a1 = new Float64Array(0);
+  a2 = new Float64Array(0);
+  a3 = new Float64Array(0);
+  stk = new Float64Array(0);
+  p = new Int32Array(0);
+  type = new Uint8Array(0);
+
+  grow(min = 0): void {
+    const c = Math.max(1024, this.cap * 2, min);
+    const f = <T extends Float64Array | Int32Array | Uint8Array>(a: T, ctor: new (k: number) => T): T => {
+      const b = new ctor(c);
+      b.set(a as never);
+      return b;
+    };
+    this.ts = f(this.ts, Float64Array);
+    this.g = f(this.g, Float64Array);
+    this.a0 = f(this.a0, Float64Array);
+    this.a1 = f(this.a1, Float64Array);
+    this.a2 = f(this.a2, Float64Array);
+    this.a3 = f(this.a3, Float64Array);
+    this.stk = f(this.stk, Float64Array);
+    this.p = f(this.p, Int32Array);
+    this.type = f(this.type, Uint8Array);
+    this.cap = c;
+  }
+}
+
+/** Events of one loaded batch, waiting to be merged. */
+class Proc {
+  offsets: number[] = [];
+  next = 0; // next batch to load
+  done = false;
+  head = 0;
+  n = 0;
+  cap = 0;
+  ts = new Float64Array(0);
+  g = new Float64Array(0);
+  a0 = new Float64Array(0);
+  a1 = new Float64Array(0);
+  a2 = new Float64Array(0);
+  a3 = new Float64Array(0);
+  stk = new Float64Array(0);
+  type = new Uint8Array(0);
+  constructor(readonly pid: number) {}
+  clear(): void {
+    this.head = 0;
+    this.n = 0;
+  }
+  grow(): void {
+    const c = Math.max(256, this.cap * 2);
+    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(c);
+      b.set(a);
+      return b;
+    };
+    this.ts = f(this.ts);
+    this.g = f(this.g);
+    this.a0 = f(this.a0);
+    this.a1 = f(this.a1);
+    this.a2 = f(this.a2);
+    this.a3 = f(this.a3);
+    this.stk = f(this.stk);
+    const t = new Uint8Array(c);
+    t.set(this.type);
+    this.type = t;
+    this.cap = c;
+  }
+}
+
+export function decodeV1(bytes: Uint8Array, ver: number, b: TraceBuilder): { frequency: number } {
+  const p = new V1Parser(bytes, ver, b);
+  p.scan();
+  const ev = p.merge();
+  p.postProcess(ev);
+  p.convert(ev);
+  return { frequency: p.ticksPerSec };
+}
+
+class V1Parser {
+  readonly buf: Uint8Array;
+  readonly ver: number;
+  readonly b: TraceBuilder;
+
+  strings = new Map<number, string>();
+  stackPcs = new Map<number, (number | bigint)[]>();
+  pcFrames = new Map<number | bigint, { fn: number; file: number; line: number }>();
+  ticksPerSec = 0;
+  timerGoids = new Set<number>();
+  procs = new Map<number, Proc>();
+  nEvents = 0; // events the merge will see (an upper bound, for sizing)
+  procOrder: Proc[] = [];
+  cpu: { ts: number; p: number; g: number; stk: number }[] = [];
+  // batch-parsing state (as Go's parser keeps it)
+  lastTs = 0;
+  lastG = 0;
+  lastP = 0;
+  lastGs = new Map<number, number>();
+  inline: string[] = [];
+  inlineIdx = new Map<string, number>();
+  args = new Float64Array(2100);
+  argc = 0;
+  a = new Float64Array(4);
+  logMsg = '';
+
+  constructor(buf: Uint8Array, ver: number, b: TraceBuilder) {
+    this.buf = buf;
+    this.ver = ver;
+    this.b = b;
+  }
+
+  /**
+   * Reads one raw event at r.pos into this.args (timestamp first). Returns its type, or 0 for
+   * a string (stored). For batches args = [p, ticks].
+   */
+  private raw(r: ByteReader, skipStrings: boolean): number {
+    const at = r.pos;
+    const hb = r.byte();
+    const t = hb & 0x3f;
+    const narg = (hb >> 6) + 1;
+    if (t === 0 || t >= EvCount || DESC[t]!.since > this.ver) throw new DecodeError(`unknown event type ${t} at byte ${at}`);
+    const args = this.args;
+    this.argc = 0;
+    if (t === EvString) {
+      const id = r.u();
+      const len = r.u();
+      if (len < 0 || len > 1e6) throw new DecodeError(`string at byte ${at} has too large length ${len}`);
+      if (skipStrings) {
+        r.skip(len);
+        return 0;
+      }
+      if (id === 0) throw new DecodeError(`string at byte ${at} has invalid id 0`);
+      if (this.strings.has(id)) throw new DecodeError(`string at byte ${at} has duplicate id ${id}`);
+      if (len === 0) throw new DecodeError(`string at byte ${at} has invalid length 0`);
+      r.skip(len);
+      this.strings.set(id, decodeUtf8(this.buf, r.pos - len, r.pos));
+      return 0;
+    }
+    if (t === EvBatch) {
+      if (narg !== 2) throw new DecodeError(`EvBatch at byte ${at} has wrong number of arguments: got ${narg}, want 2`);
+      const pid = r.u();
+      if (pid !== -1 && pid > 2147483647) throw new DecodeError(`processor ID ${pid} at byte ${at} is too large`);
+      args[0] = pid;
+      args[1] = r.u();
+      this.argc = 2;
+      return t;
+    }
+    if (narg <= 3) {
+      for (let i = 0; i < narg; i++) args[i] = r.u();
+      this.argc = narg;
+    } else {
+      const len = r.u();
+      if (len < 0 || len > 2048) throw new DecodeError(`event ${t} at byte ${at}: length-prefixed arguments too big: ${len} bytes`);
+      const end = r.pos + len;
+      if (end > r.end) r.skip(len); // throws: data ends
+      const sub = new ByteReader(this.buf, r.pos, end);
+      let k = 0;
+      while (sub.pos < end) args[k++] = sub.u();
+      this.argc = k;
+      r.pos = end;
+      if (t === EvUserLog) {
+        const sl = r.u();
+        if (sl < 0 || sl > 1e6) throw new DecodeError(`string at byte ${r.pos} is too large (len=${sl})`);
+        r.skip(sl);
+        this.logMsg = decodeUtf8(this.buf, r.pos - sl, r.pos);
+      }
+    }
+    return t;
+  }
+
+  /** First pass: batches per P, strings, stacks, frequency, CPU samples. */
+  scan(): void {
+    const r = new ByteReader(this.buf, 16, this.buf.length);
+    let cur: Proc | null = null;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      const t = this.raw(r, false);
+      if (t === 0) continue;
+      if (t === EvBatch) {
+        const pid = this.args[0]!;
+        let proc = this.procs.get(pid);
+        if (proc === undefined) {
+          proc = new Proc(pid);
+          this.procs.set(pid, proc);
+          this.procOrder.push(proc);
+        }
+        proc.offsets.push(at);
+        cur = proc;
+        continue;
+      }
+      if (cur === null) throw new DecodeError(`event ${DESC[t]!.name} at byte ${at} comes before any batch`);
+      this.nEvents++;
+      const args = this.args;
+      switch (t) {
+        case EvFrequency:
+          this.checkArgs(t, at);
+          this.ticksPerSec = args[0]!;
+          if (this.ticksPerSec <= 0 || this.ticksPerSec > MAX_EXACT) throw new DecodeError('time stamps out of order (invalid frequency)');
+          break;
+        case EvTimerGoroutine:
+          this.checkArgs(t, at);
+          this.timerGoids.add(args[0]!);
+          break;
+        case EvStack: {
+          if (this.argc < 2) throw new DecodeError(`EvStack at byte ${at} has wrong number of arguments: want at least 2, got ${this.argc}`);
+          const size = args[1]!;
+          if (size > 1000 || size < 0) throw new DecodeError(`EvStack at byte ${at} has bad number of frames: ${size}`);
+          if (this.argc !== 2 + 4 * size) {
+            throw new DecodeError(`EvStack at byte ${at} has wrong number of arguments: want ${2 + 4 * size}, got ${this.argc}`);
+          }
+          const id = args[0]! >>> 0;
+          if (id !== 0 && size > 0) {
+            const pcs: (number | bigint)[] = [];
+            for (let i = 0; i < size; i++) {
+              let pc: number | bigint = args[2 + i * 4]!;
+              if (pc < 0 || pc > MAX_EXACT) pc = this.exactPc(at, i);
+              pcs.push(pc);
+              if (!this.pcFrames.has(pc)) {
+                this.pcFrames.set(pc, { fn: args[3 + i * 4]!, file: args[4 + i * 4]!, line: args[5 + i * 4]! });
+              }
+            }
+            this.stackPcs.set(id, pcs);
+          }
+          break;
+        }
+        case EvCPUSample: {
+          const narg = argNum(t, this.ver);
+          if (this.argc !== narg) throw new DecodeError(`CPU sample has wrong number of arguments: want ${narg}, got ${this.argc}`);
+          const pp = args[2]!;
+          this.cpu.push({ ts: args[1]!, p: pp === -1 ? -1 : pp | 0, g: args[3]!, stk: args[4]! >>> 0 });
+          break;
+        }
+      }
+    }
+    if (this.procs.size === 0) throw new DecodeError('trace is empty (no event batches)');
+    if (this.ticksPerSec === 0) throw new DecodeError('no EvFrequency event (trace truncated?)');
+  }
+
+  /** Exact value of a stack's i-th PC when it does not fit a number (rare: re-read as bigint). */
+  private exactPc(at: number, i: number): bigint {
+    const r = new ByteReader(this.buf, at, this.buf.length);
+    r.byte();
+    const len = r.u();
+    void len;
+    r.u(); // id
+    r.u(); // size
+    for (let k = 0; k < i; k++) {
+      r.u();
+      r.u();
+      r.u();
+      r.u();
+    }
+    return r.big();
+  }
+
+  private checkArgs(t: number, at: number): void {
+    const want = argNum(t, this.ver);
+    if (this.argc !== want) {
+      throw new DecodeError(`${DESC[t]!.name} at byte ${at} has wrong number of arguments: want ${want}, got ${this.argc}`);
+    }
+  }
+
+  /** Loads the next batch of proc into its queue; false when it has none left. */
+  private loadBatch(proc: Proc): boolean {
+    if (proc.next >= proc.offsets.length) return false;
+    const r = new ByteReader(this.buf, proc.offsets[proc.next++]!, this.buf.length);
+    proc.clear();
+    let gotHeader = false;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      const t = this.raw(r, true);
+      if (t === 0 || t === EvCPUSample || t === EvStack || t === EvFrequency || t === EvTimerGoroutine) continue;
+      const args = this.args;
+      if (t === EvBatch) {
+        if (gotHeader) break;
+        gotHeader = true;
+        this.lastGs.set(this.lastP, this.lastG);
+        this.lastP = args[0]!;
+        this.lastG = this.lastGs.get(this.lastP) ?? 0;
+        this.lastTs = args[1]!;
+        continue;
+      }
+      this.checkArgs(t, at);
+      const desc = DESC[t]!;
+      const ts = this.lastTs + args[0]!;
+      this.lastTs = ts;
+      const narg = this.argc;
+      let stk = 0;
+      let nv = narg - 1; // values after the timestamp
+      if (desc.stack && nv > 0) {
+        stk = args[narg - 1]! >>> 0;
+        nv--;
+      }
+      const a = this.a;
+      a[0] = nv > 0 ? args[1]! : 0;
+      a[1] = nv > 1 ? args[2]! : 0;
+      a[2] = nv > 2 ? args[3]! : 0;
+      a[3] = nv > 3 ? args[4]! : 0;
+      let g = this.lastG;
+      switch (t) {
+        case EvGoStart:
+        case EvGoStartLocal:
+        case EvGoStartLabel:
+          this.lastG = a[0]!;
+          g = this.lastG;
+          break;
+        case EvGoEnd:
+        case EvGoStop:
+        case EvGoSched:
+        case EvGoPreempt:
+        case EvGoSleep:
+        case EvGoBlock:
+        case EvGoBlockSend:
+        case EvGoBlockRecv:
+        case EvGoBlockSelect:
+        case EvGoBlockSync:
+        case EvGoBlockCond:
+        case EvGoBlockNet:
+        case EvGoSysBlock:
+        case EvGoBlockGC:
+          this.lastG = 0;
+          break;
+        case EvGoSysExit:
+        case EvGoWaiting:
+        case EvGoInSyscall:
+          g = a[0]!;
+          break;
+        case EvUserLog: {
+          let id = this.inlineIdx.get(this.logMsg);
+          if (id === undefined) {
+            id = this.inline.length;
+            this.inline.push(this.logMsg);
+            this.inlineIdx.set(this.logMsg, id);
+          }
+          a[3] = id;
+          break;
+        }
+        case EvSTWStart:
+          if (this.ver < 10) a[0] = 0;
+          break;
+      }
+      if (proc.n === proc.cap) proc.grow();
+      const i = proc.n++;
+      proc.ts[i] = ts;
+      proc.g[i] = g;
+      proc.a0[i] = a[0]!;
+      proc.a1[i] = a[1]!;
+      proc.a2[i] = a[2]!;
+      proc.a3[i] = a[3]!;
+      proc.stk[i] = stk;
+      proc.type[i] = t;
+    }
+    return true;
+  }
+
+  /** Loads batches until one has events; false when the proc has none left. */
+  private loadNonEmpty(proc: Proc): boolean {
+    while (proc.head >= proc.n) if (!this.loadBatch(proc)) return false;
+    return true;
+  }
+
+  /** Second pass: merge the batches of all Ps into one consistent stream. */
+  merge(): Events {
+    const out = new Events();
+    out.grow(this.nEvents);
+    const gs = new Map<number, { seq: number; status: number }>();
+    const cpu = this.cpu.slice().sort((x, y) => x.ts - y.ts);
+    const prof = new Proc(ProfileP);
+    for (const s of cpu) {
+      if (prof.n === prof.cap) prof.grow();
+      const i = prof.n++;
+      prof.ts[i] = s.ts;
+      prof.g[i] = s.g;
+      prof.a0[i] = 0;
+      prof.a1[i] = s.p;
+      prof.a2[i] = s.g;
+      prof.a3[i] = 0;
+      prof.stk[i] = s.stk;
+      prof.type[i] = EvCPUSample;
+    }
+    const all = [...this.procOrder, prof];
+    // Procs whose next event waits for a goroutine's state are parked under that goroutine
+    // and looked at again only when its state changes.
+    let check = all.slice();
+    const waiting = new Map<number, Proc[]>();
+    const frontier: Proc[] = [];
+    const tr = { g: 0, initSeq: 0, initStatus: 0, nextSeq: 0, nextStatus: 0 };
+    for (;;) {
+      for (let i = 0; i < check.length; i++) {
+        const proc = check[i]!;
+        if (proc.head >= proc.n && (proc === prof || !this.loadNonEmpty(proc))) {
+          proc.done = true;
+          continue;
+        }
+        transition(proc, proc.head, tr);
+        if (tr.g !== UNORDERED) {
+          const cur = gs.get(tr.g);
+          const cseq = cur ? cur.seq : 0;
+          const cstatus = cur ? cur.status : gDead;
+          if (!((tr.initSeq === NOSEQ || tr.initSeq === cseq) && tr.initStatus === cstatus)) {
+            const w = waiting.get(tr.g);
+            if (w === undefined) waiting.set(tr.g, [proc]);
+            else w.push(proc);
+            continue;
+          }
+        }
+        frontierPush(frontier, proc);
+      }
+      check = [];
+      if (frontier.length === 0) {
+        for (const proc of all) {
+          if (!proc.done) throw new DecodeError('no consistent ordering of events possible');
+        }
+        break;
+      }
+      const proc = frontierPop(frontier);
+      const h = proc.head++;
+      transition(proc, h, tr);
+      let t = proc.type[h]!;
+      if (t === EvGoStartLocal) t = EvGoStart;
+      else if (t === EvGoUnblockLocal) t = EvGoUnblock;
+      else if (t === EvGoSysExitLocal) t = EvGoSysExit;
+      if (out.n === out.cap) out.grow();
+      const k = out.n++;
+      out.ts[k] = proc.ts[h]!;
+      out.g[k] = proc.g[h]!;
+      out.a0[k] = proc.a0[h]!;
+      out.a1[k] = proc.a1[h]!;
+      out.a2[k] = proc.a2[h]!;
+      out.a3[k] = proc.a3[h]!;
+      out.stk[k] = proc.stk[h]!;
+      out.p[k] = proc === prof ? (proc.a1[h]! === -1 ? -1 : proc.a1[h]! | 0) : proc.pid;
+      out.type[k] = t;
+      check.push(proc);
+      if (tr.g !== UNORDERED) {
+        const cur = gs.get(tr.g);
+        const cseq = cur ? cur.seq : 0;
+        const cstatus = cur ? cur.status : gDead;
+        if (!((tr.initSeq === NOSEQ || tr.initSeq === cseq) && tr.initStatus === cstatus)) {
+          throw new DecodeError('encountered impossible goroutine state transition');
+        }
+        let seq = tr.nextSeq;
+        if (seq === NOSEQ) seq = cseq;
+        else if (seq === SEQINC) seq = cseq + 1;
+        if (cur === undefined) gs.set(tr.g, { seq, status: tr.nextStatus });
+        else {
+          cur.seq = seq;
+          cur.status = tr.nextStatus;
+        }
+        const w = waiting.get(tr.g);
+        if (w !== undefined) {
+          waiting.delete(tr.g);
+          for (const q of w) check.push(q);
+        }
+      }
+    }
+    // CPU samples: their P is the sampled one, their "a" arguments are not used further
+    const n = out.n;
+    for (let i = 1; i < n; i++) {
+      if (out.ts[i]! < out.ts[i - 1]!) throw new DecodeError('time stamps out of order');
+    }
+    // Syscall exits carry the real exit time; move them there.
+    const lastSysBlock = new Map<number, number>();
+    let moved: Uint8Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const t = out.type[i]!;
+      if (t === EvGoSysBlock || t === EvGoInSyscall) {
+        lastSysBlock.set(out.g[i]!, out.ts[i]!);
+      } else if (t === EvGoSysExit) {
+        const ts = out.a2[i]!;
+        if (ts === 0) continue;
+        const block = lastSysBlock.get(out.g[i]!) ?? 0;
+        if (block === 0) throw new DecodeError('stray syscall exit');
+        if (ts < block) throw new DecodeError('time stamps out of order');
+        if (ts !== out.ts[i]) (moved ??= new Uint8Array(n))[i] = 1;
+        out.ts[i] = ts;
+      }
+    }
+    if (moved !== null) stableSortByTs(out, moved);
+    // ticks to ns since the first event
+    if (n > 0) {
+      const minTs = out.ts[0]!;
+      const freq = 1e9 / this.ticksPerSec;
+      for (let i = 0; i < n; i++) {
+        out.ts[i] = Math.trunc((out.ts[i]! - minTs) * freq);
+        const t = out.type[i]!;
+        if (t === EvGoUnblock && this.timerGoids.has(out.g[i]!)) out.p[i] = TimerP;
+        if (t === EvGoSysExit) out.p[i] = SyscallP;
+      }
+    }
+    return out;
+  }
+
+  /** Validation and repairs of Go's postProcessTrace. */
+  postProcess(ev: Events): void {
+    interface G {
+      state: number;
+      evType: number; // type of the last event that made it wait (or 0)
+      started: boolean;
+      createStk: number; // -1 none
+      assist: boolean;
+    }
+    interface P {
+      running: boolean;
+      g: number;
+      sweep: boolean;
+      stw: boolean;
+    }
+    const gs = new Map<number, G>();
+    const ps = new Map<number, P>();
+    const getG = (id: number): G => {
+      let g = gs.get(id);
+      if (g === undefined) {
+        g = { state: gDead, evType: 0, started: false, createStk: -1, assist: false };
+        gs.set(id, g);
+      }
+      return g;
+    };
+    const getP = (id: number): P => {
+      let p = ps.get(id);
+      if (p === undefined) {
+        p = { running: false, g: 0, sweep: false, stw: false };
+        ps.set(id, p);
+      }
+      return p;
+    };
+    getG(0).state = gRunning;
+    const running = (p: P, g: G, allowG0: boolean, G: number, Pid: number, t: number, time: number): void => {
+      const name = DESC[t]!.name;
+      if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while ${name} (time ${time})`);
+      if (p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while ${name} (time ${time})`);
+      if (!allowG0 && G === 0) throw new DecodeError(`g 0 did ${name} (time ${time})`);
+    };
+    const tasks = new Set<number>();
+    const regions = new Map<number, number[]>();
+    let gc = false;
+    let stw = false;
+    const n = ev.n;
+    for (let i = 0; i < n; i++) {
+      const t = ev.type[i]!;
+      const G = ev.g[i]!;
+      const Pid = ev.p[i]!;
+      const time = ev.ts[i]!;
+      switch (t) {
+        case EvProcStart: {
+          const p = getP(Pid);
+          if (p.running) throw new DecodeError(`p ${Pid} is running before start (time ${time})`);
+          p.running = true;
+          break;
+        }
+        case EvProcStop: {
+          const p = getP(Pid);
+          if (!p.running) throw new DecodeError(`p ${Pid} is not running before stop (time ${time})`);
+          if (p.g !== 0) throw new DecodeError(`p ${Pid} is running a goroutine ${p.g} during stop (time ${time})`);
+          p.running = false;
+          break;
+        }
+        case EvGCStart:
+          if (gc) throw new DecodeError(`previous GC is not ended before a new one (time ${time})`);
+          gc = true;
+          ev.p[i] = GCP;
+          break;
+        case EvGCDone:
+          if (!gc) throw new DecodeError(`bogus GC end (time ${time})`);
+          gc = false;
+          break;
+        case EvSTWStart:
+          if (this.ver < 10) {
+            const p = getP(Pid);
+            if (p.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
+            p.stw = true;
+          } else {
+            if (stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
+            stw = true;
+          }
+          break;
+        case EvSTWDone:
+          if (this.ver < 10) {
+            const p = getP(Pid);
+            if (!p.stw) throw new DecodeError(`bogus STW end (time ${time})`);
+            p.stw = false;
+          } else {
+            if (!stw) throw new DecodeError(`bogus STW end (time ${time})`);
+            stw = false;
+          }
+          break;
+        case EvGCSweepStart: {
+          const p = getP(Pid);
+          if (p.sweep) throw new DecodeError(`previous sweeping is not ended before a new one (time ${time})`);
+          p.sweep = true;
+          break;
+        }
+        case EvGCMarkAssistStart: {
+          const g = getG(G);
+          if (g.assist) throw new DecodeError(`previous mark assist is not ended before a new one (time ${time})`);
+          g.assist = true;
+          break;
+        }
+        case EvGCMarkAssistDone:
+          getG(G).assist = false;
+          break;
+        case EvGCSweepDone: {
+          const p = getP(Pid);
+          if (!p.sweep) throw new DecodeError(`bogus sweeping end (time ${time})`);
+          p.sweep = false;
+          break;
+        }
+        case EvGoWaiting:
+        case EvGoInSyscall: {
+          const g = getG(G);
+          if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before ${DESC[t]!.name} (time ${time})`);
+          g.state = gWaiting;
+          g.evType = t;
+          break;
+        }
+        case EvGoCreate: {
+          running(getP(Pid), getG(G), true, G, Pid, t, time);
+          const ng = ev.a0[i]!;
+          if (gs.has(ng)) throw new DecodeError(`g ${ng} already exists (time ${time})`);
+          gs.set(ng, { state: gRunnable, evType: t, started: false, createStk: ev.a1[i]!, assist: false });
+          break;
+        }
+        case EvGoStart:
+        case EvGoStartLabel: {
+          const g = getG(G);
+          const p = getP(Pid);
+          if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before start (time ${time})`);
+          if (p.g !== 0) throw new DecodeError(`p ${Pid} is already running g ${p.g} while start g ${G} (time ${time})`);
+          g.state = gRunning;
+          g.started = true;
+          p.g = G;
+          if (g.createStk !== -1) {
+            ev.stk[i] = g.createStk >>> 0;
+            g.createStk = -1;
+          }
+          g.evType = 0;
+          break;
+        }
+        case EvGoEnd:
+        case EvGoStop: {
+          const g = getG(G);
+          const p = getP(Pid);
+          running(p, g, false, G, Pid, t, time);
+          g.started = false;
+          g.state = gDead;
+          p.g = 0;
+          if (t === EvGoEnd) regions.delete(G);
+          break;
+        }
+        case EvGoSched:
+        case EvGoPreempt: {
+          const g = getG(G);
+          const p = getP(Pid);
+          running(p, g, false, G, Pid, t, time);
+          g.state = gRunnable;
+          g.started = false;
+          p.g = 0;
+          g.evType = t;
+          break;
+        }
+        case EvGoUnblock: {
+          const g = getG(G);
+          const p = getP(Pid);
+          if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while unpark (time ${time})`);
+          if (Pid !== TimerP && p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while unpark (time ${time})`);
+          const target = ev.a0[i]!;
+          const g1 = getG(target);
+          if (g1.state !== gWaiting) throw new DecodeError(`g ${target} is not waiting before unpark (time ${time})`);
+          if (g1.evType === EvGoBlockNet) ev.p[i] = NetpollP;
+          g1.state = gRunnable;
+          g1.evType = t;
+          break;
+        }
+        case EvGoSysCall: {
+          const g = getG(G);
+          running(getP(Pid), g, false, G, Pid, t, time);
+          g.evType = t;
+          break;
+        }
+        case EvGoSysBlock: {
+          const g = getG(G);
+          const p = getP(Pid);
+          running(p, g, false, G, Pid, t, time);
+          g.state = gWaiting;
+          g.started = false;
+          p.g = 0;
+          break;
+        }
+        case EvGoSysExit: {
+          const g = getG(G);
+          if (g.state !== gWaiting) throw new DecodeError(`g ${G} is not waiting during syscall exit (time ${time})`);
+          g.state = gRunnable;
+          g.evType = t;
+          break;
+        }
+        case EvGoSleep:
+        case EvGoBlock:
+        case EvGoBlockSend:
+        case EvGoBlockRecv:
+        case EvGoBlockSelect:
+        case EvGoBlockSync:
+        case EvGoBlockCond:
+        case EvGoBlockNet:
+        case EvGoBlockGC: {
+          const g = getG(G);
+          const p = getP(Pid);
+          running(p, g, false, G, Pid, t, time);
+          g.state = gWaiting;
+          g.evType = t;
+          g.started = false;
+          p.g = 0;
+          break;
+        }
+        case EvUserTaskCreate: {
+          const id = ev.a0[i]!;
+          if (tasks.has(id)) throw new DecodeError(`task id conflicts (id:${id})`);
+          tasks.add(id);
+          break;
+        }
+        case EvUserTaskEnd:
+          tasks.delete(ev.a0[i]!);
+          break;
+        case EvUserRegion: {
+          const mode = ev.a1[i]!;
+          let stack = regions.get(G);
+          if (mode === 0) {
+            if (stack === undefined) regions.set(G, (stack = []));
+            stack.push(i);
+          } else if (mode === 1) {
+            if (stack !== undefined && stack.length > 0) {
+              const s = stack[stack.length - 1]!;
+              if (ev.a0[s] !== ev.a0[i] || ev.a2[s] !== ev.a2[i]) {
+                throw new DecodeError(`misuse of region in goroutine ${G}: region end does not match the inner-most active region start`);
+              }
+              stack.pop();
+              if (stack.length === 0) regions.delete(G);
+            }
+          } else {
+            throw new DecodeError(`invalid user region mode: ${mode}`);
+          }
+          break;
+        }
+      }
+      const sid = ev.stk[i]!;
+      if (sid !== 0 && !this.stackPcs.has(sid)) ev.stk[i] = 0;
+    }
+  }
+
+  // ---- conversion to normalised rows ----
+
+  private stackRows = new Map<number, number>();
+  private frameRows = new Map<number | bigint, number>();
+
+  private stackRow(id: number): number {
+    if (id === 0) return 0;
+    let row = this.stackRows.get(id);
+    if (row !== undefined) return row;
+    const pcs = this.stackPcs.get(id);
+    if (pcs === undefined) {
+      this.stackRows.set(id, 0);
+      return 0;
+    }
+    const frames: number[] = [];
+    for (const pc of pcs) {
+      let fr = this.frameRows.get(pc);
+      if (fr === undefined) {
+        const f = this.pcFrames.get(pc)!;
+        fr = this.b.frame(pc, this.str(f.fn), this.str(f.file), f.line);
+        this.frameRows.set(pc, fr);
+      }
+      frames.push(fr);
+    }
+    row = this.b.stackOf(frames);
+    this.stackRows.set(id, row);
+    return row;
+  }
+
+  private strRows = new Map<number, number>();
+
+  private str(id: number): number {
+    if (id === 0) return 0;
+    let row = this.strRows.get(id);
+    if (row === undefined) {
+      row = this.b.strings.intern(this.strings.get(id) ?? '');
+      this.strRows.set(id, row);
+    }
+    return row;
+  }
+
+  convert(ev: Events): void {
+    const b = this.b;
+    const n = ev.n;
+    b.reserve(b.n + n + (n >> 4) + 16);
+    const S = b.strings;
+    const rForever = S.intern('forever');
+    const rPreempted = S.intern('preempted');
+    const rGosched = S.intern('runtime.Gosched');
+    const rSleep = S.intern('sleep');
+    const rChanSend = S.intern('chan send');
+    const rChanRecv = S.intern('chan receive');
+    const rNetwork = S.intern('network');
+    const rSync = S.intern('sync');
+    const rCond = S.intern('sync.(*Cond).Wait');
+    const rSelect = S.intern('select');
+    const rAssistWait = S.intern('GC mark assist wait for work');
+    const stwRows = STW_REASONS.map((s) => S.intern(s));
+
+    // next event of the same goroutine (for GoSysCall: did the syscall block?)
+    const nextSameG = new Int32Array(n).fill(-1);
+    {
+      const last = new Map<number, number>();
+      for (let i = n - 1; i >= 0; i--) {
+        const g = ev.g[i]!;
+        const j = last.get(g);
+        if (j !== undefined) nextSameG[i] = j;
+        last.set(g, i);
+      }
+    }
+
+    let lastTs = -1;
+    let syncs = 0;
+    const procMs = new Map<number, number>();
+    const seenProcs = new Set<number>();
+    const createdPreInit = new Map<number, true>();
+    const tasks = new Map<number, { name: number; parent: number }>();
+    let preInit = true;
+    let lastStw = 0;
+    let futile = 0;
+
+    const row = (
+      time: number,
+      kind: number,
+      g: number,
+      p: number,
+      m: number,
+      stack: number,
+      resource: number,
+      from: number,
+      to: number,
+      str: number,
+      x0: number,
+      x1: number,
+    ): void => {
+      if (time <= lastTs) time = lastTs + 1;
+      lastTs = time;
+      b.push(kind, time, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
+    };
+
+    if (n > 0) {
+      syncs++;
+      b.push(K.Sync, ev.ts[0]! - 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 1);
+    }
+    for (let i = 0; i < n; i++) {
+      const t = ev.type[i]!;
+      const P = ev.p[i]!;
+      const time = ev.ts[i]!;
+      const a0 = ev.a0[i]!;
+      const a1 = ev.a1[i]!;
+      const stkId = ev.stk[i]!;
+      if (t === EvProcStart) procMs.set(P, a0);
+      const m = P !== -1 && t !== EvCPUSample ? (procMs.get(P) ?? -1) : -1;
+      if (t === EvProcStop) procMs.delete(P);
+      const G = ev.g[i]! === 0 ? -1 : ev.g[i]!;
+      switch (t) {
+        case EvGomaxprocs:
+          if (preInit) {
+            preInit = false;
+            for (const gid of createdPreInit.keys()) row(time, K.GoStatus, -1, -1, -1, 0, gid, GS.Undetermined, GS.Runnable, 0, -1, 0);
+            createdPreInit.clear();
+            break;
+          }
+          row(time, K.ProcsChange, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, a0, 0);
+          break;
+        case EvProcStart:
+          if (seenProcs.has(P)) {
+            row(time, K.ProcStart, G, P, m, 0, P, PS.Idle, PS.Running, 0, 0, 0);
+          } else {
+            seenProcs.add(P);
+            row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Running, 0, 0, 0);
+          }
+          break;
+        case EvProcStop:
+          if (seenProcs.has(P)) {
+            row(time, K.ProcStop, G, P, m, 0, P, PS.Running, PS.Idle, 0, 0, 0);
+          } else {
+            seenProcs.add(P);
+            row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Idle, 0, 0, 0);
+          }
+          break;
+        case EvGCStart:
+          row(time, K.GCBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, a0, 0);
+          break;
+        case EvGCDone:
+          row(time, K.GCEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
+          break;
+        case EvSTWStart: {
+          let reason = 0;
+          if (this.ver < 21) reason = a0 === 0 || a0 === 1 ? a0 + 1 : 0;
+          else reason = a0 >= 0 && a0 < STW_REASONS.length ? a0 : 0;
+          lastStw = stwRows[reason]!;
+          row(time, K.STWBegin, G, P, m, 0, -1, 0, 0, lastStw, 0, 0);
+          break;
+        }
+        case EvSTWDone:
+          row(time, K.STWEnd, G, P, m, 0, -1, 0, 0, lastStw, 0, 0);
+          break;
+        case EvGCSweepStart:
+          row(time, K.GCSweepBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
+          break;
+        case EvGCSweepDone:
+          row(time, K.GCSweepEnd, G, P, m, 0, -1, 0, 0, 0, a0, a1);
+          break;
+        case EvGoCreate:
+          if (preInit) {
+            createdPreInit.set(a0, true);
+            break;
+          }
+          row(time, K.GoCreate, G, P, m, this.stackRow(stkId), a0, GS.NotExist, GS.Runnable, 0, this.stackRow(a1 >>> 0), 0);
+          break;
+        case EvGoStart:
+          if (preInit) {
+            createdPreInit.delete(a0);
+            row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Running, 0, -1, 0);
+          } else {
+            row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+          }
+          break;
+        case EvGoStartLabel:
+          row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+          row(time, K.GoLabel, G, P, m, 0, -1, 0, 0, this.str(ev.a2[i]!), 0, 0);
+          break;
+        case EvGoEnd:
+          row(time, K.GoDestroy, G, P, m, 0, G, GS.Running, GS.NotExist, 0, 0, 0);
+          break;
+        case EvGoStop:
+        case EvGoSleep:
+        case EvGoBlock:
+        case EvGoBlockSend:
+        case EvGoBlockRecv:
+        case EvGoBlockSelect:
+        case EvGoBlockSync:
+        case EvGoBlockCond:
+        case EvGoBlockNet:
+        case EvGoBlockGC: {
+          const reason =
+            t === EvGoStop
+              ? rForever
+              : t === EvGoSleep
+                ? rSleep
+                : t === EvGoBlock
+                  ? 0
+                  : t === EvGoBlockSend
+                    ? rChanSend
+                    : t === EvGoBlockRecv
+                      ? rChanRecv
+                      : t === EvGoBlockSelect
+                        ? rSelect
+                        : t === EvGoBlockSync
+                          ? rSync
+                          : t === EvGoBlockCond
+                            ? rCond
+                            : t === EvGoBlockNet
+                              ? rNetwork
+                              : rAssistWait;
+          row(time, K.GoBlock, G, P, m, this.stackRow(stkId), G, GS.Running, GS.Waiting, reason, 0, 0);
+          break;
+        }
+        case EvGoSched:
+        case EvGoPreempt:
+          row(time, K.GoStop, G, P, m, this.stackRow(stkId), G, GS.Running, GS.Runnable, t === EvGoSched ? rGosched : rPreempted, 0, 0);
+          break;
+        case EvGoUnblock:
+          row(time, K.GoUnblock, G, P, m, this.stackRow(stkId), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+          break;
+        case EvGoSysCall: {
+          const j = nextSameG[i]!;
+          const blocked = j >= 0 && ev.type[j] === EvGoSysBlock;
+          const stack = this.stackRow(stkId);
+          row(time, K.GoSyscallBegin, G, P, m, stack, G, GS.Running, GS.Syscall, 0, 0, 0);
+          if (!blocked) row(time + 1, K.GoSyscallEnd, G, P, m, 0, G, GS.Syscall, GS.Running, 0, 0, 0);
+          break;
+        }
+        case EvGoSysExit:
+          row(time, K.GoSyscallEndBlocked, G, P, m, 0, G, GS.Syscall, GS.Runnable, 0, 0, 0);
+          break;
+        case EvGoSysBlock:
+          break;
+        case EvGoWaiting:
+          createdPreInit.delete(a0);
+          row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Waiting, 0, -1, 0);
+          break;
+        case EvGoInSyscall:
+          createdPreInit.delete(a0);
+          row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Syscall, 0, -1, 0);
+          break;
+        case EvHeapAlloc:
+          row(time, K.HeapAlloc, G, P, m, 0, -1, 0, 0, 0, a0, 0);
+          break;
+        case EvHeapGoal:
+          row(time, K.HeapGoal, G, P, m, 0, -1, 0, 0, 0, a0, 0);
+          break;
+        case EvGCMarkAssistStart:
+          row(time, K.GCMarkAssistBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
+          break;
+        case EvGCMarkAssistDone:
+          row(time, K.GCMarkAssistEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
+          break;
+        case EvUserTaskCreate: {
+          const parent = a1 === 0 ? -1 : a1;
+          const name = this.str(ev.a2[i]!);
+          tasks.set(a0, { name, parent: a1 });
+          row(time, K.TaskBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, name, a0, parent);
+          break;
+        }
+        case EvUserTaskEnd: {
+          const task = tasks.get(a0);
+          if (task !== undefined) tasks.delete(a0);
+          row(time, K.TaskEnd, G, P, m, this.stackRow(stkId), -1, 0, 0, task ? task.name : 0, a0, task ? task.parent : -1);
+          break;
+        }
+        case EvUserRegion:
+          row(time, a1 === 0 ? K.RegionBegin : K.RegionEnd, G, P, m, this.stackRow(stkId), -1, 0, 0, this.str(ev.a2[i]!), a0, 0);
+          break;
+        case EvUserLog:
+          row(time, K.Log, G, P, m, this.stackRow(stkId), -1, 0, 0, this.str(a1), a0, S.intern(this.inline[ev.a3[i]!] ?? ''));
+          break;
+        case EvCPUSample:
+          row(time, K.CPUSample, G, P, -1, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
+          break;
+        case EvFutileWakeup:
+          futile++;
+          break;
+        default:
+          throw new DecodeError(`unexpected event type ${DESC[t]?.name ?? t}`);
+      }
+    }
+    syncs++;
+    b.push(K.Sync, lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 0);
+    if (futile > 0) b.warn(`${futile} futile-wakeup markers ignored`);
+  }
+}
+
+/** Ordering rule of an event: which goroutine's sequence it needs and moves. */
+function transition(proc: Proc, h: number, out: { g: number; initSeq: number; initStatus: number; nextSeq: number; nextStatus: number }): void {
+  const t = proc.type[h]!;
+  switch (t) {
+    case EvGoCreate:
+      out.g = proc.a0[h]!;
+      out.initSeq = 0;
+      out.initStatus = gDead;
+      out.nextSeq = 1;
+      out.nextStatus = gRunnable;
+      return;
+    case EvGoWaiting:
+    case EvGoInSyscall:
+      out.g = proc.g[h]!;
+      out.initSeq = 1;
+      out.initStatus = gRunnable;
+      out.nextSeq = 2;
+      out.nextStatus = gWaiting;
+      return;
+    case EvGoStart:
+    case EvGoStartLabel:
+      out.g = proc.g[h]!;
+      out.initSeq = proc.a1[h]!;
+      out.initStatus = gRunnable;
+      out.nextSeq = proc.a1[h]! + 1;
+      out.nextStatus = gRunning;
+      return;
+    case EvGoStartLocal:
+      out.g = proc.g[h]!;
+      out.initSeq = NOSEQ;
+      out.initStatus = gRunnable;
+      out.nextSeq = SEQINC;
+      out.nextStatus = gRunning;
+      return;
+    case EvGoBlock:
+    case EvGoBlockSend:
+    case EvGoBlockRecv:
+    case EvGoBlockSelect:
+    case EvGoBlockSync:
+    case EvGoBlockCond:
+    case EvGoBlockNet:
+    case EvGoSleep:
+    case EvGoSysBlock:
+    case EvGoBlockGC:
+      out.g = proc.g[h]!;
+      out.initSeq = NOSEQ;
+      out.initStatus = gRunning;
+      out.nextSeq = NOSEQ;
+      out.nextStatus = gWaiting;
+      return;
+    case EvGoSched:
+    case EvGoPreempt:
+      out.g = proc.g[h]!;
+      out.initSeq = NOSEQ;
+      out.initStatus = gRunning;
+      out.nextSeq = NOSEQ;
+      out.nextStatus = gRunnable;
+      return;
+    case EvGoUnblock:
+    case EvGoSysExit:
+      out.g = proc.a0[h]!;
+      out.initSeq = proc.a1[h]!;
+      out.initStatus = gWaiting;
+      out.nextSeq = proc.a1[h]! + 1;
+      out.nextStatus = gRunnable;
+      return;
+    case EvGoUnblockLocal:
+    case EvGoSysExitLocal:
+      out.g = proc.a0[h]!;
+      out.initSeq = NOSEQ;
+      out.initStatus = gWaiting;
+      out.nextSeq = SEQINC;
+      out.nextStatus = gRunnable;
+      return;
+    case EvGCStart:
+      out.g = GARBAGE;
+      out.initSeq = proc.a0[h]!;
+      out.initStatus = gDead;
+      out.nextSeq = proc.a0[h]! + 1;
+      out.nextStatus = gDead;
+      return;
+    default:
+      out.g = UNORDERED;
+  }
+}
+
+function frontierLess(a: Proc, b: Proc): boolean {
+  return a.ts[a.head]! < b.ts[b.head]!;
+}
+
+function frontierPush(h: Proc[], p: Proc): void {
+  h.push(p);
+  let j = h.length - 1;
+  for (;;) {
+    const i = (j - 1) >> 1;
+    if (j <= 0 || i === j || !frontierLess(h[j]!, h[i]!)) break;
+    const t = h[i]!;
+    h[i] = h[j]!;
+    h[j] = t;
+    j = i;
+  }
+}
+
+function frontierPop(h: Proc[]): Proc {
+  const n = h.length - 1;
+  let t = h[0]!;
+  h[0] = h[n]!;
+  h[n] = t;
+  let i = 0;
+  for (;;) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n) break;
+    let j = j1;
+    const j2 = j1 + 1;
+    if (j2 < n && frontierLess(h[j2]!, h[j1]!)) j = j2;
+    if (!frontierLess(h[j]!, h[i]!)) break;
+    t = h[i]!;
+    h[i] = h[j]!;
+    h[j] = t;
+    i = j;
+  }
+  return h.pop()!;
+}
+
+/**
+ * Stable sort by time after some events moved earlier: the unmoved events are still in order,
+ * so the moved ones are sorted on their own and merged in (ties keep the original order).
+ */
+function stableSortByTs(ev: Events, moved: Uint8Array): void {
+  const n = ev.n;
+  const ts = ev.ts;
+  let nm = 0;
+  for (let i = 0; i < n; i++) nm += moved[i]!;
+  const a = new Uint32Array(n - nm);
+  const m = new Uint32Array(nm);
+  for (let i = 0, ia = 0, im = 0; i < n; i++) {
+    if (moved[i]) m[im++] = i;
+    else a[ia++] = i;
+  }
+  m.sort((x, y) => ts[x]! - ts[y]! || x - y);
+  const idx = new Uint32Array(n);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length || j < m.length) {
+    if (j >= m.length) idx[k++] = a[i++]!;
+    else if (i >= a.length) idx[k++] = m[j++]!;
+    else {
+      const x = a[i]!;
+      const y = m[j]!;
+      if (ts[x]! < ts[y]! || (ts[x] === ts[y] && x < y)) {
+        idx[k++] = x;
+        i++;
+      } else {
+        idx[k++] = y;
+        j++;
+      }
+    }
+  }
+  const perm = <T extends Float64Array | Int32Array | Uint8Array>(arr: T): void => {
+    const copy = arr.slice(0, n);
+    for (let q = 0; q < n; q++) arr[q] = copy[idx[q]!]!;
+  };
+  perm(ev.ts);
+  perm(ev.g);
+  perm(ev.a0);
+  perm(ev.a1);
+  perm(ev.a2);
+  perm(ev.a3);
+  perm(ev.stk);
+  perm(ev.p);
+  perm(ev.type);
+}

@@ -1,0 +1,1298 @@
+/**
+ * Decoder of v2 execution traces (headers `go 1.22 trace` … `go 1.26 trace`).
+ *
+ * The trace is a sequence of generations; each is read and decoded on its own (its batches,
+ * then its string, stack, CPU-sample and sync tables, then its events), so working memory is
+ * one generation plus the output columns. Events of different threads (Ms) are merged the way
+ * Go's internal/trace reader does: a min-heap of per-M cursors by timestamp, and an event only
+ * advances when the scheduler state allows it (goroutine and proc sequence numbers, GC
+ * sequence numbers, goroutine and proc states); otherwise the next M is tried.
+ *
+ * A generation that cannot be decoded (truncated, damaged, inconsistent) is dropped whole with
+ * a warning when an earlier generation decoded, and is a DecodeError otherwise.
+ */
+
+import { DecodeError } from '../../model/errors.js';
+import { GoState as GS, ProcState as PS, TraceEventKind as K } from '../../model/trace.js';
+import { ByteReader, MAX_EXACT, TruncatedError, decodeUtf8 } from './bytes.js';
+import { TraceBuilder } from './builder.js';
+import { Ev, V2_NARGS, V2_SPECS } from './v2-spec.js';
+
+// Wire goroutine statuses.
+const G_RUNNABLE = 1;
+const G_RUNNING = 2;
+const G_SYSCALL = 3;
+const G_WAITING = 4;
+const goStatusName = ['Bad', 'Runnable', 'Running', 'Syscall', 'Waiting'];
+const goStatusToState = [GS.Undetermined, GS.Runnable, GS.Running, GS.Syscall, GS.Waiting];
+
+// Wire proc statuses.
+const P_RUNNING = 1;
+const P_IDLE = 2;
+const P_SYSCALL = 3;
+const P_ABANDONED = 4;
+const procStatusName = ['Bad', 'Running', 'Idle', 'Syscall', 'Bad'];
+const procStatusToState = [PS.Undetermined, PS.Running, PS.Idle, PS.Running, PS.Idle];
+
+const GC_UNDETERMINED = 0;
+const GC_NOT_RUNNING = 1;
+const GC_RUNNING = 2;
+
+const TWO32 = 4294967296;
+
+function evName(t: number): string {
+  return V2_SPECS[t]?.name ?? `Invalid(${t})`;
+}
+
+/** The event that starts the range an end/active event belongs to. */
+function rangeStart(t: number): number {
+  switch (t) {
+    case Ev.STWEnd:
+      return Ev.STWBegin;
+    case Ev.GCActive:
+    case Ev.GCEnd:
+      return Ev.GCBegin;
+    case Ev.GCSweepActive:
+    case Ev.GCSweepEnd:
+      return Ev.GCSweepBegin;
+    case Ev.GCMarkAssistActive:
+    case Ev.GCMarkAssistEnd:
+      return Ev.GCMarkAssistBegin;
+    default:
+      return t;
+  }
+}
+
+interface GState {
+  status: number;
+  seqGen: number;
+  seq: number;
+  regions: number[] | null; // pairs task, name
+  ranges: number[] | null;
+}
+
+interface PState {
+  status: number;
+  seqGen: number;
+  seq: number;
+  ranges: number[] | null;
+}
+
+interface MState {
+  g: number;
+  p: number;
+}
+
+function hasRange(r: number[] | null, key: number): boolean {
+  return r !== null && r.indexOf(key) >= 0;
+}
+
+/** Per-M cursor over the M's event batches of one generation. */
+class Cursor {
+  idx = 0;
+  off = 0; // relative to the current batch payload
+  lastTs = 0;
+  typ = 0;
+  time = 0;
+  a0 = 0;
+  a1 = 0;
+  a2 = 0;
+  a3 = 0;
+  constructor(
+    readonly m: number,
+    readonly batches: number[],
+  ) {}
+}
+
+/** Batches of one generation, as offsets into the input. */
+interface GenBatches {
+  gen: number;
+  start: number; // first byte of the generation
+  end: number; // first byte after it
+  minTs: number;
+  m: number[];
+  time: number[];
+  exp: number[];
+  pstart: number[];
+  pend: number[];
+}
+
+function newGen(start: number): GenBatches {
+  return { gen: 0, start, end: start, minTs: 0, m: [], time: [], exp: [], pstart: [], pend: [] };
+}
+
+export interface V2Options {
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function decodeV2(bytes: Uint8Array, headerVersion: number, builder: TraceBuilder, opts: V2Options): {
+  generations: number;
+  frequency: number;
+  clock: { absNs: number; wallSec: number; wallNsec: number; monoNs: number } | null;
+} {
+  const d = new V2Decoder(bytes, headerVersion, builder);
+  d.run(opts);
+  return { generations: d.generations, frequency: d.firstFreq, clock: d.clock };
+}
+
+class V2Decoder {
+  readonly buf: Uint8Array;
+  readonly ver: number;
+  readonly b: TraceBuilder;
+
+  // ordering state (lives across generations)
+  gStates = new Map<number, GState>();
+  pStates = new Map<number, PState>();
+  mStates = new Map<number, MState>();
+  activeTasks = new Map<number, { name: number; parent: number }>();
+  gcSeq = 0;
+  gcState = GC_UNDETERMINED;
+  initialGen = 0;
+
+  // output state
+  lastTs = 0;
+  syncs = 0;
+  generations = 0;
+  firstFreq = 0;
+  clock: { absNs: number; wallSec: number; wallNsec: number; monoNs: number } | null = null;
+  unknownSampleStacks = 0;
+
+  // current generation
+  gen = 0;
+  nsPerTick = 0;
+  strMap = new Map<number, number>();
+  stackMap = new Map<number, number>();
+  cur: Cursor = new Cursor(-1, []);
+  rd: ByteReader;
+  gb: GenBatches = newGen(0);
+
+  constructor(buf: Uint8Array, ver: number, b: TraceBuilder) {
+    this.buf = buf;
+    this.ver = ver;
+    this.b = b;
+    this.rd = new ByteReader(buf, 0, 0);
+  }
+
+  run(opts: V2Options): void {
+    const total = this.buf.length;
+    let pos = 16;
+    for (;;) {
+      const startRows = this.b.n;
+      const startTs = this.lastTs;
+      let g: GenBatches | null;
+      let readErr: DecodeError | null = null;
+      const gstart = pos;
+      try {
+        g = this.ver >= 26 ? this.readGeneration126(pos) : this.readGenerationSpill(pos);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        readErr = e;
+        g = null;
+      }
+      if (readErr !== null) {
+        this.fail(readErr, gstart, total);
+        break;
+      }
+      if (g === null) break; // clean end of trace
+      pos = g.end;
+      try {
+        this.processGeneration(g);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        this.b.truncate(startRows);
+        this.lastTs = startTs;
+        // inside a generation, data ending early means a damaged batch, not a cut file
+        const err = e instanceof TruncatedError ? new DecodeError(`damaged batch: ${e.message}`) : e;
+        this.fail(err, gstart, total, g.gen, this.ver < 26 && g.end >= total);
+        break;
+      }
+      this.generations++;
+      opts.onProgress?.(pos, total);
+      if (pos >= total) break;
+    }
+    if (this.unknownSampleStacks > 0) {
+      this.b.warn(`${this.unknownSampleStacks} CPU samples referred to stacks missing from their generation (kept without a stack)`);
+    }
+    // final sync
+    this.syncs++;
+    this.emitAt(this.lastTs, K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+  }
+
+  /** A generation could not be used: a warning when earlier ones decoded, else the error. */
+  private fail(e: DecodeError, gstart: number, total: number, gen?: number, atEnd = false): void {
+    const dropped = total - gstart;
+    if (this.generations === 0) {
+      if (e instanceof TruncatedError) {
+        throw new DecodeError(`truncated trace: no complete generation (${e.message})`);
+      }
+      throw new DecodeError(e.message);
+    }
+    const which = gen !== undefined && gen !== 0 ? `generation ${gen}` : 'last generation';
+    if (atEnd && !(e instanceof TruncatedError)) {
+      // Before Go 1.26 nothing marks a generation's end: a trace cut between two batches
+      // shows up as a last generation that does not decode.
+      this.b.warn(`truncated or damaged: ${which} (the last) unusable, ${dropped} bytes dropped: ${e.message}`);
+      return;
+    }
+    if (e instanceof TruncatedError) {
+      this.b.warn(`truncated: ${which} incomplete, ${dropped} bytes dropped (${e.message})`);
+    } else {
+      this.b.warn(`${which} unusable, ${dropped} bytes dropped: ${e.message}`);
+    }
+  }
+
+  // ---- reading batches ----
+
+  /**
+   * Reads one batch header at r.pos. Returns 'eog' for an end-of-generation byte; otherwise
+   * fills the out fields. TruncatedError when the data ends inside the batch.
+   */
+  private readBatch(r: ByteReader, out: { gen: number; m: number; ts: number; exp: number; pstart: number; pend: number }): 'eog' | 'batch' {
+    const at = r.pos;
+    out.gen = -2; // not read yet
+    const t = r.byte();
+    if (t === Ev.EndOfGeneration) return 'eog';
+    if (t !== Ev.EventBatch && t !== Ev.ExperimentalBatch) {
+      throw new DecodeError(`expected batch event, got event ${t} at byte ${at}`);
+    }
+    out.exp = t === Ev.ExperimentalBatch ? r.byte() : 0;
+    out.gen = r.u();
+    out.m = r.u();
+    out.ts = r.u();
+    const size = r.u();
+    if (size > 65536 || size < 0) throw new DecodeError(`invalid batch size ${size} at byte ${at}, maximum is 65536`);
+    if (out.m > MAX_EXACT) throw new DecodeError(`thread id ${out.m} at byte ${at} is too large`);
+    if (out.ts > MAX_EXACT || out.ts < 0) throw new DecodeError(`batch timestamp at byte ${at} is too large`);
+    out.pstart = r.pos;
+    r.skip(size);
+    out.pend = r.pos;
+    return 'batch';
+  }
+
+  private addBatch(g: GenBatches, x: { m: number; ts: number; exp: number; pstart: number; pend: number }): void {
+    if (g.minTs === 0 || x.ts < g.minTs) g.minTs = x.ts;
+    g.m.push(x.m);
+    g.time.push(x.ts);
+    g.exp.push(x.exp);
+    g.pstart.push(x.pstart);
+    g.pend.push(x.pend);
+  }
+
+  /** Go 1.22–1.25: a generation ends where a batch of the next generation starts. */
+  private readGenerationSpill(pos: number): GenBatches | null {
+    const r = new ByteReader(this.buf, pos, this.buf.length);
+    const g = newGen(pos);
+    const x = { gen: 0, m: 0, ts: 0, exp: 0, pstart: 0, pend: 0 };
+    let n = 0;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      let kind: 'eog' | 'batch';
+      try {
+        kind = this.readBatch(r, x);
+      } catch (e) {
+        // A batch that cannot be read after complete ones: when it is (or may be) the first
+        // batch of the next generation, this generation ends here and the next one fails.
+        if (n > 0 && e instanceof DecodeError && (x.gen === -2 || x.gen === g.gen + 1)) {
+          r.pos = at;
+          break;
+        }
+        throw e;
+      }
+      if (kind === 'eog') throw new DecodeError(`invalid generation number 0 at byte ${at}`);
+      if (x.gen === 0) throw new DecodeError(`invalid generation number 0 at byte ${at}`);
+      if (g.gen === 0) g.gen = x.gen;
+      if (x.gen === g.gen + 1 && n > 0) {
+        r.pos = at;
+        break;
+      }
+      if (x.gen !== g.gen) throw new DecodeError(`generations out of order at byte ${at} (generation ${x.gen} inside ${g.gen})`);
+      this.addBatch(g, x);
+      n++;
+    }
+    g.end = r.pos;
+    return n === 0 ? null : g;
+  }
+
+  /** Go 1.26+: a generation ends with an EndOfGeneration byte. */
+  private readGeneration126(pos: number): GenBatches | null {
+    const r = new ByteReader(this.buf, pos, this.buf.length);
+    const g = newGen(pos);
+    const x = { gen: 0, m: 0, ts: 0, exp: 0, pstart: 0, pend: 0 };
+    let n = 0;
+    let ended = false;
+    while (r.pos < r.end) {
+      const at = r.pos;
+      if (this.readBatch(r, x) === 'eog') {
+        ended = true;
+        break;
+      }
+      if (x.gen === 0) throw new DecodeError(`invalid generation number 0 at byte ${at}`);
+      if (g.gen === 0) g.gen = x.gen;
+      if (x.gen !== g.gen) {
+        throw new DecodeError(`missing end-of-generation event before byte ${at}, or generations are interleaved`);
+      }
+      this.addBatch(g, x);
+      n++;
+    }
+    g.end = r.pos;
+    if (!ended) {
+      if (n === 0) return null;
+      throw new TruncatedError(`generation ${g.gen} has no end-of-generation event (trace cut at byte ${r.pos})`);
+    }
+    return g;
+  }
+
+  // ---- one generation ----
+
+  private processGeneration(g: GenBatches): void {
+    const buf = this.buf;
+    const ver = this.ver;
+    this.gen = g.gen;
+    this.gb = g;
+    const strMap = (this.strMap = new Map());
+    const stackMap = (this.stackMap = new Map());
+    const nb = g.m.length;
+    const syncType = ver >= 25 ? Ev.Sync : Ev.Frequency;
+    let freq = 0;
+    let hasSnap = false;
+    let snapTs = 0;
+    let snap = { mono: 0, sec: 0, nsec: 0 };
+    const stackBatches: number[] = [];
+    const cpuBatches: number[] = [];
+    const batchMs: number[] = [];
+    const byM = new Map<number, number[]>();
+
+    for (let i = 0; i < nb; i++) {
+      const ps = g.pstart[i]!;
+      const pe = g.pend[i]!;
+      if (g.exp[i] !== 0) continue; // experimental data: not events
+      const first = ps < pe ? buf[ps]! : -1;
+      if (first === Ev.Strings) {
+        this.readStrings(ps + 1, pe, strMap);
+      } else if (first === Ev.Stacks) {
+        stackBatches.push(i);
+      } else if (first === Ev.CPUSamples) {
+        cpuBatches.push(i);
+      } else if (first === syncType) {
+        const r = new ByteReader(buf, ver >= 25 ? ps + 1 : ps, pe);
+        let last = g.time[i]!;
+        while (r.pos < r.end) {
+          const t = r.byte();
+          if (t === Ev.Frequency) {
+            if (freq !== 0) throw new DecodeError('found multiple frequency events');
+            freq = r.u();
+            if (freq <= 0 || freq > MAX_EXACT) throw new DecodeError(`invalid trace clock frequency ${freq}`);
+          } else if (t === Ev.ClockSnapshot && ver >= 25) {
+            if (hasSnap) throw new DecodeError('found multiple clock snapshot events');
+            hasSnap = true;
+            last += r.u();
+            snapTs = last;
+            snap = { mono: r.u(), sec: r.u(), nsec: r.u() };
+          } else {
+            throw new DecodeError(`expected frequency or clock snapshot event, got ${t}`);
+          }
+        }
+      } else if (first === Ev.EndOfGeneration) {
+        throw new DecodeError('batch starting with an end-of-generation event');
+      } else {
+        const m = g.m[i]!;
+        let list = byM.get(m);
+        if (list === undefined) {
+          list = [];
+          byM.set(m, list);
+          batchMs.push(m);
+        }
+        list.push(i);
+      }
+    }
+    if (freq === 0) throw new DecodeError('no frequency event found');
+    if (ver >= 25 && !hasSnap) throw new DecodeError('no clock snapshot event found');
+    const nsPerTick = (this.nsPerTick = 1.0 / (freq / 1e9));
+    if (this.firstFreq === 0) this.firstFreq = freq;
+
+    for (const i of stackBatches) this.readStacks(g.pstart[i]! + 1, g.pend[i]!, strMap, stackMap);
+
+    // CPU samples, sorted by time (stable)
+    const sTime: number[] = [];
+    const sM: number[] = [];
+    const sP: number[] = [];
+    const sG: number[] = [];
+    const sStk: number[] = [];
+    for (const i of cpuBatches) {
+      const r = new ByteReader(buf, g.pstart[i]! + 1, g.pend[i]!);
+      while (r.pos < r.end) {
+        const t = r.byte();
+        if (t !== Ev.CPUSample) throw new DecodeError(`expected CPU sample event, got ${t}`);
+        const ts = r.u();
+        const m = r.u();
+        const p = r.u();
+        const gg = r.u();
+        const stk = r.u();
+        if (ts < 0 || ts > MAX_EXACT || m > MAX_EXACT || p > MAX_EXACT || gg > MAX_EXACT) {
+          throw new DecodeError('CPU sample with an out-of-range value');
+        }
+        sTime.push(Math.trunc(ts * nsPerTick));
+        sM.push(m);
+        sP.push(p);
+        sG.push(gg === 0 ? -1 : gg);
+        sStk.push(stk);
+      }
+    }
+    const ns = sTime.length;
+    const order = new Array<number>(ns);
+    for (let i = 0; i < ns; i++) order[i] = i;
+    order.sort((a, b) => sTime[a]! - sTime[b]! || a - b);
+
+    if (hasSnap && this.clock === null) {
+      this.clock = { absNs: Math.trunc(snapTs * nsPerTick), wallSec: snap.sec, wallNsec: snap.nsec, monoNs: snap.mono };
+    }
+
+    // Room for this generation's rows (an event takes at least 2 bytes).
+    let evBytes = 0;
+    for (const m of batchMs) for (const i of byM.get(m)!) evBytes += g.pend[i]! - g.pstart[i]!;
+    this.b.reserve(this.b.n + (evBytes >> 2) + ns + 2);
+
+    // Sync at the generation start.
+    this.syncs++;
+    this.emitAt(Math.trunc(g.minTs * nsPerTick), K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, g.gen);
+
+    // frontier
+    const frontier: Cursor[] = [];
+    for (const m of batchMs) {
+      const c = new Cursor(m, byM.get(m)!);
+      if (this.nextEvent(c)) heapInsert(frontier, c);
+    }
+    let si = 0;
+    for (;;) {
+      if (si < ns && (frontier.length === 0 || sTime[order[si]!]! < frontier[0]!.time)) {
+        const k = order[si++]!;
+        let stk = 0;
+        const id = sStk[k]!;
+        if (id !== 0) {
+          const row = stackMap.get(id);
+          if (row === undefined) this.unknownSampleStacks++;
+          else stk = row;
+        }
+        this.emitAt(sTime[k]!, K.CPUSample, sG[k]!, sP[k]!, sM[k]!, stk, -1, 0, 0, 0, 0, 0);
+        continue;
+      }
+      if (frontier.length === 0) break;
+      if (this.tryAdvance(frontier, 0)) continue;
+      // Rare: try the other Ms in timestamp order.
+      sortFrontier(frontier);
+      let ok = false;
+      for (let i = 1; i < frontier.length; i++) {
+        if (this.tryAdvance(frontier, i)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        const c = frontier[0]!;
+        throw new DecodeError(
+          `broken trace: no thread can advance in generation ${g.gen} (first waiting: ${evName(c.typ)} on thread ${c.m} at ${c.time} ns)`,
+        );
+      }
+    }
+  }
+
+  private readStrings(start: number, end: number, strMap: Map<number, number>): void {
+    const buf = this.buf;
+    const r = new ByteReader(buf, start, end);
+    const strings = this.b.strings;
+    while (r.pos < end) {
+      const t = r.byte();
+      if (t !== Ev.String) throw new DecodeError(`expected string event, got ${t}`);
+      const id = r.u();
+      const len = r.u();
+      if (len > 1024 || len < 0) throw new DecodeError(`invalid string size ${len}, maximum is 1024`);
+      if (end - r.pos < len) throw new DecodeError(`failed to read full string: read ${end - r.pos} but wanted ${len}`);
+      if (id === 0 || id < 0 || id > MAX_EXACT || strMap.has(id)) throw new DecodeError(`multiple strings with the same ID: id=${id}`);
+      const s = decodeUtf8(buf, r.pos, r.pos + len);
+      r.pos += len;
+      strMap.set(id, strings.intern(s));
+    }
+  }
+
+  private readStacks(start: number, end: number, strMap: Map<number, number>, stackMap: Map<number, number>): void {
+    const r = new ByteReader(this.buf, start, end);
+    // First the raw stacks, with the generation's PC table (the first frame seen for a PC wins).
+    const pcInfo = new Map<number | bigint, number>(); // pc -> index into info arrays
+    const infoFunc: number[] = [];
+    const infoFile: number[] = [];
+    const infoLine: number[] = [];
+    const ids: number[] = [];
+    const starts: number[] = [];
+    const pcs: (number | bigint)[] = [];
+    const seen = new Set<number>();
+    while (r.pos < end) {
+      const t = r.byte();
+      if (t !== Ev.Stack) throw new DecodeError(`expected stack event, got ${t}`);
+      const id = r.u();
+      const n = r.u();
+      if (n > 128 || n < 0) throw new DecodeError(`invalid stack size ${n}, maximum is 128`);
+      if (id === 0 || id < 0 || id > MAX_EXACT || seen.has(id)) throw new DecodeError(`multiple stacks with the same ID: id=${id}`);
+      seen.add(id);
+      ids.push(id);
+      starts.push(pcs.length);
+      for (let i = 0; i < n; i++) {
+        const at = r.pos;
+        let pc: number | bigint = r.u();
+        if (pc < 0 || pc > MAX_EXACT) {
+          r.pos = at;
+          pc = r.big();
+        }
+        const fn = r.u();
+        const file = r.u();
+        const line = r.u();
+        pcs.push(pc);
+        if (!pcInfo.has(pc)) {
+          pcInfo.set(pc, infoFunc.length);
+          infoFunc.push(fn);
+          infoFile.push(file);
+          infoLine.push(line);
+        }
+      }
+    }
+    starts.push(pcs.length);
+    // Then resolve against the string table and intern globally.
+    const frameOf = new Map<number | bigint, number>();
+    const rows: number[] = [];
+    for (let s = 0; s < ids.length; s++) {
+      rows.length = 0;
+      for (let k = starts[s]!; k < starts[s + 1]!; k++) {
+        const pc = pcs[k]!;
+        let row = frameOf.get(pc);
+        if (row === undefined) {
+          const j = pcInfo.get(pc)!;
+          const fn = infoFunc[j]!;
+          const file = infoFile[j]!;
+          const gfn = fn === 0 ? 0 : strMap.get(fn);
+          if (gfn === undefined) throw new DecodeError(`found invalid func string ID ${fn} for stack ${ids[s]}`);
+          const gfile = file === 0 ? 0 : strMap.get(file);
+          if (gfile === undefined) throw new DecodeError(`found invalid file string ID ${file} for stack ${ids[s]}`);
+          row = this.b.frame(pc, gfn, gfile, infoLine[j]!);
+          frameOf.set(pc, row);
+        }
+        rows.push(row);
+      }
+      stackMap.set(ids[s]!, this.b.stackOf(rows));
+    }
+  }
+
+  /** Reads the cursor's next event; false when its batches are exhausted. */
+  private nextEvent(c: Cursor): boolean {
+    const g = this.gb;
+    const batches = c.batches;
+    while (c.idx < batches.length && g.pstart[batches[c.idx]!]! + c.off === g.pend[batches[c.idx]!]!) {
+      c.idx++;
+      c.off = 0;
+      c.lastTs = 0;
+    }
+    if (c.idx === batches.length) return false;
+    const bi = batches[c.idx]!;
+    const nsPerTick = this.nsPerTick;
+    if (c.lastTs === 0) c.lastTs = Math.trunc(g.time[bi]! * nsPerTick);
+    const r = this.rd;
+    r.pos = g.pstart[bi]! + c.off;
+    r.end = g.pend[bi]!;
+    const typ = r.byte();
+    const nargs = V2_NARGS[typ]!;
+    if (nargs < 0) {
+      if (V2_SPECS[typ] === undefined) throw new DecodeError(`found invalid event type: ${typ} (thread ${c.m})`);
+      throw new DecodeError(`found event without a timestamp: type=${typ} (thread ${c.m})`);
+    }
+    let dt: number;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    try {
+      dt = r.u();
+      if (nargs > 0) a0 = r.u();
+      if (nargs > 1) a1 = r.u();
+      if (nargs > 2) a2 = r.u();
+      if (nargs > 3) a3 = r.u();
+    } catch (e) {
+      if (e instanceof DecodeError) throw new DecodeError(`found invalid uvarint in ${evName(typ)} event of thread ${c.m}`);
+      throw e;
+    }
+    if (dt < 0 || dt > MAX_EXACT || a0 > MAX_EXACT || a1 > MAX_EXACT || a2 > MAX_EXACT || a3 > MAX_EXACT) {
+      throw new DecodeError(`${evName(typ)} event of thread ${c.m} has a value of 2^53 or more`);
+    }
+    c.typ = typ;
+    c.a0 = a0;
+    c.a1 = a1;
+    c.a2 = a2;
+    c.a3 = a3;
+    c.time = Math.trunc(dt * nsPerTick) + c.lastTs;
+    c.lastTs = c.time;
+    c.off = r.pos - g.pstart[bi]!;
+    return true;
+  }
+
+  private tryAdvance(frontier: Cursor[], i: number): boolean {
+    const c = frontier[i]!;
+    this.cur = c;
+    if (!this.advance(c)) return false;
+    if (this.nextEvent(c)) heapUpdate(frontier, i);
+    else heapRemove(frontier, i);
+    return true;
+  }
+
+  // ---- emitting ----
+
+  /** Row at time t (bumped to stay strictly increasing, as Go does). */
+  private emitAt(
+    t: number,
+    kind: number,
+    g: number,
+    p: number,
+    m: number,
+    stack: number,
+    resource: number,
+    from: number,
+    to: number,
+    str: number,
+    arg0: number,
+    arg1: number,
+  ): void {
+    if (t <= this.lastTs) t = this.lastTs + 1;
+    this.lastTs = t;
+    this.b.push(kind, t, g, p, m, stack, resource, from, to, str, arg0, arg1);
+  }
+
+  private stk(id: number): number {
+    if (id === 0) return 0;
+    const row = this.stackMap.get(id);
+    if (row === undefined) throw new DecodeError(`found invalid stack ID ${id} for event ${evName(this.cur.typ)}`);
+    return row;
+  }
+
+  private sid(id: number): number {
+    if (id === 0) return 0;
+    const s = this.strMap.get(id);
+    if (s === undefined) throw new DecodeError(`found invalid string ID ${id} for event ${evName(this.cur.typ)}`);
+    return s;
+  }
+
+  // ---- ordering ----
+
+  private gState(id: number): GState | undefined {
+    return this.gStates.get(id);
+  }
+
+  private seqOK(gen: number, seq: number, s: { seqGen: number; seq: number }): boolean {
+    return s.seqGen === gen && seq === s.seq + 1;
+  }
+
+  /**
+   * Tries to advance the cursor's event; false when it has to wait for another thread.
+   * Mirrors the checks of Go's internal/trace ordering, whose error texts it keeps.
+   */
+
+  // execution context of the event being advanced (before it) and after it
+  cg = -1;
+  cp = -1;
+  cm = -1;
+  ng = -1;
+  np = -1;
+
+  /** Checks the context: for thread, proc and goroutine, 0 = must not have, 1 = may have, 2 = must have. */
+  private req(t: number, mr: number, pr: number, gr: number): void {
+    if (mr === 2 && this.cm === -1) throw new DecodeError(`${evName(t)}: expected a thread but didn't have one`);
+    if (mr === 0 && this.cm !== -1) throw new DecodeError(`${evName(t)}: expected no thread but had one`);
+    if (pr === 2 && this.cp === -1) throw new DecodeError(`${evName(t)}: expected a proc but didn't have one`);
+    if (pr === 0 && this.cp !== -1) throw new DecodeError(`${evName(t)}: expected no proc but had one`);
+    if (gr === 2 && this.cg === -1) throw new DecodeError(`${evName(t)}: expected a goroutine but didn't have one`);
+    if (gr === 0 && this.cg !== -1) throw new DecodeError(`${evName(t)}: expected no goroutine but had one`);
+  }
+
+  /** The running goroutine of the context, which the event needs. */
+  private runningG(t: number): GState {
+    this.req(t, 2, 2, 2);
+    const s = this.gStates.get(this.cg);
+    if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
+    if (s.status !== G_RUNNING) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not Running`);
+    return s;
+  }
+
+  private emit(time: number, kind: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
+    this.emitAt(time, kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
+  }
+
+  private advance(c: Cursor): boolean {
+    const gen = this.gen;
+    if (this.initialGen === 0) this.initialGen = gen;
+    const m = c.m;
+    let ms: MState | undefined;
+    this.cg = -1;
+    this.cp = -1;
+    this.cm = m;
+    if (m !== -1) {
+      ms = this.mStates.get(m);
+      if (ms === undefined) {
+        ms = { g: -1, p: -1 };
+        this.mStates.set(m, ms);
+      }
+      this.cg = ms.g;
+      this.cp = ms.p;
+    }
+    this.ng = this.cg;
+    this.np = this.cp;
+    const t = c.typ;
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const a3 = c.a3;
+    switch (t) {
+      case Ev.ProcStatus: {
+        const pid = a0;
+        let status = a1;
+        if (status < 0 || status >= procStatusToState.length) throw new DecodeError(`invalid status for proc ${pid}: ${status}`);
+        let oldState: number = procStatusToState[status]!;
+        const s = this.pStates.get(pid);
+        if (s !== undefined) {
+          if (status === P_ABANDONED && s.status === P_SYSCALL) {
+            oldState = PS.Running;
+            status = P_SYSCALL;
+          } else if (status === P_ABANDONED && s.status === P_ABANDONED) {
+            oldState = PS.Idle;
+          } else if (s.status !== status) {
+            throw new DecodeError(
+              `inconsistent status for proc ${pid}: old ${procStatusName[s.status]} vs. new ${procStatusName[status]}`,
+            );
+          }
+          s.seqGen = gen;
+          s.seq = 0;
+        } else {
+          this.pStates.set(pid, { status, seqGen: gen, seq: 0, ranges: null });
+          oldState = gen === this.initialGen ? PS.Undetermined : PS.NotExist;
+        }
+        if (a1 === P_RUNNING || a1 === P_SYSCALL) this.np = pid;
+        if (a1 === P_ABANDONED && oldState === PS.Running) {
+          let found = false;
+          for (const [mid, st] of this.mStates) {
+            if (st.p === pid) {
+              this.cm = mid;
+              this.cp = pid;
+              this.cg = st.g;
+              found = true;
+            }
+          }
+          if (!found) throw new DecodeError(`failed to find sched context for proc ${pid} that's about to be stolen`);
+        }
+        this.emit(time, K.ProcStatus, 0, pid, oldState, procStatusToState[status]!, 0, 0, 0);
+        break;
+      }
+      case Ev.ProcStart: {
+        const s = this.pStates.get(a0);
+        if (s === undefined || s.status !== P_IDLE || !this.seqOK(gen, a1, s) || this.cp !== -1) return false;
+        this.req(t, 2, 0, 1);
+        s.status = P_RUNNING;
+        s.seqGen = gen;
+        s.seq = a1;
+        this.np = a0;
+        this.emit(time, K.ProcStart, 0, a0, PS.Idle, PS.Running, 0, 0, 0);
+        break;
+      }
+      case Ev.ProcStop: {
+        const s = this.pStates.get(this.cp);
+        if (s === undefined) throw new DecodeError(`event ProcStop for proc (${this.cp}) that doesn't exist`);
+        if (s.status !== P_RUNNING && s.status !== P_SYSCALL) {
+          throw new DecodeError(`ProcStop event for proc ${this.cp} that's not Running or Syscall`);
+        }
+        this.req(t, 2, 2, 1);
+        s.status = P_IDLE;
+        this.np = -1;
+        this.emit(time, K.ProcStop, 0, this.cp, PS.Running, PS.Idle, 0, 0, 0);
+        break;
+      }
+      case Ev.ProcSteal: {
+        const pid = a0;
+        const s = this.pStates.get(pid);
+        if (s === undefined || (s.status !== P_SYSCALL && s.status !== P_ABANDONED) || !this.seqOK(gen, a1, s)) return false;
+        this.req(t, 2, 1, 1);
+        const old = s.status;
+        s.status = P_IDLE;
+        s.seqGen = gen;
+        s.seq = a1;
+        if (old === P_ABANDONED) {
+          this.emit(time, K.ProcSteal, 0, pid, PS.Idle, PS.Idle, 0, a2, 0);
+          break;
+        }
+        const mid = a2;
+        if (mid === this.cm) {
+          if (this.cp !== pid) throw new DecodeError(`tried to self-steal proc ${pid} (thread ${mid}), but got proc ${this.cp} instead`);
+          this.np = -1;
+          this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
+          break;
+        }
+        const other = this.mStates.get(mid);
+        if (other === undefined) throw new DecodeError(`stole proc from non-existent thread ${mid}`);
+        if (other.p !== pid) throw new DecodeError(`tried to steal proc ${pid} from thread ${mid}, but got proc ${other.p} instead`);
+        other.p = -1;
+        this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
+        break;
+      }
+      case Ev.GoStatus:
+      case Ev.GoStatusStack: {
+        const gid = a0;
+        const mid = a1;
+        const status = a2;
+        if (status < 0 || status >= goStatusToState.length) throw new DecodeError(`invalid status for goroutine ${gid}: ${status}`);
+        let oldState: number = goStatusToState[status]!;
+        const s = this.gState(gid);
+        if (s !== undefined) {
+          if (s.status !== status) {
+            throw new DecodeError(
+              `inconsistent status for goroutine ${gid}: old ${goStatusName[s.status]} vs. new ${goStatusName[status]}`,
+            );
+          }
+          s.seqGen = gen;
+          s.seq = 0;
+        } else if (gen === this.initialGen) {
+          this.gStates.set(gid, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
+          oldState = GS.Undetermined;
+        } else {
+          throw new DecodeError(
+            `found goroutine status for new goroutine after the first generation: id=${gid} status=${goStatusName[status]}`,
+          );
+        }
+        if (status === G_RUNNING) {
+          this.ng = gid;
+        } else if (status === G_SYSCALL) {
+          if (mid === -1) throw new DecodeError(`found goroutine ${gid} in syscall without a thread`);
+          if (mid === this.cm) {
+            if (gen !== this.initialGen && this.cg !== gid) {
+              throw new DecodeError(`inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${this.cg}`);
+            }
+            this.ng = gid;
+          } else {
+            const other = this.mStates.get(mid);
+            if (other !== undefined) {
+              if (other.g !== gid) {
+                throw new DecodeError(`inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${other.g}`);
+              }
+              this.cg = other.g;
+            } else {
+              this.mStates.set(mid, { g: gid, p: -1 });
+            }
+            this.cm = mid;
+          }
+        }
+        const stack = t === Ev.GoStatusStack ? this.stk(a3) : 0;
+        this.emit(time, K.GoStatus, stack, gid, oldState, goStatusToState[status]!, 0, mid, 0);
+        break;
+      }
+      case Ev.GoCreate:
+      case Ev.GoCreateBlocked: {
+        this.req(t, 2, 2, 1);
+        const cur = this.gState(this.cg);
+        if (cur !== undefined && cur.status !== G_RUNNING) throw new DecodeError(`${evName(t)} event for goroutine that's not Running`);
+        const newg = a0;
+        if (this.gStates.has(newg)) throw new DecodeError(`tried to create goroutine (${newg}) that already exists`);
+        const status = t === Ev.GoCreateBlocked ? G_WAITING : G_RUNNABLE;
+        this.gStates.set(newg, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
+        const kind = t === Ev.GoCreateBlocked ? K.GoCreateBlocked : K.GoCreate;
+        this.emit(time, kind, this.stk(a2), newg, GS.NotExist, goStatusToState[status]!, 0, this.stk(a1), 0);
+        break;
+      }
+      case Ev.GoCreateSyscall: {
+        this.req(t, 2, 1, 0);
+        const newg = a0;
+        if (this.gStates.has(newg)) throw new DecodeError(`tried to create goroutine (${newg}) in syscall that already exists`);
+        this.gStates.set(newg, { status: G_SYSCALL, seqGen: gen, seq: 0, regions: null, ranges: null });
+        this.ng = newg;
+        this.emit(time, K.GoCreateSyscall, 0, newg, GS.NotExist, GS.Syscall, 0, 0, 0);
+        break;
+      }
+      case Ev.GoStart: {
+        const s = this.gState(a0);
+        if (s === undefined || s.status !== G_RUNNABLE || !this.seqOK(gen, a1, s)) return false;
+        this.req(t, 2, 2, 0);
+        s.status = G_RUNNING;
+        s.seqGen = gen;
+        s.seq = a1;
+        this.ng = a0;
+        this.emit(time, K.GoStart, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        break;
+      }
+      case Ev.GoDestroy: {
+        this.runningG(t);
+        this.gStates.delete(this.cg);
+        this.ng = -1;
+        this.emit(time, K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
+        break;
+      }
+      case Ev.GoStop:
+      case Ev.GoBlock: {
+        const s = this.runningG(t);
+        const block = t === Ev.GoBlock;
+        s.status = block ? G_WAITING : G_RUNNABLE;
+        this.ng = -1;
+        this.emit(time, block ? K.GoBlock : K.GoStop, this.stk(a1), this.cg, GS.Running, block ? GS.Waiting : GS.Runnable, this.sid(a0), 0, 0);
+        break;
+      }
+      case Ev.GoUnblock: {
+        const s = this.gState(a0);
+        if (s === undefined || s.status !== G_WAITING || !this.seqOK(gen, a1, s)) return false;
+        s.status = G_RUNNABLE;
+        s.seqGen = gen;
+        s.seq = a1;
+        this.emit(time, K.GoUnblock, this.stk(a2), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+        break;
+      }
+      case Ev.GoSwitch:
+      case Ev.GoSwitchDestroy: {
+        const cur = this.runningG(t);
+        const next = this.gState(a0);
+        if (next === undefined || next.status !== G_WAITING || !this.seqOK(gen, a1, next)) return false;
+        this.emit(time, t === Ev.GoSwitch ? K.GoSwitch : K.GoSwitchDestroy, 0, a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+        if (t === Ev.GoSwitch) {
+          cur.status = G_WAITING;
+          this.emit(time, K.GoBlock, 0, this.cg, GS.Running, GS.Waiting, 0, 0, 0);
+        } else {
+          this.gStates.delete(this.cg);
+          this.emit(time, K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
+        }
+        next.status = G_RUNNING;
+        next.seqGen = gen;
+        next.seq = a1;
+        this.ng = a0;
+        this.emitAt(time, K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        break;
+      }
+      case Ev.GoSyscallBegin: {
+        const s = this.runningG(t);
+        s.status = G_SYSCALL;
+        const ps = this.pStates.get(this.cp);
+        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
+        ps.status = P_SYSCALL;
+        if (!this.seqOK(gen, a0, ps)) {
+          throw new DecodeError(`failed to advance ${evName(t)}: can't make sequence: ${ps.seq} (gen=${ps.seqGen}) -> ${a0} (gen=${gen})`);
+        }
+        ps.seq = a0;
+        this.emit(time, K.GoSyscallBegin, this.stk(a1), this.cg, GS.Running, GS.Syscall, 0, 0, 0);
+        break;
+      }
+      case Ev.GoSyscallEnd: {
+        this.req(t, 2, 2, 2);
+        const s = this.gState(this.cg);
+        if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
+        if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not in a syscall`);
+        s.status = G_RUNNING;
+        const ps = this.pStates.get(this.cp);
+        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
+        if (ps.status !== P_SYSCALL) {
+          throw new DecodeError(`expected proc ${this.cp} in state Syscall, but got ${procStatusName[ps.status]} instead`);
+        }
+        ps.status = P_RUNNING;
+        this.emit(time, K.GoSyscallEnd, 0, this.cg, GS.Syscall, GS.Running, 0, 0, 0);
+        break;
+      }
+      case Ev.GoSyscallEndBlocked: {
+        if (this.cp !== -1) {
+          const ps = this.pStates.get(this.cp);
+          if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
+          if (ps.status === P_SYSCALL) return false;
+        }
+        this.req(t, 2, 1, 2);
+        const s = this.gState(this.cg);
+        if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
+        if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not in a syscall`);
+        this.ng = -1;
+        s.status = G_RUNNABLE;
+        this.emit(time, K.GoSyscallEndBlocked, 0, this.cg, GS.Syscall, GS.Runnable, 0, 0, 0);
+        break;
+      }
+      case Ev.GoDestroySyscall: {
+        this.req(t, 2, 1, 2);
+        const s = this.gState(this.cg);
+        if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
+        if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not Syscall`);
+        this.gStates.delete(this.cg);
+        this.ng = -1;
+        if (this.cp !== -1) {
+          const ps = this.pStates.get(this.cp);
+          if (ps === undefined) throw new DecodeError(`found invalid proc ${this.cp} during ${evName(t)}`);
+          if (ps.status !== P_SYSCALL) {
+            throw new DecodeError(`proc ${this.cp} in unexpected state ${procStatusName[ps.status]} during ${evName(t)}`);
+          }
+          ps.status = P_ABANDONED;
+          this.np = -1;
+          this.emit(time, K.ProcSteal, 0, this.cp, PS.Running, PS.Idle, 0, this.cm, 0);
+        }
+        this.emit(time, K.GoDestroySyscall, 0, this.cg, GS.Syscall, GS.NotExist, 0, 0, 0);
+        break;
+      }
+      case Ev.STWBegin:
+      case Ev.GCMarkAssistBegin: {
+        this.req(t, 2, 2, 2);
+        const desc = t === Ev.STWBegin ? this.sid(a0) : 0;
+        const s = this.gState(this.cg);
+        if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
+        const key = t * TWO32 + desc;
+        if (hasRange(s.ranges, key)) throw new DecodeError(`discovered ${evName(t)} already in flight when starting it (goroutine ${this.cg})`);
+        (s.ranges ??= []).push(key);
+        if (t === Ev.STWBegin) this.emit(time, K.STWBegin, this.stk(a1), -1, 0, 0, desc, 0, 0);
+        else this.emit(time, K.GCMarkAssistBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
+        break;
+      }
+      case Ev.STWEnd:
+      case Ev.GCMarkAssistEnd: {
+        this.req(t, 2, 2, 2);
+        const s = this.gState(this.cg);
+        if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
+        const desc = endRange(s, rangeStart(t));
+        if (t === Ev.STWEnd) this.emit(time, K.STWEnd, 0, -1, 0, 0, desc, 0, 0);
+        else this.emit(time, K.GCMarkAssistEnd, 0, -1, 0, 0, 0, 0, 0);
+        break;
+      }
+      case Ev.GCMarkAssistActive: {
+        const s = this.gState(a0);
+        if (s === undefined) throw new DecodeError(`uninitialized goroutine ${a0} found during ${evName(t)}`);
+        activeRange(s, Ev.GCMarkAssistBegin * TWO32, gen === this.initialGen, evName(t));
+        this.emit(time, K.GCMarkAssistActive, 0, -1, 0, 0, 0, a0, 0);
+        break;
+      }
+      case Ev.GCSweepActive: {
+        const ps = this.pStates.get(a0);
+        if (ps === undefined) throw new DecodeError(`encountered GCSweepActive for unknown proc ${a0}`);
+        activeRange(ps, Ev.GCSweepBegin * TWO32, gen === this.initialGen, evName(t));
+        this.emit(time, K.GCSweepActive, 0, -1, 0, 0, 0, a0, 0);
+        break;
+      }
+      case Ev.GCSweepBegin: {
+        this.req(t, 2, 2, 1);
+        const ps = this.pStates.get(this.cp);
+        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
+        const key = Ev.GCSweepBegin * TWO32;
+        if (hasRange(ps.ranges, key)) throw new DecodeError(`discovered GCSweepBegin already in flight when starting it (proc ${this.cp})`);
+        (ps.ranges ??= []).push(key);
+        this.emit(time, K.GCSweepBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
+        break;
+      }
+      case Ev.GCSweepEnd: {
+        this.req(t, 2, 2, 1);
+        const ps = this.pStates.get(this.cp);
+        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
+        endRange(ps, Ev.GCSweepBegin);
+        this.emit(time, K.GCSweepEnd, 0, -1, 0, 0, 0, a0, a1);
+        break;
+      }
+      case Ev.GCActive: {
+        if (gen === this.initialGen) {
+          if (this.gcState !== GC_UNDETERMINED) throw new DecodeError("GCActive in the first generation isn't first GC event");
+          this.gcSeq = a0;
+          this.gcState = GC_RUNNING;
+          this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
+          break;
+        }
+        if (a0 !== this.gcSeq + 1) return false;
+        if (this.gcState !== GC_RUNNING) throw new DecodeError('encountered GCActive while GC was not in progress');
+        this.gcSeq = a0;
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
+        break;
+      }
+      case Ev.GCBegin: {
+        if (this.gcState === GC_UNDETERMINED) {
+          this.gcSeq = a0;
+          this.gcState = GC_RUNNING;
+          this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
+          break;
+        }
+        if (a0 !== this.gcSeq + 1) return false;
+        if (this.gcState === GC_RUNNING) throw new DecodeError('encountered GCBegin while GC was already in progress');
+        this.gcSeq = a0;
+        this.gcState = GC_RUNNING;
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
+        break;
+      }
+      case Ev.GCEnd: {
+        if (a0 !== this.gcSeq + 1) return false;
+        if (this.gcState === GC_NOT_RUNNING) throw new DecodeError('encountered GCEnd when GC was not in progress');
+        if (this.gcState === GC_UNDETERMINED) throw new DecodeError('encountered GCEnd when GC was in an undetermined state');
+        this.gcSeq = a0;
+        this.gcState = GC_NOT_RUNNING;
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.GCEnd, 0, -1, 0, 0, 0, a0, 0);
+        break;
+      }
+      case Ev.ProcsChange:
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.ProcsChange, this.stk(a1), -1, 0, 0, 0, a0, 0);
+        break;
+      case Ev.GoLabel:
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.GoLabel, 0, -1, 0, 0, this.sid(a0), 0, 0);
+        break;
+      case Ev.UserLog:
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.Log, this.stk(a3), -1, 0, 0, this.sid(a1), a0, this.sid(a2));
+        break;
+      case Ev.HeapAlloc:
+      case Ev.HeapGoal:
+        this.req(t, 2, 2, 1);
+        this.emit(time, t === Ev.HeapAlloc ? K.HeapAlloc : K.HeapGoal, 0, -1, 0, 0, 0, a0, 0);
+        break;
+      case Ev.UserTaskBegin: {
+        if (this.activeTasks.has(a0)) throw new DecodeError(`task ID conflict: ${a0}`);
+        const parent = a1 === 0 ? -1 : a1;
+        const nm = this.strMap.get(a2);
+        if (a2 !== 0 && nm === undefined) throw new DecodeError(`invalid string ID ${a2} for ${evName(t)} event`);
+        this.activeTasks.set(a0, { name: nm ?? 0, parent });
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.TaskBegin, this.stk(a3), -1, 0, 0, nm ?? 0, a0, parent);
+        break;
+      }
+      case Ev.UserTaskEnd: {
+        const task = this.activeTasks.get(a0);
+        let parent = -1;
+        let nm = 0;
+        if (task !== undefined) {
+          parent = task.parent;
+          nm = task.name;
+          this.activeTasks.delete(a0);
+        }
+        this.req(t, 2, 2, 2);
+        this.emit(time, K.TaskEnd, this.stk(a1), -1, 0, 0, nm, a0, parent);
+        break;
+      }
+      case Ev.UserRegionBegin:
+      case Ev.UserRegionEnd: {
+        this.req(t, 2, 2, 2);
+        const nm = this.strMap.get(a1);
+        if (a1 !== 0 && nm === undefined) throw new DecodeError(`invalid string ID ${a1} for ${evName(t)} event`);
+        const region = nm ?? 0;
+        const s = this.gState(this.cg);
+        if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
+        if (t === Ev.UserRegionBegin) {
+          (s.regions ??= []).push(a0, region);
+        } else if (s.regions !== null && s.regions.length > 0) {
+          const r = s.regions;
+          const n = r.length;
+          if (r[n - 2] !== a0 || r[n - 1] !== region) {
+            throw new DecodeError(
+              `misuse of region in goroutine ${this.cg}: region end (task ${a0}, ${JSON.stringify(this.b.strings.get(region))}) when the inner-most active region start is (task ${r[n - 2]}, ${JSON.stringify(this.b.strings.get(r[n - 1]!))})`,
+            );
+          }
+          r.length = n - 2;
+        }
+        this.emit(time, t === Ev.UserRegionBegin ? K.RegionBegin : K.RegionEnd, this.stk(a2), -1, 0, 0, region, a0, 0);
+        break;
+      }
+      default:
+        if (t >= Ev.Span && t <= Ev.GoroutineStackFree) {
+          this.req(t, 2, 1, 1);
+          this.emit(time, K.Experimental, 0, -1, 0, 0, this.b.strings.intern(evName(t)), a0, a1);
+          break;
+        }
+        throw new DecodeError(`bad event type found while ordering: ${t}`);
+    }
+    if (ms !== undefined) {
+      ms.p = this.np;
+      ms.g = this.ng;
+    }
+    return true;
+  }
+}
+
+function endRange(s: { ranges: number[] | null }, startEv: number): number {
+  const r = s.ranges;
+  if (r !== null) {
+    for (let i = 0; i < r.length; i++) {
+      const key = r[i]!;
+      if (Math.floor(key / TWO32) === startEv) {
+        r[i] = r[r.length - 1]!;
+        r.length--;
+        return key - startEv * TWO32;
+      }
+    }
+  }
+  throw new DecodeError(`tried to end event ${evName(startEv)}, but not in-flight`);
+}
+
+function activeRange(s: { ranges: number[] | null }, key: number, initial: boolean, name: string): void {
+  if (initial) {
+    if (hasRange(s.ranges, key)) throw new DecodeError(`found named active range already in first gen: ${name}`);
+    (s.ranges ??= []).push(key);
+  } else if (!hasRange(s.ranges, key)) {
+    throw new DecodeError(`resource is missing active range: ${name}`);
+  }
+}
+
+// ---- min-heap of cursors by event time (same shape as Go's, so ties break alike) ----
+
+function heapInsert(h: Cursor[], c: Cursor): void {
+  h.push(c);
+  siftUp(h, h.length - 1);
+}
+
+function heapUpdate(h: Cursor[], i: number): void {
+  if (siftUp(h, i) !== i) return;
+  siftDown(h, i);
+}
+
+function heapRemove(h: Cursor[], i: number): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const t = h[p]!;
+    h[p] = h[i]!;
+    h[i] = t;
+    i = p;
+  }
+  const last = h.length - 1;
+  const t = h[0]!;
+  h[0] = h[last]!;
+  h[last] = t;
+  h.pop();
+  siftDown(h, 0);
+}
+
+function siftUp(h: Cursor[], i: number): number {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!(h[p]!.time > h[i]!.time)) break;
+    const t = h[p]!;
+    h[p] = h[i]!;
+    h[i] = t;
+    i = p;
+  }
+  return i;
+}
+
+function siftDown(h: Cursor[], i: number): void {
+  for (;;) {
+    let m = i;
+    let mt = i < h.length ? h[i]!.time : Infinity;
+    const l = 2 * i + 1;
+    const r = l + 1;
+    if (l < h.length && h[l]!.time < mt) {
+      mt = h[l]!.time;
+      m = l;
+    }
+    if (r < h.length && h[r]!.time < mt) m = r;
+    if (m === i) return;
+    const t = h[i]!;
+    h[i] = h[m]!;
+    h[m] = t;
+    i = m;
+  }
+}
+
+/** Stable insertion sort by time (what Go's sort does for the usual small frontiers). */
+function sortFrontier(h: Cursor[]): void {
+  for (let i = 1; i < h.length; i++) {
+    const c = h[i]!;
+    let j = i - 1;
+    while (j >= 0 && h[j]!.time > c.time) {
+      h[j + 1] = h[j]!;
+      j--;
+    }
+    h[j + 1] = c;
+  }
+}

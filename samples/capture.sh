@@ -1,63 +1,273 @@
 #!/usr/bin/env bash
-# capture.sh SCENARIO GOVERSION — builds samples/SCENARIO/main.go with that Go (GOPATH mode),
-# runs it with PPROF_ADDR and the server DSNs in its environment, waits for it to print READY,
-# and captures over HTTP into samples/SCENARIO/goVERSION/: goroutine as debug=0/1/2 and heap,
-# plus what scenario.json's "captures" asks for (cpu, block, mutex, trace, a second goroutine
-# snapshot after snapshotGapSeconds). Writes go tool pprof -raw/-top beside each profile
-# (Go 1.24's pprof, as for the corpus goldens). Stops the program however it ends.
+# capture.sh SCENARIO GOVERSION   (GOVERSION: go1.27, 1.27, go1.19, ...)
+#
+# Builds samples/SCENARIO/*.go with that Go toolchain in GOPATH mode, runs it with PPROF_ADDR
+# (and PG_DSN / MYSQL_DSN when scenario.json asks for a server), waits for it to print READY,
+# and captures over HTTP into samples/SCENARIO/goVERSION/:
+#   goroutine.pb.gz, goroutine.debug1.txt, goroutine.debug2.txt   back to back
+#   heap.pb.gz
+#   block.pb.gz, mutex.pb.gz                     captures.block / captures.mutex
+#   trace.out                                    captures.traceSeconds (halved until ≤ 2 MB)
+#   cpu.pb.gz                                    captures.cpuSeconds
+#   goroutine.2.{pb.gz,debug1.txt,debug2.txt}    captures.snapshotGapSeconds after the first
+#                                                (and after READY2 when captures.ready2)
+#   goroutineleak.{pb.gz,debug1.txt,debug2.txt}  captures.goroutineleak (Go 1.26 built with
+#                                                GOEXPERIMENT=goroutineleakprofile, 1.27+)
+# then stops the program (its whole process group) and writes goldens beside the captures with
+# the same Go version's tools: <profile>.raw.txt / .top.txt (go tool pprof -raw / -top),
+# trace.parsed.summary.json (+ trace.parsed.txt when ≤ 1 MB), trace.{net,sync,syscall,sched}.pprof
+# (go tool trace -pprof=…), and capture.json (versions, settings, times). The details are in
+# samples/lib/README.md.
+#
+# The new captures replace samples/SCENARIO/goVERSION/ only when everything worked.
+# Env: KEEP_SERVERS=1 leaves the database servers running (samples/regen.sh sets it).
 set -euo pipefail
-scenario=$1
-v=${2#go}
-here=$(cd "$(dirname "$0")" && pwd)
-dir="$here/$scenario"
-work="$here/.work"
-[ -f "$work/TOOLCHAINS_READY" ] || bash "$here/toolchain.sh"
-go=$(sed -n "s/^go$v=//p" "$work/TOOLCHAINS_READY")
-pprof=$(sed -n "s/^go1.24=//p" "$work/TOOLCHAINS_READY")
-gopath=$(sed -n "s/^gopath=//p" "$work/TOOLCHAINS_READY")
-export GO111MODULE=off GOTOOLCHAIN=local GOFLAGS= GOPROXY=off
-src="$work/gopath-scenarios/src/$scenario"
-mkdir -p "$src" "$work/bin"
-cp "$dir"/*.go "$src/"
-(cd "$src" && GOPATH="$work/gopath-scenarios:$gopath" GOCACHE="$work/cache-$v" "$go" build -o "$work/bin/$scenario-$v" .)
 
-caps=$(node -e "const s=require('$dir/scenario.json'); const c=s.captures||{}; console.log([c.cpuSeconds||0, c.traceSeconds||0, c.block?1:0, c.mutex?1:0, c.snapshotGapSeconds||0].join(' '))")
-read -r cpu_s trace_s want_block want_mutex gap_s <<<"$caps"
-port=$((16000 + RANDOM % 1000))
-addr="127.0.0.1:$port"
-out="$dir/go$v"
-rm -rf "$out"
-mkdir -p "$out"
-log="$work/$scenario-$v.log"
-godebug=""
-[ "$v" = 1.27 ] && godebug=tracebacklabels=1
-PPROF_ADDR=$addr GODEBUG=$godebug "$work/bin/$scenario-$v" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  grep -q '^READY' "$log" && break
-  kill -0 $pid 2>/dev/null || { echo "$scenario: the program exited early:" >&2; tail -5 "$log" >&2; exit 1; }
+if [ $# -ne 2 ]; then
+  echo "usage: capture.sh SCENARIO GOVERSION   e.g. capture.sh db-pool-pq go1.27" >&2
+  exit 2
+fi
+scenario=${1%/}
+name=$(basename "$scenario")
+v=${2#go}
+# shellcheck source=lib/common.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib/common.sh"
+lib="$samples_dir/lib"
+dir="$samples_dir/$scenario"
+[ -f "$dir/main.go" ] || { echo "capture.sh: $dir/main.go not found" >&2; exit 2; }
+[ -f "$dir/scenario.json" ] || { echo "capture.sh: $dir/scenario.json not found" >&2; exit 2; }
+eval "$(node "$lib/scenario.mjs" "$dir/scenario.json")"
+
+go=$(toolchain_value "go$v")
+gopath=$(toolchain_value gopath)
+goroot=$(cd "$(dirname "$go")/.." && pwd)
+minor=${v#1.}
+minor=${minor%%.*}
+
+export GO111MODULE=off GOTOOLCHAIN=local GOFLAGS= GOPROXY=off GOROOT="$goroot" GOCACHE="$work/cache-$v" HOME="$work"
+export CGO_ENABLED=0 GOTELEMETRY=off
+unset GOEXPERIMENT GODEBUG GOOS GOARCH
+
+tag="$name-go$v"
+tmp="$work/capture/$tag"
+notes="$work/capture/$tag.notes"
+log="$work/$name-$v.log"
+rm -rf "$tmp" "$notes"
+mkdir -p "$tmp" "$notes" "$work/bin"
+meta() { printf '%s\t%s\n' "$1" "$2" >>"$notes/meta.tsv"; }
+meta scenario "$scenario"
+
+# ---- build ------------------------------------------------------------------------------------
+src="$work/gopath-scenarios/src/$name"
+rm -rf "$src"
+mkdir -p "$src"
+cp "$dir"/*.go "$src/"
+godebug_directive=""
+if [ "$minor" -ge 21 ]; then
+  # A module-mode build gets its go.mod version's GODEBUG defaults; a GOPATH build gets Go 1.20's.
+  # This file gives the program the defaults of the toolchain that builds it (Go 1.27: pprof
+  # labels in debug=2 headers). Older compilers never see it.
+  godebug_directive="default=go1.$minor"
+  printf '//go:build go1.%s\n\n//go:debug %s\n\npackage main\n' "$minor" "$godebug_directive" >"$src/zz_godebug_default.go"
+fi
+build_env="GO111MODULE=off GOTOOLCHAIN=local CGO_ENABLED=0"
+if [ "$S_GOROUTINELEAK" = 1 ] && [ "$minor" = 26 ]; then
+  export GOEXPERIMENT=goroutineleakprofile
+  build_env="$build_env GOEXPERIMENT=goroutineleakprofile"
+fi
+bin="$work/bin/$name-$v"
+(cd "$src" && GOPATH="$work/gopath-scenarios:$gopath" "$go" build -o "$bin" .)
+unset GOEXPERIMENT
+meta goVersion "go$v"
+meta goVersionOutput "$("$go" version)"
+meta toolchainPackage "$(grep "^golang-$v-go=" "$work/PACKAGE_VERSIONS" 2>/dev/null | head -1 || true)"
+meta buildEnv "$build_env"
+meta godebugDirective "$godebug_directive"
+
+# Library versions: the Debian package that ships each non-standard package the program imports.
+idx=$(deb_index)
+(cd "$src" && GOPATH="$work/gopath-scenarios:$gopath" "$go" list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' . 2>/dev/null) |
+  grep -v "^$name\$" | grep -v '^$' | while read -r imp; do
+  line=$(awk -v p="$imp" '$1 == p {print; exit}' "$idx")
+  echo "${line:-$imp ? ?}"
+done >"$notes/libs.txt" || true
+
+# ---- servers ----------------------------------------------------------------------------------
+pg_restore_max=""
+pg_started=""
+mysql_started=""
+prog_pid=""
+cleanup() {
+  local rc=$?
+  set +e
+  [ -n "$prog_pid" ] && stop_group "$prog_pid"
+  if [ "${KEEP_SERVERS:-}" != 1 ]; then
+    [ -n "$pg_started" ] && bash "$samples_dir/servers/postgres.sh" stop
+    [ -n "$mysql_started" ] && bash "$samples_dir/servers/mariadb.sh" stop
+  fi
+  # A server that ran before with other settings gets them back.
+  [ -n "$pg_restore_max" ] && bash "$samples_dir/servers/postgres.sh" start "$pg_restore_max" >/dev/null
+  [ $rc -ne 0 ] && echo "capture.sh $scenario go$v: FAILED (kept the previous captures; log: $log)" >&2
+  rm -rf "$tmp"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+prog_env=()
+if [ "$S_PG" = 1 ]; then
+  if prev=$(bash "$samples_dir/servers/postgres.sh" max 2>/dev/null); then
+    [ "$prev" != "$S_PG_MAX" ] && [ "${KEEP_SERVERS:-}" != 1 ] && pg_restore_max=$prev
+  else
+    pg_started=1
+  fi
+  prog_env+=("PG_DSN=$(bash "$samples_dir/servers/postgres.sh" start "$S_PG_MAX")")
+  printf 'postgres\t%s\tmax_connections=%s\n' "$(bash "$samples_dir/servers/postgres.sh" version)" "$S_PG_MAX" >>"$notes/servers.tsv"
+fi
+if [ "$S_MYSQL" = 1 ]; then
+  bash "$samples_dir/servers/mariadb.sh" status >/dev/null 2>&1 || mysql_started=1
+  prog_env+=("MYSQL_DSN=$(bash "$samples_dir/servers/mariadb.sh" start "$S_MYSQL_MAX")")
+  printf 'mariadb\t%s\tmax_connections=%s\n' "$(bash "$samples_dir/servers/mariadb.sh" version)" "$S_MYSQL_MAX" >>"$notes/servers.tsv"
+fi
+while IFS= read -r kv; do [ -n "$kv" ] && prog_env+=("$kv"); done <<<"$S_ENV"
+
+# ---- run --------------------------------------------------------------------------------------
+run_godebug=""
+# Go 1.26 prints labels in debug=2 headers (inside the brackets) only with tracebacklabels=1.
+[ "$minor" = 26 ] && run_godebug=tracebacklabels=1
+addr="127.0.0.1:$(free_port)"
+meta pprofAddr "$addr"
+meta runGodebug "$run_godebug"
+meta started "$(now)"
+env "${prog_env[@]}" PPROF_ADDR="$addr" GODEBUG="$run_godebug" setsid "$bin" </dev/null >"$log" 2>&1 &
+prog_pid=$!
+wait_line "$log" '^READY' "$S_READY_TIMEOUT" "$prog_pid"
+meta ready "$(now)"
+meta readyLine "$(grep -m1 '^READY' "$log")"
+for _ in $(seq 1 100); do
+  curl -sf --max-time 2 -o /dev/null "http://$addr/debug/pprof/" && break
   sleep 0.1
 done
-grep -q '^READY' "$log" || { echo "$scenario: no READY within 60 s" >&2; exit 1; }
-get() { curl -sf --max-time 120 -o "$out/$2" "http://$addr/debug/pprof/$1"; }
-get goroutine goroutine.pb.gz
-get 'goroutine?debug=1' goroutine.debug1.txt
-get 'goroutine?debug=2' goroutine.debug2.txt
+
+# get REQUEST FILE [SECONDS]: one capture over HTTP.
+get() {
+  local req=$1 file=$2 secs=${3:-0} a
+  a=$(now)
+  if ! curl -sf --max-time $((${secs%.*} + 120)) -o "$tmp/$file" "http://$addr/debug/pprof/$req"; then
+    echo "capture.sh: GET /debug/pprof/$req failed" >&2
+    return 1
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$file" "$a" "$(now)" "/debug/pprof/$req" >>"$notes/files.tsv"
+}
+snapshot() { # snapshot PREFIX
+  get goroutine "$1.pb.gz"
+  get 'goroutine?debug=1' "$1.debug1.txt"
+  get 'goroutine?debug=2' "$1.debug2.txt"
+}
+
+snapshot goroutine
+t1=$(date +%s.%N)
 get heap heap.pb.gz
-[ "$want_block" = 1 ] && get block block.pb.gz
-[ "$want_mutex" = 1 ] && get mutex mutex.pb.gz
-[ "$cpu_s" != 0 ] && get "profile?seconds=$cpu_s" cpu.pb.gz
-[ "$trace_s" != 0 ] && get "trace?seconds=$trace_s" trace.out
-if [ "$gap_s" != 0 ]; then
-  sleep "$gap_s"
-  get goroutine goroutine.2.pb.gz
-  get 'goroutine?debug=1' goroutine.2.debug1.txt
-  get 'goroutine?debug=2' goroutine.2.debug2.txt
+[ "$S_BLOCK" = 1 ] && get block block.pb.gz
+[ "$S_MUTEX" = 1 ] && get mutex mutex.pb.gz
+if [ "$S_TRACE_SECONDS" != 0 ]; then
+  secs=$S_TRACE_SECONDS
+  for _ in 1 2 3 4; do
+    get "trace?seconds=$secs" trace.out "$secs"
+    [ "$(stat -c %s "$tmp/trace.out")" -le 2000000 ] && break
+    echo "capture.sh: trace.out of ${secs} s is $(stat -c %s "$tmp/trace.out") bytes; halving" >&2
+    secs=$(awk -v s="$secs" 'BEGIN{print s/2}')
+    sed -i '/^trace.out\t/d' "$notes/files.tsv"
+  done
 fi
-for f in "$out"/*.pb.gz; do
-  HOME="$work" "$pprof" tool pprof -raw "$f" >"$f.raw.txt" 2>/dev/null
-  HOME="$work" "$pprof" tool pprof -top "$f" 2>/dev/null | sed '1d' >"$f.top.txt"
+[ "$S_CPU_SECONDS" != 0 ] && get "profile?seconds=$S_CPU_SECONDS" cpu.pb.gz "$S_CPU_SECONDS"
+if [ "$S_GAP_SECONDS" != 0 ]; then
+  rest=$(awk -v t1="$t1" -v g="$S_GAP_SECONDS" -v t="$(date +%s.%N)" 'BEGIN{r=t1+g-t; print (r>0 ? r : 0)}')
+  sleep "$rest"
+  if [ "$S_READY2" = 1 ]; then
+    wait_line "$log" '^READY2' $((S_GAP_SECONDS + S_READY_TIMEOUT)) "$prog_pid"
+    meta ready2 "$(now)"
+    meta ready2Line "$(grep -m1 '^READY2' "$log")"
+  fi
+  snapshot goroutine.2
+fi
+if [ "$S_GOROUTINELEAK" = 1 ]; then
+  if [ "$minor" -ge 26 ]; then
+    get goroutineleak goroutineleak.pb.gz
+    get 'goroutineleak?debug=1' goroutineleak.debug1.txt
+    get 'goroutineleak?debug=2' goroutineleak.debug2.txt
+  else
+    printf 'goroutineleak.pb.gz\tGo %s has no goroutineleak profile\n' "$v" >>"$notes/skipped.tsv"
+  fi
+fi
+kill -0 "$prog_pid" 2>/dev/null || { echo "capture.sh: the program died during the capture" >&2; tail -15 "$log" >&2; exit 1; }
+meta finished "$(now)"
+stop_group "$prog_pid"
+prog_pid=""
+
+# ---- goldens ----------------------------------------------------------------------------------
+gv=$("$go" version | awk '{print $3}')
+golden() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${4:-$gv}" "$3" >>"$notes/goldens.tsv"; }
+# pprof goldens with the same Go version's pprof, except before Go 1.20: that pprof's -raw leaves
+# out samples whose values are all zero (heap), so Go 1.24's pprof writes those goldens.
+pprof_go=$go
+pprof_env=()
+if [ "$minor" -lt 20 ]; then
+  pprof_go=$(toolchain_value go1.24)
+  pprof_env=(GOROOT="$(cd "$(dirname "$pprof_go")/.." && pwd)" GOCACHE="$work/cache-1.24")
+fi
+pv=$(env "${pprof_env[@]}" "$pprof_go" version | awk '{print $3}')
+for f in "$tmp"/*.pb.gz; do
+  [ -f "$f" ] || continue
+  b=$(basename "$f")
+  env "${pprof_env[@]}" "$pprof_go" tool pprof -raw "$f" >"$f.raw.txt" 2>/dev/null
+  golden "$b.raw.txt" "$b" "go tool pprof -raw $b" "$pv"
+  # The first line names the binary (File: …): dropped.
+  env "${pprof_env[@]}" "$pprof_go" tool pprof -top "$f" 2>/dev/null | sed '1{/^File: /d}' >"$f.top.txt"
+  golden "$b.top.txt" "$b" "go tool pprof -top $b | sed '1{/^File: /d}'" "$pv"
 done
-"$go" version | sed 's/^go version //' >"$out/go-version.txt"
-echo "$scenario go$v: $(ls "$out" | wc -l) files"
+if [ -f "$tmp/trace.out" ]; then
+  t="$tmp/trace.out"
+  if [ "$minor" -ge 23 ]; then
+    "$go" tool trace -d=parsed "$t" >"$notes/parsed.txt"
+    golden trace.parsed.summary.json trace.out "go tool trace -d=parsed trace.out | node samples/lib/trace-summary.mjs"
+  else
+    # Go ≤ 1.22's tool prints the parsed events with -d (a bool before 1.22); it opens an HTTP
+    # listener before parsing, so keep it on loopback.
+    "$go" tool trace -http=127.0.0.1:0 -d "$t" >"$notes/parsed.txt" 2>"$notes/parsed.err"
+    golden trace.parsed.summary.json trace.out "go tool trace -d trace.out | node samples/lib/trace-summary.mjs"
+    # The same trace as the current parser sees it (it converts the old format): Go 1.24's tool.
+    if go124=$(toolchain_value go1.24 2>/dev/null); then
+      GOROOT=$(cd "$(dirname "$go124")/.." && pwd) GOCACHE="$work/cache-1.24" "$go124" tool trace -d=parsed "$t" |
+        node "$lib/trace-summary.mjs" --tool "$("$go124" version | awk '{print $3}')" --trace "$t" >"$tmp/trace.parsed.go1.24.summary.json"
+      printf '%s\t%s\t%s\t%s\n' trace.parsed.go1.24.summary.json trace.out "$("$go124" version | awk '{print $3}')" \
+        "go tool trace -d=parsed trace.out | node samples/lib/trace-summary.mjs" >>"$notes/goldens.tsv"
+    fi
+  fi
+  node "$lib/trace-summary.mjs" --tool "$gv" --trace "$t" <"$notes/parsed.txt" >"$tmp/trace.parsed.summary.json"
+  if [ "$(stat -c %s "$notes/parsed.txt")" -le "${PARSED_MAX_BYTES:-1000000}" ]; then
+    cp "$notes/parsed.txt" "$tmp/trace.parsed.txt"
+    golden trace.parsed.txt trace.out "go tool trace -d$([ "$minor" -ge 23 ] && echo =parsed) trace.out"
+  fi
+  for k in net sync syscall sched; do
+    if [ "$minor" -ge 23 ]; then
+      "$go" tool trace -pprof="$k" "$t" >"$tmp/trace.$k.pprof"
+    else
+      "$go" tool trace -http=127.0.0.1:0 -pprof="$k" "$t" >"$tmp/trace.$k.pprof"
+    fi
+    golden "trace.$k.pprof" trace.out "go tool trace -pprof=$k trace.out"
+  done
+fi
+
+# ---- check and install ------------------------------------------------------------------------
+too_big=$(find "$tmp" -type f -size +2000000c -printf '%f (%s bytes)\n')
+if [ -n "$too_big" ]; then
+  echo "capture.sh: files over 2 MB: $too_big — lower the load or the trace seconds" >&2
+  exit 1
+fi
+node "$lib/capture-json.mjs" "$notes" "$tmp/capture.json"
+out="$dir/go$v"
+rm -rf "$out"
+mv "$tmp" "$out"
+rm -rf "$notes"
+echo "$scenario go$v: $(find "$out" -type f | wc -l) files, $(du -sk "$out" | cut -f1) KiB"

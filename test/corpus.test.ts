@@ -1,7 +1,7 @@
 /**
  * Every decoder over the whole shared corpus (../shared/corpus, see its MANIFEST.tsv):
  * - each profile `go tool pprof` reads decodes to the same sample types, sample count,
- *   per-type totals and period (test/golden/corpus, made by test/golden/corpus.sh);
+ *   per-type totals and period (test/golden/corpus, made by samples/golden-corpus.sh);
  * - each goroutine dump or traceback decodes with as many goroutines as it has headers, and a
  *   debug=1 dump with the total its header states;
  * - each execution trace is recognised as one;

@@ -765,7 +765,7 @@ describe('samples/: real dumps of the repository programs', () => {
   });
 
   // one moment's goroutines in two forms: the same count in each
-  const sameMoment = dirs.filter((d) => d.startsWith('goroutine-forms') || d.startsWith('roundtrip'));
+  const sameMoment = dirs.filter((d) => d.startsWith('goroutine-forms'));
   it.each(sameMoment)('%s: debug=1 total = debug=2 headers = debug=2 samples', (dir) => {
     for (const name of ['goroutine', 'goroutineleak']) {
       const f1 = path.join(root, dir, `${name}.debug1.txt`);

@@ -6,6 +6,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { diagnose } from '../src/analyze/diagnose.js';
+import { analyzeProfile } from '../src/analyze/index.js';
 import { goroutineBuckets } from '../src/analyze/summary.js';
 import { decode } from '../src/decode/index.js';
 import { sampleTypeTotals } from '../src/model/stacks.js';
@@ -85,6 +87,13 @@ describe('debug=0, debug=1 and debug=2 of one moment group alike', () => {
       expect(r0.get('chan send')).toBe(5);
       expect(r0.get('IO wait')).toBe(r2.get('IO wait'));
       expect(forms[2]!.goroutines!.length).toBe(43);
+      // the same findings from each form: 6 waiters on main's mutex, 2 readers behind a writer
+      for (const p of forms) {
+        const d = diagnose([analyzeProfile('x', p, false)]);
+        const ids = Object.fromEntries(d.findings.map((f) => [f.id, f.goroutines]));
+        expect(ids['mutex-contention']).toBe(6);
+        expect(ids['rwmutex-starvation']).toBe(3);
+      }
     });
   }
 

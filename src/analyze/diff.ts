@@ -113,11 +113,26 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
   const grewEnough = (n0: number, d: number) => d >= t.minDelta && d >= n0 * t.minRatio;
   for (const g of buckets) {
     if (!grewEnough(g.before, g.delta)) continue;
-    const known = LEAK_BY_SIGNATURE.find(([sig]) => g.signatures.includes(sig));
-    const [, id, title] = known ?? ['', 'goroutine-leak', 'goroutines accumulate'];
-    // growth of what is normally background work (idle server connections, timers) is a
-    // consequence worth a look, not the incident itself
-    const onlyBackground = !known && g.signatures.length > 0 && g.signatures.every((sig) => b.hits.get(sig)?.role === 'background');
+    const roleOf = (sig: string) => (b.hits.get(sig) ?? a.hits.get(sig))?.role;
+    const isChan = (sig: string) => sig.startsWith('chan.');
+    const specific = LEAK_BY_SIGNATURE.find(([sig]) => !isChan(sig) && g.signatures.includes(sig));
+    const others = g.signatures.filter((sig) => !isChan(sig));
+    // a growing queue of waiters (for a pool, a lock) is the snapshot finding's business
+    if (!specific && others.some((sig) => roleOf(sig) === 'waiter')) continue;
+    let id: string;
+    let title: string;
+    let severity: Finding['severity'] = 'critical';
+    if (specific) {
+      [, id, title] = specific;
+    } else if (others.length === 0 && g.signatures.some(isChan)) {
+      [, id, title] = LEAK_BY_SIGNATURE.find(([sig]) => g.signatures.includes(sig))!;
+    } else {
+      id = 'goroutine-leak';
+      title = 'goroutines accumulate';
+      // growth of what is normally background or helper work (idle connections, watchers) is
+      // a consequence worth a look, not the incident itself
+      if (others.length > 0) severity = 'warning';
+    }
     const existing = findings.get(id);
     const rate = seconds && seconds > 0 ? ` (${(g.delta / seconds).toFixed(1)}/s)` : '';
     const line = `${g.before} → ${g.after} (+${g.delta})${rate} [${g.waitReason || '?'}] ${g.frames[0]?.function ?? '(no frames)'}`;
@@ -132,7 +147,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
     linesOf.set(id, [line]);
     findings.set(id, {
       id,
-      severity: onlyBackground ? 'warning' : 'critical',
+      severity,
       title,
       summary: `${g.delta} more goroutines of one shape between the snapshots${seconds ? ` (${seconds.toFixed(0)} s apart)` : ''}: ${line}.`,
       goroutines: g.delta,

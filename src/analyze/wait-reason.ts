@@ -16,7 +16,6 @@ const DIRECT: ReadonlyMap<string, string> = new Map([
   ['runtime.chanrecv2', 'chan receive'],
   ['runtime.chansend', 'chan send'],
   ['runtime.chansend1', 'chan send'],
-  ['sync.runtime_SemacquireMutex', 'sync.Mutex.Lock'],
   ['internal/sync.runtime_SemacquireMutex', 'sync.Mutex.Lock'],
   ['sync.runtime_SemacquireRWMutexR', 'sync.RWMutex.RLock'],
   ['sync.runtime_SemacquireRWMutex', 'sync.RWMutex.Lock'],
@@ -102,10 +101,14 @@ function inferFromFrames(p: Profile, i: number): string {
       const name = p.strings.get(names[fnOfLine[l]!]!);
       const direct = DIRECT.get(name);
       if (direct !== undefined) return direct;
-      if (name === 'sync.runtime_Semacquire' || name === 'sync.runtime_SemacquireWaitGroup') {
+      if (name === 'sync.runtime_Semacquire' || name === 'sync.runtime_SemacquireWaitGroup' || name === 'sync.runtime_SemacquireMutex') {
         prev = name;
+        continue;
       } else if (prev === 'sync.runtime_Semacquire') {
         return name === 'sync.(*WaitGroup).Wait' ? 'sync.WaitGroup.Wait' : 'semacquire';
+      } else if (prev === 'sync.runtime_SemacquireMutex') {
+        // up to Go 1.19 RWMutex readers and writers park here too
+        return name === 'sync.(*RWMutex).RLock' ? 'sync.RWMutex.RLock' : name === 'sync.(*RWMutex).Lock' ? 'sync.RWMutex.Lock' : 'sync.Mutex.Lock';
       }
       if (name === 'runtime.gopark' || name === 'runtime.goparkunlock') sawPark = true;
       if (++depth > 12) return sawPark ? 'waiting' : 'running';
@@ -116,6 +119,7 @@ function inferFromFrames(p: Profile, i: number): string {
     }
   }
   if (prev === 'sync.runtime_Semacquire') return 'semacquire';
+  if (prev === 'sync.runtime_SemacquireMutex') return 'sync.Mutex.Lock';
   return sawPark ? 'waiting' : 'running';
 }
 

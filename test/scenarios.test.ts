@@ -96,3 +96,20 @@ describe('heap and goroutine snapshots together', () => {
     expect(pinned.description).toMatch(/^[\d.]+ (KiB|MiB) in use \(\d+% of the heap, \d+ objects\) held by HTTP client connections/);
   });
 });
+
+describe('CPU profiles', () => {
+  it('show connection churn: most CPU in opening and closing database connections', () => {
+    const d = analyse([path.join(samplesDir, 'db-conn-churn', 'go1.27', 'cpu.pb.gz')]);
+    const f = d.findings.find((x) => x.id === 'db-conn-churn')!;
+    expect(f).toBeDefined();
+    expect(f.share).toBeGreaterThan(0.25);
+    expect(f.summary).toMatch(/\d+% of the CPU time/);
+  });
+
+  it('do not see churn in real services that keep their connections', () => {
+    for (const rel of ['darshand15-badger/cpu_duckdb.prof', 'felixge-pprofutils/examples/anon.in.pprof']) {
+      const d = analyse([path.join(repoRoot, '..', 'shared', 'corpus', rel)]);
+      expect(d.findings.filter((x) => x.id === 'db-conn-churn')).toEqual([]);
+    }
+  });
+});

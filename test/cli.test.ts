@@ -150,3 +150,25 @@ describe('pipes', () => {
     expect(run(['advise', '--qps', 'lots', '--latency', '1s']).code).toBe(2);
   });
 });
+
+describe('pool findings with load figures', () => {
+  const pool = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.pb.gz');
+  it('carry computed settings when --qps and --latency are given', () => {
+    const r = run(['analyze', '--format', 'json', '--qps', '200', '--latency', '20ms', '--instances', '6', '--server-max-connections', '100', pool]);
+    expect(r.code).toBe(0);
+    const f = JSON.parse(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
+    expect(f.remediation.join('\n')).toMatch(/db\.SetMaxOpenConns\(6\); db\.SetMaxIdleConns\(1\)/);
+    // the holders are slow queries: the tool says the pool is not the problem
+    expect(f.remediation.join('\n')).toMatch(/the pool is not the bottleneck/);
+  });
+
+  it('say how to get settings otherwise, and exit 1 with --fail-on', () => {
+    const r = run(['analyze', '--format', 'json', '--fail-on', 'critical', pool]);
+    expect(r.code).toBe(1);
+    const f = JSON.parse(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
+    expect(f.remediation.join('\n')).toMatch(/--qps PEAK_PER_INSTANCE --latency/);
+    expect(run(['analyze', '--qps', '10', pool]).code).toBe(2);
+    const healthy = run(['analyze', '--fail-on', 'warning', path.join(repoRoot, 'samples', 'healthy', 'go1.27', 'goroutine.pb.gz')]);
+    expect(healthy.code).toBe(0);
+  });
+});

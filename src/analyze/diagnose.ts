@@ -12,8 +12,11 @@ import { defaultThresholds, snapshotFindings, type Finding, type Severity, type 
 import { diffSnapshots, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
 import { cpuFindings } from './cpu.js';
+import { advisePool, type LoadFigures } from './pool-advisor.js';
 
 export interface DiagnoseOptions {
+  /** Load figures (`--qps`, `--latency`, …): pool findings then carry computed settings. */
+  load?: LoadFigures;
   /** Extra packs (`--rules FILE`). */
   packs?: SignaturePack[];
   /** Signature ids to silence (`--ignore ID`); finding ids are accepted too. */
@@ -68,6 +71,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     for (const f of cpuFindings(a.profile, a.path)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
   }
   correlate([...byId.values()], analyses.filter((a) => a.type === 'profile'));
+  for (const f of byId.values()) advise(f, opts.load);
   const findings = [...byId.values()].sort(
     (a, b) => rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
   );
@@ -79,6 +83,26 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     snapshots: matches.map(({ path, m }) => ({ path, total: m.total, background: m.background, unmatched: m.unmatched })),
     diffs,
   };
+}
+
+/** Pool findings get settings: computed from load figures when given, else how to get them. */
+function advise(f: Finding, load: LoadFigures | undefined): void {
+  if (f.id !== 'db-pool-exhausted' && f.id !== 'pgxpool-acquire-wait') return;
+  const busy = f.holders.reduce((n, h) => n + h.goroutines, 0);
+  if (load === undefined) {
+    f.remediation.push(
+      `For pool settings, give the load: pprof-diag analyze --qps PEAK_PER_INSTANCE --latency MEAN_QUERY_TIME [--instances N --server-max-connections M] (or pprof-diag advise)${busy > 0 ? `; ${busy} connections are in use now` : ''}.`,
+    );
+    return;
+  }
+  const a = advisePool(load);
+  const pgx = f.id === 'pgxpool-acquire-wait';
+  f.remediation.push(
+    pgx
+      ? `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings[a.goSettings.length - 1]!.replace('pgxpool DSN: ', '')}.`
+      : `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings.slice(0, 4).join('; ')}.`,
+  );
+  for (const n of a.notes) f.remediation.push(n);
 }
 
 function rank(s: Severity): number {

@@ -63,6 +63,11 @@ interface AnalyzeFlags {
   failOn?: Severity;
   rules: string[];
   ignore: string[];
+  qps?: number;
+  latency?: number;
+  instances: number;
+  pools: number;
+  serverMaxConnections?: number;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -154,7 +159,15 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
   }
   progress.clear();
   for (const e of errors) io.err(`pprof-diag: ${e.path}: ${e.message}\n`);
-  const diagnosis = diagnose(analyses, { packs, ignore: flags.ignore });
+  if ((flags.qps === undefined) !== (flags.latency === undefined)) {
+    io.err('pprof-diag: --qps and --latency go together\n');
+    return 2;
+  }
+  const load =
+    flags.qps !== undefined && flags.latency !== undefined
+      ? { qps: flags.qps, latencySeconds: flags.latency, instances: flags.instances, poolsPerInstance: flags.pools, serverMaxConnections: flags.serverMaxConnections }
+      : undefined;
+  const diagnosis = diagnose(analyses, { packs, ignore: flags.ignore, load });
   if (flags.format === 'json') {
     io.out(jsonReport(analyses, errors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis }));
   } else if (analyses.length > 0) {
@@ -320,6 +333,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
     .option('--rules <file>', 'add a signature pack (JSON, the shape `pprof-diag rules --format json` prints); repeatable', collect, [])
     .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
+    .option('--qps <n>', 'peak queries per second of one instance: pool findings then carry settings', parsePositive)
+    .option('--latency <duration>', 'mean time a query holds a connection (0.05, 50ms, 2s)', parseSeconds)
+    .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
+    .option('--pools <n>', 'pools per instance', parsePositive, 1)
+    .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
     .option('-q, --quiet', 'no progress output on the terminal')
     .option('--no-color', 'no colour in text output (NO_COLOR is honoured too)')
     .action(async (inputs: string[], flags: AnalyzeFlags) => {

@@ -228,26 +228,34 @@ for f in "$tmp"/*.pb.gz; do
 done
 if [ -f "$tmp/trace.out" ]; then
   t="$tmp/trace.out"
+  go124=$(toolchain_value go1.24 2>/dev/null || true)
+  go124env=(GOROOT="$(cd "$(dirname "${go124:-/x/x}")/.." 2>/dev/null && pwd)" GOCACHE="$work/cache-1.24")
+  listing_tool=$gv
   if [ "$minor" -ge 23 ]; then
     "$go" tool trace -d=parsed "$t" >"$notes/parsed.txt"
     golden trace.parsed.summary.json trace.out "go tool trace -d=parsed trace.out | node samples/lib/trace-summary.mjs"
+  elif [ "$minor" = 22 ]; then
+    # Go 1.22's tool has no -d=parsed: the listing comes from Go 1.24's, which reads 1.22 traces.
+    listing_tool=$(env "${go124env[@]}" "$go124" version | awk '{print $3}')
+    env "${go124env[@]}" "$go124" tool trace -d=parsed "$t" >"$notes/parsed.txt"
+    golden trace.parsed.summary.json trace.out "go tool trace -d=parsed trace.out | node samples/lib/trace-summary.mjs" "$listing_tool"
   else
-    # Go ≤ 1.22's tool prints the parsed events with -d (a bool before 1.22); it opens an HTTP
-    # listener before parsing, so keep it on loopback.
+    # Go ≤ 1.21's tool prints the parsed events with -d (a bool); it opens an HTTP listener
+    # before parsing, so keep it on loopback.
     "$go" tool trace -http=127.0.0.1:0 -d "$t" >"$notes/parsed.txt" 2>"$notes/parsed.err"
     golden trace.parsed.summary.json trace.out "go tool trace -d trace.out | node samples/lib/trace-summary.mjs"
     # The same trace as the current parser sees it (it converts the old format): Go 1.24's tool.
-    if go124=$(toolchain_value go1.24 2>/dev/null); then
-      GOROOT=$(cd "$(dirname "$go124")/.." && pwd) GOCACHE="$work/cache-1.24" "$go124" tool trace -d=parsed "$t" |
-        node "$lib/trace-summary.mjs" --tool "$("$go124" version | awk '{print $3}')" --trace "$t" >"$tmp/trace.parsed.go1.24.summary.json"
-      printf '%s\t%s\t%s\t%s\n' trace.parsed.go1.24.summary.json trace.out "$("$go124" version | awk '{print $3}')" \
-        "go tool trace -d=parsed trace.out | node samples/lib/trace-summary.mjs" >>"$notes/goldens.tsv"
+    if [ -n "$go124" ]; then
+      v124=$(env "${go124env[@]}" "$go124" version | awk '{print $3}')
+      env "${go124env[@]}" "$go124" tool trace -d=parsed "$t" |
+        node "$lib/trace-summary.mjs" --tool "$v124" --trace "$t" >"$tmp/trace.parsed.go1.24.summary.json"
+      golden trace.parsed.go1.24.summary.json trace.out "go tool trace -d=parsed trace.out | node samples/lib/trace-summary.mjs" "$v124"
     fi
   fi
-  node "$lib/trace-summary.mjs" --tool "$gv" --trace "$t" <"$notes/parsed.txt" >"$tmp/trace.parsed.summary.json"
+  node "$lib/trace-summary.mjs" --tool "$listing_tool" --trace "$t" <"$notes/parsed.txt" >"$tmp/trace.parsed.summary.json"
   if [ "$(stat -c %s "$notes/parsed.txt")" -le "${PARSED_MAX_BYTES:-1000000}" ]; then
     cp "$notes/parsed.txt" "$tmp/trace.parsed.txt"
-    golden trace.parsed.txt trace.out "go tool trace -d$([ "$minor" -ge 23 ] && echo =parsed) trace.out"
+    golden trace.parsed.txt trace.out "go tool trace -d$([ "$minor" -ge 22 ] && echo =parsed) trace.out" "$listing_tool"
   fi
   for k in net sync syscall sched; do
     if [ "$minor" -ge 23 ]; then
@@ -270,4 +278,6 @@ out="$dir/go$v"
 rm -rf "$out"
 mv "$tmp" "$out"
 rm -rf "$notes"
+# The goroutine counts scenario.json's "observe" asks for, into its facts.observedInCaptures.
+node "$lib/observe.mjs" "$dir" "go$v"
 echo "$scenario go$v: $(find "$out" -type f | wc -l) files, $(du -sk "$out" | cut -f1) KiB"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Private PostgreSQL 15 for the samples: cluster in samples/.work/pg, listening on 127.0.0.1 only
 # (port 55432, or PG_PORT), unix socket inside that folder, trust authentication, run as the
-# `postgres` user when called as root (the server refuses to run as root).
+# `postgres` user when called as root (the server refuses to run as root). Installs Debian's
+# postgresql-15 if it is missing.
 #
 #   postgres.sh start [max_connections]   start it (default max_connections 100) and print the DSN;
 #                                          already running with that limit: just print the DSN;
@@ -20,7 +21,23 @@ bin=/usr/lib/postgresql/15/bin
 port=${PG_PORT:-55432}
 dsn="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 
-[ -x "$bin/postgres" ] || { echo "postgres.sh: PostgreSQL 15 is not installed ($bin)" >&2; exit 1; }
+# install_server: Debian's postgresql-15 when it is missing (its own cluster service stays
+# stopped: only this private instance runs).
+install_server() {
+  [ -x "$bin/postgres" ] && return 0
+  [ "$(id -u)" = 0 ] || { echo "postgres.sh: PostgreSQL 15 is not installed ($bin); run as root to install it" >&2; exit 1; }
+  local policy=/usr/sbin/policy-rc.d made=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    made=1
+  fi
+  mkdir -p "$work"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 >"$work/postgres-install.log" 2>&1 ||
+    { [ -n "$made" ] && rm -f "$policy"; tail -20 "$work/postgres-install.log" >&2; exit 1; }
+  [ -n "$made" ] && rm -f "$policy"
+  return 0
+}
 
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -53,6 +70,7 @@ stop() {
 
 start() {
   local max=${1:-100}
+  install_server
   if [ -n "$(postmaster_pid)" ]; then
     if [ "$(running_max)" = "$max" ]; then
       echo "$dsn"
@@ -86,7 +104,7 @@ max)
   [ -n "$(postmaster_pid)" ] || exit 1
   running_max
   ;;
-version) "$bin/postgres" --version | sed 's/^postgres (PostgreSQL) /PostgreSQL /' ;;
+version) install_server && "$bin/postgres" --version | sed 's/^postgres (PostgreSQL) /PostgreSQL /' ;;
 purge)
   stop
   rm -rf "$dir"

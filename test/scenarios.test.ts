@@ -37,6 +37,9 @@ describe('scenarios', () => {
           const files = [path.join(dir, v, form)];
           const second = path.join(dir, v, form.replace('goroutine.', 'goroutine.2.'));
           if (existsSync(second)) files.push(second);
+          // the goroutineleak profile is captured beside the plain dump, in the same form
+          const leak = path.join(dir, v, form.replace('goroutine.', 'goroutineleak.'));
+          if (existsSync(leak)) files.push(leak);
           const d = analyse(files);
           for (const want of s.expected.findings) {
             const got = d.findings.find((f) => f.id === want.id);

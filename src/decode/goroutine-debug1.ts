@@ -388,6 +388,10 @@ export class AddressStacks {
     this.cur = [];
     this.syms = [];
     if (syms.length === 0) return { records, symbols: null };
+    // a record with no frames: Go's printStackRecord still walks one zero frame and prints `#\t0x0`
+    if (records.length === 0 && syms.length === 1 && syms[0]!.fn === '' && canonicalHex(syms[0]!.pc) === '0x0') {
+      return { records, symbols: null };
+    }
     const recs = this.records;
     let k = 0; // next stack position to match
     let last = -1; // record the previous symbol line matched

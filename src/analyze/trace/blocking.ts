@@ -1,0 +1,119 @@
+/**
+ * Blocking profiles of an execution trace, by the rules of `go tool trace -pprof=TYPE`
+ * (cmd/trace/pprof.go): a goroutine transition into the tracked state opens an interval, the
+ * next transition out of that state closes it, and the interval's count and duration go to the
+ * stack of the opening event. Intervals still open when the trace ends are not counted.
+ * As `go tool trace -pprof` does, each interval is clipped to its goroutine's life as Go's
+ * goroutine summary defines it: from the first time it runs (from the start of the trace if it
+ * never runs) to its end or the end of the trace, and empty intervals do not count. A goroutine
+ * first runs only by leaving every tracked state, so that clipping drops whole intervals: those
+ * that end before the goroutine's first run.
+ *
+ *   net      Waiting with reason "network"
+ *   sync     Waiting with a reason containing "chan", "sync" or "select"
+ *   syscall  Syscall
+ *   sched    Runnable (waiting for a proc)
+ */
+
+import { GoState, TraceEventKind, isGoroutineTransition, type Trace } from '../../model/trace.js';
+
+export type BlockingType = 'net' | 'sync' | 'syscall' | 'sched';
+export const BLOCKING_TYPES: readonly BlockingType[] = ['net', 'sync', 'syscall', 'sched'];
+
+/** One stack of a blocking profile: `stack` is a row of the trace's stack table. */
+export interface BlockingRecord {
+  stack: number;
+  count: number;
+  ns: number;
+}
+
+function tracks(type: BlockingType, to: number, reason: string): boolean {
+  switch (type) {
+    case 'net':
+      return to === GoState.Waiting && reason === 'network';
+    case 'sync':
+      return to === GoState.Waiting && (reason.includes('chan') || reason.includes('sync') || reason.includes('select'));
+    case 'syscall':
+      return to === GoState.Syscall;
+    case 'sched':
+      return to === GoState.Runnable;
+  }
+}
+
+const trackedState: Record<BlockingType, number> = {
+  net: GoState.Waiting,
+  sync: GoState.Waiting,
+  syscall: GoState.Syscall,
+  sched: GoState.Runnable,
+};
+
+/**
+ * Accumulates one blocking profile over the rows of a trace, given whole or one generation at
+ * a time (`add` in order; open intervals carry over from one call to the next).
+ */
+export class BlockingProfiler {
+  private readonly open = new Map<number, { time: number; stack: number }>();
+  private readonly byStack = new Map<number, BlockingRecord>();
+  /** Goroutines seen running. */
+  private readonly ran = new Set<number>();
+  /** Intervals of goroutines not seen running yet: counted only if they never run. */
+  private readonly pending = new Map<number, { stack: number; ns: number }[]>();
+
+  constructor(readonly type: BlockingType) {}
+
+  add(t: Trace): void {
+    const ev = t.events;
+    const state = trackedState[this.type];
+    for (let i = 0; i < ev.length; i++) {
+      const kind = ev.kind[i]!;
+      if (!isGoroutineTransition(kind) && kind !== TraceEventKind.GoStatus) continue;
+      const g = ev.resource[i]!;
+      const to = ev.to[i]!;
+      const firstRun = to === GoState.Running && !this.ran.has(g);
+      if (firstRun) {
+        this.ran.add(g);
+        this.pending.delete(g);
+      }
+      const start = this.open.get(g);
+      if (start === undefined) {
+        if (tracks(this.type, to, t.strings.get(ev.str[i]!))) this.open.set(g, { time: ev.time[i]!, stack: ev.stack[i]! });
+        continue;
+      }
+      if (to === state) continue;
+      this.open.delete(g);
+      const ns = ev.time[i]! - start.time;
+      if (!(ns > 0)) continue;
+      // a transition into Running closes the interval at the goroutine's first run: clipped away
+      if (firstRun) continue;
+      if (this.ran.has(g)) this.count(start.stack, ns);
+      else {
+        let list = this.pending.get(g);
+        if (list === undefined) this.pending.set(g, (list = []));
+        list.push({ stack: start.stack, ns });
+      }
+    }
+  }
+
+  private count(stack: number, ns: number): void {
+    let r = this.byStack.get(stack);
+    if (r === undefined) {
+      r = { stack, count: 0, ns: 0 };
+      this.byStack.set(stack, r);
+    }
+    r.count++;
+    r.ns += ns;
+  }
+
+  /** The profile so far; goroutines that never ran count in full. */
+  records(): BlockingRecord[] {
+    for (const list of this.pending.values()) for (const x of list) this.count(x.stack, x.ns);
+    this.pending.clear();
+    return [...this.byStack.values()].sort((a, b) => b.ns - a.ns);
+  }
+}
+
+export function blockingProfile(t: Trace, type: BlockingType): BlockingRecord[] {
+  const p = new BlockingProfiler(type);
+  p.add(t);
+  return p.records();
+}

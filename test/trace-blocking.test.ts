@@ -7,10 +7,12 @@
  * implementation build these profiles by other rules; their goldens are kept beside the
  * samples but not compared yet.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BLOCKING_TYPES, blockingProfile } from '../src/analyze/trace/blocking.js';
+import { main } from '../src/cli/main.js';
 import { decode } from '../src/decode/index.js';
 import { functionName, sampleFunctions } from '../src/model/stacks.js';
 import { stackFunctions } from '../src/model/trace.js';
@@ -64,4 +66,39 @@ describe('trace blocking profiles agree with go tool trace -pprof', () => {
       }
     });
   }
+});
+
+describe('pprof-diag trace-profile', () => {
+  const dir = path.join(samplesDir, 'http-conn-wait', 'go1.27');
+  const out = mkdtempSync(path.join(tmpdir(), 'trace-profile-'));
+  const figures = (file: string): Figures => {
+    const g = decode(new Uint8Array(readFileSync(file)));
+    if (g.type !== 'profile') throw new Error('not a profile');
+    const p = g.profile;
+    const m: Figures = new Map();
+    for (let i = 0; i < p.samples.length; i++) {
+      add(m, sampleFunctions(p, i).map((f) => functionName(p, f)).join('\n'), p.samples.values[i * 2]!, p.samples.values[i * 2 + 1]!);
+    }
+    return m;
+  };
+  for (const type of BLOCKING_TYPES) {
+    it(`writes the ${type} profile go tool trace -pprof=${type} writes`, async () => {
+      const file = path.join(out, `${type}.pb.gz`);
+      const errs: string[] = [];
+      const code = await main(['node', 'pprof-diag', 'trace-profile', '--type', type, path.join(dir, 'trace.out'), '-o', file], { out: () => {}, err: (s) => errs.push(s) });
+      expect(errs).toEqual([]);
+      expect(code).toBe(0);
+      const d = decode(new Uint8Array(readFileSync(file)));
+      if (d.type !== 'profile') throw new Error('not a profile');
+      expect(d.compressed).toBe(true);
+      expect(d.profile.periodType).toEqual({ type: 'trace', unit: 'count' });
+      expect(new Map([...figures(file)].sort())).toEqual(new Map([...figures(path.join(dir, `trace.${type}.pprof`))].sort()));
+    });
+  }
+  it('refuses a profile that is not a trace, in one line, with exit 2', async () => {
+    const errs: string[] = [];
+    const code = await main(['node', 'pprof-diag', 'trace-profile', '--type', 'sync', path.join(dir, 'heap.pb.gz'), '-o', path.join(out, 'x.pb.gz')], { out: () => {}, err: (s) => errs.push(s) });
+    expect(code).toBe(2);
+    expect(errs.join('')).toMatch(/^pprof-diag: .*heap\.pb\.gz: a heap profile, not an execution trace\n$/);
+  });
 });

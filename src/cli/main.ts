@@ -20,7 +20,9 @@ import { jsonReport, type InputError as ReportedError } from '../report/json.js'
 import { plain, textReport, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
 import { InputError, readInput } from './inputs.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { BLOCKING_TYPES, blockingProfile, type BlockingType } from '../analyze/trace/blocking.js';
+import { blockingProfileBytes } from '../report/trace-pprof.js';
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -374,6 +376,28 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         setCode(adviseCommand(flags, io));
       } catch (e) {
         io.err(`pprof-diag: ${oneLine(e)}\n`);
+        setCode(2);
+      }
+    });
+
+  program
+    .command('trace-profile')
+    .description('write a blocking profile of an execution trace as pprof (.pb.gz), as go tool trace -pprof does')
+    .argument('<trace>', 'the execution trace (file, - or URL)')
+    .addOption(new Option('--type <type>', 'which waits').choices([...BLOCKING_TYPES]).makeOptionMandatory())
+    .requiredOption('-o, --output <file>', 'where to write the profile')
+    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
+    .action(async (spec: string, flags: { type: BlockingType; output: string; timeout: number; maxSize: number }) => {
+      try {
+        const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+        const d = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
+        if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
+        writeFileSync(flags.output, blockingProfileBytes(d.trace, blockingProfile(d.trace, flags.type)));
+        setCode(0);
+      } catch (e) {
+        const known = e instanceof DecodeError || e instanceof InputError;
+        io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
         setCode(2);
       }
     });

@@ -278,6 +278,8 @@ out="$dir/go$v"
 rm -rf "$out"
 mv "$tmp" "$out"
 rm -rf "$notes"
+# Go's goroutine analysis of the trace (its trace tool's goroutine pages), into trace.goroutines.json.
+if [ -f "$out/trace.out" ]; then bash "$samples_dir/golden-trace-goroutines.sh" "$out/trace.out" >/dev/null; fi
 # The goroutine counts scenario.json's "observe" asks for, into its facts.observedInCaptures.
 node "$lib/observe.mjs" "$dir" "go$v"
 echo "$scenario go$v: $(find "$out" -type f | wc -l) files, $(du -sk "$out" | cut -f1) KiB"

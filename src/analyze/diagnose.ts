@@ -6,8 +6,11 @@
 import type { SignaturePack } from '../signatures/types.js';
 import { SignatureSet } from '../signatures/engine.js';
 import { builtinPacks } from '../signatures/builtin.js';
-import { isGoroutineKind, type InputAnalysis } from './index.js';
+import { analyzeProfile, isGoroutineKind, type InputAnalysis, type TraceAnalysis } from './index.js';
 import { matchSnapshot, type SnapshotMatch } from './match.js';
+import { waitLatency, type WaitLatency } from './trace/latency.js';
+import { GoState, stackFunctions } from '../model/trace.js';
+import { blockingAsProfile } from './trace/blocking.js';
 import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
 import { diffSnapshots, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
@@ -66,21 +69,72 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       else have.summary += ` Between snapshots: ${f.summary}`;
     }
   }
+  // Traces: the goroutines at the end judged like a goroutine dump, growth from the goroutines
+  // present at the start to those at the end, and the latency of the waits in between.
+  const snapshots: Diagnosis['snapshots'] = matches.map(({ path, m }) => ({ path, total: m.total, background: m.background, unmatched: m.unmatched }));
+  let traceSnapshots = 0;
+  const seconds = (ns: number): string => formatSeconds(ns);
+  for (const a of analyses) {
+    if (a.type !== 'trace') continue;
+    traceSnapshots++;
+    const latency = waitLatency(a.goroutineSummary, set);
+    a.waitLatency = latency;
+    const end = matchSnapshot(a.snapshot, set);
+    snapshots.push({ path: a.path, total: end.total, background: end.background, unmatched: end.unmatched });
+    const found = snapshotFindings(end, thresholds);
+    const start = startMatch(a, set);
+    if (start !== null) {
+      const diff = diffSnapshots(start, end);
+      diff.seconds = a.durationNs / 1e9;
+      diffs.push({ before: `${a.path} (start)`, after: `${a.path} (end)`, diff });
+      for (const f of diff.findings) {
+        const have = found.find((x) => x.id === f.id);
+        if (have) have.summary += ` During the trace: ${f.summary}`;
+        else found.push(f);
+      }
+    }
+    for (const f of found) {
+      if (ignore.has(f.id)) continue;
+      const lat = latency.filter((l) => f.signatures.includes(l.signature) && l.count + l.begunBefore + l.stillWaiting > 0);
+      const note = lat.length ? latencySentence(lat[0]!, a.durationNs, seconds) : '';
+      const have = byId.get(f.id);
+      if (have) {
+        have.summary += ` The trace ${a.path} agrees${note ? `: ${note}` : '.'}`;
+        have.latency = [...(have.latency ?? []), ...lat];
+      } else {
+        f.summary = `At the end of the trace ${a.path}: ${f.summary}${note ? ` ${note}` : ''}`;
+        f.latency = lat;
+        byId.set(f.id, f);
+      }
+    }
+  }
   for (const a of analyses) {
     if (a.type !== 'profile' || a.kind !== 'cpu') continue;
     for (const f of cpuFindings(a.profile, a.path)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
   }
-  correlate([...byId.values()], analyses.filter((a) => a.type === 'profile'));
+  // a trace's sync blocking profile tells where goroutines blocked longest, like a block profile
+  const profiles = analyses.filter((a) => a.type === 'profile');
+  for (const a of analyses) {
+    if (a.type !== 'trace') continue;
+    const sync = a.blocking.find((b) => b.type === 'sync');
+    if (!sync) continue;
+    // the profiler's own goroutines (the handler serving the trace, the trace writer) wait the
+    // whole trace long: not the application's blocking
+    const own = /^(net\/http\/pprof\.|runtime\/trace\.|runtime\.trace)/;
+    const records = sync.records.filter((r) => !stackFunctions(a.trace, r.stack).some((f) => own.test(f)));
+    if (records.length > 0) profiles.push(analyzeProfile(`${a.path} (sync blocking)`, blockingAsProfile(a.trace, 'sync', records), false));
+  }
+  correlate([...byId.values()], profiles);
   for (const f of byId.values()) advise(f, opts.load);
   const findings = [...byId.values()].sort(
     (a, b) => rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
   );
   const worst = findings.length ? findings[0]!.severity : null;
   return {
-    verdict: verdictOf(findings, matches.length),
+    verdict: verdictOf(findings, matches.length + traceSnapshots),
     worst,
     findings,
-    snapshots: matches.map(({ path, m }) => ({ path, total: m.total, background: m.background, unmatched: m.unmatched })),
+    snapshots,
     diffs,
   };
 }
@@ -118,4 +172,46 @@ function verdictOf(findings: Finding[], snapshots: number): string {
   }
   const f = serious[0]!;
   return `${f.severity.toUpperCase()}: ${f.title}. ${f.summary}`;
+}
+
+/**
+ * The goroutines present when the trace began, matched, when the trace shows where they stood
+ * (status rows carry stacks from Go 1.23 on): the "before" of the growth during the trace.
+ */
+function startMatch(a: TraceAnalysis, set: SignatureSet): SnapshotMatch | null {
+  const p = a.startSnapshot;
+  const g = p.goroutines;
+  if (g === null || p.samples.length === 0) return null;
+  let withStack = 0;
+  let waiting = 0;
+  for (const s of a.goroutineSummary.goroutines) {
+    if (!s.preexisting || s.startState !== GoState.Waiting) continue;
+    waiting++;
+    if (s.startStack !== 0) withStack++;
+  }
+  if (waiting === 0 || withStack < waiting * 0.9) return null;
+  return matchSnapshot(p, set);
+}
+
+function formatSeconds(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(ns >= 10e9 ? 0 : 2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(ns >= 10e6 ? 0 : 1)} ms`;
+  return `${(ns / 1e3).toFixed(0)} µs`;
+}
+
+/** One sentence on the waits of a signature during a trace. */
+export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns: number) => string = formatSeconds): string {
+  const parts: string[] = [];
+  if (l.count > 0) {
+    parts.push(
+      `${l.count.toLocaleString('en-US')} wait${l.count === 1 ? '' : 's'} ended within the ${seconds(durationNs)} traced (p50 ${seconds(l.p50Ns!)}, p99 ${seconds(l.p99Ns!)}, max ${seconds(l.maxNs!)})`,
+    );
+  }
+  if (l.begunBefore > 0) {
+    parts.push(`${l.begunBefore.toLocaleString('en-US')} had begun before the trace (at least ${seconds(l.begunBeforeMaxNs!)})`);
+  }
+  if (l.stillWaiting > 0) {
+    parts.push(`${l.stillWaiting.toLocaleString('en-US')} still waited at its end (up to ${seconds(l.stillWaitingMaxNs!)} so far)`);
+  }
+  return parts.length ? `Waits ${l.description.replace(/^waits? /, '')}: ${parts.join('; ')}.` : '';
 }

@@ -6,6 +6,7 @@
 import { GoroutineFlag } from '../model/profile.js';
 import type { GoroutineBucket } from './summary.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
+import type { WaitLatency } from './trace/latency.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -40,6 +41,8 @@ export interface Finding {
   remediation: string[];
   /** Signatures that fed this finding. */
   signatures: string[];
+  /** From traces: how long the waits of this finding's signatures took. */
+  latency?: WaitLatency[];
 }
 
 export interface Thresholds {
@@ -218,7 +221,7 @@ export function snapshotFindings(m: SnapshotMatch, t: Thresholds = defaultThresh
       severity: sqlWait ? 'critical' : 'warning',
       title: 'database/sql Rows left open',
       summary:
-        `${plural(rowsHit.goroutines, 'Rows')} ${rowsHit.goroutines === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
+        `${plural(rowsHit.goroutines, 'Rows', 'Rows')} ${rowsHit.goroutines === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
         (sqlWait ? ` while ${plural(sqlWait.goroutines, 'goroutine')} wait for one.` : '.'),
       goroutines: rowsHit.goroutines,
       share: total ? rowsHit.goroutines / total : 0,

@@ -6,6 +6,10 @@
 import type { Decoded } from '../decode/index.js';
 import type { Profile, ProfileKind, InputFormat } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
+import { BLOCKING_TYPES, BlockingProfiler, blockingAsProfile, type BlockingRecord, type BlockingType } from './trace/blocking.js';
+import { GoroutineAnalyzer, goroutineGroups, type GoroutineGroup, type TraceGoroutines } from './trace/goroutines.js';
+import type { WaitLatency } from './trace/latency.js';
+import { traceSnapshot } from './trace/snapshot.js';
 import {
   goroutineBuckets,
   goroutineCount,
@@ -47,6 +51,17 @@ export interface ProfileAnalysis {
   profile: Profile;
 }
 
+/** One blocking profile of a trace, with its totals and top functions. */
+export interface TraceBlocking {
+  type: BlockingType;
+  /** Blocking intervals and their total delay. */
+  count: number;
+  delayNs: number;
+  records: BlockingRecord[];
+  profile: Profile;
+  top: TopEntry[];
+}
+
 export interface TraceAnalysis {
   type: 'trace';
   path: string;
@@ -60,25 +75,78 @@ export interface TraceAnalysis {
   generations: number;
   warnings: string[];
   trace: Trace;
+  /** Go's goroutine summary of every goroutine, and the wait intervals by site. */
+  goroutineSummary: TraceGoroutines;
+  /** Goroutines grouped by start function, as `go tool trace` lists them. */
+  goroutineGroups: GoroutineGroup[];
+  /** The goroutines alive at the end, as a goroutine profile, and its buckets (where they stand). */
+  snapshot: Profile;
+  buckets: GoroutineBucket[];
+  /** The goroutines present when the trace began, as their status rows show them. */
+  startSnapshot: Profile;
+  /** net / sync / syscall / sched blocking profiles. */
+  blocking: TraceBlocking[];
+  /** Wait latency by signature; filled in by the diagnosis, which knows the signatures. */
+  waitLatency: WaitLatency[] | null;
 }
 
 export type InputAnalysis = ProfileAnalysis | TraceAnalysis;
 
-export function analyzeTrace(path: string, t: Trace, compressed: boolean): TraceAnalysis {
-  return {
-    type: 'trace',
-    path,
-    kind: 'trace',
-    format: 'trace',
-    compressed,
-    goVersion: t.goVersion,
-    events: t.eventCount,
-    goroutines: t.goroutines,
-    durationNs: t.durationNs,
-    generations: t.generations,
-    warnings: t.warnings,
-    trace: t,
-  };
+/**
+ * Analysis of a trace given whole or one generation at a time (`add` in order, then `finish`):
+ * every part keeps its state across generations.
+ */
+export class TraceAnalyzer {
+  private readonly goroutines = new GoroutineAnalyzer();
+  private readonly blocking = BLOCKING_TYPES.map((type) => new BlockingProfiler(type));
+
+  add(t: Trace): void {
+    this.goroutines.add(t);
+    for (const b of this.blocking) b.add(t);
+  }
+
+  finish(path: string, t: Trace, compressed: boolean, opts: AnalyzeOptions = {}): TraceAnalysis {
+    const summary = this.goroutines.result();
+    const snapshot = traceSnapshot(t, summary, 'end');
+    const blocking: TraceBlocking[] = this.blocking.map((b) => {
+      const records = b.records();
+      const profile = blockingAsProfile(t, b.type, records);
+      let count = 0;
+      let delayNs = 0;
+      for (const r of records) {
+        count += r.count;
+        delayNs += r.ns;
+      }
+      return { type: b.type, count, delayNs, records, profile, top: records.length ? topFunctions(profile, 1, opts.top ?? 10) : [] };
+    });
+    return {
+      type: 'trace',
+      path,
+      kind: 'trace',
+      format: 'trace',
+      compressed,
+      goVersion: t.goVersion,
+      events: t.eventCount,
+      goroutines: t.goroutines,
+      durationNs: t.durationNs,
+      generations: t.generations,
+      warnings: t.warnings,
+      trace: t,
+      goroutineSummary: summary,
+      goroutineGroups: goroutineGroups(summary),
+      snapshot,
+      buckets: goroutineBuckets(snapshot),
+      startSnapshot: traceSnapshot(t, summary, 'start'),
+      blocking,
+      waitLatency: null,
+    };
+  }
+}
+
+export function analyzeTrace(path: string, t: Trace, compressed: boolean, opts: AnalyzeOptions = {}): TraceAnalysis {
+  const a = new TraceAnalyzer();
+  a.add(t);
+  return a.finish(path, t, compressed, opts);
 }
 
 export function isGoroutineKind(kind: ProfileKind): boolean {
@@ -113,5 +181,5 @@ export function analyzeProfile(path: string, p: Profile, compressed: boolean, op
 }
 
 export function analyzeDecoded(path: string, d: Decoded, opts: AnalyzeOptions = {}): InputAnalysis {
-  return d.type === 'trace' ? analyzeTrace(path, d.trace, d.compressed) : analyzeProfile(path, d.profile, d.compressed, opts);
+  return d.type === 'trace' ? analyzeTrace(path, d.trace, d.compressed, opts) : analyzeProfile(path, d.profile, d.compressed, opts);
 }

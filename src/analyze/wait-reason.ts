@@ -92,30 +92,41 @@ function inferFromFrames(p: Profile, i: number): string {
   const { lineStart, lineCount } = p.locations;
   const fnOfLine = p.lines.function;
   const names = p.functions.normalizedName;
+  const out: string[] = [];
+  // the verdict comes within the first 13 frames
+  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && out.length < 14; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) out.push(p.strings.get(names[fnOfLine[l]!]!));
+  }
+  return reasonFromFunctions(out);
+}
+
+/**
+ * The wait reason the runtime frames at the leaf of a stack tell (function names, leaf first):
+ * a reason of runtime2.go's waitReasonStrings, 'waiting' for a park the frames do not name,
+ * 'running' when nothing parks.
+ */
+export function reasonFromFunctions(functions: readonly string[]): string {
   let sawPark = false;
   let prev = '';
   let depth = 0;
-  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
-    const loc = stack[k]!;
-    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
-      const name = p.strings.get(names[fnOfLine[l]!]!);
-      const direct = DIRECT.get(name);
-      if (direct !== undefined) return direct;
-      if (name === 'sync.runtime_Semacquire' || name === 'sync.runtime_SemacquireWaitGroup' || name === 'sync.runtime_SemacquireMutex') {
-        prev = name;
-        continue;
-      } else if (prev === 'sync.runtime_Semacquire') {
-        return name === 'sync.(*WaitGroup).Wait' ? 'sync.WaitGroup.Wait' : 'semacquire';
-      } else if (prev === 'sync.runtime_SemacquireMutex') {
-        // up to Go 1.19 RWMutex readers and writers park here too
-        return name === 'sync.(*RWMutex).RLock' ? 'sync.RWMutex.RLock' : name === 'sync.(*RWMutex).Lock' ? 'sync.RWMutex.Lock' : 'sync.Mutex.Lock';
-      }
-      if (name === 'runtime.gopark' || name === 'runtime.goparkunlock') sawPark = true;
-      if (++depth > 12) return sawPark ? 'waiting' : 'running';
-      // past the runtime frames at the leaf, nothing more to learn
-      if (!name.startsWith('runtime.') && !name.startsWith('internal/') && !name.startsWith('sync.runtime_') && !name.startsWith('runtime/')) {
-        return prev === 'sync.runtime_Semacquire' ? 'semacquire' : sawPark ? 'waiting' : 'running';
-      }
+  for (const name of functions) {
+    const direct = DIRECT.get(name);
+    if (direct !== undefined) return direct;
+    if (name === 'sync.runtime_Semacquire' || name === 'sync.runtime_SemacquireWaitGroup' || name === 'sync.runtime_SemacquireMutex') {
+      prev = name;
+      continue;
+    } else if (prev === 'sync.runtime_Semacquire') {
+      return name === 'sync.(*WaitGroup).Wait' ? 'sync.WaitGroup.Wait' : 'semacquire';
+    } else if (prev === 'sync.runtime_SemacquireMutex') {
+      // up to Go 1.19 RWMutex readers and writers park here too
+      return name === 'sync.(*RWMutex).RLock' ? 'sync.RWMutex.RLock' : name === 'sync.(*RWMutex).Lock' ? 'sync.RWMutex.Lock' : 'sync.Mutex.Lock';
+    }
+    if (name === 'runtime.gopark' || name === 'runtime.goparkunlock') sawPark = true;
+    if (++depth > 12) return sawPark ? 'waiting' : 'running';
+    // past the runtime frames at the leaf, nothing more to learn
+    if (!name.startsWith('runtime.') && !name.startsWith('internal/') && !name.startsWith('sync.runtime_') && !name.startsWith('runtime/')) {
+      return prev === 'sync.runtime_Semacquire' ? 'semacquire' : sawPark ? 'waiting' : 'running';
     }
   }
   if (prev === 'sync.runtime_Semacquire') return 'semacquire';

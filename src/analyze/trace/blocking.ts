@@ -15,7 +15,9 @@
  *   sched    Runnable (waiting for a proc)
  */
 
-import { GoState, TraceEventKind, isGoroutineTransition, type Trace } from '../../model/trace.js';
+import { ProfileBuilder } from '../../model/builder.js';
+import type { Profile } from '../../model/profile.js';
+import { GoState, TraceEventKind, isGoroutineTransition, stackFrameRows, type Trace } from '../../model/trace.js';
 
 export type BlockingType = 'net' | 'sync' | 'syscall' | 'sched';
 export const BLOCKING_TYPES: readonly BlockingType[] = ['net', 'sync', 'syscall', 'sched'];
@@ -116,4 +118,39 @@ export function blockingProfile(t: Trace, type: BlockingType): BlockingRecord[] 
   const p = new BlockingProfiler(type);
   p.add(t);
   return p.records();
+}
+
+/**
+ * A blocking profile as a model Profile — contentions/count and delay/nanoseconds per stack, the
+ * sample types of `go tool trace -pprof` — so the rest of the tool (top functions, correlation
+ * with findings, flame graphs, reports) reads it like any block profile.
+ */
+export function blockingAsProfile(t: Trace, type: BlockingType, records: BlockingRecord[]): Profile {
+  const b = new ProfileBuilder({
+    format: 'trace',
+    kind: 'block',
+    sampleTypes: [
+      { type: 'contentions', unit: 'count' },
+      { type: 'delay', unit: 'nanoseconds' },
+    ],
+    defaultSampleType: 1,
+    periodType: { type: 'trace', unit: 'count' },
+    period: 1,
+    goVersion: t.goVersion,
+    comments: [`${type} blocking profile of an execution trace`],
+  });
+  const locations = new Map<number, number>();
+  for (const r of records) {
+    for (const f of stackFrameRows(t, r.stack)) {
+      let loc = locations.get(f);
+      if (loc === undefined) {
+        const fn = b.functionId(t.strings.get(t.frames.func[f]!), t.strings.get(t.frames.file[f]!));
+        loc = b.locationId(`f${f}`, t.frames.pc[f]!, [{ function: fn, line: t.frames.line[f]! }]);
+        locations.set(f, loc);
+      }
+      b.frame(loc);
+    }
+    b.endSample([r.count, Math.round(r.ns)]);
+  }
+  return b.finish();
 }

@@ -45,6 +45,13 @@ export interface GoroutineSummary {
   /** Creator: goroutine id (-1 unknown) and the function at the leaf of its stack ('' unknown). */
   creator: number;
   createdBy: string;
+  /**
+   * For goroutines that existed before they entered the trace: the state and stack of the status
+   * row that introduced them (the state they held since the trace began), else NotExist and 0.
+   */
+  startState: GoState;
+  startReason: string;
+  startStack: number;
   /** State at the end of the trace (NotExist for ended goroutines). */
   endState: GoState;
   /** Block reason of the final wait ('' unless endState is Waiting). */
@@ -63,12 +70,10 @@ export interface WaitSite {
   createdBy: string;
   /** Durations (ns) of the waits that began and ended within the trace. */
   complete: number[];
-  /** Waits under way when the trace began that ended within it: ns observed (lower bounds). */
+  /** Waits under way when the trace began (ended within it or not): ns observed (lower bounds). */
   fromStart: number[];
-  /** Waits still under way at the end: ns observed so far (lower bounds). */
+  /** Waits begun within the trace and still under way at its end: ns so far (lower bounds). */
   atEnd: number[];
-  /** How many of `atEnd` were also under way at the start. */
-  atEndFromStart: number;
   goroutines: Set<number>;
 }
 
@@ -206,6 +211,11 @@ export class GoroutineAnalyzer {
       if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) {
         const preexisting = from === GoState.Undetermined;
         l = this.newGoroutine(id, preexisting ? this.syncTs : time, preexisting, preexisting ? -1 : running, preexisting ? '' : leafName(t, ev.stack[i]!));
+        if (preexisting) {
+          l.s.startState = to as GoState;
+          l.s.startReason = t.strings.get(ev.str[i]!);
+          l.s.startStack = ev.stack[i]!;
+        }
         if (preexisting && this.rules === 'go1.26') {
           // the time since the sync counts as spent in the state the status row names
           const ns = time - this.syncTs;
@@ -305,6 +315,9 @@ export class GoroutineAnalyzer {
         rangeNs: new Map(),
         creator,
         createdBy,
+        startState: GoState.NotExist,
+        startReason: '',
+        startStack: 0,
         endState: GoState.NotExist,
         endReason: '',
         endStack: 0,
@@ -361,7 +374,7 @@ export class GoroutineAnalyzer {
     const key = `${stack}\u0000${reason}\u0000${createdBy}`;
     let s = this.sites.get(key);
     if (s === undefined) {
-      s = { stack, reason, createdBy, complete: [], fromStart: [], atEnd: [], atEndFromStart: 0, goroutines: new Set() };
+      s = { stack, reason, createdBy, complete: [], fromStart: [], atEnd: [], goroutines: new Set() };
       this.sites.set(key, s);
     }
     return s;
@@ -402,8 +415,7 @@ export class GoroutineAnalyzer {
     s.endSincePreexisting = l.stateSincePreexisting;
     if (s.endState === GoState.Waiting) {
       const site = this.siteOf(l.waitStack, l.lastBlockReason, s.createdBy);
-      site.atEnd.push(ts - l.waitStart);
-      if (l.waitFromStart) site.atEndFromStart++;
+      (l.waitFromStart ? site.fromStart : site.atEnd).push(ts - l.waitStart);
       site.goroutines.add(s.id);
     }
   }

@@ -45,7 +45,7 @@ export const BUCKET_DEPTH = 32;
  * root); the profile writer's own frames differ between forms. Dropping those everywhere makes
  * the three forms of one moment group identically.
  */
-function hiddenFrame(name: string, atLeaf: boolean): boolean {
+export function hiddenFrame(name: string, atLeaf: boolean): boolean {
   if (name.startsWith('runtime.')) {
     const c = name.charCodeAt(8);
     return !(c >= 65 && c <= 90) || name === 'runtime.goexit'; // exported runtime functions stay

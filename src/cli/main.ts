@@ -23,6 +23,18 @@ import { InputError, readInput } from './inputs.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BLOCKING_TYPES, blockingProfile, type BlockingType } from '../analyze/trace/blocking.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
+import { markdownReport } from '../report/markdown.js';
+import { htmlReport, type ViewerAssets } from '../report/html.js';
+import { reportView } from '../report/view.js';
+
+/** The report viewer's script and style, built by `npm run build` into dist/web. */
+function loadViewerAssets(): ViewerAssets | null {
+  try {
+    return JSON.parse(readFileSync(new URL('../web/viewer-assets.json', import.meta.url), 'utf8')) as ViewerAssets;
+  } catch {
+    return null;
+  }
+}
 
 const require = createRequire(import.meta.url);
 const VERSION: string = (require('../../package.json') as { version: string }).version;
@@ -51,7 +63,8 @@ function parseCount(v: string): number {
 }
 
 interface AnalyzeFlags {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'md' | 'html';
+  output?: string;
   sampleIndex?: string;
   top: number;
   buckets: number;
@@ -170,17 +183,36 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
       ? { qps: flags.qps, latencySeconds: flags.latency, instances: flags.instances, poolsPerInstance: flags.pools, serverMaxConnections: flags.serverMaxConnections }
       : undefined;
   const diagnosis = diagnose(analyses, { packs, ignore: flags.ignore, load });
+  let report: string | null = null;
   if (flags.format === 'json') {
-    io.out(jsonReport(analyses, errors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis }));
+    report = jsonReport(analyses, errors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis });
+  } else if (flags.format === 'md') {
+    report = markdownReport(analyses, errors, { toolVersion: VERSION, diagnosis });
+  } else if (flags.format === 'html') {
+    const assets = loadViewerAssets();
+    if (assets === null) {
+      io.err('pprof-diag: the HTML report viewer is not built (run npm run build)\n');
+      return 2;
+    }
+    const view = reportView(analyses, errors, diagnosis, { toolVersion: VERSION, set: signatureSet({ packs, ignore: flags.ignore }) });
+    report = htmlReport(view, assets);
   } else if (analyses.length > 0) {
-    io.out(
-      textReport(analyses, [], {
-        paint: painter(colorWanted(flags.color, process.stdout)),
-        buckets: flags.buckets,
-        frames: flags.frames,
-        diagnosis,
-      }),
-    );
+    report = textReport(analyses, [], {
+      paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
+      buckets: flags.buckets,
+      frames: flags.frames,
+      diagnosis,
+    });
+  }
+  if (report !== null) {
+    if (flags.output !== undefined) {
+      try {
+        writeFileSync(flags.output, report);
+      } catch (e) {
+        io.err(`pprof-diag: ${flags.output}: ${oneLine(e)}\n`);
+        return 2;
+      }
+    } else io.out(report);
   }
   if (errors.length > 0) return 2;
   if (flags.failOn && diagnosis.findings.some((f) => severityAtLeast(f.severity, flags.failOn!))) return 1;
@@ -323,7 +355,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('analyze')
     .description('read profiles, dumps or traces (files, - for stdin, or http://host:port/debug/pprof/... URLs) and print what is in them')
     .argument('<inputs...>', 'files, - for standard input, or URLs of a live /debug/pprof endpoint')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'output format (md: Markdown for a ticket; html: one offline file)').choices(['text', 'json', 'md', 'html']).default('text'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .option('-i, --sample-index <type>', 'sample type for the top functions (name such as inuse_space, or its number)')
     .option('--top <n>', 'how many top functions to show', parseCount, 10)
     .option('--buckets <n>', 'how many goroutine groups to show', parseCount, 20)

@@ -1,0 +1,178 @@
+/**
+ * The Markdown report, for incident tickets (GitHub, GitLab, Jira's Markdown paste): the verdict
+ * first, a findings table, then per finding the evidence stacks (trimmed to the frames that
+ * matter), holders, wait latency from traces and what to do; then the inputs and the tool.
+ *
+ * Everything that comes from a profile is untrusted text: function names, file paths and labels
+ * may hold `|`, backticks, `<`, Markdown link syntax or control characters. Inline text is
+ * escaped character by character, code spans and fences are made longer than any backtick run
+ * inside them, table cells never hold a raw `|` or a line break, and control characters are shown
+ * as `\xNN`.
+ */
+
+import type { Diagnosis } from '../analyze/diagnose.js';
+import type { EvidenceStack, Finding } from '../analyze/findings.js';
+import type { InputAnalysis } from '../analyze/index.js';
+import type { InputError } from './json.js';
+import { formatCount, formatDuration } from './units.js';
+
+export interface MarkdownOptions {
+  toolVersion: string;
+  diagnosis: Diagnosis;
+  redacted?: boolean;
+  now?: Date;
+  /** Evidence stacks per finding (default 2). */
+  stacks?: number;
+}
+
+/** Control characters as visible text (`\x1b`), so they cannot act on a terminal or a renderer. */
+export function visibleControls(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Text that Markdown shows literally: every character with a Markdown or HTML meaning escaped. */
+export function mdText(s: string): string {
+  const t = visibleControls(s)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\\`*_[\]<>|~&!]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
+  // what only means something at the start of a line: headings, lists, quotes
+  return t.replace(/^(\s*)([#+=-]|\d+(?=[.)](\s|$)))/, (_, sp: string, c: string) => `${sp}${/\d/.test(c) ? c + '\\' : '\\' + c}`);
+}
+
+/** A code span holding `s` literally, whatever backticks it contains. */
+export function mdCode(s: string, inTable = false): string {
+  const t = visibleControls(s).replace(/[\r\n\t]+/g, ' ');
+  let longest = 0;
+  for (const m of t.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') || t.startsWith(' ') ? ' ' : '';
+  const body = inTable ? t.replace(/\|/g, '\\|') : t;
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
+/** A table cell: plain escaped text, never a raw pipe or line break. */
+function cell(s: string): string {
+  return mdText(s);
+}
+
+/** A fenced code block holding the lines literally. */
+export function mdBlock(lines: string[]): string {
+  const body = lines.map((l) => visibleControls(l).replace(/[\r\n]/g, ' '));
+  let longest = 0;
+  for (const l of body) for (const m of l.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [fence, ...body, fence].join('\n');
+}
+
+const SEVERITY_MARK: Record<string, string> = { critical: '🔴 critical', warning: '🟠 warning', info: '🔵 info' };
+
+/**
+ * The frames of an evidence stack that matter: from the leaf to a few frames past the last one
+ * the signature matched (the caller that led there), at most `max`.
+ */
+export function trimmedFrames(e: EvidenceStack, max = 12): { frames: EvidenceStack['frames']; more: number } {
+  let last = -1;
+  e.frames.forEach((f, i) => {
+    if (f.matched) last = i;
+  });
+  const keep = Math.min(e.frames.length, max, last >= 0 ? last + 4 : 8);
+  return { frames: e.frames.slice(0, keep), more: e.frames.length - keep };
+}
+
+function minutesText(e: EvidenceStack): string {
+  if (e.maxMinutes === null || e.maxMinutes <= 0) return '';
+  return e.minMinutes === e.maxMinutes ? `, waiting ${e.maxMinutes} min` : `, waiting ${e.minMinutes ?? 0}–${e.maxMinutes} min`;
+}
+
+function evidenceMd(e: EvidenceStack): string[] {
+  const { frames, more } = trimmedFrames(e);
+  const head = `${formatCount(e.goroutines)} goroutine${e.goroutines === 1 ? '' : 's'} ${mdCode(`[${e.waitReason || 'wait reason not in this form'}]`)}${minutesText(e)} — ${mdCode(e.signature)}`;
+  const width = Math.min(72, Math.max(...frames.map((f) => f.function.length), 10));
+  const lines = frames.map((f) => {
+    const loc = f.file ? `${f.file}:${f.line}` : '';
+    return `${f.matched ? '▶ ' : '  '}${f.function.padEnd(width)}  ${loc}`.trimEnd();
+  });
+  if (more > 0) lines.push(`  … ${more} more frame${more === 1 ? '' : 's'}`);
+  if (e.createdBy) lines.push(`  created by ${e.createdBy}`);
+  return [head, '', mdBlock(lines)];
+}
+
+function latencyMd(f: Finding): string[] {
+  const lat = (f.latency ?? []).filter((l) => l.count + l.begunBefore + l.stillWaiting > 0);
+  if (lat.length === 0) return [];
+  const ns = (v: number | null) => (v === null ? '–' : formatDuration(v));
+  const out = ['**Wait latency in the trace**', '', '| signature | waits ended | p50 | p99 | max | begun before the trace | still waiting at its end |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  for (const l of lat) {
+    out.push(
+      `| ${mdCode(l.signature, true)} | ${formatCount(l.count)} | ${ns(l.p50Ns)} | ${ns(l.p99Ns)} | ${ns(l.maxNs)} | ${formatCount(l.begunBefore)}${l.begunBeforeMaxNs !== null ? ` (≥ ${ns(l.begunBeforeMaxNs)})` : ''} | ${formatCount(l.stillWaiting)}${l.stillWaitingMaxNs !== null ? ` (≥ ${ns(l.stillWaitingMaxNs)})` : ''} |`,
+    );
+  }
+  return [...out, ''];
+}
+
+function findingMd(f: Finding, n: number, stacks: number): string[] {
+  const out = [`### ${n}. ${f.severity.toUpperCase()} ${mdCode(f.id)} — ${mdText(f.title)}`, '', mdText(f.summary), ''];
+  const ev = f.evidence.slice(0, stacks);
+  if (ev.length) {
+    out.push('**Evidence** (▶ marks the frames the signature matched)', '');
+    for (const e of ev) out.push(...evidenceMd(e), '');
+    if (f.evidence.length > ev.length) out.push(`${f.evidence.length - ev.length} more stack${f.evidence.length - ev.length === 1 ? '' : 's'} in the JSON report.`, '');
+  }
+  if (f.holders.length) {
+    out.push('**Held by**', '');
+    for (const h of f.holders) out.push(`- ${h.goroutines > 0 ? `${formatCount(h.goroutines)} × ` : ''}${mdText(h.description)}`);
+    out.push('');
+  }
+  out.push(...latencyMd(f));
+  if (f.remediation.length) {
+    out.push('**What to do**', '');
+    for (const r of f.remediation) out.push(`- ${mdText(r)}`);
+    out.push('');
+  }
+  return out;
+}
+
+function inputRow(a: InputAnalysis): string {
+  const captured = a.type === 'profile' && a.timeNanos > 0 ? new Date(a.timeNanos / 1e6).toISOString() : '–';
+  const contents =
+    a.type === 'trace'
+      ? `${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`
+      : `${formatCount(a.samples)} samples${a.goroutines !== null ? `, ${formatCount(a.goroutines)} goroutines` : ''}`;
+  return `| ${mdCode(a.path, true)} | ${cell(a.kind)} | ${cell(a.format)}${a.compressed ? ' (gzip)' : ''} | ${cell(a.goVersion ?? '–')} | ${captured} | ${contents} |`;
+}
+
+export function markdownReport(analyses: InputAnalysis[], errors: InputError[], o: MarkdownOptions): string {
+  const d = o.diagnosis;
+  const out: string[] = ['# pprof-diag report', ''];
+  out.push(`**${mdText(d.verdict)}**`, '');
+  if (o.redacted) {
+    out.push('> **Redacted:** file paths, argument values, label values and host names are replaced by placeholders; function names are kept.', '');
+  }
+  if (d.findings.length) {
+    out.push('## Findings', '', '| # | severity | finding | summary |', '| ---: | --- | --- | --- |');
+    d.findings.forEach((f, i) => out.push(`| ${i + 1} | ${SEVERITY_MARK[f.severity] ?? f.severity} | ${mdCode(f.id, true)} | ${cell(f.summary)} |`));
+    out.push('');
+    d.findings.forEach((f, i) => out.push(...findingMd(f, i + 1, o.stacks ?? 2)));
+  }
+  for (const x of d.diffs) {
+    const grew = x.diff.signatures.filter((s) => s.delta !== 0 && s.role !== 'background').slice(0, 10);
+    out.push(`## Between ${mdCode(x.before)} and ${mdCode(x.after)}`, '');
+    out.push(`${formatCount(x.diff.before)} → ${formatCount(x.diff.after)} goroutines (${x.diff.delta >= 0 ? '+' : ''}${formatCount(x.diff.delta)})${x.diff.seconds !== null ? ` in ${x.diff.seconds.toFixed(1)} s` : ''}.`, '');
+    if (grew.length) {
+      out.push('| signature | before | after | change |', '| --- | ---: | ---: | ---: |');
+      for (const s of grew) out.push(`| ${mdCode(s.signature, true)} | ${formatCount(s.before)} | ${formatCount(s.after)} | ${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)} |`);
+      out.push('');
+    }
+  }
+  out.push('## Inputs', '', '| file | kind | format | Go | captured | contents |', '| --- | --- | --- | --- | --- | --- |');
+  for (const a of analyses) out.push(inputRow(a));
+  out.push('');
+  if (errors.length) {
+    out.push('**Not read:**', '');
+    for (const e of errors) out.push(`- ${mdCode(e.path)}: ${mdText(e.message)}`);
+    out.push('');
+  }
+  out.push('---', '', `pprof-diag ${mdText(o.toolVersion)}, ${(o.now ?? new Date()).toISOString()}${o.redacted ? ', redacted' : ''}`, '');
+  return out.join('\n');
+}

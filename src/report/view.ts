@@ -1,0 +1,226 @@
+/**
+ * What the HTML report shows, as plain data: the verdict and findings, a flame graph of each
+ * profile with the frames of the matched signatures marked, the goroutine groups, the diffs of
+ * snapshots and the blocking breakdown of traces. The report page renders it; nothing in it is
+ * markup, so a function name is only ever text.
+ */
+
+import type { Diagnosis } from '../analyze/diagnose.js';
+import type { Finding } from '../analyze/findings.js';
+import type { InputAnalysis } from '../analyze/index.js';
+import type { Profile } from '../model/profile.js';
+import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
+import { visibleNames, type GoroutineBucket } from '../analyze/summary.js';
+import { waitReason } from '../analyze/wait-reason.js';
+import { flameGraph, type FlameGraph } from './flame.js';
+import type { InputError } from './json.js';
+
+export const VIEW_VERSION = 1;
+
+export interface ViewInput {
+  path: string;
+  kind: string;
+  format: string;
+  compressed: boolean;
+  goVersion: string | null;
+  /** Capture time (Unix ns) when the input carries one, else 0. */
+  timeNanos: number;
+  /** One line: samples, goroutines, events. */
+  description: string;
+  warnings: string[];
+}
+
+export interface ViewFlame extends FlameGraph {
+  input: string;
+  title: string;
+}
+
+export interface ViewBucket {
+  count: number;
+  waitReason: string;
+  minMinutes: number | null;
+  maxMinutes: number | null;
+  createdBy: string | null;
+  frames: { function: string; file: string; line: number }[];
+  /** Non-background signatures that matched the group. */
+  signatures: string[];
+  /** Recognised as normal background work only. */
+  background: boolean;
+}
+
+export interface ViewTrace {
+  path: string;
+  goVersion: string | null;
+  durationNs: number;
+  events: number;
+  goroutines: number;
+  blocking: { type: string; count: number; delayNs: number; top: { function: string; flat: number; cum: number }[] }[];
+  groups: {
+    name: string;
+    count: number;
+    created: number;
+    ended: number;
+    blockedAtEnd: number;
+    execNs: number;
+    schedWaitNs: number;
+    syscallNs: number;
+    gcAssistNs: number;
+    blockNs: Record<string, number>;
+  }[];
+  latency: Finding['latency'];
+}
+
+export interface ReportView {
+  version: number;
+  toolVersion: string;
+  generatedAt: string;
+  redacted: boolean;
+  verdict: string;
+  worst: string | null;
+  findings: Finding[];
+  /** Signatures the findings rest on, each with a colour index for the legend. */
+  signatures: { id: string; description: string; findings: string[] }[];
+  inputs: ViewInput[];
+  errors: InputError[];
+  flames: ViewFlame[];
+  buckets: { input: string; total: number; rows: ViewBucket[]; more: number }[];
+  diffs: Diagnosis['diffs'];
+  traces: ViewTrace[];
+}
+
+export interface ViewOptions {
+  toolVersion: string;
+  set: SignatureSet;
+  redacted?: boolean;
+  /** Goroutine groups per input (default 200). */
+  buckets?: number;
+  now?: Date;
+}
+
+const FLAME_TITLE: Record<string, string> = {
+  goroutine: 'goroutines',
+  goroutineleak: 'leaked goroutines',
+  heap: 'heap',
+  allocs: 'allocations',
+  cpu: 'CPU',
+  block: 'blocking',
+  mutex: 'mutex contention',
+  threadcreate: 'thread creation',
+};
+
+function describe(a: InputAnalysis): string {
+  if (a.type === 'trace') {
+    return `${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines, ${(a.durationNs / 1e9).toFixed(2)} s`;
+  }
+  const parts = [`${a.samples.toLocaleString('en-US')} samples`];
+  if (a.goroutines !== null) parts.push(`${a.goroutines.toLocaleString('en-US')} goroutines`);
+  return parts.join(', ');
+}
+
+export function reportView(analyses: InputAnalysis[], errors: InputError[], diagnosis: Diagnosis, o: ViewOptions): ReportView {
+  const findingSigs = new Map<string, string[]>();
+  for (const f of diagnosis.findings) {
+    for (const s of f.signatures) {
+      const l = findingSigs.get(s) ?? [];
+      if (!l.includes(f.id)) l.push(f.id);
+      findingSigs.set(s, l);
+    }
+  }
+  const mark = new Set(findingSigs.keys());
+  const flames: ViewFlame[] = [];
+  const buckets: ReportView['buckets'] = [];
+  const traces: ViewTrace[] = [];
+  const limit = o.buckets ?? 200;
+  for (const a of analyses) {
+    if (a.type === 'profile') {
+      if (a.samples > 0) {
+        const g = flameGraph(a.profile, { sampleIndex: a.sampleIndex, set: o.set, mark });
+        const t = a.sampleTypes[a.sampleIndex];
+        flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}` });
+      }
+      if (a.buckets) buckets.push({ input: a.path, total: a.goroutines ?? 0, rows: a.buckets.slice(0, limit).map(viewBucket(a.profile, o.set)), more: Math.max(0, a.buckets.length - limit) });
+    } else {
+      if (a.snapshot.samples.length > 0) {
+        const g = flameGraph(a.snapshot, { set: o.set, mark });
+        flames.push({ ...g, input: a.path, title: 'goroutines at the end of the trace' });
+      }
+      for (const b of a.blocking) {
+        if (b.records.length === 0) continue;
+        const g = flameGraph(b.profile, { sampleIndex: 1, set: o.set, mark });
+        flames.push({ ...g, input: a.path, title: `${b.type} blocking (delay)` });
+      }
+      buckets.push({
+        input: `${a.path} (end)`,
+        total: a.snapshot.samples.length,
+        rows: a.buckets.slice(0, limit).map(viewBucket(a.snapshot, o.set)),
+        more: Math.max(0, a.buckets.length - limit),
+      });
+      traces.push({
+        path: a.path,
+        goVersion: a.goVersion,
+        durationNs: a.durationNs,
+        events: a.events,
+        goroutines: a.goroutines,
+        blocking: a.blocking.map((b) => ({ type: b.type, count: b.count, delayNs: b.delayNs, top: b.top })),
+        groups: a.goroutineGroups.slice(0, limit).map((g) => ({
+          name: g.name,
+          count: g.count,
+          created: g.created,
+          ended: g.ended,
+          blockedAtEnd: g.blockedAtEnd,
+          execNs: g.execNs,
+          schedWaitNs: g.schedWaitNs,
+          syscallNs: g.syscallNs,
+          gcAssistNs: g.gcAssistNs,
+          blockNs: Object.fromEntries(g.blockNs),
+        })),
+        latency: a.waitLatency ?? [],
+      });
+    }
+  }
+  return {
+    version: VIEW_VERSION,
+    toolVersion: o.toolVersion,
+    generatedAt: (o.now ?? new Date()).toISOString(),
+    redacted: o.redacted ?? false,
+    verdict: diagnosis.verdict,
+    worst: diagnosis.worst,
+    findings: diagnosis.findings,
+    signatures: [...findingSigs].map(([id, findings]) => ({ id, description: o.set.get(id)?.sig.description ?? id, findings })),
+    inputs: analyses.map((a) => ({
+      path: a.path,
+      kind: a.kind,
+      format: a.format,
+      compressed: a.compressed,
+      goVersion: a.goVersion,
+      timeNanos: a.type === 'profile' ? a.timeNanos : 0,
+      description: describe(a),
+      warnings: a.warnings,
+    })),
+    errors,
+    flames,
+    buckets,
+    diffs: diagnosis.diffs,
+    traces,
+  };
+}
+
+/** Goroutine groups with the signatures that matched each (for the table's badges). */
+function viewBucket(p: Profile, set: SignatureSet) {
+  return (b: GoroutineBucket): ViewBucket => {
+    const s0 = b.samples[0]!;
+    const names = visibleNames(p, s0);
+    const reason = waitReason(p, s0);
+    const matched = set.compiled.filter((c) => matchFrames(c, names) !== null && matchGoroutine(c, p, s0, reason));
+    return {
+      count: b.count,
+      waitReason: b.waitReason,
+      minMinutes: b.minMinutes,
+      maxMinutes: b.maxMinutes,
+      createdBy: b.createdBy,
+      frames: b.frames.map((f) => ({ function: f.function, file: f.file, line: f.line })),
+      signatures: matched.filter((c) => c.sig.role !== 'background').map((c) => c.sig.id),
+      background: matched.length > 0 && matched.every((c) => c.sig.role === 'background'),
+    };
+  };
+}

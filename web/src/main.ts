@@ -1,0 +1,4 @@
+import './report.css';
+import { start } from './report.js';
+
+start();

@@ -1,0 +1,412 @@
+/**
+ * The report page: renders a ReportView (src/report/view.ts) — verdict, findings, a flame graph
+ * per profile with the frames of the matched signatures coloured, the goroutine groups, the
+ * diffs of snapshots and the blocking breakdown of traces.
+ *
+ * Every string of the view came from a profile and is untrusted: it only ever reaches the page
+ * as a text node or an attribute value set through the DOM, never as markup.
+ */
+
+import { select } from 'd3-selection';
+import flamegraph from 'd3-flame-graph';
+import type { FlameNode } from '../../src/report/flame.js';
+import type { ReportView, ViewFlame } from '../../src/report/view.js';
+import type { EvidenceStack, Finding } from '../../src/analyze/findings.js';
+
+type Child = Node | string | null | undefined | false;
+
+/** An element with attributes and children; strings become text nodes. */
+export function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+  return e;
+}
+
+/** Distinct colours for signatures (the legend), colour-blind friendly first. */
+const PALETTE = ['#d62728', '#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#aec7e8', '#ffbb78'];
+const SEARCH_COLOUR = '#e600e6';
+const PLAIN_COLOUR = '#d9d4cc';
+const DIM_COLOUR = '#eeeae4';
+
+function formatCount(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
+}
+
+function formatNs(ns: number | null): string {
+  if (ns === null) return '–';
+  const a = Math.abs(ns);
+  if (a >= 60e9) return `${(ns / 60e9).toFixed(1)} min`;
+  if (a >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (a >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
+  if (a >= 1e3) return `${(ns / 1e3).toFixed(0)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+function formatValue(v: number, unit: string): string {
+  if (unit === 'nanoseconds') return formatNs(v);
+  if (unit === 'bytes') {
+    if (v >= 2 ** 30) return `${(v / 2 ** 30).toFixed(2)} GiB`;
+    if (v >= 2 ** 20) return `${(v / 2 ** 20).toFixed(2)} MiB`;
+    if (v >= 2 ** 10) return `${(v / 2 ** 10).toFixed(1)} KiB`;
+    return `${v} B`;
+  }
+  return formatCount(v);
+}
+
+interface FlameDatum {
+  data: FlameNode;
+  highlight?: boolean;
+  x0: number;
+  x1: number;
+}
+
+class Report {
+  private readonly colour = new Map<string, string>();
+  /** Signatures of the selected finding; null: all findings' signatures. */
+  private selected: Set<string> | null = null;
+  private selectedFinding: string | null = null;
+  private readonly charts: { flame: ViewFlame; chart: ReturnType<typeof flamegraph>; host: HTMLElement }[] = [];
+
+  constructor(private readonly v: ReportView, private readonly root: HTMLElement) {
+    v.signatures.forEach((s, i) => this.colour.set(s.id, PALETTE[i % PALETTE.length]!));
+  }
+
+  render(): void {
+    const v = this.v;
+    const worst = v.worst ?? 'none';
+    this.root.append(
+      el('header', { class: `verdict ${worst}` }, el('h1', {}, 'pprof-diag report'), el('p', { class: 'verdict-text', id: 'verdict' }, v.verdict)),
+    );
+    if (v.redacted) {
+      this.root.append(el('p', { class: 'redacted', id: 'redacted' }, 'Redacted: file paths, argument values, label values and host names are replaced by placeholders; function names are kept.'));
+    }
+    if (v.errors.length) {
+      this.root.append(el('section', { class: 'errors' }, el('h2', {}, 'Inputs not read'), el('ul', {}, ...v.errors.map((e) => el('li', {}, el('code', {}, e.path), `: ${e.message}`)))));
+    }
+    this.root.append(this.findingsSection());
+    if (this.v.flames.length) this.root.append(this.flameSection());
+    for (const b of v.buckets) this.root.append(this.bucketsSection(b));
+    for (const d of v.diffs) this.root.append(this.diffSection(d));
+    for (const t of v.traces) this.root.append(this.traceSection(t));
+    this.root.append(this.inputsSection());
+    this.root.append(el('footer', {}, `pprof-diag ${v.toolVersion}, report written ${v.generatedAt}${v.redacted ? ', redacted' : ''}`));
+    this.drawCharts();
+    let resizeTimer = 0;
+    window.addEventListener('resize', () => {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(() => this.drawCharts(), 200);
+    });
+  }
+
+  private findingsSection(): HTMLElement {
+    const s = el('section', { id: 'findings' }, el('h2', {}, `Findings (${this.v.findings.length})`));
+    if (this.v.findings.length === 0) {
+      s.append(el('p', {}, 'Nothing matched a known failure signature.'));
+      return s;
+    }
+    s.append(el('p', { class: 'hint' }, 'Click a finding to highlight the frames it rests on in the flame graphs.'));
+    for (const f of this.v.findings) s.append(this.findingCard(f));
+    return s;
+  }
+
+  private findingCard(f: Finding): HTMLElement {
+    const swatches = el('span', { class: 'swatches' }, ...f.signatures.filter((id) => this.colour.has(id)).map((id) => el('span', { class: 'swatch', style: `background:${this.colour.get(id)}`, title: id })));
+    const card = el(
+      'article',
+      { class: `finding ${f.severity}`, 'data-finding': f.id, tabindex: '0', role: 'button', 'aria-pressed': 'false' },
+      el('h3', {}, el('span', { class: `sev ${f.severity}` }, f.severity), ' ', el('code', {}, f.id), ' ', f.title, ' ', swatches),
+      el('p', { class: 'summary' }, f.summary),
+    );
+    const details = el('div', { class: 'details' });
+    for (const e of f.evidence.slice(0, 2)) details.append(this.evidence(e));
+    if (f.holders.length) {
+      details.append(el('h4', {}, 'Held by'), el('ul', {}, ...f.holders.map((h) => el('li', {}, `${h.goroutines > 0 ? `${formatCount(h.goroutines)} × ` : ''}${h.description}`))));
+    }
+    const lat = (f.latency ?? []).filter((l) => l.count + l.begunBefore + l.stillWaiting > 0);
+    if (lat.length) {
+      details.append(
+        el('h4', {}, 'Wait latency in the trace'),
+        table(
+          ['signature', 'waits ended', 'p50', 'p99', 'max', 'begun before', 'still waiting'],
+          lat.map((l) => [el('code', {}, l.signature), formatCount(l.count), formatNs(l.p50Ns), formatNs(l.p99Ns), formatNs(l.maxNs), formatCount(l.begunBefore), formatCount(l.stillWaiting)]),
+        ),
+      );
+    }
+    if (f.remediation.length) details.append(el('h4', {}, 'What to do'), el('ul', {}, ...f.remediation.map((r) => el('li', {}, r))));
+    card.append(details);
+    const toggle = (): void => this.selectFinding(this.selectedFinding === f.id ? null : f);
+    card.addEventListener('click', (ev) => {
+      if ((ev.target as HTMLElement).closest('.details') && this.selectedFinding === f.id) return;
+      toggle();
+    });
+    card.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        toggle();
+      }
+    });
+    return card;
+  }
+
+  private evidence(e: EvidenceStack): HTMLElement {
+    let last = -1;
+    e.frames.forEach((f, i) => {
+      if (f.matched) last = i;
+    });
+    const keep = Math.min(e.frames.length, 12, last >= 0 ? last + 4 : 8);
+    const minutes = e.maxMinutes !== null && e.maxMinutes > 0 ? (e.minMinutes === e.maxMinutes ? `, ${e.maxMinutes} min` : `, ${e.minMinutes ?? 0}–${e.maxMinutes} min`) : '';
+    const pre = el('pre', { class: 'stack' });
+    for (const f of e.frames.slice(0, keep)) {
+      pre.append(el('span', { class: f.matched ? 'frame matched' : 'frame' }, f.function), el('span', { class: 'file' }, f.file ? `  ${f.file}:${f.line}` : ''), '\n');
+    }
+    if (e.frames.length > keep) pre.append(el('span', { class: 'file' }, `… ${e.frames.length - keep} more frames\n`));
+    if (e.createdBy) pre.append(el('span', { class: 'file' }, `created by ${e.createdBy}`));
+    return el('div', { class: 'evidence' }, el('p', {}, `${formatCount(e.goroutines)} × [${e.waitReason || 'wait reason not in this form'}${minutes}] `, el('code', {}, e.signature)), pre);
+  }
+
+  private selectFinding(f: Finding | null): void {
+    this.selectedFinding = f?.id ?? null;
+    this.selected = f ? new Set(f.signatures) : null;
+    for (const card of this.root.querySelectorAll<HTMLElement>('article.finding')) {
+      const on = card.dataset.finding === this.selectedFinding;
+      card.classList.toggle('selected', on);
+      card.setAttribute('aria-pressed', on ? 'true' : 'false');
+    }
+    for (const li of this.root.querySelectorAll<HTMLElement>('#legend li')) {
+      li.classList.toggle('dim', this.selected !== null && !this.selected.has(li.dataset.signature ?? ''));
+    }
+    // show the flame graph where the finding's frames are, if the current one has none
+    if (f) {
+      const sel = this.root.querySelector<HTMLSelectElement>('#flame-select');
+      const current = sel ? Number(sel.value) : 0;
+      if (!this.flameHas(current, f) && sel) {
+        const i = this.v.flames.findIndex((_, k) => this.flameHas(k, f));
+        if (i >= 0) {
+          sel.value = String(i);
+          this.showFlame(i);
+        }
+      }
+    }
+    this.recolour();
+    if (f) this.root.querySelector('#flames')?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private flameHas(i: number, f: Finding): boolean {
+    const g = this.v.flames[i];
+    return g !== undefined && g.signatures.some((s) => f.signatures.includes(s));
+  }
+
+  private flameSection(): HTMLElement {
+    const sel = el('select', { id: 'flame-select', 'aria-label': 'profile' }) as HTMLSelectElement;
+    this.v.flames.forEach((g, i) => sel.append(el('option', { value: String(i) }, `${g.input} — ${g.title}`)));
+    sel.addEventListener('change', () => this.showFlame(Number(sel.value)));
+    const search = el('input', { id: 'flame-search', type: 'search', placeholder: 'search functions', 'aria-label': 'search functions' }) as HTMLInputElement;
+    search.addEventListener('input', () => this.search(search.value));
+    const reset = el('button', { type: 'button', id: 'flame-reset' }, 'reset zoom');
+    reset.addEventListener('click', () => {
+      for (const c of this.charts) c.chart.resetZoom();
+    });
+    const legend = el('ul', { id: 'legend' });
+    for (const s of this.v.signatures) {
+      legend.append(el('li', { 'data-signature': s.id }, el('span', { class: 'swatch', style: `background:${this.colour.get(s.id)}` }), el('code', {}, s.id), ` ${s.description} (${s.findings.join(', ')})`));
+    }
+    const hosts = el('div', { id: 'flame-hosts' });
+    this.v.flames.forEach((g, i) => {
+      const note =
+        g.pruned.nodes > 0
+          ? `${formatCount(g.nodes)} frames drawn; ${formatCount(g.pruned.nodes)} frames under ${(g.pruned.minShare * 100).toFixed(2)}% of the total each were left out (${((g.pruned.value / Math.max(g.total, 1)) * 100).toFixed(2)}% of ${g.sampleType.type}, shown as self time of their callers).`
+          : `${formatCount(g.nodes)} frames.`;
+      const host = el(
+        'div',
+        { class: 'flame', 'data-flame': String(i), hidden: '' },
+        el('p', { class: 'flame-meta' }, `${g.input} — ${g.title}: ${formatValue(g.total, g.sampleType.unit)} ${g.sampleType.type}. ${note}`),
+        el('div', { class: 'flame-chart' }),
+        el('p', { class: 'flame-details' }),
+      );
+      hosts.append(host);
+    });
+    return el('section', { id: 'flames' }, el('h2', {}, 'Flame graphs'), el('div', { class: 'toolbar' }, sel, search, reset), legend, hosts);
+  }
+
+  private drawCharts(): void {
+    for (const c of this.charts) c.chart.destroy?.();
+    this.charts.length = 0;
+    const hosts = this.root.querySelectorAll<HTMLElement>('#flame-hosts .flame');
+    hosts.forEach((host, i) => {
+      const flame = this.v.flames[i]!;
+      const target = host.querySelector<HTMLElement>('.flame-chart')!;
+      target.replaceChildren();
+      const width = Math.max(400, (this.root.querySelector('#flames') as HTMLElement).clientWidth - 8);
+      const chart = flamegraph()
+        .width(width)
+        .cellHeight(18)
+        .transitionDuration(0)
+        .minFrameSize(1)
+        .sort(false)
+        .selfValue(false)
+        .setSearchMatch((d: FlameDatum, term: string) => term !== '' && d.data.n.toLowerCase().includes(term.toLowerCase()))
+        .setLabelHandler((d: FlameDatum) => `${d.data.n}: ${formatValue(d.data.v, flame.sampleType.unit)} (${((d.data.v / Math.max(flame.total, 1)) * 100).toFixed(2)}%)${signatureNote(flame, d.data)}`)
+        .setColorMapper((d: FlameDatum) => this.colourOf(flame, d))
+        .setDetailsElement(host.querySelector('.flame-details'));
+      this.charts.push({ flame, chart, host });
+      const visible = !host.hidden;
+      host.hidden = false;
+      select(target).datum(flame.root).call(chart);
+      host.hidden = !visible;
+    });
+    const sel = this.root.querySelector<HTMLSelectElement>('#flame-select');
+    this.showFlame(sel ? Number(sel.value) : 0);
+    this.recolour();
+  }
+
+  private showFlame(i: number): void {
+    this.root.querySelectorAll<HTMLElement>('#flame-hosts .flame').forEach((h, k) => {
+      h.hidden = k !== i;
+    });
+  }
+
+  private search(term: string): void {
+    for (const c of this.charts) {
+      if (term) c.chart.search(term);
+      else c.chart.clear();
+    }
+    this.recolour();
+  }
+
+  private colourOf(flame: ViewFlame, d: FlameDatum): string {
+    if (d.highlight) return SEARCH_COLOUR;
+    const sigs = (d.data.s ?? []).map((k) => flame.signatures[k]!);
+    const shown = sigs.filter((s) => this.colour.has(s) && (this.selected === null || this.selected.has(s)));
+    if (shown.length) return this.colour.get(shown[0]!)!;
+    return this.selected === null ? PLAIN_COLOUR : DIM_COLOUR;
+  }
+
+  /** Recolour the frames, and mark those of the selected finding for the eye and for tests. */
+  private recolour(): void {
+    for (const { flame, chart, host } of this.charts) {
+      chart.setColorMapper((d: FlameDatum) => this.colourOf(flame, d));
+      select(host)
+        .selectAll<SVGRectElement, FlameDatum>('g rect')
+        .attr('fill', (d) => this.colourOf(flame, d));
+      select(host)
+        .selectAll<SVGGElement, FlameDatum>('g')
+        .classed('signature-frame', (d) => d?.data?.s !== undefined && d.data.s.some((k) => this.colour.has(flame.signatures[k]!)))
+        .classed('selected-frame', (d) => this.selected !== null && d?.data?.s !== undefined && d.data.s.some((k) => this.selected!.has(flame.signatures[k]!)));
+    }
+  }
+
+  private bucketsSection(b: ReportView['buckets'][number]): HTMLElement {
+    const rows = b.rows.map((r) => {
+      const minutes = r.maxMinutes !== null && r.maxMinutes > 0 ? (r.minMinutes === r.maxMinutes ? `${r.maxMinutes} min` : `${r.minMinutes ?? 0}–${r.maxMinutes} min`) : '';
+      const stack = el('details', {}, el('summary', {}, r.frames[0]?.function ?? '(no stack)'), el('pre', { class: 'stack' }, r.frames.map((f) => `${f.function}  ${f.file}:${f.line}`).join('\n') + (r.createdBy ? `\ncreated by ${r.createdBy}` : '')));
+      const badges = el(
+        'span',
+        { class: 'badges' },
+        ...r.signatures.map((s) => el('span', { class: 'badge', style: this.colour.has(s) ? `border-color:${this.colour.get(s)}` : '' }, s)),
+        r.background ? el('span', { class: 'badge background' }, 'background') : null,
+      );
+      return [formatCount(r.count), r.waitReason || '–', minutes, stack, badges];
+    });
+    const more = b.more > 0 ? el('p', { class: 'hint' }, `${formatCount(b.more)} more groups in the JSON report.`) : null;
+    return el(
+      'section',
+      { class: 'buckets' },
+      el('h2', {}, `Goroutine groups — ${b.input}`),
+      el('p', { class: 'hint' }, `${formatCount(b.total)} goroutines in groups of identical stacks, largest first.`),
+      table(['goroutines', 'wait reason', 'waiting', 'stack (leaf first)', 'signatures'], rows, 'buckets-table'),
+      more,
+    );
+  }
+
+  private diffSection(d: ReportView['diffs'][number]): HTMLElement {
+    const x = d.diff;
+    const sigs = x.signatures.filter((s) => s.delta !== 0 && s.role !== 'background').slice(0, 20);
+    const groups = x.buckets.filter((g) => g.delta !== 0).slice(0, 20);
+    return el(
+      'section',
+      { class: 'diff' },
+      el('h2', {}, `Between ${d.before} and ${d.after}`),
+      el('p', {}, `${formatCount(x.before)} → ${formatCount(x.after)} goroutines (${x.delta >= 0 ? '+' : ''}${formatCount(x.delta)})${x.seconds !== null ? ` in ${x.seconds.toFixed(1)} s` : ''}.`),
+      sigs.length ? table(['signature', 'before', 'after', 'change'], sigs.map((s) => [el('code', {}, s.signature), formatCount(s.before), formatCount(s.after), `${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)}`])) : null,
+      groups.length
+        ? table(
+            ['group (leaf frame)', 'wait reason', 'before', 'after', 'change'],
+            groups.map((g) => [el('code', {}, g.frames[0]?.function ?? '(no stack)'), g.waitReason || '–', formatCount(g.before), formatCount(g.after), `${g.delta >= 0 ? '+' : ''}${formatCount(g.delta)}`]),
+          )
+        : null,
+    );
+  }
+
+  private traceSection(t: ReportView['traces'][number]): HTMLElement {
+    const blocking = table(
+      ['waits', 'intervals', 'total', 'top functions'],
+      t.blocking.map((b) => [b.type, formatCount(b.count), formatNs(b.delayNs), b.top.slice(0, 3).map((e) => `${e.function} (${formatNs(e.flat)})`).join('; ') || '–']),
+      'trace-blocking',
+    );
+    const reasons = new Set<string>();
+    for (const g of t.groups) for (const r of Object.keys(g.blockNs)) reasons.add(r);
+    const rs = [...reasons].sort();
+    const groups = table(
+      ['start function', 'goroutines', 'ended', 'blocked at end', 'execution', 'scheduler wait', 'syscall', 'GC assist', ...rs.map((r) => `blocked: ${r || 'other'}`)],
+      t.groups
+        .slice(0, 50)
+        .map((g) => [el('code', {}, g.name || '(unknown)'), formatCount(g.count), formatCount(g.ended), formatCount(g.blockedAtEnd), formatNs(g.execNs), formatNs(g.schedWaitNs), formatNs(g.syscallNs), formatNs(g.gcAssistNs), ...rs.map((r) => formatNs(g.blockNs[r] ?? 0))]),
+      'trace-groups',
+    );
+    const lat = (t.latency ?? []).filter((l) => l.count + l.begunBefore + l.stillWaiting > 0 && l.role !== 'background');
+    return el(
+      'section',
+      { class: 'trace' },
+      el('h2', {}, `Execution trace — ${t.path}`),
+      el('p', {}, `${t.goVersion ?? 'Go version unknown'}: ${formatCount(t.events)} events, ${formatCount(t.goroutines)} goroutines, ${formatNs(t.durationNs)}.`),
+      el('h3', {}, 'Blocking by kind'),
+      blocking,
+      lat.length ? el('h3', {}, 'Wait latency by signature') : null,
+      lat.length
+        ? table(
+            ['signature', 'waits ended', 'p50', 'p90', 'p99', 'max', 'begun before', 'still waiting', 'goroutines'],
+            lat.map((l) => [el('code', {}, l.signature), formatCount(l.count), formatNs(l.p50Ns), formatNs(l.p90Ns), formatNs(l.p99Ns), formatNs(l.maxNs), formatCount(l.begunBefore), formatCount(l.stillWaiting), formatCount(l.goroutines)]),
+          )
+        : null,
+      el('h3', {}, 'Goroutines by start function'),
+      groups,
+    );
+  }
+
+  private inputsSection(): HTMLElement {
+    return el(
+      'section',
+      { id: 'inputs' },
+      el('h2', {}, 'Inputs'),
+      table(
+        ['file', 'kind', 'format', 'Go', 'captured', 'contents', 'notes'],
+        this.v.inputs.map((a) => [el('code', {}, a.path), a.kind, `${a.format}${a.compressed ? ' (gzip)' : ''}`, a.goVersion ?? '–', a.timeNanos > 0 ? new Date(a.timeNanos / 1e6).toISOString() : '–', a.description, a.warnings.join('; ')]),
+      ),
+    );
+  }
+}
+
+function signatureNote(flame: ViewFlame, n: FlameNode): string {
+  return n.s?.length ? ` — ${n.s.map((k) => flame.signatures[k]).join(', ')}` : '';
+}
+
+function table(head: string[], rows: Child[][], cls = ''): HTMLElement {
+  return el(
+    'table',
+    cls ? { class: cls } : {},
+    el('thead', {}, el('tr', {}, ...head.map((h) => el('th', {}, h)))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', {}, c))))),
+  );
+}
+
+export function start(): void {
+  const data = document.getElementById('report-data');
+  const app = document.getElementById('app');
+  if (!data || !app) return;
+  const view = JSON.parse(data.textContent ?? '{}') as ReportView;
+  new Report(view, app).render();
+}

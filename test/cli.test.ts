@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusRoot, repoRoot } from './helpers/corpus.js';
+import { parseReport } from './helpers/schema.js';
 
 const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
 
@@ -54,7 +55,7 @@ describe('pprof-diag CLI', () => {
   it('writes the JSON contract', () => {
     const r = run(['analyze', '--format', 'json', '--buckets', '100000', GOROUTINE, HEAP, CPU]);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = parseReport(r.stdout);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.errors).toEqual([]);
     const [g, h, cpu] = doc.inputs;
@@ -73,7 +74,7 @@ describe('pprof-diag CLI', () => {
     const trace = c('felixge-traceutils/testdata/1.25/test-encoding-json.trace');
     const r = run(['analyze', '--format', 'json', trace]);
     expect(r.code).toBe(0);
-    const t = JSON.parse(r.stdout).inputs[0];
+    const t = parseReport(r.stdout).inputs[0];
     expect(t).toMatchObject({ kind: 'trace', format: 'trace', goVersion: 'go1.25' });
     expect(t.events).toBeGreaterThan(1000);
     expect(t.goroutines).toBeGreaterThan(10);
@@ -83,7 +84,7 @@ describe('pprof-diag CLI', () => {
 
   it('honours --sample-index', () => {
     const r = run(['analyze', '--format', 'json', '--sample-index', 'inuse_space', HEAP]);
-    const doc = JSON.parse(r.stdout);
+    const doc = parseReport(r.stdout);
     expect(doc.inputs[0].sampleIndex).toBe('inuse_space');
     const bad = run(['analyze', '--sample-index', 'nonsense', HEAP]);
     expect(bad.code).toBe(2);
@@ -93,13 +94,13 @@ describe('pprof-diag CLI', () => {
   it('reads standard input', () => {
     const r = run(['analyze', '--format', 'json', '-'], { input: readFileSync(GOROUTINE) });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).inputs[0]).toMatchObject({ path: '<stdin>', kind: 'goroutine', goroutines: 7271 });
+    expect(parseReport(r.stdout).inputs[0]).toMatchObject({ path: '<stdin>', kind: 'goroutine', goroutines: 7271 });
   });
 
   it('keeps the good inputs when one is bad, and exits 2 with one line per bad input', () => {
     const r = run(['analyze', '--format', 'json', GOROUTINE, '/nonexistent/x.pb.gz', c('google-pprof/profile/testdata/gobench.cpu.string')]);
     expect(r.code).toBe(2);
-    const doc = JSON.parse(r.stdout);
+    const doc = parseReport(r.stdout);
     expect(doc.inputs).toHaveLength(1);
     expect(doc.errors).toHaveLength(2);
     const lines = r.stderr.trim().split('\n');
@@ -156,7 +157,7 @@ describe('pool findings with load figures', () => {
   it('carry computed settings when --qps and --latency are given', () => {
     const r = run(['analyze', '--format', 'json', '--qps', '200', '--latency', '20ms', '--instances', '6', '--server-max-connections', '100', pool]);
     expect(r.code).toBe(0);
-    const f = JSON.parse(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
+    const f = parseReport(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
     expect(f.remediation.join('\n')).toMatch(/db\.SetMaxOpenConns\(6\); db\.SetMaxIdleConns\(1\)/);
     // the holders are slow queries: the tool says the pool is not the problem
     expect(f.remediation.join('\n')).toMatch(/the pool is not the bottleneck/);
@@ -165,7 +166,7 @@ describe('pool findings with load figures', () => {
   it('say how to get settings otherwise, and exit 1 with --fail-on', () => {
     const r = run(['analyze', '--format', 'json', '--fail-on', 'critical', pool]);
     expect(r.code).toBe(1);
-    const f = JSON.parse(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
+    const f = parseReport(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
     expect(f.remediation.join('\n')).toMatch(/--qps PEAK_PER_INSTANCE --latency/);
     expect(run(['analyze', '--qps', '10', pool]).code).toBe(2);
     const healthy = run(['analyze', '--fail-on', 'warning', path.join(repoRoot, 'samples', 'healthy', 'go1.27', 'goroutine.pb.gz')]);

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusRoot, repoRoot } from './helpers/corpus.js';
+import { parseReport } from './helpers/schema.js';
 
 const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
 
@@ -63,7 +64,7 @@ describe('live endpoints', () => {
     const r = await runAsync(['analyze', '--format', 'json', `${base}/debug/pprof/goroutine`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = parseReport(r.stdout);
     expect(doc.inputs[0]).toMatchObject({ path: `${base}/debug/pprof/goroutine`, kind: 'goroutine', goroutines: 7271 });
   });
 
@@ -71,7 +72,7 @@ describe('live endpoints', () => {
     const r = await runAsync(['analyze', '--format', 'json', '--seconds', '2', `${base}/debug/pprof/profile`]);
     expect(r.code).toBe(0);
     expect(seen).toContain('/debug/pprof/profile?seconds=2');
-    expect(JSON.parse(r.stdout).inputs[0].kind).toBe('cpu');
+    expect(parseReport(r.stdout).inputs[0].kind).toBe('cpu');
   });
 
   it('says so when the service answers 404 or an HTML page', async () => {

@@ -33,6 +33,21 @@ export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<strin
       durationNs: a.durationNs,
       generations: a.generations,
       warnings: a.warnings,
+      blocking: a.blocking.map((b) => ({ type: b.type, count: b.count, delayNs: b.delayNs, top: b.top })),
+      goroutineGroups: a.goroutineGroups.slice(0, maxBuckets).map((g) => ({
+        name: g.name,
+        count: g.count,
+        created: g.created,
+        ended: g.ended,
+        blockedAtEnd: g.blockedAtEnd,
+        execNs: g.execNs,
+        schedWaitNs: g.schedWaitNs,
+        syscallNs: g.syscallNs,
+        syscallBlockNs: g.syscallBlockNs,
+        gcAssistNs: g.gcAssistNs,
+        blockNs: Object.fromEntries(g.blockNs),
+      })),
+      waitLatency: a.waitLatency ?? [],
     };
   }
   const out: Record<string, unknown> = {

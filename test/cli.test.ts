@@ -2,7 +2,7 @@
  * The command line as a user meets it: the built binary, real files, real exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusRoot, repoRoot } from './helpers/corpus.js';
@@ -171,5 +171,30 @@ describe('pool findings with load figures', () => {
     expect(run(['analyze', '--qps', '10', pool]).code).toBe(2);
     const healthy = run(['analyze', '--fail-on', 'warning', path.join(repoRoot, 'samples', 'healthy', 'go1.27', 'goroutine.pb.gz')]);
     expect(healthy.code).toBe(0);
+  });
+});
+
+describe('report forms', () => {
+  const dir = path.join(repoRoot, 'samples', 'mutex-hot', 'go1.27');
+  it('writes Markdown and HTML reports, to a file with -o, redacted with --redact', () => {
+    const md = run(['analyze', '--format', 'md', path.join(dir, 'goroutine.debug2.txt')]);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^# pprof-diag report\n\n\*\*CRITICAL: goroutines queue on a sync\.Mutex/);
+    expect(md.stdout).toContain(repoRoot);
+    const out = path.join(repoRoot, 'test-output', 'cli-report.html');
+    mkdirSync(path.dirname(out), { recursive: true });
+    const html = run(['analyze', '--format', 'html', '--redact', '-o', out, path.join(dir, 'goroutine.debug2.txt'), path.join(dir, 'mutex.pb.gz')]);
+    expect(html.code).toBe(0);
+    expect(html.stdout).toBe('');
+    const page = readFileSync(out, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('"redacted":true');
+    expect(page).not.toContain(repoRoot);
+    const text = run(['analyze', '--redact', path.join(dir, 'goroutine.debug2.txt')]);
+    expect(text.stdout).toMatch(/^Redacted: /);
+    expect(text.stdout).not.toContain(repoRoot);
+    expect(text.stdout).toContain('main.(*priceCache).price');
+    expect(parseReport(run(['analyze', '--format', 'json', '--redact', path.join(dir, 'goroutine.debug2.txt')]).stdout).redacted).toBe(true);
+    expect(run(['analyze', '--format', 'md', '-o', '/nonexistent/dir/r.md', path.join(dir, 'goroutine.debug2.txt')]).code).toBe(2);
   });
 });

@@ -26,6 +26,7 @@ import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { markdownReport } from '../report/markdown.js';
 import { htmlReport, type ViewerAssets } from '../report/html.js';
 import { reportView } from '../report/view.js';
+import { redactReport } from '../report/redact.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
 function loadViewerAssets(): ViewerAssets | null {
@@ -65,6 +66,7 @@ function parseCount(v: string): number {
 interface AnalyzeFlags {
   format: 'text' | 'json' | 'md' | 'html';
   output?: string;
+  redact?: boolean;
   sampleIndex?: string;
   top: number;
   buckets: number;
@@ -182,22 +184,31 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
     flags.qps !== undefined && flags.latency !== undefined
       ? { qps: flags.qps, latencySeconds: flags.latency, instances: flags.instances, poolsPerInstance: flags.pools, serverMaxConnections: flags.serverMaxConnections }
       : undefined;
-  const diagnosis = diagnose(analyses, { packs, ignore: flags.ignore, load });
+  let diagnosis = diagnose(analyses, { packs, ignore: flags.ignore, load });
+  const redacted = flags.redact === true;
+  let shown = analyses;
+  let shownErrors = errors;
+  if (redacted) {
+    const r = redactReport(analyses, diagnosis, errors);
+    shown = r.analyses;
+    diagnosis = r.diagnosis;
+    shownErrors = r.errors;
+  }
   let report: string | null = null;
   if (flags.format === 'json') {
-    report = jsonReport(analyses, errors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis });
+    report = jsonReport(shown, shownErrors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis, redacted });
   } else if (flags.format === 'md') {
-    report = markdownReport(analyses, errors, { toolVersion: VERSION, diagnosis });
+    report = markdownReport(shown, shownErrors, { toolVersion: VERSION, diagnosis, redacted });
   } else if (flags.format === 'html') {
     const assets = loadViewerAssets();
     if (assets === null) {
       io.err('pprof-diag: the HTML report viewer is not built (run npm run build)\n');
       return 2;
     }
-    const view = reportView(analyses, errors, diagnosis, { toolVersion: VERSION, set: signatureSet({ packs, ignore: flags.ignore }) });
+    const view = reportView(shown, shownErrors, diagnosis, { toolVersion: VERSION, set: signatureSet({ packs, ignore: flags.ignore }), redacted });
     report = htmlReport(view, assets);
   } else if (analyses.length > 0) {
-    report = textReport(analyses, [], {
+    report = (redacted ? 'Redacted: file paths, argument values, label values and host names are placeholders.\n\n' : '') + textReport(shown, [], {
       paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
       buckets: flags.buckets,
       frames: flags.frames,
@@ -357,6 +368,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<inputs...>', 'files, - for standard input, or URLs of a live /debug/pprof endpoint')
     .addOption(new Option('-f, --format <format>', 'output format (md: Markdown for a ticket; html: one offline file)').choices(['text', 'json', 'md', 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .option('--redact', 'replace file paths, argument values, label values and host names with placeholders (function names stay)')
     .option('-i, --sample-index <type>', 'sample type for the top functions (name such as inuse_space, or its number)')
     .option('--top <n>', 'how many top functions to show', parseCount, 10)
     .option('--buckets <n>', 'how many goroutine groups to show', parseCount, 20)

@@ -17,6 +17,8 @@ export interface ReportMeta {
   toolVersion: string;
   buckets?: number;
   diagnosis?: Diagnosis;
+  /** The analyses and diagnosis went through redactReport. */
+  redacted?: boolean;
 }
 
 export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<string, unknown> {
@@ -87,6 +89,7 @@ export function jsonReport(analyses: InputAnalysis[], errors: InputError[], meta
   const doc = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'pprof-diag', version: meta.toolVersion },
+    ...(meta.redacted ? { redacted: true } : {}),
     verdict: meta.diagnosis?.verdict ?? null,
     findings: meta.diagnosis?.findings ?? [],
     inputs: analyses.map((a) => jsonInput(a, meta.buckets)),

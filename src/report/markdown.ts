@@ -67,17 +67,33 @@ export function mdBlock(lines: string[]): string {
 
 const SEVERITY_MARK: Record<string, string> = { critical: '🔴 critical', warning: '🟠 warning', info: '🔵 info' };
 
+/** The package path of a Go function name: `database/sql` of `database/sql.(*DB).conn`. */
+export function packageOf(fn: string): string {
+  const slash = fn.lastIndexOf('/');
+  const dot = fn.indexOf('.', slash + 1);
+  return dot < 0 ? fn : fn.slice(0, dot);
+}
+
+/** Whether a function is in Go's standard library (no dot in the first path element; not main). */
+export function isStandardLibrary(fn: string): boolean {
+  const pkg = packageOf(fn);
+  return pkg !== 'main' && !pkg.split('/')[0]!.includes('.');
+}
+
 /**
- * The frames of an evidence stack that matter: from the leaf to a few frames past the last one
- * the signature matched (the caller that led there), at most `max`.
+ * The frames of an evidence stack that matter: from the leaf past the frames the signature
+ * matched, through the standard-library frames that follow, to a few frames of the code that
+ * called in (the application's or a library's), at most `max`.
  */
-export function trimmedFrames(e: EvidenceStack, max = 12): { frames: EvidenceStack['frames']; more: number } {
+export function trimmedFrames<F extends { function: string; matched: boolean }>(frames: F[], max = 14): { frames: F[]; more: number } {
   let last = -1;
-  e.frames.forEach((f, i) => {
+  frames.forEach((f, i) => {
     if (f.matched) last = i;
   });
-  const keep = Math.min(e.frames.length, max, last >= 0 ? last + 4 : 8);
-  return { frames: e.frames.slice(0, keep), more: e.frames.length - keep };
+  let j = last + 1;
+  while (j < frames.length && j - last < 10 && isStandardLibrary(frames[j]!.function)) j++;
+  const keep = Math.min(frames.length, max, last >= 0 ? j + 3 : 8);
+  return { frames: frames.slice(0, keep), more: frames.length - keep };
 }
 
 function minutesText(e: EvidenceStack): string {
@@ -86,7 +102,7 @@ function minutesText(e: EvidenceStack): string {
 }
 
 function evidenceMd(e: EvidenceStack): string[] {
-  const { frames, more } = trimmedFrames(e);
+  const { frames, more } = trimmedFrames(e.frames);
   const head = `${formatCount(e.goroutines)} goroutine${e.goroutines === 1 ? '' : 's'} ${mdCode(`[${e.waitReason || 'wait reason not in this form'}]`)}${minutesText(e)} — ${mdCode(e.signature)}`;
   const width = Math.min(72, Math.max(...frames.map((f) => f.function.length), 10));
   const lines = frames.map((f) => {

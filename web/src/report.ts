@@ -12,6 +12,7 @@ import flamegraph from 'd3-flame-graph';
 import type { FlameNode } from '../../src/report/flame.js';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { EvidenceStack, Finding } from '../../src/analyze/findings.js';
+import { trimmedFrames } from '../../src/report/markdown.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -153,11 +154,7 @@ class Report {
   }
 
   private evidence(e: EvidenceStack): HTMLElement {
-    let last = -1;
-    e.frames.forEach((f, i) => {
-      if (f.matched) last = i;
-    });
-    const keep = Math.min(e.frames.length, 12, last >= 0 ? last + 4 : 8);
+    const keep = trimmedFrames(e.frames).frames.length;
     const minutes = e.maxMinutes !== null && e.maxMinutes > 0 ? (e.minMinutes === e.maxMinutes ? `, ${e.maxMinutes} min` : `, ${e.minMinutes ?? 0}–${e.maxMinutes} min`) : '';
     const pre = el('pre', { class: 'stack' });
     for (const f of e.frames.slice(0, keep)) {

@@ -1,0 +1,111 @@
+/**
+ * --redact: after redaction no file path, host name, label value or argument value of the inputs
+ * appears in any report form, function names stay, and the diagnosis is the same.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diagnose, signatureSet } from '../src/analyze/diagnose.js';
+import { analyzeDecoded, type InputAnalysis } from '../src/analyze/index.js';
+import { decode } from '../src/decode/index.js';
+import type { Profile } from '../src/model/profile.js';
+import { htmlReport } from '../src/report/html.js';
+import { jsonReport } from '../src/report/json.js';
+import { markdownReport } from '../src/report/markdown.js';
+import { redactReport } from '../src/report/redact.js';
+import { textReport, plain } from '../src/report/text.js';
+import { reportView } from '../src/report/view.js';
+import { repoRoot } from './helpers/corpus.js';
+import { viewerAssets } from './helpers/reports.js';
+import { parseReport } from './helpers/schema.js';
+
+const HOST = 'db-7.prod.internal';
+const dir = path.join(repoRoot, 'samples', 'mutex-hot', 'go1.27');
+const inputs: [string, string][] = [
+  [path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'goroutine.pb.gz')],
+  [`http://${HOST}:6060/debug/pprof/goroutine?debug=2`, path.join(dir, 'goroutine.debug2.txt')],
+  [path.join(dir, 'mutex.pb.gz'), path.join(dir, 'mutex.pb.gz')],
+  [path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'trace.out'), path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'trace.out')],
+];
+
+/** The values redaction must remove, read from the unredacted analyses. */
+function secrets(analyses: InputAnalysis[]): { paths: Set<string>; labels: Set<string>; args: Set<string> } {
+  const paths = new Set<string>();
+  const labels = new Set<string>();
+  const args = new Set<string>();
+  const learn = (p: Profile) => {
+    for (let i = 0; i < p.functions.length; i++) {
+      const f = p.strings.get(p.functions.filename[i]!);
+      if (f.startsWith('/')) paths.add(f);
+    }
+    for (let i = 0; i < p.samples.labelStr.length; i++) {
+      const v = p.strings.get(p.samples.labelStr[i]!);
+      if (v.length >= 3) labels.add(v);
+    }
+    if (p.goroutines) for (let i = 0; i < p.goroutines.frameArgs.length; i++) for (const m of p.strings.get(p.goroutines.frameArgs[i]!).matchAll(/0x[0-9a-f]{6,}/g)) args.add(m[0]);
+  };
+  for (const a of analyses) {
+    learn(a.type === 'profile' ? a.profile : a.snapshot);
+    if (!a.path.startsWith('http')) paths.add(a.path);
+  }
+  return { paths, labels, args };
+}
+
+function reports(analyses: InputAnalysis[], d: ReturnType<typeof diagnose>, redacted: boolean): string[] {
+  const view = reportView(analyses, [], d, { toolVersion: 't', set: signatureSet(), redacted });
+  return [
+    jsonReport(analyses, [], { toolVersion: 't', diagnosis: d, redacted }),
+    markdownReport(analyses, [], { toolVersion: 't', diagnosis: d, redacted }),
+    htmlReport(view, viewerAssets()),
+    textReport(analyses, [], { paint: plain, buckets: 50, frames: 50, diagnosis: d }),
+  ];
+}
+
+describe('--redact', () => {
+  const analyses = inputs.map(([name, file]) => analyzeDecoded(name, decode(new Uint8Array(readFileSync(file)))));
+  const d = diagnose(analyses);
+  const s = secrets(analyses);
+  const r = redactReport(analyses, d);
+  const before = reports(analyses, d, false);
+  const after = reports(r.analyses, r.diagnosis, true);
+
+  it('has secrets to remove: the unredacted reports show paths, arguments and the host', () => {
+    expect(s.paths.size).toBeGreaterThan(10);
+    expect(s.args.size).toBeGreaterThan(10);
+    expect(s.labels.size).toBeGreaterThan(0);
+    const all = before.join('\n');
+    expect([...s.paths].some((p) => all.includes(p))).toBe(true);
+    expect([...s.args].some((a) => all.includes(a))).toBe(true);
+    expect(all).toContain(HOST);
+  });
+
+  it('leaves no path, host, label value or argument value in any form', () => {
+    for (const out of after) {
+      expect(out).not.toContain(HOST);
+      expect(out).not.toContain(repoRoot);
+      for (const p of s.paths) expect(out.includes(p), p).toBe(false);
+      for (const a of s.args) expect(out.includes(a), a).toBe(false);
+      for (const l of s.labels) expect(out.includes(l), l).toBe(false);
+    }
+  });
+
+  it('keeps the function names and the diagnosis, and says it is redacted', () => {
+    const shape = (x: typeof d) => x.findings.map((f) => [f.id, f.severity, f.goroutines, f.evidence.map((e) => e.frames.map((fr) => fr.function))]);
+    expect(shape(r.diagnosis)).toEqual(shape(d));
+    for (const f of d.findings) for (const e of f.evidence) for (const fr of e.frames.slice(0, 3)) expect(after[1]).toContain(fr.function);
+    expect(after[2]).toContain('main.(*priceCache).price');
+    const doc = parseReport(after[0]!);
+    expect(doc.redacted).toBe(true);
+    expect(after[1]).toMatch(/\*\*Redacted:\*\*/);
+    expect(after[2]).toContain('"redacted":true');
+  });
+
+  it('gives the same value the same placeholder everywhere', () => {
+    const doc = parseReport(after[0]!);
+    const files = new Map<string, Set<string>>();
+    for (const f of doc.findings) for (const e of f.evidence) for (const fr of e.frames) (files.get(fr.function) ?? files.set(fr.function, new Set()).get(fr.function)!).add(fr.file);
+    const sync = files.get('sync.(*Mutex).Lock');
+    expect(sync && [...sync].every((x) => /^path-\d+$/.test(x))).toBe(true);
+    expect(doc.inputs.map((i: { path: string }) => i.path)).toEqual(['input-1', 'http://host-1:6060/debug/pprof/goroutine?debug=…', 'input-2', 'input-3']);
+  });
+});

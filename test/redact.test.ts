@@ -12,7 +12,7 @@ import type { Profile } from '../src/model/profile.js';
 import { htmlReport } from '../src/report/html.js';
 import { jsonReport } from '../src/report/json.js';
 import { markdownReport } from '../src/report/markdown.js';
-import { redactReport } from '../src/report/redact.js';
+import { Redactor, redactReport } from '../src/report/redact.js';
 import { textReport, plain } from '../src/report/text.js';
 import { reportView } from '../src/report/view.js';
 import { repoRoot } from './helpers/corpus.js';
@@ -107,5 +107,40 @@ describe('--redact', () => {
     const sync = files.get('sync.(*Mutex).Lock');
     expect(sync && [...sync].every((x) => /^path-\d+$/.test(x))).toBe(true);
     expect(doc.inputs.map((i: { path: string }) => i.path)).toEqual(['input-1', 'http://host-1:6060/debug/pprof/goroutine?debug=…', 'input-2', 'input-3']);
+  });
+});
+
+describe('Redactor text rules', () => {
+  // values as the samples carry them: a label value, a host, a file and an input name
+  const analyses = [analyzeDecoded('samples/db-pool-pq/go1.27/goroutine.debug1.txt', decode(new Uint8Array(readFileSync(path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.debug1.txt')))))];
+  const d = diagnose(analyses);
+
+  it('replaces a label value where it stands alone, never inside a function name', () => {
+    const r = new Redactor();
+    const label = r.placeholder('label', 'http');
+    expect(r.text('tenant http waits in net/http.(*conn).serve')).toBe(`tenant ${label} waits in net/http.(*conn).serve`);
+  });
+
+  it('takes the host, user and query values out of a URL, and keeps the derived names of an input', () => {
+    const r = new Redactor();
+    expect(r.inputName('http://ops:s3cret@pprof.corp.example:6060/debug/pprof/goroutine?debug=2&token=abc')).toBe('http://host-1:6060/debug/pprof/goroutine?debug=…&token=…');
+    expect(r.text('nothing listens at pprof.corp.example:6060; see https://pprof.corp.example/x')).toBe('nothing listens at host-1:6060; see https://host-1/x');
+    const name = r.inputName('/srv/incident/trace.out');
+    expect(r.inputName('/srv/incident/trace.out (end)')).toBe(`${name} (end)`);
+    expect(r.text('The trace /srv/incident/trace.out agrees')).toBe(`The trace ${name} agrees`);
+    expect(r.text('C:\\Users\\ops\\main.go:12 and /home/ops/svc/db.go')).toBe('path-1:12 and path-2');
+  });
+
+  it('leaves the inputs alone and redacts a copy', () => {
+    const path0 = analyses[0]!.path;
+    const file0 = JSON.stringify(d.findings[0]!.evidence[0]!.frames[0]!.file);
+    const r = redactReport(analyses, d);
+    expect(analyses[0]!.path).toBe(path0);
+    expect(JSON.stringify(d.findings[0]!.evidence[0]!.frames[0]!.file)).toBe(file0);
+    expect(r.diagnosis.findings[0]!.evidence[0]!.frames[0]!.file).toMatch(/^path-\d+$/);
+    const p = r.analyses[0]!.type === 'profile' ? r.analyses[0]!.profile : null;
+    const labels = new Set([...p!.samples.labelStr].filter((s) => s !== 0).map((s) => p!.strings.get(s)));
+    expect(labels.size).toBeGreaterThan(3); // endpoint and tenant values
+    for (const l of labels) expect(l).toMatch(/^label-\d+$/);
   });
 });

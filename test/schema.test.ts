@@ -10,6 +10,7 @@ import { diagnose } from '../src/analyze/diagnose.js';
 import { analyzeDecoded } from '../src/analyze/index.js';
 import { decode } from '../src/decode/index.js';
 import { jsonReport } from '../src/report/json.js';
+import { REDACTION_NOTE } from '../src/report/redact.js';
 import { readFileSync } from 'node:fs';
 import { corpusFile, manifest, repoRoot } from './helpers/corpus.js';
 import { parseReport, schemaErrors } from './helpers/schema.js';
@@ -73,5 +74,9 @@ describe('the JSON report schema', () => {
     expect(bad((d) => (d.inputs[0].kind = 'trace'))).not.toEqual([]);
     expect(bad((d) => (d.inputs[0].renamed = true))).not.toEqual([]);
     expect(bad((d) => (d.findings[0].share = 1.5))).not.toEqual([]);
+    // a redacted report says so, with its note; the flag alone or false is not a report we write
+    expect(bad((d) => Object.assign(d, { redacted: true, redactionNote: REDACTION_NOTE }))).toEqual([]);
+    expect(bad((d) => (d.redacted = true))).not.toEqual([]);
+    expect(bad((d) => Object.assign(d, { redacted: false, redactionNote: REDACTION_NOTE }))).not.toEqual([]);
   });
 });

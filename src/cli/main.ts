@@ -26,7 +26,7 @@ import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { markdownReport } from '../report/markdown.js';
 import { htmlReport, type ViewerAssets } from '../report/html.js';
 import { reportView } from '../report/view.js';
-import { redactReport } from '../report/redact.js';
+import { REDACTION_NOTE, redactReport } from '../report/redact.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
 function loadViewerAssets(): ViewerAssets | null {
@@ -208,7 +208,7 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
     const view = reportView(shown, shownErrors, diagnosis, { toolVersion: VERSION, set: signatureSet({ packs, ignore: flags.ignore }), redacted });
     report = htmlReport(view, assets);
   } else if (analyses.length > 0) {
-    report = (redacted ? 'Redacted: file paths, argument values, label values and host names are placeholders.\n\n' : '') + textReport(shown, [], {
+    report = (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(shown, [], {
       paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
       buckets: flags.buckets,
       frames: flags.frames,

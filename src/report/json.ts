@@ -5,6 +5,7 @@
 
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { InputAnalysis } from '../analyze/index.js';
+import { REDACTION_NOTE } from './redact.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -89,7 +90,7 @@ export function jsonReport(analyses: InputAnalysis[], errors: InputError[], meta
   const doc = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'pprof-diag', version: meta.toolVersion },
-    ...(meta.redacted ? { redacted: true } : {}),
+    ...(meta.redacted ? { redacted: true, redactionNote: REDACTION_NOTE } : {}),
     verdict: meta.diagnosis?.verdict ?? null,
     findings: meta.diagnosis?.findings ?? [],
     inputs: analyses.map((a) => jsonInput(a, meta.buckets)),

@@ -147,7 +147,7 @@ describe('pipes', () => {
     expect(ids).toContain('pgxpool.acquire-wait');
     const advice = run(['advise', '--qps', '400', '--latency', '50ms', '--instances', '4', '--server-max-connections', '200', '--format', 'json']);
     expect(advice.code).toBe(0);
-    expect(JSON.parse(advice.stdout)).toMatchObject({ maxOpenConns: 30, maxIdleConns: 9, fleetConnections: 120, serverBudget: 160 });
+    expect(parseReport(advice.stdout, 'advise')).toMatchObject({ maxOpenConns: 30, maxIdleConns: 9, fleetConnections: 120, serverBudget: 160 });
     expect(run(['advise', '--qps', 'lots', '--latency', '1s']).code).toBe(2);
   });
 });

@@ -16,7 +16,7 @@ import { jsonReport } from '../src/report/json.js';
 import { markdownReport } from '../src/report/markdown.js';
 import { redactReport } from '../src/report/redact.js';
 import { plain, textReport } from '../src/report/text.js';
-import { repoRoot } from './helpers/corpus.js';
+import { corpusFile, corpusRoot, manifest, repoRoot } from './helpers/corpus.js';
 import { parseReport } from './helpers/schema.js';
 
 const samplesDir = path.join(repoRoot, 'samples');
@@ -166,4 +166,40 @@ describe('--redact on every scenario', () => {
       }
     });
   }
+});
+
+describe('--redact on the corpus', () => {
+  it('leaves no path, label or argument value of any real third-party input that decodes', () => {
+    let n = 0;
+    let paths = 0;
+    let shown = 0; // inputs whose unredacted report shows an absolute path
+    for (const e of manifest()) {
+      let decoded;
+      try {
+        decoded = decode(corpusFile(e.path));
+      } catch {
+        continue; // broken on purpose: the corpus tests check their errors
+      }
+      const analyses = [analyzeDecoded(path.join(corpusRoot, e.path), decoded)];
+      const d = diagnose(analyses);
+      const v = valuesOf(analyses);
+      const before = jsonReport(analyses, [], { toolVersion: 't', diagnosis: d });
+      if ([...v.paths].some((p) => p.startsWith('/') && before.includes(p))) shown++;
+      const r = redactReport(analyses, d);
+      const json = jsonReport(r.analyses, [], { toolVersion: 't', diagnosis: r.diagnosis, redacted: true });
+      const text = textReport(r.analyses, [], { paint: plain, buckets: 50, frames: 50, diagnosis: r.diagnosis });
+      for (const out of [json, text]) {
+        expect(out.includes(corpusRoot), e.path).toBe(false);
+        expect(out.match(/0x[0-9a-fA-F]+/)?.[0] ?? null, e.path).toBe(null);
+        for (const p of v.paths) if (p.length >= 3) expect(out.includes(p), `${e.path}: path ${p}`).toBe(false);
+        for (const l of v.labels) if (l.length >= 3) expect(standalone(out, l), `${e.path}: label value ${l}`).toBe(false);
+      }
+      expect(skeleton(r.diagnosis), e.path).toEqual(skeleton(d));
+      n++;
+      paths += v.paths.size;
+    }
+    expect(n).toBeGreaterThan(50);
+    expect(paths).toBeGreaterThan(1000);
+    expect(shown).toBeGreaterThan(20);
+  });
 });

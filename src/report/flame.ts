@@ -141,7 +141,7 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   let minShare = opts.minShare ?? 0.0005;
   let kept = countKept(root, root.v * minShare);
   while (kept > maxNodes && minShare < 0.5) {
-    minShare *= 2;
+    minShare = minShare > 0 ? minShare * 2 : 1e-6;
     kept = countKept(root, root.v * minShare);
   }
   const pruned = { nodes: 0, value: 0, minShare };

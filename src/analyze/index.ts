@@ -94,7 +94,11 @@ export type InputAnalysis = ProfileAnalysis | TraceAnalysis;
 
 /**
  * Analysis of a trace given whole or one generation at a time (`add` in order, then `finish`):
- * every part keeps its state across generations.
+ * every part keeps its state across generations. Parts come from TraceStreamDecoder (or
+ * decodeTraceParts); `finish` then takes the decoder's result(), the trace without rows, whose
+ * tables every part shared. What is kept between parts refers to stack rows and strings of
+ * those shared tables, never to a generation's own ids, so nothing points into a dropped
+ * generation. Results are the same as for the whole trace given at once.
  */
 export class TraceAnalyzer {
   private readonly goroutines = new GoroutineAnalyzer();
@@ -106,7 +110,7 @@ export class TraceAnalyzer {
   }
 
   finish(path: string, t: Trace, compressed: boolean, opts: AnalyzeOptions = {}): TraceAnalysis {
-    const summary = this.goroutines.result();
+    const summary = this.goroutines.result(undefined, t);
     const snapshot = traceSnapshot(t, summary, 'end');
     const blocking: TraceBlocking[] = this.blocking.map((b) => {
       const records = b.records();

@@ -121,14 +121,24 @@ export class GoroutineAnalyzer {
   private first = true;
   /** (proc, range name) → goroutine a proc-scoped range is attributed to. */
   private readonly rangesP = new Map<string, number>();
+  /** Functions at the leaf of some block row's stack (see TraceGoroutines.blockLeaves). */
+  private readonly blockLeaves = new Set<string>();
   private trace: Trace | null = null;
 
+  /**
+   * The next rows: the whole trace, or its next part. What is kept from one call to the next
+   * holds stack rows and strings, never the wire format's per-generation ids: the parts of one
+   * trace share their tables, so a row of an earlier part means the same in later ones.
+   */
   add(t: Trace): void {
     this.trace = t;
     const ev = t.events;
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
       const time = ev.time[i]!;
+      if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
+        this.blockLeaves.add(leafName(t, ev.stack[i]!));
+      }
       if (this.first && (kind !== TraceEventKind.Sync || this.rules === 'go1.26')) {
         // Go 1.24's reader yields each generation's sync at its end, not at its start: its
         // first sync time is the first event's
@@ -422,15 +432,17 @@ export class GoroutineAnalyzer {
 
   /**
    * Every goroutine of the trace, with open intervals closed at the last row (or at `endNs`,
-   * e.g. the last row before a closing sync). Call once, at the end.
+   * e.g. the last row before a closing sync). Call once, at the end. `trace`: the trace the
+   * result refers to (for a trace given in parts, the decoder's finished trace); by default
+   * the last one given to add().
    */
-  result(endNs = this.lastTs): TraceGoroutines {
-    const t = this.trace;
+  result(endNs = this.lastTs, trace: Trace | null = this.trace): TraceGoroutines {
+    const t = trace;
     this.lastTs = endNs;
     for (const l of [...this.live.values()]) this.finish(l, endNs, false);
     const all = [...this.done, ...[...this.live.values()].map((l) => l.s)].sort((a, b) => a.id - b.id);
     this.live.clear();
-    return { goroutines: all, sites: [...this.sites.values()], endNs: this.lastTs, trace: t };
+    return { goroutines: all, sites: [...this.sites.values()], endNs: this.lastTs, trace: t, blockLeaves: this.blockLeaves };
   }
 }
 
@@ -440,6 +452,12 @@ export interface TraceGoroutines {
   /** Time of the last row. */
   endNs: number;
   trace: Trace | null;
+  /**
+   * The functions at the leaf of the stacks of the trace's block rows (where the runtime's park
+   * machinery was called: runtime.selectgo, sync.(*Mutex).Lock, …), gathered over every row, so
+   * that whole stacks can be cut alike without the rows (see snapshot.ts, StackCutter).
+   */
+  blockLeaves: ReadonlySet<string>;
 }
 
 export function analyzeGoroutines(t: Trace, rules: SummaryRules = 'go1.26', endNs?: number): TraceGoroutines {

@@ -49,7 +49,7 @@ export function quantile(sorted: ArrayLike<number>, q: number): number | null {
 }
 
 /** Wait sites as a goroutine profile: one record per site, so the signature engine can judge it. */
-function sitesProfile(t: Trace, sites: WaitSite[]): ReturnType<ProfileBuilder['finish']> {
+function sitesProfile(t: Trace, sites: WaitSite[], blockLeaves?: ReadonlySet<string>): ReturnType<ProfileBuilder['finish']> {
   const b = new ProfileBuilder({
     format: 'trace',
     kind: 'goroutine',
@@ -57,7 +57,7 @@ function sitesProfile(t: Trace, sites: WaitSite[]): ReturnType<ProfileBuilder['f
     period: 1,
   });
   const locations = new Map<number, number>();
-  const cutter = new StackCutter(t);
+  const cutter = new StackCutter(t, blockLeaves);
   for (const s of sites) {
     const { frames, functions, reason } = cutter.cut(s.stack);
     b.addGoroutine({
@@ -92,7 +92,7 @@ function sitesProfile(t: Trace, sites: WaitSite[]): ReturnType<ProfileBuilder['f
 export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[] {
   const t = r.trace;
   if (t === null || r.sites.length === 0) return [];
-  const p = sitesProfile(t, r.sites);
+  const p = sitesProfile(t, r.sites, r.blockLeaves);
   const acc = new Map<string, { complete: number[]; before: number[]; still: number[]; goroutines: Set<number> }>();
   const signatures = set.compiled.filter((c) => c.sig.role !== 'background');
   for (let i = 0; i < r.sites.length; i++) {

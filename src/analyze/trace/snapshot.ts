@@ -68,10 +68,13 @@ export function dumpWaitReason(reason: string, functions: readonly string[]): st
  * block event of the trace starts at.
  */
 export class StackCutter {
-  private readonly blockLeaves = new Set<string>();
+  private readonly blockLeaves: Set<string>;
   private readonly cache = new Map<number, { frames: number[]; functions: string[]; reason: string }>();
 
-  constructor(private readonly t: Trace) {
+  /** `blockLeaves`: those functions when already known (TraceGoroutines.blockLeaves), else found in t's rows. */
+  constructor(private readonly t: Trace, blockLeaves?: ReadonlySet<string>) {
+    this.blockLeaves = new Set(blockLeaves);
+    if (blockLeaves !== undefined) return;
     const ev = t.events;
     for (let i = 0; i < ev.length; i++) {
       if (ev.kind[i] !== TraceEventKind.GoBlock || ev.stack[i] === 0) continue;
@@ -121,7 +124,7 @@ export function traceSnapshot(t: Trace, r: TraceGoroutines, at: 'end' | 'start' 
     goVersion: t.goVersion,
   });
   const locations = new Map<number, number>(); // frame row → location
-  const cutter = new StackCutter(t);
+  const cutter = new StackCutter(t, r.blockLeaves);
   const chosen = r.goroutines.filter(
     (g) => !isSystemGoroutine(g.name) && (at === 'end' ? g.endState !== GoState.NotExist : g.preexisting),
   );

@@ -1,17 +1,43 @@
 /**
  * Output side of the trace decoders: the event columns (grown together), the shared string
  * table, and the frame and stack tables with deduplication across generations.
+ *
+ * The string, frame and stack tables only grow: a row, once made, keeps its index and content
+ * for the whole trace. So a trace decoded one generation at a time can hand out each
+ * generation's rows as a part (cut) whose stack and string indices stay valid in every later
+ * part and in the finished trace, while the wire format's own ids (per generation) never leave
+ * the decoder.
  */
 
 import { StringTable } from '../../model/strings.js';
-import type { Trace, TraceEvents } from '../../model/trace.js';
+import type { Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
 import { TraceEventKind } from '../../model/trace.js';
+
+export interface TraceHeader {
+  goVersion: string;
+  headerVersion: number;
+  family: 'v1' | 'v2';
+  frequency: number;
+  generations: number;
+  clock: { absNs: number; wallSec: number; wallNsec: number; monoNs: number } | null;
+}
+
+type Column = Float64Array | Uint8Array | Int32Array | Uint32Array | BigUint64Array;
+
+function grown<T extends Column>(a: T, n: number, min: number, ctor: new (k: number) => T): T {
+  if (min <= a.length) return a;
+  let c = Math.max(a.length * 2, 64);
+  while (c < min) c *= 2;
+  const b = new ctor(c);
+  b.set(a.subarray(0, n) as never);
+  return b;
+}
 
 export class TraceBuilder {
   readonly strings = new StringTable();
   readonly warnings: string[] = [];
 
-  // event columns
+  // event columns (rows of the current part)
   n = 0;
   private cap = 0;
   time = new Float64Array(0);
@@ -29,20 +55,30 @@ export class TraceBuilder {
 
   // frames (row 0 unused)
   private frameKey = new Map<string, number>();
-  private fPc: bigint[] = [0n];
-  private fFunc: number[] = [0];
-  private fFile: number[] = [0];
-  private fLine: number[] = [0];
-  // stacks (row 0 = empty)
+  private nFrames = 1;
+  private fPc = new BigUint64Array(64);
+  private fFunc = new Uint32Array(64);
+  private fFile = new Uint32Array(64);
+  private fLine = new Float64Array(64);
+  // stacks (row 0 = empty): stack s has frames sFrames[sStart[s] .. sStart[s+1])
   private stackKey = new Map<string, number>();
-  private sStart: number[] = [0, 0];
-  private sFrames: number[] = [];
+  private nStacks = 1;
+  private sStart = new Uint32Array(64);
+  private nStackFrames = 0;
+  private sFrames = new Uint32Array(256);
+
+  // over the parts cut so far
+  private cutRows = 0;
+  /** Absolute time of the first row, once there is one. */
+  private t0: number | null = null;
+  private lastTime = 0;
+  private readonly goroutineIds = new Set<number>();
 
   constructor(expectedEvents = 1024) {
     this.reserve(Math.max(64, expectedEvents));
   }
 
-  /** Makes room for at least `min` rows in total. */
+  /** Makes room for at least `min` rows in the current part. */
   reserve(min: number): void {
     if (min <= this.cap) return;
     let c = Math.max(this.cap * 2, 64);
@@ -68,7 +104,7 @@ export class TraceBuilder {
     this.cap = c;
   }
 
-  /** Appends a row and returns its index. Time is absolute here; finish() rebases it. */
+  /** Appends a row and returns its index in the current part. Time is absolute here; cut() and finish() rebase it. */
   push(
     kind: number,
     time: number,
@@ -101,7 +137,7 @@ export class TraceBuilder {
     return i;
   }
 
-  /** Drops rows from index n on (a generation that turned out unusable). */
+  /** Drops rows of the current part from index n on (a generation that turned out unusable). */
   truncate(n: number): void {
     if (n < this.n) this.n = n;
   }
@@ -111,11 +147,17 @@ export class TraceBuilder {
     const key = pc + ':' + func + ':' + file + ':' + line;
     let row = this.frameKey.get(key);
     if (row === undefined) {
-      row = this.fPc.length;
-      this.fPc.push(typeof pc === 'bigint' ? pc : BigInt(pc));
-      this.fFunc.push(func);
-      this.fFile.push(file);
-      this.fLine.push(line);
+      row = this.nFrames;
+      const need = row + 1;
+      this.fPc = grown(this.fPc, row, need, BigUint64Array);
+      this.fFunc = grown(this.fFunc, row, need, Uint32Array);
+      this.fFile = grown(this.fFile, row, need, Uint32Array);
+      this.fLine = grown(this.fLine, row, need, Float64Array);
+      this.fPc[row] = typeof pc === 'bigint' ? pc : BigInt(pc);
+      this.fFunc[row] = func;
+      this.fFile[row] = file;
+      this.fLine[row] = line;
+      this.nFrames = need;
       this.frameKey.set(key, row);
     }
     return row;
@@ -128,9 +170,12 @@ export class TraceBuilder {
     for (let i = 0; i < count; i++) key += frames[i] + ',';
     let row = this.stackKey.get(key);
     if (row === undefined) {
-      row = this.sStart.length - 1;
-      for (let i = 0; i < count; i++) this.sFrames.push(frames[i]!);
-      this.sStart.push(this.sFrames.length);
+      row = this.nStacks;
+      this.sFrames = grown(this.sFrames, this.nStackFrames, this.nStackFrames + count, Uint32Array);
+      for (let i = 0; i < count; i++) this.sFrames[this.nStackFrames++] = frames[i]!;
+      this.sStart = grown(this.sStart, row + 1, row + 2, Uint32Array);
+      this.sStart[row + 1] = this.nStackFrames;
+      this.nStacks = row + 1;
       this.stackKey.set(key, row);
     }
     return row;
@@ -140,20 +185,34 @@ export class TraceBuilder {
     if (!this.warnings.includes(msg)) this.warnings.push(msg);
   }
 
-  finish(h: {
-    goVersion: string;
-    headerVersion: number;
-    family: 'v1' | 'v2';
-    frequency: number;
-    generations: number;
-    clock: { absNs: number; wallSec: number; wallNsec: number; monoNs: number } | null;
-  }): Trace {
+  /** Rows so far: those of the parts already cut and of the current one. */
+  get rows(): number {
+    return this.cutRows + this.n;
+  }
+
+  /** The frame and stack tables as they stand (views: later rows do not change these). */
+  private tables(copy: boolean): { frames: TraceFrames; stacks: TraceStacks } {
+    const f = this.nFrames;
+    const s = this.nStacks;
+    const take = <T extends Column>(a: T, k: number): T => (copy ? (a.slice(0, k) as T) : (a.subarray(0, k) as T));
+    return {
+      frames: { length: f, pc: take(this.fPc, f), func: take(this.fFunc, f), file: take(this.fFile, f), line: take(this.fLine, f) },
+      stacks: { length: s, frameStart: take(this.sStart, s + 1), frames: take(this.sFrames, this.nStackFrames) },
+    };
+  }
+
+  /**
+   * The rows of the current part, rebased to the first row of the trace, as events; the
+   * builder then starts an empty part. `exact`: trim the columns (a little slack is kept rather
+   * than copied).
+   */
+  private takeEvents(): TraceEvents {
     const n = this.n;
-    // exact-size columns; a little slack is kept rather than copied
     const cut = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T =>
       (a.length === n ? a : a.length - n <= a.length >> 3 ? a.subarray(0, n) : a.slice(0, n)) as T;
     const time = cut(this.time);
-    const t0 = n > 0 ? time[0]! : 0;
+    if (n > 0 && this.t0 === null) this.t0 = time[0]!;
+    const t0 = this.t0 ?? 0;
     if (t0 !== 0) for (let i = 0; i < n; i++) time[i] = time[i]! - t0;
     const events: TraceEvents = {
       length: n,
@@ -171,14 +230,34 @@ export class TraceBuilder {
       arg1: cut(this.arg1),
     };
     // distinct goroutines: every goroutine enters through a create or a status row
-    const seen = new Set<number>();
     const K = TraceEventKind;
     const kind = events.kind;
     const res = events.resource;
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
-      if (k === K.GoStatus || k === K.GoCreate || k === K.GoCreateSyscall || k === K.GoCreateBlocked) seen.add(res[i]!);
+      if (k === K.GoStatus || k === K.GoCreate || k === K.GoCreateSyscall || k === K.GoCreateBlocked) this.goroutineIds.add(res[i]!);
     }
+    if (n > 0) this.lastTime = time[n - 1]!;
+    this.cutRows += n;
+    this.n = 0;
+    this.cap = 0;
+    this.time = new Float64Array(0);
+    this.kind = new Uint8Array(0);
+    this.g = new Float64Array(0);
+    this.p = new Int32Array(0);
+    this.m = new Float64Array(0);
+    this.stack = new Uint32Array(0);
+    this.resource = new Float64Array(0);
+    this.from = new Uint8Array(0);
+    this.to = new Uint8Array(0);
+    this.str = new Uint32Array(0);
+    this.arg0 = new Float64Array(0);
+    this.arg1 = new Float64Array(0);
+    return events;
+  }
+
+  private trace(h: TraceHeader, events: TraceEvents, copyTables: boolean): Trace {
+    const t0 = this.t0 ?? 0;
     const clock = h.clock
       ? { traceNs: h.clock.absNs - t0, wallSec: h.clock.wallSec, wallNsec: h.clock.wallNsec, monoNs: h.clock.monoNs }
       : null;
@@ -189,25 +268,34 @@ export class TraceBuilder {
       family: h.family,
       frequency: h.frequency,
       generations: h.generations,
-      eventCount: n,
-      goroutines: seen.size,
-      durationNs: n > 0 ? time[n - 1]! - time[0]! : 0,
+      eventCount: this.cutRows,
+      goroutines: this.goroutineIds.size,
+      durationNs: this.cutRows > 0 ? this.lastTime : 0,
       clock,
       strings: this.strings,
-      frames: {
-        length: this.fPc.length,
-        pc: BigUint64Array.from(this.fPc),
-        func: Uint32Array.from(this.fFunc),
-        file: Uint32Array.from(this.fFile),
-        line: Float64Array.from(this.fLine),
-      },
-      stacks: {
-        length: this.sStart.length - 1,
-        frameStart: Uint32Array.from(this.sStart),
-        frames: Uint32Array.from(this.sFrames),
-      },
+      ...this.tables(copyTables),
       events,
       warnings: this.warnings,
     };
+  }
+
+  /**
+   * A part: the current part's rows as `events`, the rest as the trace so far. The builder
+   * goes on with an empty part.
+   */
+  cut(h: TraceHeader): Trace {
+    return this.trace(h, this.takeEvents(), false);
+  }
+
+  /** The trace without rows (after the last cut): its header, totals, tables and warnings. */
+  finishParts(h: TraceHeader): Trace {
+    if (this.n > 0) throw new Error('rows left uncut');
+    return this.trace(h, this.takeEvents(), true);
+  }
+
+  /** The whole trace: every row pushed, in one piece. */
+  finish(h: TraceHeader): Trace {
+    if (this.cutRows > 0) throw new Error('finish() after cut()');
+    return this.trace(h, this.takeEvents(), true);
   }
 }

@@ -22,15 +22,18 @@ export class ByteReader {
   buf: Uint8Array;
   pos: number;
   end: number;
+  /** Offset in the input of buf[0], for the positions error messages name. */
+  base: number;
 
-  constructor(buf: Uint8Array, pos: number, end: number) {
+  constructor(buf: Uint8Array, pos: number, end: number, base = 0) {
     this.buf = buf;
     this.pos = pos;
     this.end = end;
+    this.base = base;
   }
 
   byte(): number {
-    if (this.pos >= this.end) throw truncated('byte', this.pos);
+    if (this.pos >= this.end) throw truncated('byte', this.base + this.pos);
     return this.buf[this.pos++]!;
   }
 
@@ -39,7 +42,7 @@ export class ByteReader {
     const buf = this.buf;
     let p = this.pos;
     const end = this.end;
-    if (p >= end) throw truncated('varint', p);
+    if (p >= end) throw truncated('varint', this.base + p);
     let b = buf[p++]!;
     if (b < 0x80) {
       this.pos = p;
@@ -49,10 +52,10 @@ export class ByteReader {
     let mul = 128;
     let ones = b === 0xff;
     for (let i = 1; ; i++) {
-      if (p >= end) throw truncated('varint', p);
+      if (p >= end) throw truncated('varint', this.base + p);
       b = buf[p++]!;
       if (i === 9) {
-        if (b > 1) throw new DecodeError(`malformed varint at byte ${this.pos} (overflows 64 bits)`);
+        if (b > 1) throw new DecodeError(`malformed varint at byte ${this.base + this.pos} (overflows 64 bits)`);
         this.pos = p;
         if (ones && b === 1) return -1;
         return v + b * mul;
@@ -72,7 +75,7 @@ export class ByteReader {
     let shift = 0n;
     for (let i = 0; i < 10; i++) {
       const b = this.byte();
-      if (i === 9 && b > 1) throw new DecodeError(`malformed varint at byte ${this.pos - 1} (overflows 64 bits)`);
+      if (i === 9 && b > 1) throw new DecodeError(`malformed varint at byte ${this.base + this.pos - 1} (overflows 64 bits)`);
       v |= BigInt(b & 0x7f) << shift;
       if (b < 0x80) return v;
       shift += 7n;
@@ -82,7 +85,7 @@ export class ByteReader {
 
   /** Skips n bytes; throws when fewer remain. */
   skip(n: number): void {
-    if (n < 0 || n > this.end - this.pos) throw truncated(`${n} bytes wanted at ${this.pos}`, this.end);
+    if (n < 0 || n > this.end - this.pos) throw truncated(`${n} bytes wanted at ${this.base + this.pos}`, this.base + this.end);
     this.pos += n;
   }
 }

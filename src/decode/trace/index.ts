@@ -12,13 +12,17 @@
  * Bad input raises DecodeError with a one-line message. A v2 trace whose later part is
  * truncated or damaged keeps its complete generations and says what was dropped in
  * `warnings`.
+ *
+ * Whole (decodeTrace: every row in one Trace) or a generation at a time (TraceStreamDecoder,
+ * decodeTraceParts: one part per generation, memory bounded by a generation); both give the
+ * same rows, tables and warnings.
  */
 
 import { DecodeError } from '../../model/errors.js';
 import type { Trace } from '../../model/trace.js';
-import { TraceBuilder } from './builder.js';
+import { TraceBuilder, type TraceHeader } from './builder.js';
 import { decodeV1 } from './v1.js';
-import { decodeV2 } from './v2.js';
+import { V2Decoder } from './v2.js';
 
 export type { Trace } from '../../model/trace.js';
 
@@ -53,33 +57,208 @@ export interface DecodeTraceOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
+/** The whole trace in one piece (every row in `events`). */
 export function decodeTrace(bytes: Uint8Array, opts: DecodeTraceOptions = {}): Trace {
-  const v = traceHeaderVersion(bytes);
-  if (v === null) {
-    throw new DecodeError(bytes.length < 16 ? 'not a Go execution trace (too short for a trace header)' : 'not a Go execution trace (no "go 1.N trace" header)');
+  const total = bytes.length;
+  const d = new TraceStreamDecoder({ whole: true, onGeneration: opts.onProgress ? (end) => opts.onProgress!(end, total) : undefined });
+  d.push(bytes);
+  d.end();
+  if (d.family === 'v1') opts.onProgress?.(total, total);
+  return d.result();
+}
+
+/**
+ * The trace one part at a time, from bytes in memory: for the new format one part per
+ * generation (and a last part holding the closing sync), for the old format one part. Returns
+ * the trace without rows (see TraceStreamDecoder.result) when done.
+ */
+export function* decodeTraceParts(chunks: Iterable<Uint8Array>): Generator<Trace, Trace, undefined> {
+  const d = new TraceStreamDecoder();
+  for (const c of chunks) {
+    d.push(c);
+    yield* d.take();
   }
-  if (v < 7) throw new DecodeError(`Go 1.${v} traces are not supported (traces before Go 1.7 carry no symbol information)`);
-  const b = new TraceBuilder(1024);
-  if (v <= 21) {
-    if (!V1_VERSIONS.has(v)) throw new DecodeError(`unknown trace version go 1.${v} (no Go release writes it)`);
-    const r = decodeV1(bytes, v, b);
-    opts.onProgress?.(bytes.length, bytes.length);
-    return b.finish({ goVersion: `go1.${v}`, headerVersion: v, family: 'v1', frequency: r.frequency, generations: 1, clock: null });
+  d.end();
+  yield* d.take();
+  return d.result();
+}
+
+export interface TraceStreamOptions {
+  /** Keep every row in one piece, for result(), instead of handing out parts. */
+  whole?: boolean;
+  /** Called after each v2 generation that decoded, with the input offset where it ended. */
+  onGeneration?: (endOffset: number) => void;
+}
+
+/**
+ * A trace decoded as its bytes come in (push, in pieces of any size, then end). Each
+ * generation of a new-format trace (Go 1.22+) is decoded as soon as it is complete and handed
+ * out as a part (take): a Trace whose `events` are that generation's rows and whose other
+ * fields (counts, string, frame and stack tables, warnings) are those of the trace so far.
+ * Stack, frame and string indices are the same in every part and in result(), so state kept
+ * across parts stays valid. Working memory is bounded by one generation plus what the tables
+ * keep (distinct stacks and strings), not by the input.
+ *
+ * An old-format trace (Go 1.7–1.21) has no generations, and Go's own reader also needs it
+ * whole: its bytes are kept until end(), which decodes them into one part, so memory is bounded
+ * by the input there.
+ *
+ * A truncated or damaged new-format trace keeps the generations before the damage, and
+ * result().warnings says what was dropped. push() and end() raise a one-line DecodeError only
+ * when nothing usable is left (not a trace, an unsupported version, no complete generation).
+ */
+export class TraceStreamDecoder {
+  private readonly whole: boolean;
+  private readonly opts: TraceStreamOptions;
+  private head: Uint8Array | null = new Uint8Array(0);
+  private version = 0;
+  private readonly b = new TraceBuilder(1024);
+  private v2: V2Decoder | null = null;
+  private v1Chunks: Uint8Array[] | null = null;
+  private v1Bytes = 0;
+  private v1Frequency = 0;
+  private parts: Trace[] = [];
+  private ended = false;
+  /** Bytes pushed so far. */
+  bytesIn = 0;
+
+  constructor(opts: TraceStreamOptions = {}) {
+    this.whole = opts.whole === true;
+    this.opts = opts;
   }
-  let as = v;
-  if (v > NEWEST) {
-    as = NEWEST;
-    b.warn(`header go 1.${v} is newer than the newest known trace format (go 1.${NEWEST}); read as go 1.${NEWEST}`);
-  } else if (!V2_VERSIONS.has(v)) {
-    throw new DecodeError(`unknown trace version go 1.${v} (no Go release writes it)`);
+
+  /** 'v1' or 'v2' once the header is in, else null. */
+  get family(): 'v1' | 'v2' | null {
+    return this.version === 0 ? null : this.version <= 21 ? 'v1' : 'v2';
   }
-  const r = decodeV2(bytes, as, b, opts);
-  return b.finish({
-    goVersion: `go1.${v}`,
-    headerVersion: v,
-    family: 'v2',
-    frequency: r.frequency,
-    generations: r.generations,
-    clock: r.clock,
-  });
+
+  /** Input bytes held (the generation being read; for the old format, the whole input so far). */
+  get heldBytes(): number {
+    if (this.head !== null) return this.head.length;
+    return this.v2 !== null ? this.v2.heldBytes : this.v1Bytes;
+  }
+
+  /** Generations decoded so far. */
+  get generations(): number {
+    return this.v2 !== null ? this.v2.generations : this.version !== 0 && this.ended ? 1 : 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('push() after end()');
+    this.bytesIn += chunk.length;
+    if (this.head !== null) {
+      // the 16-byte header first
+      const h = this.head.length === 0 && chunk.length >= 16 ? chunk : concat(this.head, chunk);
+      if (h.length < 16) {
+        this.head = h;
+        return;
+      }
+      this.head = null;
+      this.start(h);
+      if (this.v1Chunks !== null) {
+        this.v1Chunks.push(h); // header included
+        this.v1Bytes += h.length;
+        return;
+      }
+      chunk = h.subarray(16);
+    }
+    if (this.v1Chunks !== null) {
+      if (chunk.length > 0) this.v1Chunks.push(chunk);
+      this.v1Bytes += chunk.length;
+      return;
+    }
+    this.v2!.push(chunk);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.head !== null) {
+      this.start(this.head); // too short: the error for it
+      return;
+    }
+    if (this.v1Chunks !== null) {
+      const chunks = this.v1Chunks;
+      let bytes = chunks[0]!;
+      if (chunks.length > 1) {
+        bytes = new Uint8Array(this.v1Bytes);
+        let at = 0;
+        for (const c of chunks) {
+          bytes.set(c, at);
+          at += c.length;
+        }
+      }
+      this.v1Chunks = [];
+      this.v1Frequency = decodeV1(bytes, this.version, this.b).frequency;
+    } else {
+      this.v2!.end();
+    }
+    if (!this.whole) this.parts.push(this.b.cut(this.header()));
+  }
+
+  /** The parts completed since the last call (none in `whole` mode). */
+  take(): Trace[] {
+    const p = this.parts;
+    this.parts = [];
+    return p;
+  }
+
+  /**
+   * After end(): the trace. In `whole` mode with every row; otherwise without rows (they went
+   * out as parts) but with the totals, tables and warnings of the whole trace.
+   */
+  result(): Trace {
+    if (!this.ended) throw new Error('result() before end()');
+    return this.whole ? this.b.finish(this.header()) : this.b.finishParts(this.header());
+  }
+
+  private start(h: Uint8Array): void {
+    const v = traceHeaderVersion(h);
+    if (v === null) {
+      throw new DecodeError(h.length < 16 ? 'not a Go execution trace (too short for a trace header)' : 'not a Go execution trace (no "go 1.N trace" header)');
+    }
+    if (v < 7) throw new DecodeError(`Go 1.${v} traces are not supported (traces before Go 1.7 carry no symbol information)`);
+    if (v <= 21) {
+      if (!V1_VERSIONS.has(v)) throw new DecodeError(`unknown trace version go 1.${v} (no Go release writes it)`);
+      this.version = v;
+      this.v1Chunks = [];
+      return;
+    }
+    let as = v;
+    if (v > NEWEST) {
+      as = NEWEST;
+      this.b.warn(`header go 1.${v} is newer than the newest known trace format (go 1.${NEWEST}); read as go 1.${NEWEST}`);
+    } else if (!V2_VERSIONS.has(v)) {
+      throw new DecodeError(`unknown trace version go 1.${v} (no Go release writes it)`);
+    }
+    this.version = v;
+    this.v2 = new V2Decoder(as, this.b, 16, {
+      onGeneration: (end) => {
+        if (!this.whole) this.parts.push(this.b.cut(this.header()));
+        this.opts.onGeneration?.(end);
+      },
+    });
+  }
+
+  private header(): TraceHeader {
+    const v = this.version;
+    if (this.v2 === null) {
+      return { goVersion: `go1.${v}`, headerVersion: v, family: 'v1', frequency: this.v1Frequency, generations: 1, clock: null };
+    }
+    return {
+      goVersion: `go1.${v}`,
+      headerVersion: v,
+      family: 'v2',
+      frequency: this.v2.firstFreq,
+      generations: this.v2.generations,
+      clock: this.v2.clock,
+    };
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const c = new Uint8Array(a.length + b.length);
+  c.set(a);
+  c.set(b, a.length);
+  return c;
 }

@@ -121,24 +121,45 @@ function newGen(start: number): GenBatches {
   return { gen: 0, start, end: start, minTs: 0, m: [], time: [], exp: [], pstart: [], pend: [] };
 }
 
+/** What readGeneration* return when the bytes so far end inside the generation. */
+const MORE = 'more' as const;
+
+/** A generation being scanned: its batches so far and where the scan goes on. */
+interface ScanState {
+  g: GenBatches;
+  n: number;
+  pos: number;
+}
+
 export interface V2Options {
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each generation that decoded, with the input offset where it ended. */
+  onGeneration?: (endOffset: number) => void;
 }
 
-export function decodeV2(bytes: Uint8Array, headerVersion: number, builder: TraceBuilder, opts: V2Options): {
-  generations: number;
-  frequency: number;
-  clock: { absNs: number; wallSec: number; wallNsec: number; monoNs: number } | null;
-} {
-  const d = new V2Decoder(bytes, headerVersion, builder);
-  d.run(opts);
-  return { generations: d.generations, frequency: d.firstFreq, clock: d.clock };
-}
-
-class V2Decoder {
-  readonly buf: Uint8Array;
+/**
+ * Incremental v2 decoder: bytes come in with push() in any pieces, each generation is decoded
+ * as soon as its last batch is in (Go 1.26+: its end-of-generation byte; before: the first
+ * batch of the next generation, or the end of the input), then its bytes are let go. Working
+ * memory is the generation being read (plus whatever the builder keeps).
+ */
+export class V2Decoder {
   readonly ver: number;
   readonly b: TraceBuilder;
+  private readonly opts: V2Options;
+
+  // input: buf[genStart, len) are the bytes not yet decoded; buf[0] is at input offset `base`
+  private buf: Uint8Array = new Uint8Array(0);
+  private len = 0;
+  private base: number;
+  private owned = false;
+  private genStart = 0;
+  private scan: ScanState | null = null;
+  /** Input offset of the end of the bytes pushed so far. */
+  private total: number;
+  /** No more decoding: the trace ended, or a generation failed. */
+  private stopped = false;
+  private failure: { e: DecodeError; gstart: number; gen?: number; atEnd: boolean } | null = null;
+  private ended = false;
 
   // ordering state (lives across generations)
   gStates = new Map<number, GState>();
@@ -163,38 +184,115 @@ class V2Decoder {
   strMap = new Map<number, number>();
   stackMap = new Map<number, number>();
   cur: Cursor = new Cursor(-1, []);
-  rd: ByteReader;
+  rd: ByteReader = new ByteReader(new Uint8Array(0), 0, 0);
   gb: GenBatches = newGen(0);
 
-  constructor(buf: Uint8Array, ver: number, b: TraceBuilder) {
-    this.buf = buf;
+  /** `offset`: where in the input the first pushed byte is (16, after the header). */
+  constructor(ver: number, b: TraceBuilder, offset: number, opts: V2Options = {}) {
     this.ver = ver;
     this.b = b;
-    this.rd = new ByteReader(buf, 0, 0);
+    this.base = offset;
+    this.total = offset;
+    this.opts = opts;
   }
 
-  run(opts: V2Options): void {
-    const total = this.buf.length;
-    let pos = 16;
+  /**
+   * More input. Decodes every generation it completes. The decoder may keep a reference to
+   * `chunk` until its bytes are decoded: do not reuse it. A DecodeError here means no
+   * generation could be decoded.
+   */
+  push(chunk: Uint8Array): void {
+    if (this.ended) throw new Error('push() after end()');
+    this.total += chunk.length;
+    if (this.stopped || chunk.length === 0) return;
+    this.append(chunk);
+    this.pump(false);
+  }
+
+  /**
+   * Input bytes kept, not yet decoded: the generation being read (its buffer is at most twice
+   * that, or 64 KiB).
+   */
+  get heldBytes(): number {
+    return this.len - this.genStart;
+  }
+
+  /** The end of the input: decodes what is left, then closes the trace (final sync, warnings). */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.stopped) this.pump(true);
+    const f = this.failure;
+    if (f !== null) this.fail(f.e, f.gstart, this.total, f.gen, f.atEnd);
+    this.buf = new Uint8Array(0);
+    this.len = this.genStart = 0;
+    if (this.unknownSampleStacks > 0) {
+      this.b.warn(`${this.unknownSampleStacks} CPU samples referred to stacks missing from their generation (kept without a stack)`);
+    }
+    // final sync
+    this.syncs++;
+    this.emitAt(this.lastTs, K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+  }
+
+  private append(chunk: Uint8Array): void {
+    const shift = this.genStart;
+    const rem = this.len - shift;
+    if (rem === 0) {
+      // nothing kept: read the chunk in place
+      this.buf = chunk;
+      this.len = chunk.length;
+      this.owned = false;
+    } else if (this.owned && shift === 0 && this.buf.length - this.len >= chunk.length) {
+      this.buf.set(chunk, this.len);
+      this.len += chunk.length;
+      return;
+    } else {
+      const need = rem + chunk.length;
+      if (this.owned && this.buf.length >= need && this.buf.length <= 4 * need) {
+        this.buf.copyWithin(0, shift, this.len);
+      } else {
+        const nb = new Uint8Array(Math.max(2 * need, 1 << 16));
+        nb.set(this.buf.subarray(shift, this.len));
+        this.buf = nb;
+        this.owned = true;
+      }
+      this.buf.set(chunk, rem);
+      this.len = need;
+    }
+    this.base += shift;
+    this.genStart = 0;
+    const st = this.scan;
+    if (st !== null && shift !== 0) {
+      st.pos -= shift;
+      const g = st.g;
+      g.start -= shift;
+      g.end -= shift;
+      for (let i = 0; i < g.pstart.length; i++) {
+        g.pstart[i]! -= shift;
+        g.pend[i]! -= shift;
+      }
+    }
+  }
+
+  /** Decodes the generations the bytes so far complete; `eof`: there are no more. */
+  private pump(eof: boolean): void {
     for (;;) {
-      const startRows = this.b.n;
-      const startTs = this.lastTs;
-      let g: GenBatches | null;
-      let readErr: DecodeError | null = null;
-      const gstart = pos;
+      const gstart = this.base + this.genStart;
+      let g: GenBatches | null | typeof MORE;
       try {
-        g = this.ver >= 26 ? this.readGeneration126(pos) : this.readGenerationSpill(pos);
+        g = this.ver >= 26 ? this.readGeneration126(eof) : this.readGenerationSpill(eof);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
-        readErr = e;
-        g = null;
+        this.stop(e, gstart);
+        return;
       }
-      if (readErr !== null) {
-        this.fail(readErr, gstart, total);
-        break;
+      if (g === MORE) return;
+      if (g === null) {
+        this.stopped = true; // clean end of trace
+        return;
       }
-      if (g === null) break; // clean end of trace
-      pos = g.end;
+      const startRows = this.b.n;
+      const startTs = this.lastTs;
       try {
         this.processGeneration(g);
       } catch (e) {
@@ -203,19 +301,28 @@ class V2Decoder {
         this.lastTs = startTs;
         // inside a generation, data ending early means a damaged batch, not a cut file
         const err = e instanceof TruncatedError ? new DecodeError(`damaged batch: ${e.message}`) : e;
-        this.fail(err, gstart, total, g.gen, this.ver < 26 && g.end >= total);
-        break;
+        this.stop(err, gstart, g.gen, this.ver < 26 && eof && g.end >= this.len);
+        return;
       }
       this.generations++;
-      opts.onProgress?.(pos, total);
-      if (pos >= total) break;
+      this.genStart = g.end;
+      this.scan = null;
+      this.opts.onGeneration?.(this.base + g.end);
+      if (eof && g.end >= this.len) {
+        this.stopped = true;
+        return;
+      }
     }
-    if (this.unknownSampleStacks > 0) {
-      this.b.warn(`${this.unknownSampleStacks} CPU samples referred to stacks missing from their generation (kept without a stack)`);
-    }
-    // final sync
-    this.syncs++;
-    this.emitAt(this.lastTs, K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+  }
+
+  /** A generation could not be used: the error now when none decoded, else a warning at the end. */
+  private stop(e: DecodeError, gstart: number, gen?: number, atEnd = false): void {
+    this.stopped = true;
+    this.buf = new Uint8Array(0);
+    this.len = this.genStart = 0;
+    this.scan = null;
+    if (this.generations === 0) this.fail(e, gstart, this.total, gen, atEnd);
+    this.failure = { e, gstart, gen, atEnd };
   }
 
   /** A generation could not be used: a warning when earlier ones decoded, else the error. */
@@ -248,7 +355,7 @@ class V2Decoder {
    * fills the out fields. TruncatedError when the data ends inside the batch.
    */
   private readBatch(r: ByteReader, out: { gen: number; m: number; ts: number; exp: number; pstart: number; pend: number }): 'eog' | 'batch' {
-    const at = r.pos;
+    const at = r.base + r.pos;
     out.gen = -2; // not read yet
     const t = r.byte();
     if (t === Ev.EndOfGeneration) return 'eog';
@@ -278,66 +385,100 @@ class V2Decoder {
     g.pend.push(x.pend);
   }
 
-  /** Go 1.22–1.25: a generation ends where a batch of the next generation starts. */
-  private readGenerationSpill(pos: number): GenBatches | null {
-    const r = new ByteReader(this.buf, pos, this.buf.length);
-    const g = newGen(pos);
+  private scanState(): ScanState {
+    return (this.scan ??= { g: newGen(this.genStart), n: 0, pos: this.genStart });
+  }
+
+  /**
+   * Go 1.22–1.25: a generation ends where a batch of the next generation starts (or the input
+   * does). MORE when the bytes so far do not tell yet.
+   */
+  private readGenerationSpill(eof: boolean): GenBatches | null | typeof MORE {
+    const st = this.scanState();
+    const g = st.g;
+    const r = new ByteReader(this.buf, st.pos, this.len, this.base);
     const x = { gen: 0, m: 0, ts: 0, exp: 0, pstart: 0, pend: 0 };
-    let n = 0;
+    let next = false;
     while (r.pos < r.end) {
       const at = r.pos;
       let kind: 'eog' | 'batch';
       try {
         kind = this.readBatch(r, x);
       } catch (e) {
+        if (!eof && e instanceof TruncatedError) {
+          st.pos = at;
+          return MORE;
+        }
         // A batch that cannot be read after complete ones: when it is (or may be) the first
         // batch of the next generation, this generation ends here and the next one fails.
-        if (n > 0 && e instanceof DecodeError && (x.gen === -2 || x.gen === g.gen + 1)) {
+        if (st.n > 0 && e instanceof DecodeError && (x.gen === -2 || x.gen === g.gen + 1)) {
           r.pos = at;
+          next = true;
           break;
         }
         throw e;
       }
-      if (kind === 'eog') throw new DecodeError(`invalid generation number 0 at byte ${at}`);
-      if (x.gen === 0) throw new DecodeError(`invalid generation number 0 at byte ${at}`);
+      const abs = this.base + at;
+      if (kind === 'eog') throw new DecodeError(`invalid generation number 0 at byte ${abs}`);
+      if (x.gen === 0) throw new DecodeError(`invalid generation number 0 at byte ${abs}`);
       if (g.gen === 0) g.gen = x.gen;
-      if (x.gen === g.gen + 1 && n > 0) {
+      if (x.gen === g.gen + 1 && st.n > 0) {
         r.pos = at;
+        next = true;
         break;
       }
-      if (x.gen !== g.gen) throw new DecodeError(`generations out of order at byte ${at} (generation ${x.gen} inside ${g.gen})`);
+      if (x.gen !== g.gen) throw new DecodeError(`generations out of order at byte ${abs} (generation ${x.gen} inside ${g.gen})`);
       this.addBatch(g, x);
-      n++;
+      st.n++;
+    }
+    if (!next && !eof) {
+      st.pos = r.pos;
+      return MORE;
     }
     g.end = r.pos;
-    return n === 0 ? null : g;
+    return st.n === 0 ? null : g;
   }
 
-  /** Go 1.26+: a generation ends with an EndOfGeneration byte. */
-  private readGeneration126(pos: number): GenBatches | null {
-    const r = new ByteReader(this.buf, pos, this.buf.length);
-    const g = newGen(pos);
+  /** Go 1.26+: a generation ends with an EndOfGeneration byte. MORE when it is not in yet. */
+  private readGeneration126(eof: boolean): GenBatches | null | typeof MORE {
+    const st = this.scanState();
+    const g = st.g;
+    const r = new ByteReader(this.buf, st.pos, this.len, this.base);
     const x = { gen: 0, m: 0, ts: 0, exp: 0, pstart: 0, pend: 0 };
-    let n = 0;
     let ended = false;
     while (r.pos < r.end) {
       const at = r.pos;
-      if (this.readBatch(r, x) === 'eog') {
+      let kind: 'eog' | 'batch';
+      try {
+        kind = this.readBatch(r, x);
+      } catch (e) {
+        if (!eof && e instanceof TruncatedError) {
+          st.pos = at;
+          return MORE;
+        }
+        throw e;
+      }
+      if (kind === 'eog') {
         ended = true;
         break;
       }
-      if (x.gen === 0) throw new DecodeError(`invalid generation number 0 at byte ${at}`);
+      const abs = this.base + at;
+      if (x.gen === 0) throw new DecodeError(`invalid generation number 0 at byte ${abs}`);
       if (g.gen === 0) g.gen = x.gen;
       if (x.gen !== g.gen) {
-        throw new DecodeError(`missing end-of-generation event before byte ${at}, or generations are interleaved`);
+        throw new DecodeError(`missing end-of-generation event before byte ${abs}, or generations are interleaved`);
       }
       this.addBatch(g, x);
-      n++;
+      st.n++;
+    }
+    if (!ended && !eof) {
+      st.pos = r.pos;
+      return MORE;
     }
     g.end = r.pos;
     if (!ended) {
-      if (n === 0) return null;
-      throw new TruncatedError(`generation ${g.gen} has no end-of-generation event (trace cut at byte ${r.pos})`);
+      if (st.n === 0) return null;
+      throw new TruncatedError(`generation ${g.gen} has no end-of-generation event (trace cut at byte ${this.base + r.pos})`);
     }
     return g;
   }
@@ -346,6 +487,8 @@ class V2Decoder {
 
   private processGeneration(g: GenBatches): void {
     const buf = this.buf;
+    const base = this.base;
+    this.rd = new ByteReader(buf, 0, 0, base);
     const ver = this.ver;
     this.gen = g.gen;
     this.gb = g;
@@ -374,7 +517,7 @@ class V2Decoder {
       } else if (first === Ev.CPUSamples) {
         cpuBatches.push(i);
       } else if (first === syncType) {
-        const r = new ByteReader(buf, ver >= 25 ? ps + 1 : ps, pe);
+        const r = new ByteReader(buf, ver >= 25 ? ps + 1 : ps, pe, base);
         let last = g.time[i]!;
         while (r.pos < r.end) {
           const t = r.byte();
@@ -419,7 +562,7 @@ class V2Decoder {
     const sG: number[] = [];
     const sStk: number[] = [];
     for (const i of cpuBatches) {
-      const r = new ByteReader(buf, g.pstart[i]! + 1, g.pend[i]!);
+      const r = new ByteReader(buf, g.pstart[i]! + 1, g.pend[i]!, base);
       while (r.pos < r.end) {
         const t = r.byte();
         if (t !== Ev.CPUSample) throw new DecodeError(`expected CPU sample event, got ${t}`);
@@ -498,7 +641,7 @@ class V2Decoder {
 
   private readStrings(start: number, end: number, strMap: Map<number, number>): void {
     const buf = this.buf;
-    const r = new ByteReader(buf, start, end);
+    const r = new ByteReader(buf, start, end, this.base);
     const strings = this.b.strings;
     while (r.pos < end) {
       const t = r.byte();
@@ -515,7 +658,7 @@ class V2Decoder {
   }
 
   private readStacks(start: number, end: number, strMap: Map<number, number>, stackMap: Map<number, number>): void {
-    const r = new ByteReader(this.buf, start, end);
+    const r = new ByteReader(this.buf, start, end, this.base);
     // First the raw stacks, with the generation's PC table (the first frame seen for a PC wins).
     const pcInfo = new Map<number | bigint, number>(); // pc -> index into info arrays
     const infoFunc: number[] = [];

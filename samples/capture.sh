@@ -2,8 +2,8 @@
 # capture.sh SCENARIO GOVERSION   (GOVERSION: go1.27, 1.27, go1.19, ...)
 #
 # Builds samples/SCENARIO/*.go with that Go toolchain in GOPATH mode, runs it with PPROF_ADDR
-# (and PG_DSN / MYSQL_DSN when scenario.json asks for a server), waits for it to print READY,
-# and captures over HTTP into samples/SCENARIO/goVERSION/:
+# (and PG_DSN / MYSQL_DSN / REDIS_ADDR when scenario.json asks for a server), waits for it to
+# print READY, and captures over HTTP into samples/SCENARIO/goVERSION/:
 #   goroutine.pb.gz, goroutine.debug1.txt, goroutine.debug2.txt   back to back
 #   heap.pb.gz
 #   block.pb.gz, mutex.pb.gz                     captures.block / captures.mutex
@@ -89,6 +89,8 @@ idx=$(deb_index)
 (cd "$src" && GOPATH="$work/gopath-scenarios:$gopath" "$go" list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' . 2>/dev/null) |
   grep -v "^$name\$" | grep -v '^$' | while read -r imp; do
   line=$(awk -v p="$imp" '$1 == p {print; exit}' "$idx")
+  # a module's /vN import path that Debian installs without the /vN (go-redis v9)
+  [ -z "$line" ] && line=$(awk -v p="$(echo "$imp" | sed -E 's#/v[0-9]+(/|$)#\1#')" -v i="$imp" '$1 == p {$1 = i; print; exit}' "$idx")
   echo "${line:-$imp ? ?}"
 done >"$notes/libs.txt" || true
 
@@ -96,6 +98,7 @@ done >"$notes/libs.txt" || true
 pg_restore_max=""
 pg_started=""
 mysql_started=""
+redis_started=""
 prog_pid=""
 cleanup() {
   local rc=$?
@@ -104,6 +107,7 @@ cleanup() {
   if [ "${KEEP_SERVERS:-}" != 1 ]; then
     [ -n "$pg_started" ] && bash "$samples_dir/servers/postgres.sh" stop
     [ -n "$mysql_started" ] && bash "$samples_dir/servers/mariadb.sh" stop
+    [ -n "$redis_started" ] && bash "$samples_dir/servers/redis.sh" stop
   fi
   # A server that ran before with other settings gets them back.
   [ -n "$pg_restore_max" ] && bash "$samples_dir/servers/postgres.sh" start "$pg_restore_max" >/dev/null
@@ -128,6 +132,11 @@ if [ "$S_MYSQL" = 1 ]; then
   bash "$samples_dir/servers/mariadb.sh" status >/dev/null 2>&1 || mysql_started=1
   prog_env+=("MYSQL_DSN=$(bash "$samples_dir/servers/mariadb.sh" start "$S_MYSQL_MAX")")
   printf 'mariadb\t%s\tmax_connections=%s\n' "$(bash "$samples_dir/servers/mariadb.sh" version)" "$S_MYSQL_MAX" >>"$notes/servers.tsv"
+fi
+if [ "$S_REDIS" = 1 ]; then
+  bash "$samples_dir/servers/redis.sh" status >/dev/null 2>&1 || redis_started=1
+  prog_env+=("REDIS_ADDR=$(bash "$samples_dir/servers/redis.sh" start "$S_REDIS_MAX")")
+  printf 'redis\t%s\tmaxclients=%s\n' "$(bash "$samples_dir/servers/redis.sh" version)" "$S_REDIS_MAX" >>"$notes/servers.tsv"
 fi
 while IFS= read -r kv; do [ -n "$kv" ] && prog_env+=("$kv"); done <<<"$S_ENV"
 

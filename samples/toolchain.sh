@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Go toolchains the samples are built with, from Debian's archive, into the
 # git-ignored samples/.work/ (never into /): Go 1.19 (bookworm), 1.24 (trixie), 1.26 and 1.27
-# (sid), plus the Go libraries the database scenarios use (lib/pq, go-sql-driver/mysql, pgx v5
-# with puddle v2, pgx v4 with puddle v1, and every golang-*-dev package they depend on), laid
-# out as one GOPATH. Uses a private apt configuration (sources, lists and cache under
-# samples/.work/apt): the system's apt state is never touched and nothing is installed.
+# (sid), plus the Go libraries the scenarios use (lib/pq, go-sql-driver/mysql, pgx v5 with
+# puddle v2, pgx v4 with puddle v1, go-redis v9, grpc-go, and every golang-*-dev package they
+# depend on), laid out as one GOPATH, and bookworm's redis-server (run by servers/redis.sh).
+# Uses a private apt configuration (sources, lists and cache under samples/.work/apt): the
+# system's apt state is never touched and nothing is installed.
 #
 # Result:
 #   samples/.work/go1.NN/bin/go     each toolchain (GOROOT = samples/.work/go1.NN)
 #   samples/.work/gopath            GOPATH with src/github.com/jackc/pgx/v5/... and the rest
+#   samples/.work/root/usr/bin/redis-server   (bookworm's, with the libraries it needs)
 #   samples/.work/TOOLCHAINS_READY  name=path lines: go1.19=..., go1.24=..., go1.26=...,
 #                                   go1.27=..., gopath=...
 #   samples/.work/PACKAGE_VERSIONS  package=version of every .deb used
@@ -62,8 +64,9 @@ if [ ! -f "$apt/lists/.updated" ] || [ -n "$(find "$apt/lists/.updated" -mmin +1
   touch "$apt/lists/.updated"
 fi
 
-# fetch PKG...: download each package once into .work/debs and unpack it once into .work/root.
-deb_of() { ls "$work/debs/${1}_"*.deb 2>/dev/null | head -1 || true; }
+# fetch PKG[/SUITE]...: download each package once into .work/debs (from SUITE when given,
+# else the newest) and unpack it once into .work/root.
+deb_of() { ls "$work/debs/${1%%/*}_"*.deb 2>/dev/null | head -1 || true; }
 fetch() {
   local pkg deb stamp
   for pkg in "$@"; do
@@ -114,7 +117,8 @@ done
 # --- Go libraries, as Debian's golang-*-dev sources, with their golang-*-dev dependencies ----
 libs=(golang-github-lib-pq-dev golang-github-go-sql-driver-mysql-dev
   golang-github-jackc-pgx-v5-dev golang-github-jackc-puddle-v2-dev
-  golang-github-jackc-pgx-v4-dev golang-github-jackc-puddle-dev)
+  golang-github-jackc-pgx-v4-dev golang-github-jackc-puddle-dev
+  golang-github-redis-go-redis-dev golang-google-grpc-dev)
 # resolve NAME: the real package for a dependency name (a virtual one, such as golang-pq-dev,
 # by its first provider), or nothing
 resolve() {
@@ -154,6 +158,20 @@ done
 mkdir -p "$work/gopath"
 ln -sfn ../root/usr/share/gocode/src "$work/gopath/src"
 [ -d "$work/gopath/src/github.com/jackc/pgx/v5/pgxpool" ] || { echo "toolchain.sh: pgx v5 missing from the GOPATH" >&2; exit 1; }
+# Debian installs go-redis v9 (module github.com/redis/go-redis/v9) at .../redis/go-redis, without
+# the /v9 its own imports name: a link v9 -> . gives GOPATH mode the module's import paths (and
+# the stacks the function names a module build has).
+for m in github.com/redis/go-redis/v9; do
+  d="$work/gopath/src/${m%/v*}"
+  if [ -f "$d/go.mod" ] && grep -qx "module $m" "$d/go.mod" && [ ! -e "$d/${m##*/}" ]; then
+    ln -s . "$d/${m##*/}"
+  fi
+done
+
+# --- redis-server: bookworm's, unpacked (servers/redis.sh runs it with LD_LIBRARY_PATH pointed at
+# .work/root's libraries); libc, libssl, libsystemd and libatomic come from the system ----------
+fetch redis-server/bookworm redis-tools/bookworm libjemalloc2/bookworm liblzf1/bookworm
+[ -x "$root/usr/bin/redis-check-rdb" ] || { echo "toolchain.sh: redis-tools did not unpack" >&2; exit 1; }
 
 for deb in "$work"/debs/*.deb; do
   printf '%s=%s\n' "$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)"
@@ -169,9 +187,11 @@ declare -A imports=(
   [mysql]='_ "github.com/go-sql-driver/mysql"'
   [pgx4]='_ "github.com/jackc/pgx/v4/pgxpool"'
   [pgx5]='_ "github.com/jackc/pgx/v5/pgxpool"'
+  [redis]='_ "github.com/redis/go-redis/v9"'
+  [grpc]='_ "google.golang.org/grpc"; _ "google.golang.org/grpc/health"'
 )
-imports[all]="${imports[pq]}; ${imports[mysql]}; ${imports[pgx4]}; ${imports[pgx5]}"
-for prog in pq mysql pgx4 pgx5 all; do
+imports[all]="${imports[pq]}; ${imports[mysql]}; ${imports[pgx4]}; ${imports[pgx5]}; ${imports[redis]}; ${imports[grpc]}"
+for prog in pq mysql pgx4 pgx5 redis grpc all; do
   mkdir -p "$proof/src/db$prog"
   printf 'package main\n\nimport (\n\t"database/sql"\n\t"fmt"\n\n\t%s\n)\n\nfunc main() { fmt.Println(sql.Drivers()) }\n' \
     "$(echo "${imports[$prog]}" | sed 's/; /\n\t/g')" >"$proof/src/db$prog/main.go.new"
@@ -197,7 +217,7 @@ build() {
 summary=()
 for v in "${versions[@]}"; do
   ok=() no=()
-  for lib in pq mysql pgx4 pgx5; do
+  for lib in pq mysql pgx4 pgx5 redis grpc; do
     if build "$v" "$lib"; then ok+=("$lib"); else no+=("$lib"); fi
   done
   line="go$v builds ${ok[*]:-nothing}"

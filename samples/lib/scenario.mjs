@@ -22,6 +22,8 @@ const out = {
   S_PG_MAX: num(servers.postgres?.maxConnections, 100),
   S_MYSQL: servers.mariadb ? 1 : 0,
   S_MYSQL_MAX: num(servers.mariadb?.maxConnections, 151),
+  S_REDIS: servers.redis ? 1 : 0,
+  S_REDIS_MAX: num(servers.redis?.maxClients, 1000),
   // Extra environment for the program: "K=V" words.
   S_ENV: Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`).join('\n'),
 };

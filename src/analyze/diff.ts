@@ -59,6 +59,8 @@ const LEAK_BY_SIGNATURE: [string, string, string][] = [
   ['mysql.watcher', 'sql-db-handle-leak', 'MySQL connections piling up'],
   ['grpc.clientconn-serializer', 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
   ['grpc.transport-reader', 'grpc-clientconn-leak', 'gRPC connections piling up'],
+  ['grpc.balancer-watcher', 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
+  ['grpc.client-loopy-writer', 'grpc-clientconn-leak', 'gRPC connections piling up'],
   ['grpc.client-stream', 'goroutine-leak', 'gRPC client streams never finished'],
   ['chan.send', 'chan-leak', 'goroutines blocked forever on a channel'],
   ['chan.receive', 'chan-leak', 'goroutines blocked forever on a channel'],

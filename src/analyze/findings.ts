@@ -137,6 +137,28 @@ function waiterSeverity(n: number, minutes: number | null, t: Thresholds): Sever
 
 const QUERY_HOLDERS = ['pq.read', 'pgconn.read', 'mysql.read'];
 
+/** go-redis commands that block on the server until data arrives or their timeout passes. */
+const REDIS_BLOCKING = /^(BLPop|BRPop|BRPopLPush|BLMove|BLMPop|BZPopMin|BZPopMax|BZMPop|XRead|XReadGroup|XReadStreams|Wait|WaitAOF)$/;
+
+/**
+ * The command methods (cmdable.BLPop …) under the holders' stacks, most goroutines first. (The
+ * root package of gopkg.in/redis.v5 reads redis%2ev5 in symbol names.)
+ */
+function redisCommands(hit: SignatureHit | undefined): [string, number][] {
+  if (!hit) return [];
+  const byName = new Map<string, number>();
+  for (const { bucket, goroutines } of hit.buckets) {
+    for (const f of bucket.frames) {
+      const c = /^(?:github\.com\/(?:go-redis\/redis|redis\/go-redis)(?:\/v\d+)?|gopkg\.in\/redis(?:\.|%2e)v\d+)\.\(?\*?cmdable\)?\.(\w+)$/.exec(f.function);
+      if (c) {
+        byName.set(c[1]!, (byName.get(c[1]!) ?? 0) + goroutines);
+        break;
+      }
+    }
+  }
+  return [...byName].sort((a, b) => b[1] - a[1]);
+}
+
 /** Findings that one goroutine snapshot supports. */
 export function snapshotFindings(m: SnapshotMatch, t: Thresholds = defaultThresholds): Finding[] {
   const out: Finding[] = [];
@@ -324,21 +346,65 @@ export function snapshotFindings(m: SnapshotMatch, t: Thresholds = defaultThresh
   const redis = m.hits.get('redis.pool-wait');
   if (redis && redis.goroutines >= t.waitersWarning) {
     const minutes = maxMinutes(m, 'redis.pool-wait');
+    const reading = m.hits.get('redis.command-read');
+    const commands = redisCommands(reading);
+    const busy = reading?.goroutines ?? 0;
+    const blocking = commands.filter(([c]) => REDIS_BLOCKING.test(c));
     out.push({
       id: 'redis-pool-wait',
       severity: waiterSeverity(redis.goroutines, minutes, t),
       title: 'go-redis pool exhausted: callers wait for a connection',
-      summary: `${plural(redis.goroutines, 'goroutine')} (${pct(redis.goroutines, total)}) wait for a connection from a go-redis pool.`,
+      summary:
+        `${plural(redis.goroutines, 'goroutine')} of ${total.toLocaleString('en-US')} (${pct(redis.goroutines, total)}) wait for a connection from a go-redis pool` +
+        (minutes !== null && minutes > 0 ? `, the longest for ${plural(minutes, 'minute')}` : '') +
+        (busy > 0
+          ? `; ${plural(busy, 'connection')} ${busy === 1 ? 'is' : 'are'} in commands waiting for the server's reply` +
+            (commands.length ? ` (${commands.map(([c, n]) => `${c} ${n}`).join(', ')})` : '') +
+            '.'
+          : '.'),
       goroutines: redis.goroutines,
       share: total ? redis.goroutines / total : 0,
       maxMinutes: minutes,
-      evidence: evidenceOf(redis),
-      holders: [],
+      evidence: [...evidenceOf(redis, 2), ...(reading ? evidenceOf(reading, 1) : [])],
+      holders: holdersOf(m, ['redis.command-read']),
       remediation: [
-        'Find connections held for long: PubSub and blocking commands (BLPOP, XREAD) each keep one; give them a dedicated client.',
+        blocking.length
+          ? `Blocking commands (${blocking.map(([c]) => c).join(', ')}) keep their connection for the whole wait: give them a client of their own, or size PoolSize for them plus the other traffic.`
+          : 'Find connections held for long: PubSub and blocking commands (BLPOP, XREAD) each keep one; give them a dedicated client.',
         'Raise PoolSize (default 10 per CPU) only once holders are short-lived; keep PoolTimeout short so callers fail fast.',
       ],
       signatures: ['redis.pool-wait'],
+    });
+  }
+
+  // --- gRPC ClientConns: each runs goroutines of its own whether it carries traffic or not, so
+  // their number counts the ClientConns (a connected one runs three callback serializers in
+  // recent grpc-go, one balancer watcher in older releases)
+  const serializers = count(m, 'grpc.clientconn-serializer');
+  const watchers = count(m, 'grpc.balancer-watcher');
+  const clientConns = Math.ceil(serializers / 3) + watchers;
+  if (clientConns >= t.leakCount) {
+    const transports = count(m, 'grpc.transport-reader');
+    const ids = ['grpc.clientconn-serializer', 'grpc.balancer-watcher', 'grpc.transport-reader', 'grpc.client-loopy-writer', 'grpc.keepalive'];
+    const goroutines = count(m, ...ids);
+    out.push({
+      id: 'grpc-clientconn-leak',
+      severity: 'critical',
+      title: 'many gRPC ClientConns (grpc.NewClient or Dial without Close?)',
+      summary:
+        `At least ${plural(clientConns, 'grpc.ClientConn')} ${clientConns === 1 ? 'is' : 'are'} open` +
+        ` (${[serializers ? plural(serializers, 'callback serializer') : '', watchers ? plural(watchers, 'balancer watcher') : ''].filter(Boolean).join(' and ')}` +
+        `${transports ? `, ${plural(transports, 'client transport')}` : ''}), ${plural(goroutines, 'goroutine')} in all (${pct(goroutines, total)}): a service normally holds one per backend it calls.`,
+      goroutines,
+      share: total ? goroutines / total : 0,
+      maxMinutes: null,
+      evidence: ids.flatMap((id) => (m.hits.has(id) ? evidenceOf(m.hits.get(id)!, 1) : [])).slice(0, 3),
+      holders: [],
+      remediation: [
+        'Create one grpc.ClientConn per target at start-up and share it (it is safe for concurrent use and reconnects by itself); Close the ones you are done with.',
+        'Look for grpc.NewClient / grpc.Dial in request paths: every call there without a matching conn.Close() leaves a ClientConn, its transport and a TCP connection behind. (A client that keeps one ClientConn per shard or store by design shows this many too.)',
+      ],
+      signatures: ['grpc.clientconn-serializer', 'grpc.balancer-watcher'],
     });
   }
 

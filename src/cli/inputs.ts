@@ -1,6 +1,7 @@
 /**
  * Reading the bytes of one input: a file, `-` for standard input, or the URL of a live
- * service's /debug/pprof endpoint. Every failure is an InputError with one line for the user.
+ * service's /debug/pprof endpoint, whole (readInput) or in pieces as they come (openInput).
+ * Every failure is an InputError with one line for the user.
  */
 
 import { createReadStream } from 'node:fs';
@@ -29,9 +30,29 @@ export function isUrl(spec: string): boolean {
   return /^https?:\/\//i.test(spec);
 }
 
+/** An input as it comes in: its name, its size when known beforehand, and its bytes in pieces. */
+export interface InputStream {
+  name: string;
+  size: number | null;
+  /** Pieces of the input; iterate once. Failures are InputErrors (limits included). */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
 export async function readInput(spec: string, opts: FetchOptions): Promise<RawInput> {
-  if (spec === '-') return { name: '<stdin>', bytes: await readStream(process.stdin, opts.maxBytes, 'standard input') };
-  if (isUrl(spec)) return { name: spec, bytes: await fetchProfile(spec, opts) };
+  const input = await openInput(spec, opts);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const c of input.chunks) {
+    chunks.push(c);
+    total += c.length;
+  }
+  return { name: input.name, bytes: chunks.length === 1 ? chunks[0]! : concatBytes(chunks, total) };
+}
+
+/** Opens a file, `-` or a URL for reading in pieces, with the same checks and errors as readInput. */
+export async function openInput(spec: string, opts: FetchOptions): Promise<InputStream> {
+  if (spec === '-') return { name: '<stdin>', size: null, chunks: streamChunks(process.stdin, opts.maxBytes, 'standard input') };
+  if (isUrl(spec)) return fetchProfile(spec, opts);
   let size: number;
   try {
     const st = await stat(spec);
@@ -47,11 +68,10 @@ export async function readInput(spec: string, opts: FetchOptions): Promise<RawIn
   if (size > opts.maxBytes) {
     throw new InputError(`is ${formatBytes(size)}, larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size to read it)`);
   }
-  return { name: spec, bytes: await readStream(createReadStream(spec), opts.maxBytes, 'file') };
+  return { name: spec, size, chunks: streamChunks(createReadStream(spec, { highWaterMark: 1 << 20 }), opts.maxBytes, 'file') };
 }
 
-async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what: string): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
+async function* streamChunks(stream: NodeJS.ReadableStream, maxBytes: number, what: string): AsyncGenerator<Uint8Array> {
   let total = 0;
   try {
     for await (const chunk of stream) {
@@ -60,14 +80,12 @@ async function readStream(stream: NodeJS.ReadableStream, maxBytes: number, what:
       if (total > maxBytes) {
         throw new InputError(`${what} is larger than the ${formatBytes(maxBytes)} limit (raise --max-size to read it)`);
       }
-      chunks.push(b);
+      yield new Uint8Array(b.buffer, b.byteOffset, b.length);
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read ${what}: ${(e as Error).message}`);
   }
-  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
 /** Endpoints that profile for a while before answering and take `seconds`. */
@@ -75,7 +93,7 @@ function takesSeconds(u: URL): boolean {
   return /\/debug\/pprof\/(profile|trace)\/?$/.test(u.pathname);
 }
 
-async function fetchProfile(spec: string, opts: FetchOptions): Promise<Uint8Array> {
+async function fetchProfile(spec: string, opts: FetchOptions): Promise<InputStream> {
   let url: URL;
   try {
     url = new URL(spec);
@@ -103,6 +121,7 @@ async function fetchProfile(spec: string, opts: FetchOptions): Promise<Uint8Arra
     if (code === 'ECONNRESET') throw new InputError(`connection reset by ${url.host}`);
     throw new InputError(`unreachable: ${cause?.message ?? (e as Error).message}`);
   }
+  let declared: number;
   try {
     if (!res.ok) {
       const body = (await res.text().catch(() => '')).trim().split('\n')[0]?.slice(0, 120) ?? '';
@@ -112,30 +131,37 @@ async function fetchProfile(spec: string, opts: FetchOptions): Promise<Uint8Arra
     if (/text\/html/i.test(type)) {
       throw new InputError('the service answered with an HTML page, not a profile (is the path under /debug/pprof/ right?)');
     }
-    const declared = Number(res.headers.get('content-length') ?? NaN);
+    declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > opts.maxBytes) {
       throw new InputError(`the answer is ${formatBytes(declared)}, larger than the ${formatBytes(opts.maxBytes)} limit`);
     }
-    if (res.body === null) return new Uint8Array(0);
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.length;
-      if (total > opts.maxBytes) {
-        await reader.cancel();
-        throw new InputError(`the answer is larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size)`);
-      }
-      chunks.push(value);
-    }
-    return concatBytes(chunks, total);
   } catch (e) {
-    if (e instanceof InputError) throw e;
-    if (controller.signal.aborted) throw new InputError(`the answer did not finish within ${Math.round((opts.timeoutMs + wait) / 1000)} s`);
-    throw new InputError(`reading the answer failed: ${(e as Error).message}`);
-  } finally {
     clearTimeout(timer);
+    throw e;
   }
+  const body = res.body;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      if (body === null) return;
+      const reader = body.getReader();
+      let total = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.length;
+        if (total > opts.maxBytes) {
+          await reader.cancel();
+          throw new InputError(`the answer is larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size)`);
+        }
+        yield value;
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      if (controller.signal.aborted) throw new InputError(`the answer did not finish within ${Math.round((opts.timeoutMs + wait) / 1000)} s`);
+      throw new InputError(`reading the answer failed: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { name: spec, size: Number.isFinite(declared) ? declared : null, chunks: chunks() };
 }

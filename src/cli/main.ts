@@ -10,7 +10,7 @@ import { diagnose, signatureSet } from '../analyze/diagnose.js';
 import { diffSnapshots } from '../analyze/diff.js';
 import { matchSnapshot } from '../analyze/match.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
-import { analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
+import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
 import { decode, expectKind } from '../decode/index.js';
@@ -21,7 +21,9 @@ import { plain, textReport, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
 import { InputError, readInput } from './inputs.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { BLOCKING_TYPES, blockingProfile, type BlockingType } from '../analyze/trace/blocking.js';
+import { BLOCKING_TYPES, BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
+import { formatBytes } from '../decode/gzip.js';
+import { readTraceOrBytes } from './trace-input.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { markdownReport } from '../report/markdown.js';
 import { htmlReport, type ViewerAssets } from '../report/html.js';
@@ -121,20 +123,39 @@ function colorWanted(flag: boolean, stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && process.env.TERM !== 'dumb';
 }
 
-/** One line on a terminal that rewrites itself; silent elsewhere and with --quiet. */
+/**
+ * One line on a terminal that rewrites itself; silent elsewhere and with --quiet. With NO_COLOR
+ * or TERM=dumb it writes no escape sequence (the line is blanked with spaces), and it rewrites
+ * the line at most every 100 ms.
+ */
 class Progress {
   private active = false;
+  private shown = 0;
+  private last = 0;
+  private readonly plain = ('NO_COLOR' in process.env && process.env.NO_COLOR !== '') || process.env.TERM === 'dumb';
   constructor(private readonly enabled: boolean) {}
   show(msg: string): void {
     if (!this.enabled) return;
+    const now = Date.now();
+    if (this.active && now - this.last < 100) return;
+    this.last = now;
     const width = process.stderr.columns ?? 80;
-    process.stderr.write(`\r\x1b[K${msg.slice(0, width - 1)}`);
+    const line = msg.slice(0, width - 1);
+    process.stderr.write(this.plain ? `\r${line.padEnd(this.shown)}` : `\r\x1b[K${line}`);
+    this.shown = line.length;
     this.active = true;
   }
   clear(): void {
-    if (this.active) process.stderr.write('\r\x1b[K');
+    if (this.active) process.stderr.write(this.plain ? `\r${' '.repeat(this.shown)}\r` : '\r\x1b[K');
     this.active = false;
+    this.shown = 0;
   }
+}
+
+/** `45% (12 generations)` of an input being decoded. */
+function traceProgress(done: number, total: number | null, generations: number): string {
+  const share = total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatBytes(done);
+  return `${share} (${generations} generation${generations === 1 ? '' : 's'})`;
 }
 
 function oneLine(e: unknown): string {
@@ -159,7 +180,24 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
     const label = specs.length > 1 ? `[${i + 1}/${specs.length}] ` : '';
     progress.show(`${label}reading ${spec}`);
     try {
-      const raw = await readInput(spec, { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      // a trace is decoded and analysed a generation at a time as it is read
+      let analyzer: TraceAnalyzer | null = null;
+      const raw = await readTraceOrBytes(
+        spec,
+        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+        {
+          onTrace: (compressed) => {
+            if (flags.kind) expectKind({ type: 'trace', trace: null as never, compressed }, flags.kind);
+            analyzer = new TraceAnalyzer();
+          },
+          onPart: (part) => analyzer!.add(part),
+          onProgress: (done, total, generations) => progress.show(`${label}decoding ${spec} ${traceProgress(done, total, generations)}`),
+        },
+      );
+      if (raw.type === 'trace') {
+        analyses.push(analyzer!.finish(raw.name, raw.trace, raw.compressed, { sampleIndex: flags.sampleIndex, top: flags.top }));
+        continue;
+      }
       progress.show(`${label}decoding ${spec}`);
       const decoded = decode(raw.bytes, {
         maxDecompressedBytes: flags.maxSize,
@@ -433,14 +471,32 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .requiredOption('-o, --output <file>', 'where to write the profile')
     .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
-    .action(async (spec: string, flags: { type: BlockingType; output: string; timeout: number; maxSize: number }) => {
+    .option('-q, --quiet', 'no progress output on the terminal')
+    .action(async (spec: string, flags: { type: BlockingType; output: string; timeout: number; maxSize: number; quiet?: boolean }) => {
+      const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
       try {
-        const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
-        const d = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
-        if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
-        writeFileSync(flags.output, blockingProfileBytes(d.trace, blockingProfile(d.trace, flags.type)));
+        // read a generation at a time: only the profile's state outlives a generation
+        const profiler = new BlockingProfiler(flags.type);
+        progress.show(`reading ${spec}`);
+        const raw = await readTraceOrBytes(
+          spec,
+          { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+          {
+            onPart: (part) => profiler.add(part),
+            onProgress: (done, total, generations) => progress.show(`decoding ${spec} ${traceProgress(done, total, generations)}`),
+          },
+        );
+        progress.clear();
+        if (raw.type !== 'trace') {
+          const d = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
+          if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
+          throw new InputError('not an execution trace');
+        }
+        writeFileSync(flags.output, blockingProfileBytes(raw.trace, profiler.records()));
+        for (const w of raw.trace.warnings) io.err(`pprof-diag: ${spec}: warning: ${w}\n`);
         setCode(0);
       } catch (e) {
+        progress.clear();
         const known = e instanceof DecodeError || e instanceof InputError;
         io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
         setCode(2);

@@ -66,7 +66,10 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       if (ignore.has(f.id)) continue;
       const have = byId.get(f.id);
       if (!have) byId.set(f.id, f);
-      else have.summary += ` Between snapshots: ${f.summary}`;
+      else {
+        have.summary += ` Between snapshots: ${f.summary}`;
+        if (rank(f.severity) > rank(have.severity)) have.severity = f.severity; // growth confirms it
+      }
     }
   }
   // Traces: the goroutines at the end judged like a goroutine dump, growth from the goroutines
@@ -89,8 +92,10 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       diffs.push({ before: `${a.path} (start)`, after: `${a.path} (end)`, diff });
       for (const f of diff.findings) {
         const have = found.find((x) => x.id === f.id);
-        if (have) have.summary += ` During the trace: ${f.summary}`;
-        else found.push(f);
+        if (have) {
+          have.summary += ` During the trace: ${f.summary}`;
+          if (rank(f.severity) > rank(have.severity)) have.severity = f.severity; // growth confirms it
+        } else found.push(f);
       }
     }
     for (const f of found) {

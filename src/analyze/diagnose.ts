@@ -66,10 +66,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       if (ignore.has(f.id)) continue;
       const have = byId.get(f.id);
       if (!have) byId.set(f.id, f);
-      else {
-        have.summary += ` Between snapshots: ${f.summary}`;
-        if (rank(f.severity) > rank(have.severity)) have.severity = f.severity; // growth confirms it
-      }
+      else confirm(have, f, 'Between snapshots');
     }
   }
   // Traces: the goroutines at the end judged like a goroutine dump, growth from the goroutines
@@ -92,10 +89,8 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       diffs.push({ before: `${a.path} (start)`, after: `${a.path} (end)`, diff });
       for (const f of diff.findings) {
         const have = found.find((x) => x.id === f.id);
-        if (have) {
-          have.summary += ` During the trace: ${f.summary}`;
-          if (rank(f.severity) > rank(have.severity)) have.severity = f.severity; // growth confirms it
-        } else found.push(f);
+        if (have) confirm(have, f, 'During the trace');
+        else found.push(f);
       }
     }
     for (const f of found) {
@@ -162,6 +157,12 @@ function advise(f: Finding, load: LoadFigures | undefined): void {
       : `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings.slice(0, 4).join('; ')}.`,
   );
   for (const n of a.notes) f.remediation.push(n);
+}
+
+/** A snapshot finding that growth confirms: it says so, and takes the growth's severity when worse. */
+function confirm(have: Finding, growth: Finding, when: string): void {
+  have.summary += ` ${when}: ${growth.summary}`;
+  if (rank(growth.severity) > rank(have.severity)) have.severity = growth.severity;
 }
 
 function rank(s: Severity): number {

@@ -40,13 +40,18 @@ export interface InputStream {
 
 export async function readInput(spec: string, opts: FetchOptions): Promise<RawInput> {
   const input = await openInput(spec, opts);
+  return { name: input.name, bytes: await collectChunks(input.chunks) };
+}
+
+/** All the pieces, in one array (the piece itself when there is one). */
+export async function collectChunks(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const c of input.chunks) {
+  for await (const c of pieces) {
     chunks.push(c);
     total += c.length;
   }
-  return { name: input.name, bytes: chunks.length === 1 ? chunks[0]! : concatBytes(chunks, total) };
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks, total);
 }
 
 /** Opens a file, `-` or a URL for reading in pieces, with the same checks and errors as readInput. */

@@ -13,7 +13,8 @@ import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
-import { decode, expectKind } from '../decode/index.js';
+import { checkKind, decode, expectKind } from '../decode/index.js';
+import type { Trace } from '../model/trace.js';
 import { DecodeError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import { jsonReport, type InputError as ReportedError } from '../report/json.js';
@@ -181,21 +182,20 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
     progress.show(`${label}reading ${spec}`);
     try {
       // a trace is decoded and analysed a generation at a time as it is read
-      let analyzer: TraceAnalyzer | null = null;
+      const analyzer = new TraceAnalyzer();
       const raw = await readTraceOrBytes(
         spec,
         { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
         {
-          onTrace: (compressed) => {
-            if (flags.kind) expectKind({ type: 'trace', trace: null as never, compressed }, flags.kind);
-            analyzer = new TraceAnalyzer();
+          onTrace: () => {
+            if (flags.kind) checkKind('trace', flags.kind);
           },
-          onPart: (part) => analyzer!.add(part),
+          onPart: (part) => analyzer.add(part),
           onProgress: (done, total, generations) => progress.show(`${label}decoding ${spec} ${traceProgress(done, total, generations)}`),
         },
       );
       if (raw.type === 'trace') {
-        analyses.push(analyzer!.finish(raw.name, raw.trace, raw.compressed, { sampleIndex: flags.sampleIndex, top: flags.top }));
+        analyses.push(analyzer.finish(raw.name, raw.trace, raw.compressed, { sampleIndex: flags.sampleIndex, top: flags.top }));
         continue;
       }
       progress.show(`${label}decoding ${spec}`);
@@ -487,13 +487,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           },
         );
         progress.clear();
-        if (raw.type !== 'trace') {
+        let trace: Trace;
+        if (raw.type === 'trace') trace = raw.trace;
+        else {
+          // not told by its head: the ordinary decoders say what it is
           const d = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
           if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
-          throw new InputError('not an execution trace');
+          profiler.add(d.trace);
+          trace = d.trace;
         }
-        writeFileSync(flags.output, blockingProfileBytes(raw.trace, profiler.records()));
-        for (const w of raw.trace.warnings) io.err(`pprof-diag: ${spec}: warning: ${w}\n`);
+        writeFileSync(flags.output, blockingProfileBytes(trace, profiler.records()));
+        for (const w of trace.warnings) io.err(`pprof-diag: ${spec}: warning: ${w}\n`);
         setCode(0);
       } catch (e) {
         progress.clear();

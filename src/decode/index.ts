@@ -141,7 +141,11 @@ function article(word: string): string {
 
 /** Throws unless the decoded input is of the expected kind. */
 export function expectKind(d: Decoded, want: ProfileKind): void {
-  const got: ProfileKind = d.type === 'trace' ? 'trace' : d.profile.kind;
+  checkKind(d.type === 'trace' ? 'trace' : d.profile.kind, want);
+}
+
+/** Throws unless an input of kind `got` answers for `want` (heap and allocs, block or mutex and legacy contention, go together). */
+export function checkKind(got: ProfileKind, want: ProfileKind): void {
   const ok =
     got === want ||
     (want === 'heap' && got === 'allocs') ||

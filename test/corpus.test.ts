@@ -81,15 +81,18 @@ describe('goroutine dumps and tracebacks', () => {
     it(`${row.path} has as many goroutines as headers`, () => {
       const bytes = corpusFile(row.path);
       const n = headerCount(new TextDecoder().decode(bytes));
+      const p = decode(bytes).profile;
       if (n === 0) {
-        // a race report without goroutine headers is not a dump
-        expect(errorOf(() => decode(bytes))!.message).toMatch(/not a Go profile|no goroutine/);
+        // a race report without goroutine headers: its accesses are the records, the race the verdict
+        expect(p.verdict!.kind).toBe('data-race');
         return;
       }
-      const p = decode(bytes).profile;
       expect(p.kind).toBe('goroutine');
-      expect(p.goroutines!.length).toBe(n);
-      expect(p.samples.length).toBe(n);
+      // a text holding several dumps (a goroutine id comes round again) is read as its last
+      const several = (p.repairs ?? []).some((r) => /dumps in one text/.test(r));
+      if (several) expect(p.goroutines!.length).toBeLessThan(n);
+      else expect(p.goroutines!.length).toBe(n);
+      expect(p.samples.length).toBe(p.goroutines!.length);
       expect(['goroutine-debug2', 'traceback']).toContain(p.format);
     });
   }

@@ -133,8 +133,14 @@ describe('debug=2 and tracebacks', () => {
     expect(dumper.args[0]).toMatch(/^\{0x[0-9a-f]+, 0x[0-9a-f]+\}$/);
   });
 
-  it('reject a dump whose frame has no file line', () => {
-    expect(() => decode(new TextEncoder().encode('goroutine 1 [running]:\nmain.main()\nnot a file line\n'))).toThrow(DecodeError);
+  it('read a dump whose frame has no file line, saying what was skipped', () => {
+    const d = decode(new TextEncoder().encode('goroutine 1 [running]:\nmain.main()\nnot a file line\n'));
+    if (d.type !== 'profile') throw new Error('a profile');
+    expect(d.profile.samples.length).toBe(1);
+    expect(d.profile.repairs).toEqual(['2 lines not understood, skipped (first at line 2: "main.main()")']);
+  });
+  it('reject text that holds no goroutine record', () => {
+    expect(() => decode(new TextEncoder().encode('main.main()\nnot a file line\n'))).toThrow(DecodeError);
   });
 });
 

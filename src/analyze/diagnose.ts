@@ -15,6 +15,7 @@ import { defaultThresholds, snapshotFindings, type Finding, type Severity, type 
 import { diffSnapshots, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
 import { cpuFindings } from './cpu.js';
+import { verdictFindings } from './verdicts.js';
 import { advisePool, type LoadFigures } from './pool-advisor.js';
 
 export interface DiagnoseOptions {
@@ -53,7 +54,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   // One incident: when several snapshots are given, judge the latest (the diff adds growth).
   const byId = new Map<string, Finding>();
   for (const { m } of matches) {
-    for (const f of snapshotFindings(m, thresholds)) {
+    for (const f of [...snapshotFindings(m, thresholds), ...verdictFindings(m)]) {
       if (ignore.has(f.id)) continue;
       byId.set(f.id, f);
     }
@@ -126,8 +127,9 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   }
   correlate([...byId.values()], profiles);
   for (const f of byId.values()) advise(f, opts.load);
+  // the runtime's own verdict leads: Go has proven it
   const findings = [...byId.values()].sort(
-    (a, b) => rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
+    (a, b) => Number(b.runtimeVerdict !== undefined) - Number(a.runtimeVerdict !== undefined) || rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
   );
   const worst = findings.length ? findings[0]!.severity : null;
   return {

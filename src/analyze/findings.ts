@@ -43,6 +43,8 @@ export interface Finding {
   signatures: string[];
   /** From traces: how long the waits of this finding's signatures took. */
   latency?: WaitLatency[];
+  /** The runtime's own message this finding states (`fatal error: …`, `panic: …`): such findings lead. */
+  runtimeVerdict?: string;
 }
 
 export interface Thresholds {

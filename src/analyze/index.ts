@@ -48,6 +48,8 @@ export interface ProfileAnalysis {
   top: TopEntry[];
   buckets: GoroutineBucket[] | null;
   warnings: string[];
+  /** What was repaired or skipped to read a pasted dump (see Profile.repairs). */
+  repairs: string[];
   profile: Profile;
 }
 
@@ -180,6 +182,7 @@ export function analyzeProfile(path: string, p: Profile, compressed: boolean, op
     top: p.sampleTypes.length > 0 ? topFunctions(p, sampleIndex, opts.top ?? 10) : [],
     buckets: goroutineKind ? goroutineBuckets(p) : null,
     warnings: p.warnings,
+    repairs: p.repairs ?? [],
     profile: p,
   };
 }

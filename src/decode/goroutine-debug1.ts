@@ -26,29 +26,47 @@ import { ProfileBuilder } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
+import { SkippedLines } from './skipped.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared text helpers
 
 /** Reads a large string line by line without splitting it into an array. */
 export class LineReader {
-  private pos = 0;
+  private pos: number;
   private peeked: string | null = null;
   private peekedEnd = 0;
   /** 1-based number of the line last returned by `next()`. */
-  lineNo = 0;
+  lineNo: number;
+  /** Offset in the text where the line last returned by `next()` starts. */
+  lineStart = 0;
 
-  constructor(private readonly text: string) {}
+  /** Reads from offset `start`, which begins line `firstLine` (1-based). */
+  constructor(
+    private readonly text: string,
+    start = 0,
+    firstLine = 1,
+  ) {
+    this.pos = start;
+    this.lineNo = firstLine - 1;
+  }
+
+  /** Offset just after the line last returned by `next()`. */
+  get offset(): number {
+    return this.pos;
+  }
 
   /** The next line without its terminator (a trailing \r is dropped), or null at the end. */
   next(): string | null {
     if (this.peeked !== null) {
       const l = this.peeked;
       this.peeked = null;
+      this.lineStart = this.pos;
       this.pos = this.peekedEnd;
       this.lineNo++;
       return l;
     }
+    this.lineStart = this.pos;
     const l = this.read();
     if (l !== null) this.lineNo++;
     return l;
@@ -511,74 +529,160 @@ interface Bucket {
   labels: [string, string][] | null;
 }
 
-export function decodeGoroutineDebug1(text: string): Profile {
-  const r = new LineReader(text);
-  let first = r.next();
-  // pprof skips blank and comment lines before the header
-  while (first !== null && (first.trim() === '' || first.trimStart().startsWith('#'))) first = r.next();
-  if (first === null) throw new DecodeError('debug=1 profile: empty input');
-  const h = parseCountHeader(first);
-  if (h === null) {
-    throw new DecodeError(`debug=1 profile: line ${r.lineNo}: expected "goroutine profile: total N", found ${quoteForError(first)}`);
+/** `COUNT @ 0x… 0x…`: the count and where the addresses start, or null. */
+function parseRecordLine(line: string): { count: number; at: number } | null {
+  const at = line.indexOf(' @');
+  if (at <= 0) return null;
+  const num = line.slice(0, at).trim();
+  if (!/^\d+$/.test(num)) return null;
+  return { count: Number(num), at };
+}
+
+/** `…dumping profilesgoroutine profile: total 12`: a header glued to the end of a log line. */
+function gluedCountHeader(line: string, lineNo: number, skipped: SkippedLines): { name: string; total: number } | null {
+  const m = /(goroutine|goroutineleak|threadcreate) profile: total (\d+)\s*$/.exec(line);
+  if (m === null || m.index === 0) return null;
+  skipped.glued.push(lineNo);
+  return { name: m[1]!, total: Number(m[2]) };
+}
+
+/** True when `line` opens a debug=1 record: `COUNT @ 0x…` with at least one address. */
+export function isDebug1Record(line: string): boolean {
+  const r = parseRecordLine(line);
+  return r !== null && line.startsWith(' 0x', r.at + 2);
+}
+
+/** One dump of a debug=1 text: its header (null when the paste lost it) and its records. */
+class Debug1Dump {
+  readonly stacks = new AddressStacks();
+  readonly buckets: Bucket[] = [];
+  private count = -1;
+  private labels: [string, string][] | null = null;
+
+  constructor(
+    readonly header: { name: string; total: number } | null,
+    readonly line: number,
+  ) {}
+
+  get goroutines(): number {
+    let n = 0;
+    for (const b of this.buckets) n += b.count;
+    return n;
   }
-  const kind: ProfileKind =
-    h.name === 'goroutine' ? 'goroutine' : h.name === 'goroutineleak' ? 'goroutineleak' : h.name === 'threadcreate' ? 'threadcreate' : 'other';
-  const stacks = new AddressStacks();
-  const buckets: Bucket[] = [];
-  let count = -1;
-  let labels: [string, string][] | null = null;
-  const endBucket = () => {
-    if (count < 0) return;
-    buckets.push({ count, stack: stacks.endStack(), labels });
-    count = -1;
-    labels = null;
-  };
+
+  get open(): boolean {
+    return this.count >= 0;
+  }
+
+  startRecord(count: number): void {
+    this.endRecord();
+    this.count = count;
+  }
+
+  setLabels(labels: [string, string][]): void {
+    this.labels = labels;
+  }
+
+  endRecord(): void {
+    if (this.count < 0) return;
+    this.buckets.push({ count: this.count, stack: this.stacks.endStack(), labels: this.labels });
+    this.count = -1;
+    this.labels = null;
+  }
+
+  /** Drops the record being read (its addresses were not all hex). */
+  dropRecord(): void {
+    this.stacks.endStack();
+    this.count = -1;
+    this.labels = null;
+  }
+}
+
+/**
+ * Reads the lines of a debug=1 text into dumps. Lenient: text before, between and after the
+ * records (log lines, a reporter's elisions) is skipped and counted; a record pasted without
+ * the `goroutine profile: total N` line starts a dump of its own; a second header starts the
+ * next dump.
+ */
+function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
+  const r = new LineReader(text);
+  const dumps: Debug1Dump[] = [];
+  let d: Debug1Dump | null = null;
   for (let line = r.next(); line !== null; line = r.next()) {
     const c0 = line.charCodeAt(0);
     if (c0 === 0x23 /* # */) {
-      if (count < 0) continue; // a comment outside a bucket
+      if (d === null || !d.open) continue; // a comment outside a record
       if (line.charCodeAt(1) === 0x09) {
         const s = parseSymbolLine(line);
-        if (s === null) throw new DecodeError(`debug=1 profile: line ${r.lineNo}: malformed frame line ${quoteForError(line)}`);
-        stacks.pushSymbol(s);
+        if (s === null) skipped.note(r.lineNo, line);
+        else d.stacks.pushSymbol(s);
       } else if (line.startsWith('# labels: ')) {
         const lb = parseLabelBlock(line, 10);
-        if (lb === null) throw new DecodeError(`debug=1 profile: line ${r.lineNo}: malformed labels ${quoteForError(line)}`);
-        labels = lb.labels;
+        if (lb === null) skipped.note(r.lineNo, line);
+        else d.setLabels(lb.labels);
       }
       continue;
     }
     if (line.trim() === '') {
-      endBucket();
+      d?.endRecord();
       continue;
     }
-    if (line.startsWith('---')) break; // further sections (a memory map) carry no samples
-    // COUNT @ 0x… 0x…
-    const at = line.indexOf(' @');
-    let n = -1;
-    if (at > 0) {
-      const num = line.slice(0, at).trim();
-      if (/^\d+$/.test(num)) n = Number(num);
+    const h = parseCountHeader(line) ?? gluedCountHeader(line, r.lineNo, skipped);
+    if (h !== null) {
+      d?.endRecord();
+      d = new Debug1Dump(h, r.lineNo);
+      dumps.push(d);
+      continue;
     }
-    if (n < 0) {
-      throw new DecodeError(`debug=1 profile: line ${r.lineNo}: expected "COUNT @ 0x…", found ${quoteForError(line)}`);
+    if (line.startsWith('---') && d !== null) {
+      d.endRecord();
+      d = null; // further sections (a memory map) carry no samples
+      continue;
     }
-    endBucket();
-    count = n;
-    if (!readAddresses(stacks, line, at + 2)) {
-      throw new DecodeError(`debug=1 profile: line ${r.lineNo}: an address that is not a 64-bit hex number in ${quoteForError(line)}`);
+    const rec = parseRecordLine(line);
+    // `1 @` alone is a record with an empty stack (Go 1.27's goroutineleak profile prints one)
+    if (rec === null || !(line.startsWith(' 0x', rec.at + 2) || line.slice(rec.at + 2).trim() === '')) {
+      skipped.note(r.lineNo, line);
+      continue;
+    }
+    if (d === null) {
+      d = new Debug1Dump(null, r.lineNo);
+      dumps.push(d);
+    }
+    d.startRecord(rec.count);
+    if (!readAddresses(d.stacks, line, rec.at + 2)) {
+      d.dropRecord();
+      skipped.note(r.lineNo, line);
     }
   }
-  endBucket();
+  d?.endRecord();
+  return dumps;
+}
 
-  const type = kind === 'other' ? h.name : kind;
+export function decodeGoroutineDebug1(text: string): Profile {
+  const skipped = new SkippedLines();
+  const dumps = readDebug1(text, skipped).filter((d) => d.header !== null || d.buckets.length > 0);
+  if (dumps.length === 0) {
+    if (text.trim() === '') throw new DecodeError('debug=1 profile: empty input');
+    throw new DecodeError('no goroutine record: neither "goroutine profile: total N" nor "COUNT @ 0x…" lines');
+  }
+  const dump = dumps[dumps.length - 1]!;
+  if (dump.buckets.length === 0 && skipped.count > 0) {
+    throw new DecodeError(`debug=1 profile: no record could be read; ${skipped.sentences().join('; ')}`);
+  }
+  const h = dump.header;
+  const name = h?.name ?? 'goroutine';
+  const kind: ProfileKind =
+    name === 'goroutine' ? 'goroutine' : name === 'goroutineleak' ? 'goroutineleak' : name === 'threadcreate' ? 'threadcreate' : 'other';
+  const type = kind === 'other' ? name : kind;
+  const { stacks, buckets } = dump;
   const b = new ProfileBuilder({
     format: kind === 'threadcreate' ? 'legacy-threadcreate' : 'goroutine-debug1',
     kind,
     sampleTypes: [{ type, unit: 'count' }],
     periodType: { type, unit: 'count' },
     period: 1,
-    statedTotal: h.total,
+    statedTotal: h?.total ?? null,
     goVersion: goVersionFromPaths(stacks.paths),
   });
   let sum = 0;
@@ -588,11 +692,25 @@ export function decodeGoroutineDebug1(text: string): Profile {
     b.endSample([bk.count]);
     sum += bk.count;
   }
-  if (sum !== h.total) {
+  if (h === null) {
+    b.repairs.push(`no "goroutine profile: total N" line (the paste starts at a record): the total, ${sum.toLocaleString('en-US')}, is the sum of the records`);
+  } else if (sum !== h.total && skipped.elisions === 0) {
     b.warnings.push(`the stacks add up to ${sum} but the header says total ${h.total} (is the text cut short?)`);
   }
+  if (dumps.length > 1) b.repairs.push(severalDumps(dumps.map((x) => ({ line: x.line, goroutines: x.goroutines }))));
+  b.repairs.push(...skipped.sentences());
   if (stacks.mismatched > 0) {
     b.warnings.push(`${stacks.mismatched} stack(s) had # lines that did not match their addresses; those stacks come from the # lines`);
   }
   return b.finish();
+}
+
+/** The repair sentence for a text holding several dumps, of which the last is analysed. */
+export function severalDumps(dumps: { line: number; goroutines: number }[]): string {
+  const last = dumps[dumps.length - 1]!;
+  const earlier = dumps
+    .slice(0, -1)
+    .map((d) => `${d.goroutines.toLocaleString('en-US')} goroutines from line ${d.line}`)
+    .join(', ');
+  return `${dumps.length} dumps in one text: the last (${last.goroutines.toLocaleString('en-US')} goroutines from line ${last.line}) is analysed; earlier: ${earlier} (save each to a file of its own and give them in order to see the growth)`;
 }

@@ -30,9 +30,13 @@
 
 import { ProfileBuilder, type GoroutineHeader } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
-import { GoroutineFlag, type Profile } from '../model/profile.js';
-import { isHexWord, LineReader, parseLabelBlock, quoteForError } from './goroutine-debug1.js';
+import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict, type VerdictKind } from '../model/profile.js';
+import { looksLikeCall, opensFrame, parseFileLine, splitCall, type FileLine } from './frame-lines.js';
+import { isHexWord, LineReader, parseLabelBlock, severalDumps } from './goroutine-debug1.js';
 import { goVersionFromPaths } from './infer.js';
+import { readRaceReport } from './race-report.js';
+import { SkippedLines } from './skipped.js';
+import { classifyOther, outranks } from './verdict.js';
 
 const HEAD_LIMIT = 64 * 1024;
 
@@ -201,115 +205,6 @@ function gluedHeader(line: string): ParsedGoroutineHeader | null {
   return null;
 }
 
-interface FileLine {
-  file: string;
-  line: number;
-  offset: number;
-  /** `pc=` value as printed, '' when absent. */
-  pc: string;
-  /** Where the file name starts in the text line (after the indentation). */
-  start: number;
-  /** End of `file:line +0x…` in the text line: the part that identifies the frame. */
-  coreEnd: number;
-}
-
-function isHexish(s: string, from: number, to: number): boolean {
-  // 0x followed by zero or more hex digits (crash reports cut long lines inside a number)
-  if (to - from < 2 || s.charCodeAt(from) !== 0x30 || s.charCodeAt(from + 1) !== 0x78) return false;
-  for (let i = from + 2; i < to; i++) {
-    const c = s.charCodeAt(i) | 0x20;
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
-
-/**
- * Parses `\t/path/file.go:123 +0x4f fp=0x… sp=0x… pc=0x…` (suffixes optional; the path may hold
- * spaces and, on Windows, a drive colon), or a cgo symboliser's `\tfile:line pc=0x…` / `\tpc=0x…`.
- */
-function parseFileLine(s: string): FileLine | null {
-  // a tab as Go prints it; spaces where the dump went through a chat or a web page
-  let start = 0;
-  while (start < s.length && (s.charCodeAt(start) === 0x09 || s.charCodeAt(start) === 0x20)) start++;
-  if (start === 0 || start === s.length) return null;
-  let end = s.length;
-  while (end > start && s.charCodeAt(end - 1) === 0x20) end--;
-  let offset = -1;
-  let pc = '';
-  let coreEnd = -1;
-  for (;;) {
-    const sp = s.lastIndexOf(' ', end - 1);
-    if (sp < start) {
-      // a lone `pc=0x…` (cgo frame without file)
-      if (s.startsWith('pc=0x', start) && isHexish(s, start + 3, end)) {
-        pc = s.slice(start + 3, end);
-        end = start;
-      }
-      break;
-    }
-    const t = sp + 1;
-    if (s.startsWith('pc=', t) && isHexish(s, t + 3, end)) {
-      pc = s.slice(t + 3, end);
-      end = sp;
-    } else if ((s.startsWith('fp=', t) || s.startsWith('sp=', t)) && isHexish(s, t + 3, end)) {
-      end = sp;
-    } else if (s.charCodeAt(t) === 0x2b && isHexWord(s, t + 1, end)) {
-      offset = parseInt(s.slice(t + 3, end), 16);
-      coreEnd = end;
-      end = sp;
-      break;
-    } else break;
-  }
-  if (end === start) {
-    if (pc === '') return null;
-    return { file: '', line: 0, offset, pc, start, coreEnd: start };
-  }
-  const colon = s.lastIndexOf(':', end - 1);
-  if (colon <= start || colon === end - 1) return null;
-  for (let k = colon + 1; k < end; k++) if (!isDigit(s.charCodeAt(k))) return null;
-  return { file: s.slice(start, colon), line: Number(s.slice(colon + 1, end)), offset, pc, start, coreEnd: coreEnd >= 0 ? coreEnd : end };
-}
-
-/** Splits a frame's function line into the function and its printed arguments. */
-function splitCall(line: string): { fn: string; args: string } {
-  const n = line.length;
-  if (line.charCodeAt(n - 1) === 0x29 /* ) */) {
-    const p = line.lastIndexOf('(');
-    if (p > 0) return { fn: line.slice(0, p), args: line.slice(p + 1, n - 1) };
-    return { fn: line, args: '' };
-  }
-  // cut short by a log line limit, or a cgo symboliser's name: the first `(` not right after a
-  // `.` (a method's receiver) opens the arguments
-  for (let i = 1; i < n; i++) {
-    if (line.charCodeAt(i) === 0x28 && line.charCodeAt(i - 1) !== 0x2e) return { fn: line.slice(0, i), args: line.slice(i + 1) };
-  }
-  return { fn: line, args: '' };
-}
-
-/** A qualified Go function name as tracebacks print it (spaces only inside `{…}` or `[…]`). */
-function isGoFuncName(fn: string): boolean {
-  if (fn === '' || fn.indexOf('.') < 0) return false;
-  let depth = 0;
-  for (let i = 0; i < fn.length; i++) {
-    const c = fn.charCodeAt(i);
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
-    else if ((c === 0x20 && depth === 0) || c === 0x09) return false;
-  }
-  return true;
-}
-
-/** Whether a line starts a Go frame (`pkg.F(`…), possibly cut short. */
-function opensFrame(line: string): boolean {
-  const { fn } = splitCall(line);
-  return fn !== line && isGoFuncName(fn);
-}
-
-/** Whether a line reads like a whole Go frame function line (`pkg.F(…)`), for error reporting. */
-function looksLikeCall(line: string): boolean {
-  return line.charCodeAt(line.length - 1) === 0x29 && opensFrame(line);
-}
-
 function isRuntimeSide(fn: string): boolean {
   return (
     fn.startsWith('runtime') ||
@@ -322,209 +217,435 @@ function isRuntimeSide(fn: string): boolean {
   );
 }
 
-export function decodeGoroutineDebug2(text: string): Profile {
-  const b = new ProfileBuilder({
+function newHeader(id: number, waitReason: string, waitMinutes: number, flags: number): GoroutineHeader {
+  return {
+    id,
+    waitReason,
+    waitMinutes,
+    flags,
+    createdByFunction: '',
+    createdByFile: '',
+    createdByLine: 0,
+    createdByGoroutine: -1,
+    framesElided: 0,
+  };
+}
+
+/** `N instances of:` — a leak checker's count for the stack (without its header) that follows. */
+const INSTANCES = /^(\d+) instances? of:\s*$/;
+
+/**
+ * Reads one dump from a text, from `start` to its end or to the header of a goroutine it has
+ * read already: then a second dump begins there (a log holding two SIGQUIT dumps, a paste of
+ * two snapshots), and `restartAt` says where.
+ *
+ * Line states, each with its method:
+ *   outside a record   `panic: …`, `runtime stack:`, log lines            outside()
+ *   a record's header  `goroutine 7 [chan receive, 3 minutes]:`           onHeader()
+ *   inside a record    `main.f(…)` + `\t/app/f.go:12 +0x1d`, `created by …`  inBlock()
+ *   a race report      `WARNING: DATA RACE` … `==================`       onRace()
+ */
+class DumpReader {
+  readonly b = new ProfileBuilder({
     format: 'goroutine-debug2',
     kind: 'goroutine',
     sampleTypes: [{ type: 'goroutine', unit: 'count' }],
     periodType: { type: 'goroutine', unit: 'count' },
     period: 1,
   });
-  const r = new LineReader(text);
-  const locations = new Map<string, number>();
-  const paths: string[] = [];
-  let minMinor = 0;
-  let versionLine: string | null = null;
-  let other = false; // text outside goroutine blocks: a traceback or a log around it
-  let sectionStart = true; // the next header opens a dump
-  let leakWriter = false;
-  let noStack = 0;
-  let truncatedIn = -1;
-  const endsCut = text.length > 0 && text.charCodeAt(text.length - 1) !== 0x0a;
+  readonly skipped = new SkippedLines();
+  private readonly r: LineReader;
+  private readonly locations = new Map<string, number>();
+  private readonly paths: string[] = [];
+  private readonly seen = new Set<number>();
+  private minMinor = 0;
+  private versionLine: string | null = null;
+  /** Text outside goroutine blocks: a traceback or a log around it. */
+  private other = false;
+  /** The next header opens a dump (its `running` goroutine is the one that printed it). */
+  private sectionStart = true;
+  private leakWriter = false;
+  private noStack = 0;
+  private headerless = 0;
+  private instances = 0;
+  /** File lines indented with spaces where Go prints a tab (a paste through a chat or a page). */
+  private spaced = 0;
+  private glued = 0;
+  private truncatedIn = -1;
+  private systemStack = false;
+  private runningTests = false;
+  private verdictOpen = false;
+  private inRace = false;
+  verdict: RuntimeVerdict | null = null;
+  /** Goroutine records read, and the line of the first. */
+  goroutines = 0;
+  firstLine = 0;
+  /** Where a second dump starts (offset, line), -1 when the text holds one. */
+  restartAt = -1;
+  restartLine = 0;
+  private recordEnd = 0;
+  private recordEndLine = 0;
+  /** Where the latest run of `running` goroutines began (a dump opens with its own), -1 when not in one. */
+  private runningAt = -1;
+  private runningLine = 0;
+  /** Where the latest header that followed other text began its section. */
+  private sectionAt = -1;
+  private sectionLine = 0;
 
-  let g: GoroutineHeader | null = null;
-  let gLabels: [string, string][] | null = null;
-  let ancestors = false;
-  const frameLocs: number[] = [];
-  const frameArgs: number[] = [];
+  private g: GoroutineHeader | null = null;
+  private gLabels: [string, string][] | null = null;
+  private repeat = 1;
+  private ancestors = false;
+  private readonly frameLocs: number[] = [];
+  private readonly frameArgs: number[] = [];
 
-  const flush = () => {
-    if (g === null) return;
-    if (frameLocs.length === 0) g.flags |= GoroutineFlag.NoStack;
-    if (g.flags & GoroutineFlag.NoStack) noStack++;
-    b.addGoroutine(g);
-    for (let k = 0; k < frameLocs.length; k++) b.frame(frameLocs[k]!, frameArgs[k]!);
-    if (gLabels !== null) for (const [k, v] of gLabels) b.label(k, v);
-    b.endSample([1]);
-    g = null;
-    gLabels = null;
-    ancestors = false;
-    frameLocs.length = 0;
-    frameArgs.length = 0;
-  };
+  constructor(
+    text: string,
+    start: number,
+    line: number,
+    private readonly endsCut: boolean,
+  ) {
+    this.r = new LineReader(text, start, line);
+  }
 
-  const noteOther = (line: string) => {
-    other = true;
-    sectionStart = true;
-    if (versionLine === null) {
-      const v = line.indexOf('go version go1.');
-      if (v >= 0) {
-        const m = /^go1\.\d+(?:\.\d+)?/.exec(line.slice(v + 11, v + 40));
-        if (m) versionLine = m[0];
+  run(): void {
+    const r = this.r;
+    for (let line = r.next(); line !== null; line = r.next()) {
+      if (!this.step(line)) {
+        if (this.restartAt < 0) this.flush(); // cut short inside a record: keep what it has
+        return;
+      }
+      if (this.g !== null) {
+        this.recordEnd = r.offset;
+        this.recordEndLine = r.lineNo + 1;
       }
     }
-  };
+    this.flush();
+  }
 
-  const addFrame = (call: string, fileLine: string, fl: FileLine) => {
-    const { fn, args } = splitCall(call);
-    const key = fn + '\n' + fileLine.slice(fl.start, fl.coreEnd);
-    let loc = locations.get(key);
-    if (loc === undefined) {
-      const lines = [{ function: b.functionId(fn, fl.file), line: fl.line }];
-      loc = b.locationId(key, fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
-      locations.set(key, loc);
-      if (paths.length < 64 && isRuntimeSide(fn)) paths.push(fl.file);
-      if (fn === 'runtime/pprof.writeGoroutineLeak') leakWriter = true;
-    }
-    frameLocs.push(loc);
-    frameArgs.push(args === '' || args === '...' ? 0 : b.strings.intern(args));
-  };
-
-  for (let line = r.next(); line !== null; line = r.next()) {
+  /** One line; false to stop reading (a second dump starts here, or the text is cut). */
+  private step(line: string): boolean {
     let h: ParsedGoroutineHeader | null = null;
     if (line.charCodeAt(0) === 0x67 /* g */) h = parseGoroutineHeader(line, 0);
     if (h === null && line.length > 14 && line.indexOf('goroutine ', 1) > 0) {
       h = gluedHeader(line);
-      if (h !== null) noteOther(line);
+      if (h !== null) {
+        this.noteOther(line);
+        if (this.glued++ === 0) this.b.repairs.push(`a goroutine header glued to the end of other text at line ${this.r.lineNo}: read from "goroutine" on`);
+      }
     }
-    if (h !== null) {
-      flush();
-      let flags = h.flags;
-      if (sectionStart && h.status === 'running') flags |= GoroutineFlag.Current;
-      sectionStart = false;
-      if (h.minMinor > minMinor) minMinor = h.minMinor;
-      g = {
-        id: h.id,
-        waitReason: h.status,
-        waitMinutes: h.minutes,
-        flags,
-        createdByFunction: '',
-        createdByFile: '',
-        createdByLine: 0,
-        createdByGoroutine: -1,
-        framesElided: 0,
-      };
-      gLabels = h.labels;
-      continue;
+    if (h !== null) return this.onHeader(h);
+    if (this.g === null) {
+      this.outside(line);
+      return true;
     }
-    if (g === null) {
-      if (!isBlank(line)) noteOther(line);
-      continue;
+    return this.inBlock(line);
+  }
+
+  private onHeader(h: ParsedGoroutineHeader): boolean {
+    if (this.seen.has(h.id)) {
+      // the next dump began after the text that introduced it (`SIGQUIT: quit`, a log line), or
+      // at its own running goroutine (the one that wrote it), whichever came last
+      const at = Math.max(this.runningAt, this.sectionAt);
+      this.restartAt = at >= 0 ? at : this.recordEnd;
+      this.restartLine = at < 0 ? this.recordEndLine : at === this.runningAt ? this.runningLine : this.sectionLine;
+      return false;
     }
-    // inside a goroutine's block
+    if (this.sectionStart && this.goroutines > 0) {
+      this.sectionAt = this.recordEnd;
+      this.sectionLine = this.recordEndLine;
+    }
+    if (h.status === 'running' && this.goroutines > 0 && this.runningAt < 0) {
+      this.runningAt = this.recordEnd;
+      this.runningLine = this.recordEndLine;
+    } else if (h.status !== 'running') {
+      this.runningAt = -1;
+    }
+    this.flush();
+    this.seen.add(h.id);
+    let flags = h.flags;
+    if (this.sectionStart && h.status === 'running') flags |= GoroutineFlag.Current;
+    this.sectionStart = false;
+    if (h.minMinor > this.minMinor) this.minMinor = h.minMinor;
+    if (this.verdictOpen) {
+      this.verdict!.goroutine = h.status === 'running' ? h.id : -1;
+      this.verdictOpen = false;
+    }
+    if (this.goroutines++ === 0) this.firstLine = this.r.lineNo;
+    this.g = newHeader(h.id, h.status, h.minutes, flags);
+    this.gLabels = h.labels;
+    return true;
+  }
+
+  private flush(): void {
+    const g = this.g;
+    if (g === null) return;
+    if (this.frameLocs.length === 0) g.flags |= GoroutineFlag.NoStack;
+    if (g.flags & GoroutineFlag.NoStack) this.noStack += this.repeat;
+    for (let n = 0; n < this.repeat; n++) {
+      this.b.addGoroutine(g);
+      for (let k = 0; k < this.frameLocs.length; k++) this.b.frame(this.frameLocs[k]!, this.frameArgs[k]!);
+      if (this.gLabels !== null) for (const [k, v] of this.gLabels) this.b.label(k, v);
+      this.b.endSample([1]);
+    }
+    this.g = null;
+    this.gLabels = null;
+    this.repeat = 1;
+    this.ancestors = false;
+    this.frameLocs.length = 0;
+    this.frameArgs.length = 0;
+  }
+
+  private noteOther(line: string): void {
+    this.other = true;
+    this.sectionStart = true;
+    if (this.versionLine === null) {
+      const v = line.indexOf('go version go1.');
+      if (v >= 0) {
+        const m = /^go1\.\d+(?:\.\d+)?/.exec(line.slice(v + 11, v + 40));
+        if (m) this.versionLine = m[0];
+      }
+    }
+  }
+
+  /** A line outside any goroutine record. */
+  private outside(line: string): void {
     if (isBlank(line)) {
-      flush();
-      continue;
+      this.systemStack = false;
+      this.runningTests = false;
+      return;
     }
-    if (ancestors) continue; // `[originating from goroutine N]:` stacks run to the blank line
+    if (this.systemStack) return;
+    if (this.runningTests && (line.charCodeAt(0) === 0x09 || line.charCodeAt(0) === 0x20)) {
+      this.verdict?.tests.push(line.trim());
+      return;
+    }
+    if (this.headerlessStack(line)) return;
+    this.noteOther(line);
+    const inst = INSTANCES.exec(line);
+    if (inst !== null) {
+      this.instances = Number(inst[1]);
+      return;
+    }
+    const c = classifyOther(line);
+    if (c === null) this.skipped.note(this.r.lineNo, line);
+    else if (c.type === 'verdict') this.setVerdict(c.kind, c.message);
+    else if (c.type === 'race') this.onRace();
+    else if (c.type === 'system-stack') this.systemStack = true;
+    else if (c.type === 'running-tests') this.runningTests = true;
+  }
+
+  /** A stack pasted without its goroutine header (a leak checker's listing): a goroutine of unknown state. */
+  private headerlessStack(line: string): boolean {
+    if (!opensFrame(line)) return false;
+    const next = this.r.peek();
+    if (next === null || parseFileLine(next) === null) return false;
+    this.g = newHeader(-1, '', -1, 0);
+    this.repeat = this.instances > 0 ? this.instances : 1;
+    this.instances = 0;
+    this.headerless += this.repeat;
+    if (this.goroutines++ === 0) this.firstLine = this.r.lineNo;
+    this.inBlock(line);
+    return true;
+  }
+
+  private setVerdict(kind: VerdictKind, message: string): void {
+    const v = this.verdict;
+    if (v === null) {
+      this.verdict = { kind, message, line: this.r.lineNo, goroutine: -1, tests: [], races: [] };
+    } else if (outranks(kind, v.kind)) {
+      v.kind = kind;
+      v.message = message;
+      v.line = this.r.lineNo;
+    } else return;
+    this.verdictOpen = true;
+  }
+
+  /** A race report: each access a goroutine record. */
+  private onRace(): void {
+    const line = this.r.lineNo;
+    const records = readRaceReport(this.r);
+    const accesses: RaceAccess[] = [];
+    this.inRace = true;
+    for (const rec of records) {
+      for (const f of rec.frames) this.addFrame(f.call, f.fileLine, f.fl);
+      if (this.frameLocs.length === 0) rec.header.flags |= GoroutineFlag.NoStack;
+      accesses.push({ access: rec.access, goroutine: rec.header.id, sample: this.b.sampleCount });
+      this.g = rec.header;
+      this.flush();
+    }
+    this.inRace = false;
+    if (accesses.length === 0) return;
+    if (this.verdict === null) {
+      this.verdict = { kind: 'data-race', message: 'WARNING: DATA RACE', line, goroutine: accesses[0]!.goroutine, tests: [], races: [] };
+    }
+    this.verdict.races.push(accesses);
+  }
+
+  private addFrame(call: string, fileLine: string, fl: FileLine): void {
+    const b = this.b;
+    const { fn, args } = splitCall(call);
+    const key = fn + '\n' + fileLine.slice(fl.start, fl.coreEnd);
+    let loc = this.locations.get(key);
+    if (loc === undefined) {
+      const lines = [{ function: b.functionId(fn, fl.file), line: fl.line }];
+      loc = b.locationId(key, fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
+      this.locations.set(key, loc);
+      if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(fl.file);
+      if (fn === 'runtime/pprof.writeGoroutineLeak') this.leakWriter = true;
+    }
+    this.frameLocs.push(loc);
+    this.frameArgs.push(args === '' || args === '...' ? 0 : b.strings.intern(args));
+    if (fileLine.charCodeAt(0) === 0x20 && fileLine.charCodeAt(fl.start - 1) === 0x20 && !this.inRace) this.spaced++;
+  }
+
+  /** A line inside a goroutine's record; false when the text is cut inside it. */
+  private inBlock(line: string): boolean {
+    const g = this.g!;
+    if (isBlank(line)) {
+      this.flush();
+      return true;
+    }
+    if (this.ancestors) return true; // `[originating from goroutine N]:` stacks run to the blank line
     const c0 = line.charCodeAt(0);
-    if (c0 === 0x09 || c0 === 0x20) {
-      if (line.includes('stack unavailable')) {
-        g.flags |= GoroutineFlag.NoStack;
-        continue;
-      }
-      // a file:line with no function line before it: not part of the dump (unless cut short)
-      if (endsCut && r.restIsBlank()) {
-        truncatedIn = g.id;
-        break;
-      }
-      flush();
-      noteOther(line);
-      continue;
-    }
-    if (c0 === 0x2e && line.startsWith('...')) {
-      const m = /^\.\.\.(\d+) frames elided\.\.\.$/.exec(line);
-      if (m) {
-        g.framesElided += Number(m[1]);
-        if (minMinor < 21) minMinor = 21;
-        continue;
-      }
-      if (line === '...additional frames elided...') {
-        // before Go 1.21: printing stopped at 100 frames, how many more is not said
-        if (g.framesElided === 0) g.framesElided = 1;
-        continue;
-      }
-    }
+    if (c0 === 0x09 || c0 === 0x20) return this.indented(line);
+    if (c0 === 0x2e && line.startsWith('...') && this.elided(line)) return true;
     if (line.startsWith('created by ')) {
-      let fn = line.slice(11);
-      const gi = fn.lastIndexOf(' in goroutine ');
-      if (gi >= 0) {
-        const num = fn.slice(gi + 14);
-        if (num !== '' && /^\d+$/.test(num)) {
-          g.createdByGoroutine = Number(num);
-          fn = fn.slice(0, gi);
-          if (minMinor < 21) minMinor = 21;
-        }
-      }
-      g.createdByFunction = fn;
-      const next = r.peek();
-      const fl = next !== null ? parseFileLine(next) : null;
-      if (fl !== null) {
-        r.next();
-        g.createdByFile = fl.file;
-        g.createdByLine = fl.line;
-      }
-      continue;
+      this.createdBy(line.slice(11));
+      return true;
     }
     if (line.startsWith('[originating from goroutine ')) {
-      ancestors = true;
-      continue;
+      this.ancestors = true;
+      return true;
     }
     if (line.startsWith('non-Go function at pc=')) {
       const pc = line.slice(22).trim();
       if (isHexWord(pc)) {
-        frameLocs.push(b.locationId('pc\u0000' + pc, BigInt(pc), []));
-        frameArgs.push(0);
-        continue;
+        this.frameLocs.push(this.b.locationId('pc\u0000' + pc, BigInt(pc), []));
+        this.frameArgs.push(0);
+        return true;
       }
     }
     // a function line; its file:line follows
+    const r = this.r;
     const next = r.peek();
     const fl = next !== null ? parseFileLine(next) : null;
     if (fl !== null) {
       r.next();
-      addFrame(line, next!, fl);
-      continue;
+      this.addFrame(line, next!, fl);
+      return true;
     }
     // the text stops inside this goroutine (debug=2 output is cut at 64 MB, logs get cut too)
     const isLast = next === null || r.restIsBlank();
     const nextIsLast = !isLast && r.restAfterPeekIsBlank();
-    if ((isLast && (endsCut || opensFrame(line))) || (nextIsLast && opensFrame(line) && (endsCut || next!.charCodeAt(0) === 0x09))) {
-      truncatedIn = g.id;
-      break;
+    if ((isLast && (this.endsCut || opensFrame(line))) || (nextIsLast && opensFrame(line) && (this.endsCut || next!.charCodeAt(0) === 0x09))) {
+      this.truncatedIn = g.id;
+      return false;
     }
-    if (!other && looksLikeCall(line)) {
-      throw new DecodeError(`goroutine dump: line ${r.lineNo + 1}: expected a frame's file:line after ${quoteForError(line)}, found ${quoteForError(next ?? "")}`);
+    if (looksLikeCall(line)) {
+      // a frame whose file line is missing: keep reading the record
+      this.skipped.note(r.lineNo, line);
+      return true;
     }
     // anything else ends the block: a log line right after the dump
-    flush();
-    noteOther(line);
+    this.flush();
+    this.outside(line);
+    return true;
   }
-  flush();
 
-  if (b.sampleCount === 0) {
-    if (text.trim() === '') throw new DecodeError('goroutine dump: empty input');
-    if (text.includes('WARNING: DATA RACE')) {
-      throw new DecodeError('a data race report, not a goroutine dump: it has no "goroutine N [state]:" header');
+  /** An indented line where a function line was expected. */
+  private indented(line: string): boolean {
+    if (line.includes('stack unavailable')) {
+      this.g!.flags |= GoroutineFlag.NoStack;
+      return true;
     }
-    throw new DecodeError('goroutine dump: no "goroutine N [state]:" header found');
+    // a file:line with no function line before it: not part of the dump (unless cut short)
+    if (this.endsCut && this.r.restIsBlank()) {
+      this.truncatedIn = this.g!.id;
+      return false;
+    }
+    this.flush();
+    this.noteOther(line);
+    if (!this.systemStack && classifyOther(line) === null) this.skipped.note(this.r.lineNo, line);
+    return true;
   }
-  if (truncatedIn >= 0) {
-    b.warnings.push(`the text ends inside goroutine ${truncatedIn}: its stack is incomplete (Go cuts debug=2 output at 64 MB; debug=1 or debug=0 give the full count)`);
+
+  private elided(line: string): boolean {
+    const g = this.g!;
+    const m = /^\.\.\.(\d+) frames elided\.\.\.$/.exec(line);
+    if (m) {
+      g.framesElided += Number(m[1]);
+      if (this.minMinor < 21) this.minMinor = 21;
+      return true;
+    }
+    if (line === '...additional frames elided...') {
+      // before Go 1.21: printing stopped at 100 frames, how many more is not said
+      if (g.framesElided === 0) g.framesElided = 1;
+      return true;
+    }
+    return false;
   }
-  if (noStack > 0) b.warnings.push(`${noStack} goroutine(s) without a stack`);
-  if (other) b.header.format = 'traceback';
-  b.header.kind = leakWriter ? 'goroutineleak' : 'goroutine';
-  b.header.goVersion = versionLine ?? goVersionFromPaths(paths) ?? (minMinor > 0 ? `go1.${minMinor}+` : null);
-  return b.finish();
+
+  private createdBy(rest: string): void {
+    const g = this.g!;
+    let fn = rest;
+    const gi = fn.lastIndexOf(' in goroutine ');
+    if (gi >= 0) {
+      const num = fn.slice(gi + 14);
+      if (num !== '' && /^\d+$/.test(num)) {
+        g.createdByGoroutine = Number(num);
+        fn = fn.slice(0, gi);
+        if (this.minMinor < 21) this.minMinor = 21;
+      }
+    }
+    g.createdByFunction = fn;
+    const next = this.r.peek();
+    const fl = next !== null ? parseFileLine(next) : null;
+    if (fl !== null) {
+      this.r.next();
+      g.createdByFile = fl.file;
+      g.createdByLine = fl.line;
+    }
+  }
+
+  /** The profile of this dump; `earlier` are the dumps before it in the same text. */
+  finish(text: string, earlier: { line: number; goroutines: number }[]): Profile {
+    const b = this.b;
+    if (b.sampleCount === 0) {
+      if (text.trim() === '') throw new DecodeError('goroutine dump: empty input');
+      throw new DecodeError('no goroutine record: no "goroutine N [state]:" header, "COUNT @ 0x…" record or race report found');
+    }
+    if (this.truncatedIn >= 0) {
+      b.warnings.push(`the text ends inside goroutine ${this.truncatedIn}: its stack is incomplete (Go cuts debug=2 output at 64 MB; debug=1 or debug=0 give the full count)`);
+    }
+    if (this.noStack > 0) b.warnings.push(`${this.noStack} goroutine(s) without a stack`);
+    if (earlier.length > 0) b.repairs.push(severalDumps([...earlier, { line: this.firstLine, goroutines: this.goroutines }]));
+    if (this.spaced > 0) b.repairs.push(`${this.spaced.toLocaleString('en-US')} frame file lines indented with spaces where Go prints a tab: read as file lines`);
+    if (this.headerless > 0) {
+      b.repairs.push(`${this.headerless.toLocaleString('en-US')} stack${this.headerless === 1 ? '' : 's'} without a "goroutine N [state]:" header read as goroutines of unknown state`);
+    }
+    b.repairs.push(...this.skipped.sentences());
+    b.verdict = this.verdict;
+    if (this.other) b.header.format = 'traceback';
+    b.header.kind = this.leakWriter ? 'goroutineleak' : 'goroutine';
+    b.header.goVersion = this.versionLine ?? goVersionFromPaths(this.paths) ?? (this.minMinor > 0 ? `go1.${this.minMinor}+` : null);
+    return b.finish();
+  }
+}
+
+/**
+ * Reads a debug=2 dump or traceback. A text that holds several dumps (a goroutine id comes
+ * round again) is read as its last, the latest state, and says so.
+ */
+export function decodeGoroutineDebug2(text: string): Profile {
+  const endsCut = text.length > 0 && text.charCodeAt(text.length - 1) !== 0x0a;
+  const earlier: { line: number; goroutines: number }[] = [];
+  let d = new DumpReader(text, 0, 1, endsCut);
+  d.run();
+  while (d.restartAt >= 0) {
+    earlier.push({ line: d.firstLine, goroutines: d.goroutines });
+    d = new DumpReader(text, d.restartAt, d.restartLine, endsCut);
+    d.run();
+  }
+  return d.finish(text, earlier);
 }

@@ -7,8 +7,9 @@ import { DecodeError, defaultLimits, type DecodeLimits } from '../model/errors.j
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { gunzipPako, isGzip, type Gunzip } from './gzip.js';
 import { decodePprof } from './pprof.js';
-import { decodeGoroutineDebug1 } from './goroutine-debug1.js';
-import { decodeGoroutineDebug2, looksLikeGoroutineDebug2 } from './goroutine-debug2.js';
+import { isDebug1Record } from './goroutine-debug1.js';
+import { looksLikeGoroutineDebug2 } from './goroutine-debug2.js';
+import { decodeGoroutineText } from './goroutine-text.js';
 import { decodeLegacyCpu, looksLikeLegacyCpu } from './legacy-cpu.js';
 import { decodeLegacyContention, decodeLegacyHeap, looksLikeLegacyContention, looksLikeLegacyHeap } from './legacy-text.js';
 import { decodeTrace, isTrace } from './trace/index.js';
@@ -68,6 +69,7 @@ export function sniff(bytes: Uint8Array): Sniffed {
     const head = headText(bytes);
     const first = head.trimStart();
     if (/^(goroutine|goroutineleak|threadcreate) profile: total \d+/.test(first)) return 'goroutine-debug1';
+    if (isDebug1Record(first.slice(0, first.indexOf('\n') >>> 0))) return 'goroutine-debug1';
     if (looksLikeLegacyHeap(head)) return 'legacy-heap';
     if (looksLikeLegacyContention(head)) return 'legacy-contention';
     if (/^(<!doctype html|<html|<head|<body)/i.test(first)) return 'html';
@@ -79,12 +81,6 @@ export function sniff(bytes: Uint8Array): Sniffed {
   const b0 = bytes[0]!;
   if ((b0 & 7) <= 2 && b0 >>> 3 >= 1 && b0 >>> 3 <= 15) return 'pprof';
   return 'binary';
-}
-
-function describeText(bytes: Uint8Array): string {
-  const line = headText(bytes, 400).trim().split('\n')[0] ?? '';
-  const shown = line.replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
-  return shown ? `text that is not a Go profile ("${shown}")` : 'text that is not a Go profile';
 }
 
 export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
@@ -104,9 +100,9 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
     case 'trace':
       return { type: 'trace', trace: decodeTrace(bytes, opts.onProgress ? { onProgress: opts.onProgress } : {}), compressed };
     case 'goroutine-debug1':
-      return { type: 'profile', profile: decodeGoroutineDebug1(text()), compressed };
+      return { type: 'profile', profile: decodeGoroutineText(text(), 'debug1'), compressed };
     case 'goroutine-debug2':
-      return { type: 'profile', profile: decodeGoroutineDebug2(text()), compressed };
+      return { type: 'profile', profile: decodeGoroutineText(text(), 'debug2'), compressed };
     case 'legacy-heap':
       return { type: 'profile', profile: decodeLegacyHeap(text()), compressed };
     case 'legacy-contention':
@@ -116,13 +112,9 @@ export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
     case 'html':
       throw new DecodeError('an HTML page, not a profile (saved from a browser or an error page?)');
     case 'json':
-      throw new DecodeError('JSON, not a Go profile');
-    case 'text': {
-      // a traceback deep inside a long log: look past the head before giving up
-      const all = text();
-      if (looksLikeGoroutineDebug2(all, Infinity)) return { type: 'profile', profile: decodeGoroutineDebug2(all), compressed };
-      throw new DecodeError(describeText(bytes));
-    }
+    case 'text':
+      // a dump pasted into a log, a chat or a JSON field, or deep inside a long log
+      return { type: 'profile', profile: decodeGoroutineText(text(), null), compressed };
     case 'pprof':
       try {
         return { type: 'profile', profile: decodePprof(bytes), compressed };

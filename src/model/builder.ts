@@ -14,6 +14,7 @@ import type {
   Mapping,
   Profile,
   ProfileKind,
+  RuntimeVerdict,
   SampleTable,
   ValueType,
 } from './profile.js';
@@ -87,6 +88,8 @@ export class ProfileBuilder {
   readonly strings = new StringTable();
   readonly mappings: Mapping[] = [];
   readonly warnings: string[] = [];
+  readonly repairs: string[] = [];
+  verdict: RuntimeVerdict | null = null;
   header: ProfileHeader;
 
   // functions
@@ -307,6 +310,8 @@ export class ProfileBuilder {
       samples,
       goroutines,
       warnings: this.warnings,
+      repairs: this.repairs,
+      verdict: this.verdict,
     };
   }
 }

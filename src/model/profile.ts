@@ -156,6 +156,39 @@ export const GoroutineFlag = {
   Current: 16,
 } as const;
 
+/** What the runtime itself printed about the process, read from a traceback. */
+export type VerdictKind = 'deadlock' | 'panic' | 'fatal-error' | 'signal' | 'test-timeout' | 'data-race';
+
+/** One access of a data race report: the goroutine that made it and the sample holding its stack. */
+export interface RaceAccess {
+  /** `Write at 0x00c0000b4010`, `Previous read at 0x00c0000b4010`, as printed. */
+  access: string;
+  /** The goroutine id; 1 for `by main goroutine`. */
+  goroutine: number;
+  /** Row of the sample whose stack is this access. */
+  sample: number;
+}
+
+/**
+ * The runtime's own verdict on the process, as a traceback states it: `fatal error: all
+ * goroutines are asleep - deadlock!`, `panic: …`, `panic: test timed out after 10m0s`, a
+ * fatal signal, or the race detector's `WARNING: DATA RACE`. Go has proven these; they lead
+ * the diagnosis.
+ */
+export interface RuntimeVerdict {
+  kind: VerdictKind;
+  /** The line as printed, e.g. `fatal error: concurrent map writes`. */
+  message: string;
+  /** 1-based line of the message in the text read. */
+  line: number;
+  /** The goroutine running when it happened (the one that panicked), -1 when not known. */
+  goroutine: number;
+  /** A test time-out's `running tests:`, e.g. `TestCheckout (10s)`. */
+  tests: string[];
+  /** Data races, each with its accesses. */
+  races: RaceAccess[][];
+}
+
 /** A legacy debug=1 bucket's `#` lines and `# labels:` survive as-is for readers who want them. */
 export interface Profile {
   format: InputFormat;
@@ -182,4 +215,11 @@ export interface Profile {
   goroutines: GoroutineTable | null;
   /** Notes the decoder wants a reader to see (e.g. "3 goroutines had no stack"). */
   warnings: string[];
+  /**
+   * What was repaired or skipped to read a pasted dump (a missing header, spaces for tabs, log
+   * prefixes, lines not understood, several dumps); absent or empty for a clean input.
+   */
+  repairs?: string[];
+  /** The runtime's own verdict, when the text is a crash, deadlock, test time-out or race report. */
+  verdict?: RuntimeVerdict | null;
 }

@@ -69,7 +69,12 @@ export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<strin
     comments: a.comments,
     top: a.top,
     warnings: a.warnings,
+    repairs: a.repairs,
   };
+  const v = a.profile.verdict;
+  if (v !== null && v !== undefined) {
+    out.verdict = { kind: v.kind, message: v.message, line: v.line, goroutine: v.goroutine, tests: v.tests, races: v.races.map((r) => r.map((x) => ({ access: x.access, goroutine: x.goroutine }))) };
+  }
   if (a.goroutines !== null) {
     out.goroutines = a.goroutines;
     out.statedTotal = a.statedTotal;

@@ -184,6 +184,13 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
   out.push('## Inputs', '', '| file | kind | format | Go | captured | contents |', '| --- | --- | --- | --- | --- | --- |');
   for (const a of analyses) out.push(inputRow(a));
   out.push('');
+  for (const a of analyses) {
+    const notes = a.type === 'profile' ? [...a.warnings, ...a.repairs.map((w) => `read leniently: ${w}`)] : a.warnings;
+    if (notes.length === 0) continue;
+    out.push(`Notes on ${mdCode(a.path)}:`, '');
+    for (const n of notes) out.push(`- ${mdText(n)}`);
+    out.push('');
+  }
   if (errors.length) {
     out.push('**Not read:**', '');
     for (const e of errors) out.push(`- ${mdCode(e.path)}: ${mdText(e.message)}`);

@@ -140,6 +140,13 @@ export class Redactor {
       strings,
       comments: p.comments.map((c) => this.text(c)),
       warnings: p.warnings.map((w) => this.text(w)),
+      repairs: (p.repairs ?? []).map((w) => this.text(w)),
+      verdict: p.verdict && {
+        ...p.verdict,
+        message: this.text(p.verdict.message),
+        tests: p.verdict.tests.map((t) => this.text(t)),
+        races: p.verdict.races.map((race) => race.map((x) => ({ ...x, access: this.text(x.access) }))),
+      },
       mappings: p.mappings.map((m) => ({ ...m, filename: this.file(m.filename) })),
       functions: { ...p.functions, filename: remap(p.functions.filename, (f) => this.file(f)) },
       samples: { ...p.samples, labelStr: remap(p.samples.labelStr, (v) => this.placeholder('label', v)) },
@@ -242,8 +249,9 @@ export function redactReport(
     if (a.type === 'profile' && d.type === 'profile') {
       // again now that every value is known
       const comments = a.profile.comments.map((c) => r.text(c));
-      const profile = { ...d.profile, comments, warnings: a.profile.warnings.map((w) => r.text(w)) };
-      return { ...a, path, warnings, profile, comments: a.comments.map((c) => r.text(c)), buckets: a.buckets ? rows(r, a.buckets) : null };
+      const repairs = a.repairs.map((w) => r.text(w));
+      const profile = { ...d.profile, comments, warnings: a.profile.warnings.map((w) => r.text(w)), repairs };
+      return { ...a, path, warnings, repairs, profile, comments: a.comments.map((c) => r.text(c)), buckets: a.buckets ? rows(r, a.buckets) : null };
     }
     if (a.type !== 'trace' || d.type !== 'trace') throw new Error('unreachable');
     return {

@@ -77,6 +77,7 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
     out.push(`  ${pad(`${t.type}/${t.unit}`, 28)} total ${formatValue(t.total, t.unit)}`);
   }
   for (const w of a.warnings) out.push(paint.yellow(`  note: ${w}`));
+  for (const w of a.repairs) out.push(paint.yellow(`  read leniently: ${w}`));
   if (a.goroutines !== null && a.buckets) {
     const stated = a.statedTotal !== null && a.statedTotal !== a.goroutines ? ` (the dump states ${a.statedTotal})` : '';
     out.push('');

@@ -195,7 +195,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
       goVersion: a.goVersion,
       timeNanos: a.type === 'profile' ? a.timeNanos : 0,
       description: describe(a),
-      warnings: a.warnings,
+      warnings: a.type === 'profile' ? [...a.warnings, ...a.repairs.map((w) => `read leniently: ${w}`)] : a.warnings,
     })),
     errors,
     flames,

@@ -22,6 +22,7 @@ export function isUserFunction(fn: string): boolean {
   const dot = fn.indexOf('.', slash + 1);
   if (dot < 0) return false; // `panic`, `goexit`: the runtime's own, printed without a package
   const pkg = fn.slice(0, dot);
+  if (pkg.endsWith('_test')) return true; // a test's own code, also in the standard library's tests
   const top = pkg.split('/')[0]!;
   return top !== '' && !STD.has(top) && !top.startsWith('type:') && !top.startsWith('go:');
 }
@@ -81,6 +82,8 @@ interface Blocked {
   sample: number;
   bucket: GoroutineBucket;
   minutes: number;
+  /** Whether it runs a test function (testing.tRunner is on its stack). */
+  test: boolean;
 }
 
 /** Goroutines parked in the program's own code (not running, not only the runtime or testing), longest wait first. */
@@ -94,10 +97,15 @@ function blockedGoroutines(m: SnapshotMatch, skip: number): Blocked[] {
     const b = bucketOf.get(s);
     if (id === skip || b === undefined || b.waitReason === 'running' || b.waitReason === 'runnable' || b.waitReason.startsWith('race: ')) continue;
     if (g.flags[s]! & GoroutineFlag.Current) continue;
-    if (!b.frames.some((f) => isUserFunction(f.function))) continue;
-    out.push({ id, sample: s, bucket: b, minutes: g.waitMinutes[s]! });
+    // the program's own frames; `go test`'s generated main is the framework's
+    if (!b.frames.some((f) => isUserFunction(f.function) && !f.file.endsWith('_testmain.go'))) continue;
+    // a test's own goroutine: the frame tRunner called is the test function, and it is waiting in there
+    const t = b.frames.findIndex((f) => f.function === 'testing.tRunner');
+    const test = t > 0 && isUserFunction(b.frames[t - 1]!.function);
+    out.push({ id, sample: s, bucket: b, minutes: g.waitMinutes[s]!, test });
   }
-  return out.sort((a, b) => b.minutes - a.minutes || (a.id === 1 ? -1 : b.id === 1 ? 1 : a.id - b.id));
+  // a test's own goroutine first (what the test waits in), then the longest waits
+  return out.sort((a, b) => Number(b.test) - Number(a.test) || b.minutes - a.minutes || (a.id === 1 ? -1 : b.id === 1 ? 1 : a.id - b.id));
 }
 
 function blockedText(x: Blocked): string {
@@ -117,11 +125,14 @@ function deadlock(v: RuntimeVerdict, m: SnapshotMatch): Finding {
   const all = blockedGoroutines(m, -1).sort((a, b) => (a.id === 1 ? -1 : b.id === 1 ? 1 : a.id - b.id));
   const named = all.slice(0, 8).map(blockedText);
   const more = all.length > 8 ? `, and ${all.length - 8} more` : '';
-  const f = base(
+    const f = base(
     v,
     'deadlock-suspect',
     'deadlock: all goroutines are asleep (proven by the runtime)',
-    `Go stopped the program with "${v.message}": no goroutine can ever run again. ${all.length} goroutine${all.length === 1 ? '' : 's'} of the program wait on each other: ${named.join('; ')}${more}.`,
+    `Go stopped the program with "${v.message}": no goroutine can ever run again. ` +
+      (all.length === 1
+        ? `The program's only goroutine waits forever: ${named[0]}.`
+        : `${all.length} goroutines of the program wait on each other: ${named.join('; ')}${more}.`),
     m.total,
     all.length,
   );
@@ -143,7 +154,7 @@ function testTimeout(v: RuntimeVerdict, m: SnapshotMatch): Finding {
     `test timed out${v.tests.length ? `: ${v.tests[0]!.replace(/\s*\(.*\)$/, '')}` : ''}`,
     `"${v.message}"${tests}. ` +
       (suspects.length
-        ? `The goroutines of the program's code blocked at that moment, the longest wait first, are the suspects: ${named.join('; ')}${suspects.length > 6 ? `, and ${suspects.length - 6} more` : ''}.`
+        ? `The goroutines of the program's code blocked at that moment are the suspects (the test's own first, then the longest waits): ${named.join('; ')}${suspects.length > 6 ? `, and ${suspects.length - 6} more` : ''}.`
         : 'No goroutine of the program was blocked at that moment: the test was busy, not stuck (a slow loop, or a timeout too short for it).'),
     m.total,
     suspects.length,
@@ -220,6 +231,25 @@ function races(v: RuntimeVerdict, m: SnapshotMatch): Finding {
   return f;
 }
 
+function leakCheck(v: RuntimeVerdict, m: SnapshotMatch): Finding {
+  const left = blockedGoroutines(m, -1);
+  const named = left.slice(0, 6).map((x) => blockedText(x) + (x.bucket.createdBy ? `, started by ${x.bucket.createdBy}` : ''));
+  const f = base(
+    v,
+    'goroutine-leak',
+    'goroutines left running after a test (found by the leak checker)',
+    `The leak checker failed the test ("${v.message.replace(/^.*?((?:found unexpected|Too many|Leaked).*)$/, '$1')}"): ${left.length} goroutine${left.length === 1 ? '' : 's'} of the program outlived it: ${named.join('; ')}${left.length > 6 ? `, and ${left.length - 6} more` : ''}.`,
+    m.total,
+    left.length,
+  );
+  f.evidence = groupEvidence('leakcheck', left);
+  f.remediation = [
+    'Each goroutine shown waits for something the finished test will never provide: give it a way out (a context cancelled when the caller returns, a buffered channel for a result nobody may read, a Close that stops it).',
+    'Wait for the goroutines a function starts before it returns (errgroup, a WaitGroup), so tests and callers do not leave them behind.',
+  ];
+  return f;
+}
+
 /** The findings a snapshot's runtime verdict gives (none when the runtime said nothing). */
 export function verdictFindings(m: SnapshotMatch): Finding[] {
   const v = m.profile.verdict;
@@ -227,6 +257,7 @@ export function verdictFindings(m: SnapshotMatch): Finding[] {
   const out: Finding[] = [];
   if (v.kind === 'deadlock') out.push(deadlock(v, m));
   else if (v.kind === 'test-timeout') out.push(testTimeout(v, m));
+  else if (v.kind === 'leak-check') out.push(leakCheck(v, m));
   else if (v.kind !== 'data-race') out.push(crash(v, m));
   if (v.races.length > 0) out.push(races(v, m));
   return out;

@@ -191,6 +191,14 @@ export function parseGoroutineHeader(line: string, start = 0): ParsedGoroutineHe
   return { id, status, minutes, flags, labels, minMinor };
 }
 
+/** goleak's `[Goroutine 7 in state chan send, with main.f on top of the stack:`, read as a header. */
+const LEAK_CHECKER_HEADER = /^\[Goroutine (\d+) in state (.+), with \S+ on top of the stack:\s*$/;
+
+export function leakCheckerHeader(line: string): ParsedGoroutineHeader | null {
+  const m = LEAK_CHECKER_HEADER.exec(line);
+  return m === null ? null : parseGoroutineHeader(`goroutine ${m[1]} [${m[2]}]:`);
+}
+
 /** A header glued after other text on the same line (`…dumping all stacksgoroutine 1 [running]:`). */
 function gluedHeader(line: string): ParsedGoroutineHeader | null {
   let end = line.length;
@@ -334,6 +342,7 @@ class DumpReader {
         if (this.glued++ === 0) this.b.repairs.push(`a goroutine header glued to the end of other text at line ${this.r.lineNo}: read from "goroutine" on`);
       }
     }
+    if (h === null && line.charCodeAt(0) === 0x5b /* [ */) h = leakCheckerHeader(line);
     if (h !== null) return this.onHeader(h);
     if (this.g === null) {
       this.outside(line);
@@ -343,6 +352,14 @@ class DumpReader {
   }
 
   private onHeader(h: ParsedGoroutineHeader): boolean {
+    const g = this.g;
+    if (g !== null && g.id === h.id && this.frameLocs.length === 0) {
+      // the goroutine's own header after a leak checker's line about it: one record
+      g.waitReason = h.status;
+      g.waitMinutes = h.minutes;
+      g.flags |= h.flags;
+      return true;
+    }
     if (this.seen.has(h.id)) {
       // the next dump began after the text that introduced it (`SIGQUIT: quit`, a log line), or
       // at its own running goroutine (the one that wrote it), whichever came last
@@ -429,7 +446,10 @@ class DumpReader {
     }
     const c = classifyOther(line);
     if (c === null) this.skipped.note(this.r.lineNo, line);
-    else if (c.type === 'verdict') this.setVerdict(c.kind, c.message);
+    else if (c.type === 'verdict') {
+      if (c.glued) this.b.repairs.push(`the runtime's message glued to the end of other text at line ${this.r.lineNo}: read from "${c.message.slice(0, c.message.indexOf(':'))}:" on`);
+      this.setVerdict(c.kind, c.message);
+    }
     else if (c.type === 'race') this.onRace();
     else if (c.type === 'system-stack') this.systemStack = true;
     else if (c.type === 'running-tests') this.runningTests = true;

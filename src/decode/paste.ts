@@ -28,7 +28,7 @@ const HEAD = 64 * 1024;
 
 /** A goroutine record's first line anywhere in a line: the text before it is a prefix. */
 const ANCHOR =
-  /(goroutine \d+ (?:gp=\S+ m=\S+ (?:mp=\S+ )?)?\[[^\]]*\](?: \{.*\})?:|goroutine profile: total \d+|\d+ @(?: 0x[0-9a-fA-F]+)+)[ \t]*"?$/;
+  /(goroutine \d+ (?:gp=\S+ m=\S+ (?:mp=\S+ )?)?\[[^\]]*\](?: \{.*\})?:|goroutine profile: total \d+|\d+ @(?: 0x[0-9a-fA-F]+)+|\[Goroutine \d+ in state [^,]+, with \S+ on top of the stack:|WARNING: DATA RACE)[ \t]*"?$/;
 
 interface Step {
   /** Whether the head of the text shows this damage. */
@@ -74,7 +74,8 @@ function mapLines(text: string, f: (line: string) => string | null): { text: str
 // ---------------------------------------------------------------------------------------------
 // quoted: a dump inside string literals (JSON log fields, Go's %q, quoted lines with \r\n)
 
-const ESCAPED_RECORD = /goroutine \d+ [^\n"]*\]:(?:\\r)?\\n|\d+ @(?: 0x[0-9a-fA-F]+)+(?:\\r)?\\n|\\n\\t\/|\\n\\t[A-Za-z]:[\\/]/;
+const ESCAPED_RECORD =
+  /goroutine \d+ [^\n"]*\]:(?:\\r)?\\n|\d+ @(?: 0x[0-9a-fA-F]+)+(?:\\r)?\\n|\\n\\t\/|\\n\\t[A-Za-z]:[\\/]|\\n(?:\\t| )+[^"\n]*\.go:\d+|\.go:\d+[^"\n]*\\n"/;
 
 const quoted: Step = {
   detect: (head) => head.includes('\\n') && ESCAPED_RECORD.test(head),
@@ -181,29 +182,61 @@ function unquoteRest(rest: string): string {
   return q !== null && q.end === rest.length + 1 ? q.value : rest.slice(0, -1);
 }
 
+/**
+ * The prefixes to try for one found before a record: itself, and (a log prefix followed by
+ * the indentation of a test's output) the same with one character of its trailing white space.
+ */
+function candidates(found: string[]): string[] {
+  const out = new Set<string>();
+  for (const p of found.slice(0, 4)) {
+    out.add(p);
+    const m = /[ \t]{2,}$/.exec(p);
+    if (m !== null && m.index > 0) out.add(p.slice(0, m.index + 1));
+    // `msg="` then the indented line it quotes
+    const q = /"[ \t]+$/.exec(p);
+    if (q !== null) out.add(p.slice(0, q.index + 1));
+  }
+  return [...out];
+}
+
+/** Strips a log prefix, then (a second pass) an indentation left under it. */
 const prefixes: Step = {
   detect: (head) => anchoredPrefixes(head, 8).some((p) => p !== ''),
   repair(text) {
-    const found = anchoredPrefixes(text.length > HEAD ? text.slice(0, HEAD) : text, 8).filter((p) => p !== '');
-    for (const p of found.slice(0, 4)) {
-      for (const loose of [false, true]) {
-        const re = prefixPattern(p, loose);
-        if (shareMatching(text, re) < 0.6) continue;
-        const quotedRest = p.endsWith('"');
-        const out = mapLines(text, (line) => {
-          const m = re.exec(line);
-          if (m === null) return null;
-          const rest = line.slice(m[0].length);
-          return quotedRest ? unquoteRest(rest) : rest;
-        });
-        if (out.changed === 0) continue;
-        const shown = p.length > 48 ? p.slice(0, 48) + '…' : p;
-        return { text: out.text, repair: `a prefix like ${JSON.stringify(shown)} removed from ${out.changed.toLocaleString('en-US')} lines` };
-      }
-    }
-    return null;
+    const first = stripPrefix(text);
+    if (first === null) return null;
+    const head = first.text.length > HEAD ? first.text.slice(0, HEAD) : first.text;
+    const second = anchoredPrefixes(head, 8).some((p) => p !== '') ? stripPrefix(first.text) : null;
+    return second === null ? first : { text: second.text, repair: `${first.repair}; then ${second.repair}` };
   },
 };
+
+function stripPrefix(text: string): { text: string; repair: string } | null {
+  const found = anchoredPrefixes(text.length > HEAD ? text.slice(0, HEAD) : text, 8).filter((p) => p !== '');
+  // the pattern that fits the most lines wins: a log prefix stands before nearly every line,
+  // an indentation only before the dump's
+  let best: { p: string; re: RegExp; share: number } | null = null;
+  for (const p of candidates(found)) {
+    for (const loose of [false, true]) {
+      const re = prefixPattern(p, loose);
+      const share = shareMatching(text, re);
+      if (share < (/^[ \t]+$/.test(p) ? 0.3 : 0.6)) continue;
+      if (best === null || share > best.share) best = { p, re, share };
+    }
+  }
+  if (best === null) return null;
+  const { p, re } = best;
+  const quotedRest = p.endsWith('"');
+  const out = mapLines(text, (line) => {
+    const m = re.exec(line);
+    if (m === null) return null;
+    const rest = line.slice(m[0].length);
+    return quotedRest ? unquoteRest(rest) : rest;
+  });
+  if (out.changed === 0) return null;
+  const shown = p.length > 48 ? p.slice(0, 48) + '…' : p;
+  return { text: out.text, repair: `a prefix like ${JSON.stringify(shown)} removed from ${out.changed.toLocaleString('en-US')} lines` };
+}
 
 // ---------------------------------------------------------------------------------------------
 // symbols: debug=1 `#` lines whose tabs became spaces

@@ -9,7 +9,7 @@
 import type { VerdictKind } from '../model/profile.js';
 
 export type OtherLine =
-  | { type: 'verdict'; kind: VerdictKind; message: string }
+  | { type: 'verdict'; kind: VerdictKind; message: string; glued?: boolean }
   /** `WARNING: DATA RACE`: a race report follows, up to a line of `=`. */
   | { type: 'race' }
   /** `runtime stack:`: the system stack's frames follow, up to a blank line. */
@@ -19,7 +19,11 @@ export type OtherLine =
   | { type: 'known' }
   | null;
 
+/** What leak checkers print before the goroutines they found (goleak, net/http's and grpc's tests). */
+const LEAK_CHECK = /(?:found unexpected goroutines:|Too many goroutines running after|appears to have leaked|[Ll]eaked goroutines?:)/;
+
 const KNOWN = [
+  /^\s*\]\s*$/,
   /^\[signal /,
   /^PC=0x[0-9a-f]+/,
   /^m=\d+ sigcode=/,
@@ -41,8 +45,19 @@ const KNOWN = [
   /^(?:SIGQUIT: quit|SIGABRT: abort)$/,
 ];
 
+/** A verdict glued to the end of a log line written without its newline (`…shutting downpanic: boom`). */
+const GLUED_VERDICT = /\S((?:panic|fatal error): .+)$/;
+
 /** What a line outside the goroutine records is; null when it is not part of a traceback. */
 export function classifyOther(line: string): OtherLine {
+  const c = classifyLine(line);
+  if (c !== null) return c;
+  const g = GLUED_VERDICT.exec(line);
+  const v = g !== null ? classifyLine(g[1]!) : null;
+  return v !== null && v.type === 'verdict' ? { ...v, glued: true } : null;
+}
+
+function classifyLine(line: string): OtherLine {
   if (line.startsWith('panic: ')) {
     const kind: VerdictKind = line.startsWith('panic: test timed out after ') ? 'test-timeout' : 'panic';
     return { type: 'verdict', kind, message: line.trim() };
@@ -55,6 +70,7 @@ export function classifyOther(line: string): OtherLine {
     return { type: 'verdict', kind: 'signal', message: line.trim() };
   }
   if (line.startsWith('WARNING: DATA RACE')) return { type: 'race' };
+  if (LEAK_CHECK.test(line)) return { type: 'verdict', kind: 'leak-check', message: line.trim() };
   if (line.startsWith('runtime stack:')) return { type: 'system-stack' };
   if (/^\s*running tests:\s*$/.test(line)) return { type: 'running-tests' };
   for (const re of KNOWN) if (re.test(line)) return { type: 'known' };
@@ -63,6 +79,6 @@ export function classifyOther(line: string): OtherLine {
 
 /** Which verdict stands when a traceback prints several: a crash outranks a race report. */
 export function outranks(next: VerdictKind, have: VerdictKind): boolean {
-  const rank = (k: VerdictKind) => (k === 'data-race' ? 0 : k === 'signal' ? 1 : 2);
+  const rank = (k: VerdictKind) => (k === 'data-race' || k === 'leak-check' ? 0 : k === 'signal' ? 1 : 2);
   return rank(next) > rank(have);
 }

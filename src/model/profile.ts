@@ -157,7 +157,7 @@ export const GoroutineFlag = {
 } as const;
 
 /** What the runtime itself printed about the process, read from a traceback. */
-export type VerdictKind = 'deadlock' | 'panic' | 'fatal-error' | 'signal' | 'test-timeout' | 'data-race';
+export type VerdictKind = 'deadlock' | 'panic' | 'fatal-error' | 'signal' | 'test-timeout' | 'data-race' | 'leak-check';
 
 /** One access of a data race report: the goroutine that made it and the sample holding its stack. */
 export interface RaceAccess {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Go toolchains the samples are built with, from Debian's archive, into the
 # git-ignored samples/.work/ (never into /): Go 1.19 (bookworm), 1.24 (trixie), 1.26 and 1.27
-# (sid), plus the Go libraries the scenarios use (lib/pq, go-sql-driver/mysql, pgx v5 with
-# puddle v2, pgx v4 with puddle v1, go-redis v9, grpc-go, and every golang-*-dev package they
-# depend on), laid out as one GOPATH, and bookworm's redis-server (run by servers/redis.sh).
+# (sid), plus the Go libraries the samples use (lib/pq, go-sql-driver/mysql, pgx v5 with
+# puddle v2, pgx v4 with puddle v1, go-redis v9, grpc-go, go.uber.org/goleak, and every
+# golang-*-dev package they depend on), laid out as one GOPATH, and bookworm's redis-server
+# (run by servers/redis.sh).
 # Uses a private apt configuration (sources, lists and cache under samples/.work/apt): the
 # system's apt state is never touched and nothing is installed.
 #
@@ -118,7 +119,8 @@ done
 libs=(golang-github-lib-pq-dev golang-github-go-sql-driver-mysql-dev
   golang-github-jackc-pgx-v5-dev golang-github-jackc-puddle-v2-dev
   golang-github-jackc-pgx-v4-dev golang-github-jackc-puddle-dev
-  golang-github-redis-go-redis-dev golang-google-grpc-dev)
+  golang-github-redis-go-redis-dev golang-google-grpc-dev
+  golang-uber-goleak-dev)
 # resolve NAME: the real package for a dependency name (a virtual one, such as golang-pq-dev,
 # by its first provider), or nothing
 resolve() {

@@ -39,7 +39,7 @@ const cases: Record<string, Case> = {
   'test-timeout': {
     id: 'test-timeout',
     // the test's own goroutine, stuck on the cache's lock, is the first suspect
-    names: [/are the suspects \(the test's own first, then the longest waits\): goroutine \d+ \[(?:sync\.Mutex\.Lock|semacquire)\] in shop\/sessioncache\.\(\*Cache\)\.Get \(cache\.go:\d+\)/, /shop\/sessioncache\.\(\*Store\)\.Load/],
+    names: [/are the suspects \(the test's own first, then the longest waits\): goroutine \d+ \[(?:sync\.Mutex\.Lock|semacquire)\] in shop\/cartcache\.\(\*Cache\)\.Get \(cache\.go:\d+\)/, /shop\/cartcache\.\(\*Store\)\.Load/],
   },
   'data-race': {
     id: 'data-race',

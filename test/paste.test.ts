@@ -11,6 +11,10 @@ import { analyzeDecoded, type ProfileAnalysis } from '../src/analyze/index.js';
 import { decode } from '../src/decode/index.js';
 import { repoRoot } from './helpers/corpus.js';
 import { applyAll, combinations, transforms, type VariantContext } from './helpers/paste-variants.js';
+import { reportsOf } from './helpers/reports.js';
+import { jsonReport } from '../src/report/json.js';
+import { mdText } from '../src/report/markdown.js';
+import { plain, textReport } from '../src/report/text.js';
 
 const samplesDir = path.join(repoRoot, 'samples');
 const enc = new TextEncoder();
@@ -69,6 +73,9 @@ function check(d: Dump, names: string[]) {
   return { clean, pasted, repairs };
 }
 
+/** The transformations whose result must read as the clean dump, group for group. */
+const faithful = Object.keys(transforms).filter((n) => n !== 'leakListing');
+
 describe('pasted dumps read as the clean ones', () => {
   it('has dumps of every form', () => {
     expect(newest.filter((d) => d.form === 'debug1').length).toBeGreaterThanOrEqual(15);
@@ -76,7 +83,7 @@ describe('pasted dumps read as the clean ones', () => {
   });
   for (const d of newest) {
     it(`${d.file}: every transformation`, () => {
-      for (const name of Object.keys(transforms)) {
+      for (const name of faithful) {
         try {
           check(d, [name]);
         } catch (e) {
@@ -128,6 +135,48 @@ describe('what the repairs say', () => {
     for (const names of [['tabsToSpaces'], ['tabsToOneSpace'], ['syslogTabs']]) {
       const { pasted } = check(d1, names);
       for (const b of pasted.a.buckets!) expect(b.frames.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("a leak checker's listing of stacks without headers", () => {
+  for (const d of newest.filter((x) => x.form === 'debug2').slice(0, 6)) {
+    it(d.file, () => {
+      const clean = analyse(d.file, d.text);
+      const listing = transforms.leakListing!(d.text, { earlier: d.text, form: 'debug2' });
+      const a = analyzeDecoded(d.file, decode(enc.encode(listing))) as ProfileAnalysis;
+      // the same goroutines, stack for stack (the headers, and so the states, are gone)
+      const stacks = (x: ProfileAnalysis) => {
+        const m = new Map<string, number>();
+        for (const b of x.buckets ?? []) {
+          const k = b.frames.map((f) => `${f.function}:${f.line}`).join(' < ');
+          m.set(k, (m.get(k) ?? 0) + b.count);
+        }
+        return [...m].sort();
+      };
+      expect(a.goroutines).toBe(clean.a.goroutines);
+      expect(stacks(a)).toEqual(stacks(clean.a));
+      expect(a.repairs.join(' ')).toMatch(/stacks without a "goroutine N \[state\]:" header read as goroutines of unknown state/);
+      const lead = diagnose([a]).findings[0]!;
+      expect(lead.id).toBe('goroutine-leak');
+      expect(lead.runtimeVerdict).toBe('Too many goroutines running after net/http test(s).');
+    });
+  }
+});
+
+describe('repairs are stated in every output format', () => {
+  it('text, Markdown, HTML and JSON', () => {
+    const d = newest.find((x) => x.form === 'debug1' && x.file.includes('db-pool-pq'))!;
+    const text = applyAll(['noHeader', 'criPrefix'], d.text, { earlier: d.earlier, form: 'debug1' });
+    const r = reportsOf([{ name: 'pasted.txt', bytes: enc.encode(text) }]);
+    const repairs = (r.analyses[0] as ProfileAnalysis).repairs;
+    expect(repairs.length).toBe(2);
+    for (const w of repairs) {
+      expect(r.md).toContain(`- ${mdText(`read leniently: ${w}`)}`);
+      expect(r.view.inputs[0]!.warnings).toContain(`read leniently: ${w}`);
+      expect(r.html).toContain(JSON.stringify(`read leniently: ${w}`).slice(1, -1).replace(/</g, '\\u003c'));
+      expect(textReport(r.analyses, [], { paint: plain, buckets: 5, frames: 5, diagnosis: r.diagnosis })).toContain(`read leniently: ${w}`);
+      expect(JSON.parse(jsonReport(r.analyses, [], { toolVersion: 'test', diagnosis: r.diagnosis })).inputs[0].repairs).toContain(w);
     }
   });
 });

@@ -5,26 +5,14 @@
  */
 
 import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict } from '../model/profile.js';
+import { isStandardLibrary } from '../model/names.js';
 import type { EvidenceStack, Finding } from './findings.js';
 import type { SnapshotMatch } from './match.js';
 import type { FrameSummary, GoroutineBucket } from './summary.js';
 
-/** The standard library's top-level packages: a frame outside them is the program's own. */
-const STD = new Set(
-  'archive bufio builtin bytes cmp compress container context crypto database debug embed encoding errors expvar flag fmt go hash html image index internal io iter log maps math mime net os path plugin reflect regexp runtime slices sort strconv strings structs sync syscall testing text time unicode unique unsafe vendor weak'.split(
-    ' ',
-  ),
-);
-
 /** Whether a function belongs to the program (its module or a dependency) rather than Go itself. */
 export function isUserFunction(fn: string): boolean {
-  const slash = fn.lastIndexOf('/', fn.indexOf('(') >= 0 ? fn.indexOf('(') : fn.length);
-  const dot = fn.indexOf('.', slash + 1);
-  if (dot < 0) return false; // `panic`, `goexit`: the runtime's own, printed without a package
-  const pkg = fn.slice(0, dot);
-  if (pkg.endsWith('_test')) return true; // a test's own code, also in the standard library's tests
-  const top = pkg.split('/')[0]!;
-  return top !== '' && !STD.has(top) && !top.startsWith('type:') && !top.startsWith('go:');
+  return !isStandardLibrary(fn);
 }
 
 function frameText(f: FrameSummary): string {

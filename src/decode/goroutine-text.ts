@@ -10,6 +10,7 @@ import type { Profile } from '../model/profile.js';
 import { decodeGoroutineDebug1, isDebug1Record } from './goroutine-debug1.js';
 import { decodeGoroutineDebug2, leakCheckerHeader, parseGoroutineHeader } from './goroutine-debug2.js';
 import { needsUnpaste, unpaste } from './paste.js';
+import { classifyOther } from './verdict.js';
 
 export type TextForm = 'debug1' | 'debug2';
 
@@ -24,6 +25,7 @@ export function firstRecordForm(text: string): TextForm | null {
     i = nl + 1;
     if (/^\s*(?:goroutine|goroutineleak|threadcreate) profile: total \d+\s*$/.test(line) || isDebug1Record(line)) return 'debug1';
     if (line.startsWith('WARNING: DATA RACE') || leakCheckerHeader(line.trim()) !== null) return 'debug2';
+    if (/^\d+ instances? of:\s*$/.test(line) || classifyOther(line)?.type === 'verdict') return 'debug2';
     const g = line.indexOf('goroutine ');
     if (g >= 0 && parseGoroutineHeader(line.trimEnd(), g) !== null) return 'debug2';
   }

@@ -30,3 +30,31 @@ export function normalizeFunctionName(name: string): string {
   if (depth > 0) return name; // unbalanced: leave as written
   return out + name.slice(last);
 }
+
+/** The package path of a Go function name: `database/sql` of `database/sql.(*DB).conn`. */
+export function packageOf(fn: string): string {
+  const paren = fn.indexOf('(');
+  const slash = fn.lastIndexOf('/', paren >= 0 ? paren : fn.length);
+  const dot = fn.indexOf('.', slash + 1);
+  return dot < 0 ? fn : fn.slice(0, dot);
+}
+
+/** The standard library's top-level packages. */
+const STD = new Set(
+  'archive bufio builtin bytes cmp compress container context crypto database debug embed encoding errors expvar flag fmt go hash html image index internal io iter log maps math mime net os path plugin reflect regexp runtime slices sort strconv strings structs sync syscall testing text time unicode unique unsafe vendor weak'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a function is Go's own (the standard library, or a runtime name printed without a
+ * package such as `panic` or `goexit`) rather than the program's: its module, its dependencies,
+ * a GOPATH package, or a test's own `_test` package.
+ */
+export function isStandardLibrary(fn: string): boolean {
+  const pkg = packageOf(fn);
+  if (pkg === fn && !fn.includes('.')) return true;
+  if (pkg.endsWith('_test')) return false;
+  const top = pkg.split('/')[0]!;
+  return STD.has(top) || top.startsWith('type:') || top.startsWith('go:') || top === '';
+}

@@ -10,6 +10,7 @@
  * as `\xNN`.
  */
 
+import { isStandardLibrary, packageOf } from '../model/names.js';
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { EvidenceStack, Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
@@ -67,18 +68,7 @@ export function mdBlock(lines: string[]): string {
 
 const SEVERITY_MARK: Record<string, string> = { critical: '🔴 critical', warning: '🟠 warning', info: '🔵 info' };
 
-/** The package path of a Go function name: `database/sql` of `database/sql.(*DB).conn`. */
-export function packageOf(fn: string): string {
-  const slash = fn.lastIndexOf('/');
-  const dot = fn.indexOf('.', slash + 1);
-  return dot < 0 ? fn : fn.slice(0, dot);
-}
-
-/** Whether a function is in Go's standard library (no dot in the first path element; not main). */
-export function isStandardLibrary(fn: string): boolean {
-  const pkg = packageOf(fn);
-  return pkg !== 'main' && !pkg.split('/')[0]!.includes('.');
-}
+export { isStandardLibrary, packageOf };
 
 /**
  * The frames of an evidence stack that matter: from the leaf past the frames the signature

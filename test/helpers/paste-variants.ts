@@ -66,6 +66,23 @@ export const transforms: Record<string, Transform> = {
     return blocks.map((b, i) => (i > 0 && i % 3 === 0 ? `${marks[k++ % marks.length]}\n\n${b}` : b)).join('\n\n');
   },
   twoDumps: (t, c) => c.earlier.replace(/\s*$/, '\n\n') + t,
+  /**
+   * A leak checker's listing as net/http's tests print it: the dump split at blank lines, each
+   * stack without its header line, identical stacks counted (`N instances of:`).
+   */
+  leakListing: (t, c) => {
+    if (c.form !== 'debug2') return t;
+    const counts = new Map<string, number>();
+    for (const g of t.split('\n\n')) {
+      const nl = g.indexOf('\n');
+      if (!/^goroutine \d+ \[/.test(g.trim()) || nl < 0) continue;
+      const stack = g.slice(nl + 1).trim();
+      counts.set(stack, (counts.get(stack) ?? 0) + 1);
+    }
+    let out = 'Too many goroutines running after net/http test(s).\n';
+    for (const [stack, n] of counts) out += `${n} instances of:\n${stack}\n`;
+    return out;
+  },
   noHeader: (t, c) => (c.form === 'debug1' ? t.replace(/^\s*\w+ profile: total \d+\s*\n/, '') : t),
 };
 

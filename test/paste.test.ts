@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { diagnose } from '../src/analyze/diagnose.js';
 import { analyzeDecoded, type ProfileAnalysis } from '../src/analyze/index.js';
 import { decode } from '../src/decode/index.js';
-import { repoRoot } from './helpers/corpus.js';
+import { corpusFile, manifest, repoRoot } from './helpers/corpus.js';
 import { applyAll, combinations, transforms, type VariantContext } from './helpers/paste-variants.js';
 import { reportsOf } from './helpers/reports.js';
 import { jsonReport } from '../src/report/json.js';
@@ -179,4 +179,26 @@ describe('repairs are stated in every output format', () => {
       expect(JSON.parse(jsonReport(r.analyses, [], { toolVersion: 'test', diagnosis: r.diagnosis })).inputs[0].repairs).toContain(w);
     }
   });
+});
+
+describe("the corpus's text dumps, pasted, read as the clean ones", () => {
+  const rows = manifest().filter((r) => r.kind === 'text-goroutine-debug1' || r.kind === 'text-goroutine-debug2' || r.kind === 'text-panic');
+  it('has text dumps of both forms', () => {
+    expect(rows.filter((r) => r.kind === 'text-goroutine-debug1').length).toBeGreaterThanOrEqual(4);
+    expect(rows.length).toBeGreaterThanOrEqual(25);
+  });
+  for (const r of rows) {
+    it(r.path, () => {
+      const text = new TextDecoder().decode(corpusFile(r.path));
+      const d: Dump = { file: r.path, form: r.kind === 'text-goroutine-debug1' ? 'debug1' : 'debug2', text, earlier: text };
+      for (const name of faithful) {
+        // text around a dump stays around it; a dump that is itself a log keeps its own lines
+        try {
+          check(d, [name]);
+        } catch (e) {
+          throw new Error(`${name}: ${(e as Error).message}`);
+        }
+      }
+    });
+  }
 });

@@ -35,7 +35,7 @@ import { looksLikeCall, opensFrame, parseFileLine, splitCall, type FileLine } fr
 import { isHexWord, LineReader, parseLabelBlock, severalDumps } from './goroutine-debug1.js';
 import { goVersionFromPaths } from './infer.js';
 import { readRaceReport } from './race-report.js';
-import { SkippedLines } from './skipped.js';
+import { isElision, SkippedLines } from './skipped.js';
 import { classifyOther, outranks } from './verdict.js';
 
 const HEAD_LIMIT = 64 * 1024;
@@ -284,6 +284,8 @@ class DumpReader {
   private runningTests = false;
   private verdictOpen = false;
   private inRace = false;
+  private readonly races = new Set<string>();
+  private repeatedRaces = 0;
   verdict: RuntimeVerdict | null = null;
   /** Goroutine records read, and the line of the first. */
   goroutines = 0;
@@ -438,6 +440,10 @@ class DumpReader {
       return;
     }
     if (this.headerlessStack(line)) return;
+    if (isElision(line)) {
+      this.skipped.note(this.r.lineNo, line); // records left out inside this dump: no new section
+      return;
+    }
     this.noteOther(line);
     const inst = INSTANCES.exec(line);
     if (inst !== null) {
@@ -485,6 +491,13 @@ class DumpReader {
   private onRace(): void {
     const line = this.r.lineNo;
     const records = readRaceReport(this.r);
+    // the race detector reports each race once a run: the same race again is another run's
+    const key = records.map((rec) => rec.header.waitReason + '\n' + rec.frames.map((f) => f.call + f.fileLine.trim()).join('\n')).join('\n\n');
+    if (this.races.has(key)) {
+      this.repeatedRaces++;
+      return;
+    }
+    this.races.add(key);
     const accesses: RaceAccess[] = [];
     this.inRace = true;
     for (const rec of records) {
@@ -643,6 +656,9 @@ class DumpReader {
     if (this.spaced > 0) b.repairs.push(`${this.spaced.toLocaleString('en-US')} frame file lines indented with spaces where Go prints a tab: read as file lines`);
     if (this.headerless > 0) {
       b.repairs.push(`${this.headerless.toLocaleString('en-US')} stack${this.headerless === 1 ? '' : 's'} without a "goroutine N [state]:" header read as goroutines of unknown state`);
+    }
+    if (this.repeatedRaces > 0) {
+      b.repairs.push(`${this.repeatedRaces} race report${this.repeatedRaces === 1 ? '' : 's'} repeated an earlier one (the same accesses, another run): counted once`);
     }
     b.repairs.push(...this.skipped.sentences());
     b.verdict = this.verdict;

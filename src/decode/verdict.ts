@@ -46,7 +46,7 @@ const KNOWN = [
 ];
 
 /** A verdict glued to the end of a log line written without its newline (`…shutting downpanic: boom`). */
-const GLUED_VERDICT = /\S((?:panic|fatal error): .+)$/;
+const GLUED_VERDICT = /\S((?:panic|fatal error|SIG[A-Z]{2,}): .+)$/;
 
 /** What a line outside the goroutine records is; null when it is not part of a traceback. */
 export function classifyOther(line: string): OtherLine {

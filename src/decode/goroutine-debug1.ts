@@ -693,7 +693,9 @@ export function decodeGoroutineDebug1(text: string): Profile {
     sum += bk.count;
   }
   if (h === null) {
-    b.repairs.push(`no "goroutine profile: total N" line (the paste starts at a record): the total, ${sum.toLocaleString('en-US')}, is the sum of the records`);
+    b.repairs.push(
+      `no "goroutine profile: total N" line (the paste starts at a record): read as a goroutine profile (only that line tells a goroutineleak profile apart); the total, ${sum.toLocaleString('en-US')}, is the sum of the records`,
+    );
   } else if (sum !== h.total && skipped.elisions === 0) {
     b.warnings.push(`the stacks add up to ${sum} but the header says total ${h.total} (is the text cut short?)`);
   }

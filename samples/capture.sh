@@ -13,6 +13,9 @@
 #                                                (and after READY2 when captures.ready2)
 #   goroutineleak.{pb.gz,debug1.txt,debug2.txt}  captures.goroutineleak (Go 1.26 built with
 #                                                GOEXPERIMENT=goroutineleakprofile, 1.27+)
+#   goroutine.aged.{pb.gz,debug1.txt,debug2.txt} captures.agedSeconds after all of the above
+#                                                (the program keeps running meanwhile), so
+#                                                that debug=2 prints the waits' minutes
 # then stops the program (its whole process group) and writes goldens beside the captures with
 # the same Go version's tools: <profile>.raw.txt / .top.txt (go tool pprof -raw / -top),
 # trace.parsed.summary.json (+ trace.parsed.txt when ≤ 1 MB), trace.{net,sync,syscall,sched}.pprof
@@ -208,6 +211,23 @@ if [ "$S_GOROUTINELEAK" = 1 ]; then
   else
     printf 'goroutineleak.pb.gz\tGo %s has no goroutineleak profile\n' "$v" >>"$notes/skipped.tsv"
   fi
+fi
+if [ "$S_AGED_SECONDS" != 0 ]; then
+  # One snapshot minutes after the fault: debug=2 then prints ", N minutes" on every goroutine
+  # that has waited a minute or more. The program and its load keep running meanwhile.
+  if [ "$S_READY2" = 1 ] && [ "$S_GAP_SECONDS" = 0 ]; then
+    wait_line "$log" '^READY2' "$S_READY_TIMEOUT" "$prog_pid"
+    meta ready2 "$(now)"
+    meta ready2Line "$(grep -m1 '^READY2' "$log")"
+  fi
+  meta agedSeconds "$S_AGED_SECONDS"
+  meta agedWaitStarted "$(now)"
+  aged_until=$(awk -v t="$(date +%s.%N)" -v a="$S_AGED_SECONDS" 'BEGIN{printf "%.3f", t+a}')
+  while awk -v u="$aged_until" -v t="$(date +%s.%N)" 'BEGIN{exit !(t<u)}'; do
+    kill -0 "$prog_pid" 2>/dev/null || { echo "capture.sh: the program died while waiting for the aged snapshot" >&2; tail -15 "$log" >&2; exit 1; }
+    sleep "$(awk -v u="$aged_until" -v t="$(date +%s.%N)" 'BEGIN{r=u-t; print (r>1 ? 1 : (r>0 ? r : 0))}')"
+  done
+  snapshot goroutine.aged
 fi
 kill -0 "$prog_pid" 2>/dev/null || { echo "capture.sh: the program died during the capture" >&2; tail -15 "$log" >&2; exit 1; }
 meta finished "$(now)"

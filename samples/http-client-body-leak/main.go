@@ -110,14 +110,15 @@ var (
 	failed    atomic.Int64
 )
 
-// leakBudget bounds the sample: once this many requests have failed, the refreshers stop
-// (the leaked connections stay).
-const leakBudget = 400
+// backOffAfter bounds the sample: once this many requests have failed, the refreshers back off
+// from a poll every 40 ms to one a second, and the leak goes on at that slower pace (about one
+// connection every 2 s), so that a dump taken minutes later stays small.
+const backOffAfter = 240
 
 // refresher polls the stock of its share of the catalogue.
 func refresher(ctx context.Context, id int, inv *inventoryClient, cache *stockCache) {
 	rng := rand.New(rand.NewSource(int64(id)))
-	for failed.Load() < leakBudget {
+	for {
 		sku := 1 + rng.Intn(5000)
 		s, err := inv.stock(ctx, sku)
 		switch {
@@ -129,7 +130,11 @@ func refresher(ctx context.Context, id int, inv *inventoryClient, cache *stockCa
 			cache.set(s.SKU, s.Available)
 			refreshed.Add(1)
 		}
-		time.Sleep(40 * time.Millisecond)
+		if failed.Load() < backOffAfter {
+			time.Sleep(40 * time.Millisecond)
+		} else {
+			time.Sleep(time.Second)
+		}
 	}
 }
 

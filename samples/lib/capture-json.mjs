@@ -43,6 +43,8 @@ const doc = {
     readyLine: meta.readyLine,
     ready2: meta.ready2 || undefined,
     ready2Line: meta.ready2Line || undefined,
+    agedSeconds: meta.agedSeconds ? Number(meta.agedSeconds) : undefined,
+    agedWaitStarted: meta.agedWaitStarted || undefined,
     finished: meta.finished,
   },
   servers: Object.fromEntries(rows('servers.tsv').map(([n, v, s]) => [n, { version: v, settings: s || undefined }])),

@@ -12,7 +12,8 @@
 // ", N minutes" part) matches `state`, its first frame line matches `top`, and some line of its
 // stack matches `anywhere` (each optional; regular expressions, JavaScript syntax). `total` is
 // the number of goroutines in the dump. Keys: "go1.27" for goroutine.debug2.txt,
-// "go1.27 goroutine.2" for the second snapshot.
+// "go1.27 goroutine.2" for the second snapshot, "go1.27 goroutine.aged" for the aged one
+// (captures.agedSeconds).
 //
 //   node observe.mjs samples/<scenario> [go1.27]     (no version: every go1.* folder)
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -56,7 +57,11 @@ const observed = { ...(facts.observedInCaptures ?? {}) };
 const versions = only ? [only] : readdirSync(dir).filter((d) => /^go1\.\d+$/.test(d));
 for (const v of versions) {
   for (const k of Object.keys(observed)) if (k === v || k.startsWith(`${v} `)) delete observed[k];
-  for (const [form, key] of [['goroutine.debug2.txt', v], ['goroutine.2.debug2.txt', `${v} goroutine.2`]]) {
+  for (const [form, key] of [
+    ['goroutine.debug2.txt', v],
+    ['goroutine.2.debug2.txt', `${v} goroutine.2`],
+    ['goroutine.aged.debug2.txt', `${v} goroutine.aged`],
+  ]) {
     const p = join(dir, v, form);
     if (existsSync(p)) observed[key] = count(p);
   }

@@ -17,6 +17,8 @@ const out = {
   S_GOROUTINELEAK: c.goroutineleak ? 1 : 0,
   S_GAP_SECONDS: num(c.snapshotGapSeconds, 0),
   S_READY2: c.ready2 ? 1 : 0,
+  // One more goroutine snapshot (goroutine.aged.*) this many seconds after the others.
+  S_AGED_SECONDS: num(c.agedSeconds, 0),
   S_READY_TIMEOUT: num(c.readyTimeoutSeconds, 90),
   S_PG: servers.postgres ? 1 : 0,
   S_PG_MAX: num(servers.postgres?.maxConnections, 100),

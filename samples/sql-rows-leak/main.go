@@ -218,15 +218,21 @@ func startLoadgen(target string) *exec.Cmd {
 	return cmd
 }
 
-// loadgen: the payment provider delivering events at a steady rate, redelivering some.
+// loadgen: the payment provider delivering events at a steady rate, redelivering some. It keeps
+// at most maxOutstanding deliveries in flight (the next one waits for a free slot) and waits up
+// to 5 minutes for an answer, which bounds the queue a stuck pool builds up (and the size of a
+// dump taken minutes later).
 func loadgen(target string) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 10 * time.Second}
+	const maxOutstanding = 150
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 5 * time.Minute}
 	rng := rand.New(rand.NewSource(7))
 	types := []string{"payment.succeeded", "payment.failed", "refund.created", "payment.succeeded"}
 	var sent []paymentEvent
+	slots := make(chan struct{}, maxOutstanding)
 	tick := time.NewTicker(time.Second / deliveryRate)
 	for n := 0; ; n++ {
 		<-tick.C
+		slots <- struct{}{}
 		var ev paymentEvent
 		if len(sent) > 20 && rng.Float64() < duplicateRate {
 			ev = sent[len(sent)-1-rng.Intn(20)] // a redelivery
@@ -242,6 +248,7 @@ func loadgen(target string) {
 		}
 		body, _ := json.Marshal(ev)
 		go func() {
+			defer func() { <-slots }()
 			resp, err := client.Post(target, "application/json", bytes.NewReader(body))
 			if err != nil {
 				return

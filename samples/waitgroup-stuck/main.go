@@ -143,10 +143,13 @@ func startLoad(url string) error {
 	return cmd.Start()
 }
 
-// loadgen opens dashboards for random users, 40 a second; clients give up after 2 s.
+// loadgen opens dashboards for random users, 40 a second for the first 40 s (the morning peak),
+// then 10 a second; clients give up after 2 s. The calmer traffic after the peak slows the growth
+// of the stuck handlers, so that a dump taken minutes later stays small.
 func loadgen(target string) {
 	client := &http.Client{Timeout: 2 * time.Second}
 	rng := rand.New(rand.NewSource(1))
+	peakEnds := time.Now().Add(40 * time.Second)
 	go func() {
 		for {
 			user := "u" + strconv.Itoa(10000+rng.Intn(90000))
@@ -157,7 +160,11 @@ func loadgen(target string) {
 					resp.Body.Close()
 				}
 			}()
-			time.Sleep(25 * time.Millisecond)
+			if time.Now().Before(peakEnds) {
+				time.Sleep(25 * time.Millisecond)
+			} else {
+				time.Sleep(100 * time.Millisecond)
+			}
 		}
 	}()
 	io.Copy(io.Discard, os.Stdin)

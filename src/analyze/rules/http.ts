@@ -1,0 +1,47 @@
+/** Findings about net/http clients. */
+
+import { maxMinutes, pct, plural, holdersOf, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import type { SnapshotMatch } from '../match.js';
+
+/** HTTP client connections held by unclosed bodies, and requests queued for a connection. */
+export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
+  const out: Finding[] = [];
+  const total = m.total;
+  const bodies = m.hits.get('http.client-readloop-body-outstanding');
+  if (bodies && bodies.goroutines >= t.waitersCritical) {
+    out.push({
+      id: 'http-client-conn-leak',
+      severity: bodies.goroutines >= t.leakCount ? 'critical' : 'warning',
+      title: 'HTTP client connections held by unclosed response bodies',
+      summary: `${plural(bodies.goroutines, 'HTTP client connection')} wait for their response body to be read or closed.`,
+      goroutines: bodies.goroutines,
+      share: total ? bodies.goroutines / total : 0,
+      maxMinutes: maxMinutes(m, 'http.client-readloop-body-outstanding'),
+      evidence: evidenceOf(bodies),
+      holders: [],
+      remediation: ['Close every response body: `defer resp.Body.Close()` right after the error check, and drain it (io.Copy(io.Discard, resp.Body)) to reuse the connection.'],
+      signatures: ['http.client-readloop-body-outstanding'],
+    });
+  }
+  const getConn = m.hits.get('http.client-getconn-wait');
+  if (getConn && getConn.goroutines >= t.waitersWarning) {
+    const minutes = maxMinutes(m, 'http.client-getconn-wait');
+    out.push({
+      id: 'http-conn-wait',
+      severity: waiterSeverity(getConn.goroutines, minutes, t),
+      title: 'HTTP client requests wait for a connection',
+      summary: `${plural(getConn.goroutines, 'request')} (${pct(getConn.goroutines, total)}) wait in Transport.getConn for a connection to the host: MaxConnsPerHost is reached or dialling is slow.`,
+      goroutines: getConn.goroutines,
+      share: total ? getConn.goroutines / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(getConn),
+      holders: holdersOf(m, ['http.client-awaiting-response', 'http.client-readloop-body-outstanding', 'http.client-dialing']),
+      remediation: [
+        'Raise Transport.MaxConnsPerHost (and MaxIdleConnsPerHost, default 2) to the concurrency you need, or find why the upstream answers slowly.',
+        'Give requests a deadline (http.Client.Timeout or a context) so callers do not queue without bound.',
+      ],
+      signatures: ['http.client-getconn-wait'],
+    });
+  }
+  return out;
+}

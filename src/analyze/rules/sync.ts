@@ -1,0 +1,95 @@
+/** Findings about sync: Mutex and RWMutex queues, long lock waits, WaitGroups. */
+
+import { count, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import type { SnapshotMatch } from '../match.js';
+
+/** Queues on a sync.Mutex or RWMutex, long lock waits, WaitGroups that never finish. */
+export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
+  const out: Finding[] = [];
+  const total = m.total;
+  const mu = m.hits.get('sync.mutex-wait');
+  if (mu && mu.goroutines > 0) {
+    const minutes = maxMinutes(m, 'sync.mutex-wait');
+    const sev = waiterSeverity(mu.goroutines, null, t);
+    if (sev !== 'info' || (minutes !== null && minutes >= t.minutesCritical)) {
+      const top = mu.buckets[0]!;
+      const site = top.bucket.frames.find((f) => !/^(internal\/)?sync\./.test(f.function));
+      out.push({
+        id: 'mutex-contention',
+        severity: sev,
+        title: 'goroutines queue on a sync.Mutex',
+        summary:
+          `${plural(mu.goroutines, 'goroutine')} (${pct(mu.goroutines, total)}) wait to lock a sync.Mutex` +
+          (mu.instances.size === 1 ? ` at ${[...mu.instances.keys()][0]}` : mu.instances.size > 1 ? ` (${mu.instances.size} mutexes)` : '') +
+          (site ? `, most in ${site.function}` : '') +
+          (minutes ? `; the longest for ${plural(minutes, 'minute')}` : '') +
+          '.',
+        goroutines: mu.goroutines,
+        share: total ? mu.goroutines / total : 0,
+        maxMinutes: minutes,
+        evidence: evidenceOf(mu),
+        holders: [],
+        remediation: [
+          'Shorten the critical section: no I/O, channel operations or slow calls while holding the lock.',
+          'With a mutex profile (runtime.SetMutexProfileFraction), the Unlock sites show who holds it longest.',
+        ],
+        signatures: ['sync.mutex-wait'],
+      });
+    }
+    if (minutes !== null && minutes >= t.minutesCritical) {
+      out.push({
+        id: 'deadlock-suspect',
+        severity: 'critical',
+        title: 'possible deadlock: goroutines blocked on a lock for minutes',
+        summary: `${plural(mu.goroutines, 'goroutine')} have waited on a sync.Mutex for up to ${plural(minutes, 'minute')}.`,
+        goroutines: mu.goroutines,
+        share: total ? mu.goroutines / total : 0,
+        maxMinutes: minutes,
+        evidence: evidenceOf(mu),
+        holders: [],
+        remediation: ['Find the holder: a goroutine that locked this mutex and is itself blocked (on I/O, a channel, or another lock taken in the opposite order).'],
+        signatures: ['sync.mutex-wait'],
+      });
+    }
+  }
+  const rlock = m.hits.get('sync.rwmutex-rlock-wait');
+  const wlock = count(m, 'sync.rwmutex-lock-wait', 'sync.rwmutex-writer-behind-readers');
+  if (rlock && rlock.goroutines > 0 && wlock > 0) {
+    out.push({
+      id: 'rwmutex-starvation',
+      severity: rlock.goroutines >= t.waitersCritical ? 'critical' : 'warning',
+      title: 'RWMutex: readers queue behind a waiting writer',
+      summary: `${plural(rlock.goroutines, 'reader')} wait for a read lock behind ${plural(wlock, 'writer')} that waits for long-held read locks to be released.`,
+      goroutines: rlock.goroutines + wlock,
+      share: total ? (rlock.goroutines + wlock) / total : 0,
+      maxMinutes: maxMinutes(m, 'sync.rwmutex-rlock-wait', 'sync.rwmutex-lock-wait'),
+      evidence: [...evidenceOf(m.hits.get('sync.rwmutex-lock-wait') ?? m.hits.get('sync.rwmutex-writer-behind-readers')!, 1), ...evidenceOf(rlock, 2)],
+      holders: [],
+      remediation: [
+        'A reader holds the read lock too long (slow work under RLock): shorten it, or copy the data out and release.',
+        'Go’s RWMutex blocks new readers once a writer waits, so one slow reader stalls everyone.',
+      ],
+      signatures: ['sync.rwmutex-rlock-wait', 'sync.rwmutex-lock-wait'],
+    });
+  }
+  const wg = m.hits.get('sync.waitgroup-wait');
+  if (wg && wg.goroutines > 0) {
+    const minutes = maxMinutes(m, 'sync.waitgroup-wait');
+    if (minutes !== null && minutes >= t.minutesCritical) {
+      out.push({
+        id: 'waitgroup-stuck',
+        severity: 'warning',
+        title: 'a WaitGroup never finishes',
+        summary: `${plural(wg.goroutines, 'goroutine')} ${wg.goroutines === 1 ? 'has' : 'have'} waited in WaitGroup.Wait for ${plural(minutes, 'minute')}: a Done is missing.`,
+        goroutines: wg.goroutines,
+        share: total ? wg.goroutines / total : 0,
+        maxMinutes: minutes,
+        evidence: evidenceOf(wg),
+        holders: [],
+        remediation: ['Call `defer wg.Done()` at the top of every goroutine started after wg.Add, so error paths cannot skip it.'],
+        signatures: ['sync.waitgroup-wait'],
+      });
+    }
+  }
+  return out;
+}

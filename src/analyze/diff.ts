@@ -4,6 +4,7 @@
  * which carry no wait ages.
  */
 
+import { SIG } from './signature-ids.js';
 import type { Finding } from './findings.js';
 import type { SnapshotMatch } from './match.js';
 import type { GoroutineBucket } from './summary.js';
@@ -49,23 +50,23 @@ export const defaultGrowth: GrowthThresholds = { minDelta: 10, minRatio: 0.1 };
 
 /** Which finding a growing group supports, by the signatures it matched. */
 const LEAK_BY_SIGNATURE: [string, string, string][] = [
-  ['sql.rows-open', 'sql-rows-leak', 'database/sql Rows left open'],
-  ['sql.tx-open', 'sql-tx-leak', 'database/sql transactions left open'],
-  ['sql.connection-opener', 'sql-db-handle-leak', 'sql.DB handles opened and never closed'],
-  ['pgxpool.health-check', 'sql-db-handle-leak', 'pgx pools created and never closed'],
-  ['http.client-readloop-body-outstanding', 'http-client-conn-leak', 'HTTP client connections held by unclosed response bodies'],
-  ['http.client-writeloop', 'http-client-conn-leak', 'HTTP client connections piling up'],
-  ['http.client-readloop-idle', 'http-client-conn-leak', 'HTTP client connections piling up'],
-  ['mysql.watcher', 'sql-db-handle-leak', 'MySQL connections piling up'],
-  ['grpc.clientconn-serializer', 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
-  ['grpc.transport-reader', 'grpc-clientconn-leak', 'gRPC connections piling up'],
-  ['grpc.balancer-watcher', 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
-  ['grpc.client-loopy-writer', 'grpc-clientconn-leak', 'gRPC connections piling up'],
-  ['grpc.client-stream', 'goroutine-leak', 'gRPC client streams never finished'],
-  ['chan.send', 'chan-leak', 'goroutines blocked forever on a channel'],
-  ['chan.receive', 'chan-leak', 'goroutines blocked forever on a channel'],
-  ['chan.nil-or-empty-select', 'chan-leak', 'goroutines blocked forever on a channel'],
-  ['sync.waitgroup-wait', 'waitgroup-stuck', 'WaitGroup waiters piling up'],
+  [SIG.sqlRowsOpen, 'sql-rows-leak', 'database/sql Rows left open'],
+  [SIG.sqlTxOpen, 'sql-tx-leak', 'database/sql transactions left open'],
+  [SIG.sqlConnectionOpener, 'sql-db-handle-leak', 'sql.DB handles opened and never closed'],
+  [SIG.pgxpoolHealthCheck, 'sql-db-handle-leak', 'pgx pools created and never closed'],
+  [SIG.httpClientReadloopBodyOutstanding, 'http-client-conn-leak', 'HTTP client connections held by unclosed response bodies'],
+  [SIG.httpClientWriteloop, 'http-client-conn-leak', 'HTTP client connections piling up'],
+  [SIG.httpClientReadloopIdle, 'http-client-conn-leak', 'HTTP client connections piling up'],
+  [SIG.mysqlWatcher, 'sql-db-handle-leak', 'MySQL connections piling up'],
+  [SIG.grpcClientconnSerializer, 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
+  [SIG.grpcTransportReader, 'grpc-clientconn-leak', 'gRPC connections piling up'],
+  [SIG.grpcBalancerWatcher, 'grpc-clientconn-leak', 'gRPC ClientConns created and never closed'],
+  [SIG.grpcClientLoopyWriter, 'grpc-clientconn-leak', 'gRPC connections piling up'],
+  [SIG.grpcClientStream, 'goroutine-leak', 'gRPC client streams never finished'],
+  [SIG.chanSend, 'chan-leak', 'goroutines blocked forever on a channel'],
+  [SIG.chanReceive, 'chan-leak', 'goroutines blocked forever on a channel'],
+  [SIG.chanNilOrEmptySelect, 'chan-leak', 'goroutines blocked forever on a channel'],
+  [SIG.syncWaitgroupWait, 'waitgroup-stuck', 'WaitGroup waiters piling up'],
 ];
 
 function signaturesOf(m: SnapshotMatch, key: string): string[] {

@@ -3,6 +3,7 @@
  * that count goroutines, pick evidence and word numbers.
  */
 
+import { SIG } from './signature-ids.js';
 import type { GoroutineBucket } from './summary.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
@@ -136,7 +137,7 @@ export function waiterSeverity(n: number, minutes: number | null, t: Thresholds)
   return 'info';
 }
 
-export const QUERY_HOLDERS = ['pq.read', 'pgconn.read', 'mysql.read'];
+export const QUERY_HOLDERS = [SIG.pqRead, SIG.pgconnRead, SIG.mysqlRead];
 
 /** go-redis commands that block on the server until data arrives or their timeout passes. */
 export const REDIS_BLOCKING = /^(BLPop|BRPop|BRPopLPush|BLMove|BLMPop|BZPopMin|BZPopMax|BZMPop|XRead|XReadGroup|XReadStreams|Wait|WaitAOF)$/;

@@ -1,5 +1,6 @@
 /** Findings about database pools and handles: database/sql, pgxpool, the drivers. */
 
+import { SIG } from '../signature-ids.js';
 import { count, maxMinutes, pct, plural, holdersOf, waiterSeverity, QUERY_HOLDERS, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
@@ -7,13 +8,13 @@ import type { SnapshotMatch } from '../match.js';
 export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const sqlWait = m.hits.get('sql.conn-wait');
-  const tx = count(m, 'sql.tx-open');
-  const rows = count(m, 'sql.rows-open');
+  const sqlWait = m.hits.get(SIG.sqlConnWait);
+  const tx = count(m, SIG.sqlTxOpen);
+  const rows = count(m, SIG.sqlRowsOpen);
   const queries = count(m, ...QUERY_HOLDERS);
   if (sqlWait && sqlWait.goroutines > 0) {
     const w = sqlWait.goroutines;
-    const minutes = maxMinutes(m, 'sql.conn-wait');
+    const minutes = maxMinutes(m, SIG.sqlConnWait);
     const pools = sqlWait.instances.size;
     const poolText = pools === 1 ? ` ${[...sqlWait.instances.keys()][0]}` : pools > 1 ? ` (${pools} pools)` : '';
     const held: string[] = [];
@@ -45,9 +46,9 @@ export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
       share: total ? w / total : 0,
       maxMinutes: minutes,
       evidence: evidenceOf(sqlWait),
-      holders: holdersOf(m, ['sql.tx-open', 'sql.rows-open', ...QUERY_HOLDERS]),
+      holders: holdersOf(m, [SIG.sqlTxOpen, SIG.sqlRowsOpen, ...QUERY_HOLDERS]),
       remediation,
-      signatures: ['sql.conn-wait'],
+      signatures: [SIG.sqlConnWait],
     });
   }
   return out;
@@ -57,11 +58,11 @@ export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
 export function sqlTxLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const sqlWait = m.hits.get('sql.conn-wait');
+  const sqlWait = m.hits.get(SIG.sqlConnWait);
   const queries = count(m, ...QUERY_HOLDERS);
-  const txHit = m.hits.get('sql.tx-open');
+  const txHit = m.hits.get(SIG.sqlTxOpen);
   if (txHit && (txHit.goroutines >= t.waitersCritical || (sqlWait && txHit.goroutines > 0 && txHit.goroutines >= queries))) {
-    const minutes = maxMinutes(m, 'sql.tx-open');
+    const minutes = maxMinutes(m, SIG.sqlTxOpen);
     out.push({
       id: 'sql-tx-leak',
       severity: sqlWait ? 'critical' : 'warning',
@@ -80,7 +81,7 @@ export function sqlTxLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
         'Make every Begin end in Commit or Rollback: `tx, err := db.BeginTx(ctx, nil); if err != nil {…}; defer tx.Rollback()`.',
         'Look for early returns between Begin and Commit (error paths) in the code that created these transactions.',
       ],
-      signatures: ['sql.tx-open'],
+      signatures: [SIG.sqlTxOpen],
     });
   }
   return out;
@@ -90,9 +91,9 @@ export function sqlTxLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
 export function sqlRowsLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const sqlWait = m.hits.get('sql.conn-wait');
+  const sqlWait = m.hits.get(SIG.sqlConnWait);
   const queries = count(m, ...QUERY_HOLDERS);
-  const rowsHit = m.hits.get('sql.rows-open');
+  const rowsHit = m.hits.get(SIG.sqlRowsOpen);
   if (rowsHit && (rowsHit.goroutines >= t.waitersCritical || (sqlWait && rowsHit.goroutines > 0 && rowsHit.goroutines >= queries))) {
     out.push({
       id: 'sql-rows-leak',
@@ -103,11 +104,11 @@ export function sqlRowsLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
         (sqlWait ? ` while ${plural(sqlWait.goroutines, 'goroutine')} wait for one.` : '.'),
       goroutines: rowsHit.goroutines,
       share: total ? rowsHit.goroutines / total : 0,
-      maxMinutes: maxMinutes(m, 'sql.rows-open'),
+      maxMinutes: maxMinutes(m, SIG.sqlRowsOpen),
       evidence: evidenceOf(rowsHit),
       holders: [],
       remediation: ['`defer rows.Close()` immediately after a successful Query; an early return before it leaks the connection.'],
-      signatures: ['sql.rows-open'],
+      signatures: [SIG.sqlRowsOpen],
     });
   }
   return out;
@@ -117,10 +118,10 @@ export function sqlRowsLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
 export function pgxpoolAcquireWait(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const pgx = m.hits.get('pgxpool.acquire-wait');
+  const pgx = m.hits.get(SIG.pgxpoolAcquireWait);
   if (pgx && pgx.goroutines > 0) {
-    const minutes = maxMinutes(m, 'pgxpool.acquire-wait');
-    const q = count(m, 'pgconn.read');
+    const minutes = maxMinutes(m, SIG.pgxpoolAcquireWait);
+    const q = count(m, SIG.pgconnRead);
     out.push({
       id: 'pgxpool-acquire-wait',
       severity: waiterSeverity(pgx.goroutines, minutes, t),
@@ -132,14 +133,14 @@ export function pgxpoolAcquireWait(m: SnapshotMatch, t: Thresholds): Finding[] {
       share: total ? pgx.goroutines / total : 0,
       maxMinutes: minutes,
       evidence: evidenceOf(pgx),
-      holders: holdersOf(m, ['pgconn.read', 'pgconn.context-watcher']),
+      holders: holdersOf(m, [SIG.pgconnRead, SIG.pgconnContextWatcher]),
       remediation: [
         'Release what you acquire: `defer rows.Close()`, `defer conn.Release()`, finish every transaction.',
         q > 0
           ? 'The acquired connections are in queries the server has not answered: find the slow query before raising pool_max_conns.'
           : 'If the holders are legitimately busy, raise pool_max_conns (default max(4, NumCPU)).',
       ],
-      signatures: ['pgxpool.acquire-wait'],
+      signatures: [SIG.pgxpoolAcquireWait],
     });
   }
   return out;
@@ -149,9 +150,9 @@ export function pgxpoolAcquireWait(m: SnapshotMatch, t: Thresholds): Finding[] {
 export function dbConnectStorm(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const connecting = count(m, 'pq.connect', 'pgconn.connect', 'mysql.connect');
+  const connecting = count(m, SIG.pqConnect, SIG.pgconnConnect, SIG.mysqlConnect);
   if (connecting >= t.connectStorm) {
-    const ids = ['pq.connect', 'pgconn.connect', 'mysql.connect'].filter((id) => m.hits.has(id));
+    const ids = [SIG.pqConnect, SIG.pgconnConnect, SIG.mysqlConnect].filter((id) => m.hits.has(id));
     out.push({
       id: 'db-connect-storm',
       severity: 'critical',
@@ -176,7 +177,7 @@ export function dbConnectStorm(m: SnapshotMatch, t: Thresholds): Finding[] {
 export function sqlDbHandleLeak(m: SnapshotMatch, _t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const openers = count(m, 'sql.connection-opener');
+  const openers = count(m, SIG.sqlConnectionOpener);
   if (openers >= 8) {
     out.push({
       id: 'sql-db-handle-leak',
@@ -186,10 +187,10 @@ export function sqlDbHandleLeak(m: SnapshotMatch, _t: Thresholds): Finding[] {
       goroutines: openers,
       share: total ? openers / total : 0,
       maxMinutes: null,
-      evidence: evidenceOf(m.hits.get('sql.connection-opener')!),
+      evidence: evidenceOf(m.hits.get(SIG.sqlConnectionOpener)!),
       holders: [],
       remediation: ['Open each database once at start-up and share the *sql.DB; never sql.Open per request, and Close the ones you are done with.'],
-      signatures: ['sql.connection-opener'],
+      signatures: [SIG.sqlConnectionOpener],
     });
   }
   return out;

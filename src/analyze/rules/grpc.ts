@@ -1,5 +1,6 @@
 /** Findings about gRPC ClientConns. */
 
+import { SIG } from '../signature-ids.js';
 import { count, pct, plural, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
@@ -7,12 +8,12 @@ import type { SnapshotMatch } from '../match.js';
 export function grpcClientConnLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const serializers = count(m, 'grpc.clientconn-serializer');
-  const watchers = count(m, 'grpc.balancer-watcher');
+  const serializers = count(m, SIG.grpcClientconnSerializer);
+  const watchers = count(m, SIG.grpcBalancerWatcher);
   const clientConns = Math.ceil(serializers / 3) + watchers;
   if (clientConns >= t.leakCount) {
-    const transports = count(m, 'grpc.transport-reader');
-    const ids = ['grpc.clientconn-serializer', 'grpc.balancer-watcher', 'grpc.transport-reader', 'grpc.client-loopy-writer', 'grpc.keepalive'];
+    const transports = count(m, SIG.grpcTransportReader);
+    const ids = [SIG.grpcClientconnSerializer, SIG.grpcBalancerWatcher, SIG.grpcTransportReader, SIG.grpcClientLoopyWriter, SIG.grpcKeepalive];
     const goroutines = count(m, ...ids);
     out.push({
       id: 'grpc-clientconn-leak',
@@ -31,7 +32,7 @@ export function grpcClientConnLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
         'Create one grpc.ClientConn per target at start-up and share it (it is safe for concurrent use and reconnects by itself); Close the ones you are done with.',
         'Look for grpc.NewClient / grpc.Dial in request paths: every call there without a matching conn.Close() leaves a ClientConn, its transport and a TCP connection behind. (A client that keeps one ClientConn per shard or store by design shows this many too.)',
       ],
-      signatures: ['grpc.clientconn-serializer', 'grpc.balancer-watcher'],
+      signatures: [SIG.grpcClientconnSerializer, SIG.grpcBalancerWatcher],
     });
   }
   return out;

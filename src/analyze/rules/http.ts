@@ -1,5 +1,6 @@
 /** Findings about net/http clients. */
 
+import { SIG } from '../signature-ids.js';
 import { maxMinutes, pct, plural, holdersOf, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
@@ -7,7 +8,7 @@ import type { SnapshotMatch } from '../match.js';
 export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const bodies = m.hits.get('http.client-readloop-body-outstanding');
+  const bodies = m.hits.get(SIG.httpClientReadloopBodyOutstanding);
   if (bodies && bodies.goroutines >= t.waitersCritical) {
     out.push({
       id: 'http-client-conn-leak',
@@ -16,16 +17,16 @@ export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
       summary: `${plural(bodies.goroutines, 'HTTP client connection')} wait for their response body to be read or closed.`,
       goroutines: bodies.goroutines,
       share: total ? bodies.goroutines / total : 0,
-      maxMinutes: maxMinutes(m, 'http.client-readloop-body-outstanding'),
+      maxMinutes: maxMinutes(m, SIG.httpClientReadloopBodyOutstanding),
       evidence: evidenceOf(bodies),
       holders: [],
       remediation: ['Close every response body: `defer resp.Body.Close()` right after the error check, and drain it (io.Copy(io.Discard, resp.Body)) to reuse the connection.'],
-      signatures: ['http.client-readloop-body-outstanding'],
+      signatures: [SIG.httpClientReadloopBodyOutstanding],
     });
   }
-  const getConn = m.hits.get('http.client-getconn-wait');
+  const getConn = m.hits.get(SIG.httpClientGetconnWait);
   if (getConn && getConn.goroutines >= t.waitersWarning) {
-    const minutes = maxMinutes(m, 'http.client-getconn-wait');
+    const minutes = maxMinutes(m, SIG.httpClientGetconnWait);
     out.push({
       id: 'http-conn-wait',
       severity: waiterSeverity(getConn.goroutines, minutes, t),
@@ -35,12 +36,12 @@ export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
       share: total ? getConn.goroutines / total : 0,
       maxMinutes: minutes,
       evidence: evidenceOf(getConn),
-      holders: holdersOf(m, ['http.client-awaiting-response', 'http.client-readloop-body-outstanding', 'http.client-dialing']),
+      holders: holdersOf(m, [SIG.httpClientAwaitingResponse, SIG.httpClientReadloopBodyOutstanding, SIG.httpClientDialing]),
       remediation: [
         'Raise Transport.MaxConnsPerHost (and MaxIdleConnsPerHost, default 2) to the concurrency you need, or find why the upstream answers slowly.',
         'Give requests a deadline (http.Client.Timeout or a context) so callers do not queue without bound.',
       ],
-      signatures: ['http.client-getconn-wait'],
+      signatures: [SIG.httpClientGetconnWait],
     });
   }
   return out;

@@ -1,5 +1,6 @@
 /** Findings about leaked goroutines seen in one snapshot: long channel waits, the goroutineleak profile. */
 
+import { SIG } from '../signature-ids.js';
 import { GoroutineFlag } from '../../model/profile.js';
 import { median, plural, stackEvidence, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
@@ -9,7 +10,7 @@ import type { GoroutineBucket } from '../summary.js';
 export function chanLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  for (const id of ['chan.send', 'chan.receive', 'chan.nil-or-empty-select']) {
+  for (const id of [SIG.chanSend, SIG.chanReceive, SIG.chanNilOrEmptySelect]) {
     const h = m.hits.get(id);
     if (!h) continue;
     for (const { bucket, goroutines, frames } of h.buckets) {

@@ -1,5 +1,6 @@
 /** Findings about go-redis pools. */
 
+import { SIG } from '../signature-ids.js';
 import { maxMinutes, pct, plural, holdersOf, waiterSeverity, redisCommands, REDIS_BLOCKING, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
@@ -7,10 +8,10 @@ import type { SnapshotMatch } from '../match.js';
 export function redisPoolWait(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const redis = m.hits.get('redis.pool-wait');
+  const redis = m.hits.get(SIG.redisPoolWait);
   if (redis && redis.goroutines >= t.waitersWarning) {
-    const minutes = maxMinutes(m, 'redis.pool-wait');
-    const reading = m.hits.get('redis.command-read');
+    const minutes = maxMinutes(m, SIG.redisPoolWait);
+    const reading = m.hits.get(SIG.redisCommandRead);
     const commands = redisCommands(reading);
     const busy = reading?.goroutines ?? 0;
     const blocking = commands.filter(([c]) => REDIS_BLOCKING.test(c));
@@ -30,14 +31,14 @@ export function redisPoolWait(m: SnapshotMatch, t: Thresholds): Finding[] {
       share: total ? redis.goroutines / total : 0,
       maxMinutes: minutes,
       evidence: [...evidenceOf(redis, 2), ...(reading ? evidenceOf(reading, 1) : [])],
-      holders: holdersOf(m, ['redis.command-read']),
+      holders: holdersOf(m, [SIG.redisCommandRead]),
       remediation: [
         blocking.length
           ? `Blocking commands (${blocking.map(([c]) => c).join(', ')}) keep their connection for the whole wait: give them a client of their own, or size PoolSize for them plus the other traffic.`
           : 'Find connections held for long: PubSub and blocking commands (BLPOP, XREAD) each keep one; give them a dedicated client.',
         'Raise PoolSize (default 10 per CPU) only once holders are short-lived; keep PoolTimeout short so callers fail fast.',
       ],
-      signatures: ['redis.pool-wait'],
+      signatures: [SIG.redisPoolWait],
     });
   }
   return out;

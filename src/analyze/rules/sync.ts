@@ -1,5 +1,6 @@
 /** Findings about sync: Mutex and RWMutex queues, long lock waits, WaitGroups. */
 
+import { SIG } from '../signature-ids.js';
 import { count, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
@@ -7,9 +8,9 @@ import type { SnapshotMatch } from '../match.js';
 export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
-  const mu = m.hits.get('sync.mutex-wait');
+  const mu = m.hits.get(SIG.syncMutexWait);
   if (mu && mu.goroutines > 0) {
-    const minutes = maxMinutes(m, 'sync.mutex-wait');
+    const minutes = maxMinutes(m, SIG.syncMutexWait);
     const sev = waiterSeverity(mu.goroutines, null, t);
     if (sev !== 'info' || (minutes !== null && minutes >= t.minutesCritical)) {
       const top = mu.buckets[0]!;
@@ -33,7 +34,7 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
           'Shorten the critical section: no I/O, channel operations or slow calls while holding the lock.',
           'With a mutex profile (runtime.SetMutexProfileFraction), the Unlock sites show who holds it longest.',
         ],
-        signatures: ['sync.mutex-wait'],
+        signatures: [SIG.syncMutexWait],
       });
     }
     if (minutes !== null && minutes >= t.minutesCritical) {
@@ -48,12 +49,12 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
         evidence: evidenceOf(mu),
         holders: [],
         remediation: ['Find the holder: a goroutine that locked this mutex and is itself blocked (on I/O, a channel, or another lock taken in the opposite order).'],
-        signatures: ['sync.mutex-wait'],
+        signatures: [SIG.syncMutexWait],
       });
     }
   }
-  const rlock = m.hits.get('sync.rwmutex-rlock-wait');
-  const wlock = count(m, 'sync.rwmutex-lock-wait', 'sync.rwmutex-writer-behind-readers');
+  const rlock = m.hits.get(SIG.syncRwmutexRlockWait);
+  const wlock = count(m, SIG.syncRwmutexLockWait, SIG.syncRwmutexWriterBehindReaders);
   if (rlock && rlock.goroutines > 0 && wlock > 0) {
     out.push({
       id: 'rwmutex-starvation',
@@ -62,19 +63,19 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
       summary: `${plural(rlock.goroutines, 'reader')} wait for a read lock behind ${plural(wlock, 'writer')} that waits for long-held read locks to be released.`,
       goroutines: rlock.goroutines + wlock,
       share: total ? (rlock.goroutines + wlock) / total : 0,
-      maxMinutes: maxMinutes(m, 'sync.rwmutex-rlock-wait', 'sync.rwmutex-lock-wait'),
-      evidence: [...evidenceOf(m.hits.get('sync.rwmutex-lock-wait') ?? m.hits.get('sync.rwmutex-writer-behind-readers')!, 1), ...evidenceOf(rlock, 2)],
+      maxMinutes: maxMinutes(m, SIG.syncRwmutexRlockWait, SIG.syncRwmutexLockWait),
+      evidence: [...evidenceOf(m.hits.get(SIG.syncRwmutexLockWait) ?? m.hits.get(SIG.syncRwmutexWriterBehindReaders)!, 1), ...evidenceOf(rlock, 2)],
       holders: [],
       remediation: [
         'A reader holds the read lock too long (slow work under RLock): shorten it, or copy the data out and release.',
         'Go’s RWMutex blocks new readers once a writer waits, so one slow reader stalls everyone.',
       ],
-      signatures: ['sync.rwmutex-rlock-wait', 'sync.rwmutex-lock-wait'],
+      signatures: [SIG.syncRwmutexRlockWait, SIG.syncRwmutexLockWait],
     });
   }
-  const wg = m.hits.get('sync.waitgroup-wait');
+  const wg = m.hits.get(SIG.syncWaitgroupWait);
   if (wg && wg.goroutines > 0) {
-    const minutes = maxMinutes(m, 'sync.waitgroup-wait');
+    const minutes = maxMinutes(m, SIG.syncWaitgroupWait);
     if (minutes !== null && minutes >= t.minutesCritical) {
       out.push({
         id: 'waitgroup-stuck',
@@ -87,7 +88,7 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
         evidence: evidenceOf(wg),
         holders: [],
         remediation: ['Call `defer wg.Done()` at the top of every goroutine started after wg.Add, so error paths cannot skip it.'],
-        signatures: ['sync.waitgroup-wait'],
+        signatures: [SIG.syncWaitgroupWait],
       });
     }
   }

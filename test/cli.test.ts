@@ -198,3 +198,17 @@ describe('report forms', () => {
     expect(run(['analyze', '--format', 'md', '-o', '/nonexistent/dir/r.md', path.join(dir, 'goroutine.debug2.txt')]).code).toBe(2);
   });
 });
+
+describe('diff in time order', () => {
+  it('puts the earlier snapshot first whatever the command line says', () => {
+    const dir = path.join(repoRoot, 'samples', 'chan-leak', 'go1.27');
+    const r = run(['diff', '--format', 'json', path.join(dir, 'goroutine.2.pb.gz'), path.join(dir, 'goroutine.pb.gz')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/note: The snapshots were given out of time order/);
+    const d = JSON.parse(r.stdout);
+    expect(d.delta).toBeGreaterThan(100);
+    expect(d.seconds).toBeGreaterThan(0);
+    expect(d.inputs.before).toMatch(/goroutine\.pb\.gz$/);
+    expect(d.findings.map((f: { id: string }) => f.id)).toContain('chan-leak');
+  });
+});

@@ -14,3 +14,45 @@ describe('signature ids the rules read', () => {
     });
   }
 });
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { diagnose } from '../src/analyze/diagnose.js';
+import { analyzeDecoded } from '../src/analyze/index.js';
+import { decode } from '../src/decode/index.js';
+import { repoRoot } from './helpers/corpus.js';
+
+const samples = path.join(repoRoot, 'samples');
+function diagnoseFiles(files: string[]) {
+  return diagnose(files.map((f) => analyzeDecoded(path.relative(repoRoot, f), decode(new Uint8Array(readFileSync(f))))));
+}
+
+describe('snapshots in time order', () => {
+  const pairs = readdirSync(samples)
+    .filter((d) => existsSync(path.join(samples, d, 'scenario.json')))
+    .flatMap((d) =>
+      readdirSync(path.join(samples, d))
+        .filter((v) => existsSync(path.join(samples, d, v, 'goroutine.2.pb.gz')))
+        .map((v) => [path.join(samples, d, v, 'goroutine.pb.gz'), path.join(samples, d, v, 'goroutine.2.pb.gz')] as const),
+    );
+  it('has pairs of snapshots', () => {
+    expect(pairs.length).toBeGreaterThanOrEqual(8);
+  });
+  for (const [first, second] of pairs) {
+    it(`${path.relative(samples, second)} given first reads as given second`, () => {
+      const forward = diagnoseFiles([first, second]);
+      const reversed = diagnoseFiles([second, first]);
+      const ids = (d: typeof forward) => d.findings.map((f) => `${f.id}/${f.severity}/${f.goroutines}`).sort();
+      expect(ids(reversed)).toEqual(ids(forward));
+      expect(reversed.diffs.map((x) => [x.before, x.after])).toEqual(forward.diffs.map((x) => [x.before, x.after]));
+      expect(reversed.diffs[0]!.diff.delta).toBeGreaterThanOrEqual(0);
+      expect(reversed.notes.join(' ')).toMatch(/given out of time order/);
+      expect(forward.notes).toEqual([]);
+    });
+  }
+  it('snapshots of different programs are not compared', () => {
+    const d = diagnoseFiles([path.join(samples, 'chan-leak/go1.27/goroutine.pb.gz'), path.join(samples, 'db-pool-pq/go1.27/goroutine.pb.gz')]);
+    expect(d.diffs).toEqual([]);
+    expect(d.notes.join(' ')).toMatch(/are not compared: different binaries \(.*(?:chan-leak.* and .*db-pool-pq|db-pool-pq.* and .*chan-leak)/);
+  });
+});

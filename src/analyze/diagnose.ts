@@ -17,6 +17,8 @@ import { correlate } from './correlate.js';
 import { cpuFindings } from './cpu.js';
 import { verdictFindings } from './verdicts.js';
 import { advisePool, type LoadFigures } from './pool-advisor.js';
+import { differentPrograms, inTimeOrder } from './snapshot-order.js';
+import type { Profile } from '../model/profile.js';
 
 export interface DiagnoseOptions {
   /** Load figures (`--qps`, `--latency`, …): pool findings then carry computed settings. */
@@ -36,6 +38,8 @@ export interface Diagnosis {
   snapshots: { path: string; total: number; background: number; unmatched: number }[];
   /** Growth between consecutive goroutine snapshots, when several were given. */
   diffs: { before: string; after: string; diff: SnapshotDiff }[];
+  /** What the reader should know about how the inputs were taken together (order, programs). */
+  notes: string[];
 }
 
 export function signatureSet(opts: DiagnoseOptions = {}): SignatureSet {
@@ -46,11 +50,15 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   const set = signatureSet(opts);
   const thresholds = { ...defaultThresholds, ...opts.thresholds };
   const ignore = new Set(opts.ignore ?? []);
-  const matches: { path: string; m: SnapshotMatch }[] = [];
+  const notes: string[] = [];
+  const given: { path: string; profile: Profile; m: SnapshotMatch }[] = [];
   for (const a of analyses) {
     if (a.type !== 'profile' || !isGoroutineKind(a.kind)) continue;
-    matches.push({ path: a.path, m: matchSnapshot(a.profile, set) });
+    given.push({ path: a.path, profile: a.profile, m: matchSnapshot(a.profile, set) });
   }
+  const ordered = inTimeOrder(given);
+  if (ordered.note !== null) notes.push(ordered.note);
+  const matches = ordered.items;
   // One incident: when several snapshots are given, judge the latest (the diff adds growth).
   const byId = new Map<string, Finding>();
   for (const { m } of matches) {
@@ -61,6 +69,11 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   }
   const diffs: Diagnosis['diffs'] = [];
   for (let i = 1; i < matches.length; i++) {
+    const other = differentPrograms(matches[i - 1]!.profile, matches[i]!.profile);
+    if (other !== null) {
+      notes.push(`${matches[i - 1]!.path} and ${matches[i]!.path} are not compared: ${other}, so their goroutines are not one process's.`);
+      continue;
+    }
     const diff = diffSnapshots(matches[i - 1]!.m, matches[i]!.m);
     diffs.push({ before: matches[i - 1]!.path, after: matches[i]!.path, diff });
     for (const f of diff.findings) {
@@ -138,6 +151,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     findings,
     snapshots,
     diffs,
+    notes,
   };
 }
 

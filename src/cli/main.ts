@@ -10,6 +10,7 @@ import { diagnose, signatureSet } from '../analyze/diagnose.js';
 import { diffSnapshots } from '../analyze/diff.js';
 import { matchSnapshot } from '../analyze/match.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
+import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
 import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
@@ -287,14 +288,22 @@ async function diffCommand(before: string, after: string, flags: DiffFlags, io: 
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
         throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
       }
-      matched.push(matchSnapshot(a.profile, signatureSet()));
+      matched.push({ path: spec, profile: a.profile, m: matchSnapshot(a.profile, signatureSet()) });
     } catch (e) {
       const known = e instanceof DecodeError || e instanceof InputError;
       io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
       return 2;
     }
   }
-  const d = diffSnapshots(matched[0]!, matched[1]!);
+  // the earlier snapshot first, whatever the command line's order
+  const ordered = inTimeOrder(matched);
+  if (ordered.note !== null) io.err(`pprof-diag: note: ${ordered.note}\n`);
+  const [x, y] = ordered.items as [(typeof matched)[number], (typeof matched)[number]];
+  const other = differentPrograms(x.profile, y.profile);
+  if (other !== null) io.err(`pprof-diag: note: ${x.path} and ${y.path} are ${other}: the growth below compares two programs, not one process over time\n`);
+  before = x.path;
+  after = y.path;
+  const d = diffSnapshots(x.m, y.m);
   if (flags.format === 'json') {
     io.out(JSON.stringify({ schemaVersion: 1, inputs: { before, after }, ...d, buckets: d.buckets.slice(0, flags.top) }, null, 2) + '\n');
   } else {

@@ -97,6 +97,7 @@ export function jsonReport(analyses: InputAnalysis[], errors: InputError[], meta
     tool: { name: 'pprof-diag', version: meta.toolVersion },
     ...(meta.redacted ? { redacted: true, redactionNote: REDACTION_NOTE } : {}),
     verdict: meta.diagnosis?.verdict ?? null,
+    notes: meta.diagnosis?.notes ?? [],
     findings: meta.diagnosis?.findings ?? [],
     inputs: analyses.map((a) => jsonInput(a, meta.buckets)),
     errors,

@@ -152,6 +152,7 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
   const d = o.diagnosis;
   const out: string[] = ['# pprof-diag report', ''];
   out.push(`**${mdText(d.verdict)}**`, '');
+  for (const n of d.notes ?? []) out.push(`> ${mdText(n)}`, '');
   if (o.redacted) {
     out.push('> **Redacted:** file paths, argument values, label values and host names are replaced by placeholders; function names are kept.', '');
   }

@@ -144,6 +144,7 @@ export function textReport(analyses: InputAnalysis[], errors: InputError[], o: T
     const d = o.diagnosis;
     const head = d.worst === 'critical' ? o.paint.red(d.verdict) : d.worst === 'warning' ? o.paint.yellow(d.verdict) : d.verdict;
     const lines = [o.paint.bold(head)];
+    for (const n of d.notes ?? []) lines.push(o.paint.yellow(`note: ${n}`));
     for (const f of d.findings) lines.push('', ...findingText(f, o));
     blocks.push(lines.join('\n'));
   }

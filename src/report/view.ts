@@ -76,6 +76,8 @@ export interface ReportView {
   generatedAt: string;
   redacted: boolean;
   verdict: string;
+  /** How the inputs were taken together: snapshot order, different programs. */
+  notes: string[];
   worst: string | null;
   findings: Finding[];
   /** Signatures the findings rest on, each with a colour index for the legend. */
@@ -184,6 +186,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
     generatedAt: (o.now ?? new Date()).toISOString(),
     redacted: o.redacted ?? false,
     verdict: diagnosis.verdict,
+    notes: diagnosis.notes ?? [],
     worst: diagnosis.worst,
     findings: diagnosis.findings,
     signatures: [...findingSigs].map(([id, findings]) => ({ id, description: o.set.get(id)?.sig.description ?? id, findings })),

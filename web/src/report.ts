@@ -80,7 +80,7 @@ class Report {
     const v = this.v;
     const worst = v.worst ?? 'none';
     this.root.append(
-      el('header', { class: `verdict ${worst}` }, el('h1', {}, 'pprof-diag report'), el('p', { class: 'verdict-text', id: 'verdict' }, v.verdict)),
+      el('header', { class: `verdict ${worst}` }, el('h1', {}, 'pprof-diag report'), el('p', { class: 'verdict-text', id: 'verdict' }, v.verdict), ...(v.notes ?? []).map((n) => el('p', { class: 'verdict-note' }, n))),
     );
     if (v.redacted) {
       this.root.append(el('p', { class: 'redacted', id: 'redacted' }, 'Redacted: file paths, argument values, label values and host names are replaced by placeholders; function names are kept.'));

@@ -5,6 +5,7 @@
 
 import { SIG } from './signature-ids.js';
 import type { GoroutineBucket } from './summary.js';
+import { GoroutineFlag } from '../model/profile.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
 
@@ -161,3 +162,18 @@ export function redisCommands(hit: SignatureHit | undefined): [string, number][]
   return [...byName].sort((a, b) => b[1] - a[1]);
 }
 
+
+/**
+ * How many of a signature's goroutines the garbage collector proved leaked: every one in a
+ * goroutineleak profile, those marked `(leaked)` in a debug=2 dump. A proven leak is the
+ * leak finding's, not a queue's: those goroutines wait on something nobody holds any more.
+ */
+export function leakedIn(m: SnapshotMatch, hit: SignatureHit): number {
+  const p = m.profile;
+  if (p.kind === 'goroutineleak' && p.goroutines === null) return hit.goroutines;
+  const g = p.goroutines;
+  if (g === null) return 0;
+  let n = 0;
+  for (const { bucket } of hit.buckets) for (const s of bucket.samples) if (g.flags[s]! & GoroutineFlag.Leaked) n++;
+  return Math.min(n, hit.goroutines);
+}

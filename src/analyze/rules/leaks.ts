@@ -43,7 +43,8 @@ export function provenLeak(m: SnapshotMatch, _t: Thresholds): Finding[] {
   let leaked = 0;
   const leakedBuckets: { bucket: GoroutineBucket; goroutines: number }[] = [];
   if (p.kind === 'goroutineleak' && p.goroutines === null) {
-    for (const b of m.buckets) leakedBuckets.push({ bucket: b, goroutines: b.count });
+    // the goroutine writing the profile is listed with an empty stack; it is not leaked
+    for (const b of m.buckets) if (b.frames.length > 0) leakedBuckets.push({ bucket: b, goroutines: b.count });
   } else if (p.goroutines !== null) {
     const leakedRows = new Set<number>();
     for (let i = 0; i < p.goroutines.length; i++) if (p.goroutines.flags[i]! & GoroutineFlag.Leaked) leakedRows.add(i);

@@ -1,7 +1,7 @@
 /** Findings about sync: Mutex and RWMutex queues, long lock waits, WaitGroups. */
 
 import { SIG } from '../signature-ids.js';
-import { count, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import { leakedIn, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
 /** Queues on a sync.Mutex or RWMutex, long lock waits, WaitGroups that never finish. */
@@ -9,7 +9,8 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
   const mu = m.hits.get(SIG.syncMutexWait);
-  if (mu && mu.goroutines > 0) {
+  // proven leaks are not a queue: each waits on a lock nobody will ever release
+  if (mu && mu.goroutines - leakedIn(m, mu) > 0) {
     const minutes = maxMinutes(m, SIG.syncMutexWait);
     const sev = waiterSeverity(mu.goroutines, null, t);
     if (sev !== 'info' || (minutes !== null && minutes >= t.minutesCritical)) {
@@ -54,8 +55,12 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
     }
   }
   const rlock = m.hits.get(SIG.syncRwmutexRlockWait);
-  const wlock = count(m, SIG.syncRwmutexLockWait, SIG.syncRwmutexWriterBehindReaders);
-  if (rlock && rlock.goroutines > 0 && wlock > 0) {
+  const live = (id: string) => {
+    const h = m.hits.get(id);
+    return h ? h.goroutines - leakedIn(m, h) : 0;
+  };
+  const wlock = live(SIG.syncRwmutexLockWait) + live(SIG.syncRwmutexWriterBehindReaders);
+  if (rlock && live(SIG.syncRwmutexRlockWait) > 0 && wlock > 0) {
     out.push({
       id: 'rwmutex-starvation',
       severity: rlock.goroutines >= t.waitersCritical ? 'critical' : 'warning',

@@ -56,3 +56,25 @@ describe('snapshots in time order', () => {
     expect(d.notes.join(' ')).toMatch(/are not compared: different binaries \(.*(?:chan-leak.* and .*db-pool-pq|db-pool-pq.* and .*chan-leak)/);
   });
 });
+
+describe('one finding per cause', () => {
+  const pairs = readdirSync(samples)
+    .filter((d) => existsSync(path.join(samples, d, 'scenario.json')))
+    .flatMap((d) =>
+      readdirSync(path.join(samples, d))
+        .filter((v) => existsSync(path.join(samples, d, v, 'goroutine.2.pb.gz')))
+        .map((v) => path.join(samples, d, v)),
+    );
+  for (const dir of pairs) {
+    it(`${path.relative(samples, dir)}: no generic growth alarm beside the leak that explains it`, () => {
+      const d = diagnoseFiles([path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'goroutine.2.pb.gz')]);
+      const ids = d.findings.map((f) => f.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const generic = d.findings.find((f) => f.id === 'goroutine-leak' && f.title === 'goroutines accumulate');
+      if (ids.some((id) => id !== 'goroutine-leak')) expect(generic, generic?.summary).toBeUndefined();
+      // whatever grew besides the cause is still said, inside the cause's finding
+      const grewElse = d.diffs[0]!.diff.findings.some((f) => f.id === 'goroutine-leak');
+      if (grewElse) expect(d.findings.some((f) => f.summary.includes('With it, '))).toBe(true);
+    });
+  }
+});

@@ -12,7 +12,7 @@ import { waitLatency, type WaitLatency } from './trace/latency.js';
 import { GoState, stackFunctions } from '../model/trace.js';
 import { blockingAsProfile } from './trace/blocking.js';
 import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
-import { diffSnapshots, type SnapshotDiff } from './diff.js';
+import { diffSnapshots, GROWTH_TITLE, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
 import { cpuFindings } from './cpu.js';
 import { verdictFindings } from './verdicts.js';
@@ -138,6 +138,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     const records = sync.records.filter((r) => !stackFunctions(a.trace, r.stack).some((f) => own.test(f)));
     if (records.length > 0) profiles.push(analyzeProfile(`${a.path} (sync blocking)`, blockingAsProfile(a.trace, 'sync', records), false));
   }
+  foldGenericGrowth(byId);
   correlate([...byId.values()], profiles);
   for (const f of byId.values()) advise(f, opts.load);
   // the runtime's own verdict leads: Go has proven it
@@ -173,6 +174,24 @@ function advise(f: Finding, load: LoadFigures | undefined): void {
       : `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings.slice(0, 4).join('; ')}.`,
   );
   for (const n of a.notes) f.remediation.push(n);
+}
+
+/** Findings that name a cause: a generic growth of goroutines beside one of them is its consequence. */
+const CAUSES = ['chan-leak', 'sql-rows-leak', 'sql-tx-leak', 'sql-db-handle-leak', 'http-client-conn-leak', 'grpc-clientconn-leak', 'waitgroup-stuck', 'db-pool-exhausted', 'pgxpool-acquire-wait', 'redis-pool-wait', 'http-conn-wait', 'mutex-contention'];
+
+/**
+ * One finding per cause: goroutines that merely accumulated between snapshots (no signature of
+ * their own, e.g. the HTTP server's connections of requests queued on a pool) beside a finding
+ * that names the cause are folded into it as a sentence, not raised as a second alarm. A leak
+ * proven by the garbage collector or a leak checker is never folded.
+ */
+function foldGenericGrowth(byId: Map<string, Finding>): void {
+  const generic = byId.get('goroutine-leak');
+  if (!generic || generic.runtimeVerdict !== undefined || generic.title !== GROWTH_TITLE) return;
+  const cause = CAUSES.map((id) => byId.get(id)).find((f) => f !== undefined && f.severity !== 'info');
+  if (!cause) return;
+  byId.delete('goroutine-leak');
+  cause.summary += ` With it, ${generic.summary.charAt(0).toLowerCase()}${generic.summary.slice(1)}`;
 }
 
 /** A snapshot finding that growth confirms: it says so, and takes the growth's severity when worse. */

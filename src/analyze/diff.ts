@@ -46,6 +46,9 @@ export interface GrowthThresholds {
   minRatio: number;
 }
 
+/** The title of growth that no signature explains. */
+export const GROWTH_TITLE = 'goroutines accumulate';
+
 export const defaultGrowth: GrowthThresholds = { minDelta: 10, minRatio: 0.1 };
 
 /** Which finding a growing group supports, by the signatures it matched. */
@@ -131,7 +134,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
       [, id, title] = LEAK_BY_SIGNATURE.find(([sig]) => g.signatures.includes(sig))!;
     } else {
       id = 'goroutine-leak';
-      title = 'goroutines accumulate';
+      title = GROWTH_TITLE;
       // growth of what is normally background or helper work (idle connections, watchers) is
       // a consequence worth a look, not the incident itself
       if (others.length > 0) severity = 'warning';

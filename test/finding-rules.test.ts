@@ -78,3 +78,33 @@ describe('one finding per cause', () => {
     });
   }
 });
+
+import { markdownReport } from '../src/report/markdown.js';
+import { jsonReport } from '../src/report/json.js';
+import { plain, textReport } from '../src/report/text.js';
+import type { ProfileAnalysis } from '../src/analyze/index.js';
+
+describe('pprof labels', () => {
+  // the db-pool-pq program labels every request goroutine with endpoint and tenant
+  for (const form of ['goroutine.pb.gz', 'goroutine.debug1.txt', 'goroutine.debug2.txt']) {
+    it(`name which requests wait, in every format (${form})`, () => {
+      const file = path.join(samples, 'db-pool-pq/go1.27', form);
+      const a = analyzeDecoded(path.relative(repoRoot, file), decode(new Uint8Array(readFileSync(file)))) as ProfileAnalysis;
+      const d = diagnose([a]);
+      const pool = d.findings.find((f) => f.id === 'db-pool-exhausted')!;
+      expect(pool.summary).toMatch(new RegExp(`All ${pool.goroutines} carry the label endpoint=/v1/orders/summary\\.$`));
+      const waiters = a.buckets!.find((b) => b.count === pool.goroutines)!;
+      const endpoint = waiters.labels.find((l) => l.key === 'endpoint')!;
+      expect(endpoint.values).toEqual([{ value: '/v1/orders/summary', count: pool.goroutines }]);
+      const tenants = waiters.labels.find((l) => l.key === 'tenant')!;
+      expect(tenants.values.reduce((n, v) => n + v.count, tenants.others)).toBe(pool.goroutines);
+      const text = textReport([a], [], { paint: plain, buckets: 5, frames: 5, diagnosis: d });
+      expect(text).toMatch(new RegExp(`labels: endpoint=/v1/orders/summary \\(${pool.goroutines}\\); tenant=t\\d+ \\(\\d+\\)`));
+      const md = markdownReport([a], [], { toolVersion: 'test', diagnosis: d, now: new Date(0) });
+      expect(md).toContain(`labels: endpoint=/v1/orders/summary (${pool.goroutines})`);
+      const json = JSON.parse(jsonReport([a], [], { toolVersion: 'test', diagnosis: d }));
+      expect(json.inputs[0].buckets.some((b: { labels: { key: string }[] }) => b.labels.some((l) => l.key === 'endpoint'))).toBe(true);
+      expect(json.findings[0].evidence[0].labels[0].key).toBe('endpoint');
+    });
+  }
+});

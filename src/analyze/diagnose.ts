@@ -16,6 +16,7 @@ import { diffSnapshots, GROWTH_TITLE, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
 import { cpuFindings } from './cpu.js';
 import { verdictFindings } from './verdicts.js';
+import { addLabelEvidence } from './label-evidence.js';
 import { advisePool, type LoadFigures } from './pool-advisor.js';
 import { differentPrograms, inTimeOrder } from './snapshot-order.js';
 import type { Profile } from '../model/profile.js';
@@ -138,6 +139,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     const records = sync.records.filter((r) => !stackFunctions(a.trace, r.stack).some((f) => own.test(f)));
     if (records.length > 0) profiles.push(analyzeProfile(`${a.path} (sync blocking)`, blockingAsProfile(a.trace, 'sync', records), false));
   }
+  addLabelEvidence(byId.values());
   foldGenericGrowth(byId);
   correlate([...byId.values()], profiles);
   for (const f of byId.values()) advise(f, opts.load);

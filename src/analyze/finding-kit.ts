@@ -4,7 +4,7 @@
  */
 
 import { SIG } from './signature-ids.js';
-import type { GoroutineBucket } from './summary.js';
+import type { GoroutineBucket, LabelSummary } from './summary.js';
 import { GoroutineFlag } from '../model/profile.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
@@ -20,6 +20,8 @@ export interface EvidenceStack {
   /** Leaf first; `matched` marks the frames the signature matched. */
   frames: { function: string; file: string; line: number; matched: boolean }[];
   createdBy: string | null;
+  /** pprof labels of the group's goroutines, when it has any. */
+  labels?: LabelSummary[];
 }
 
 export interface Holder {
@@ -120,6 +122,7 @@ export function stackEvidence(signature: string, b: GoroutineBucket, goroutines:
     maxMinutes: b.maxMinutes,
     frames: b.frames.map((f, i) => ({ ...f, matched: set.has(i) })),
     createdBy: b.createdBy,
+    ...(b.labels.length > 0 ? { labels: b.labels } : {}),
   };
 }
 

@@ -34,6 +34,46 @@ export interface GoroutineBucket {
   frames: FrameSummary[];
   /** Sample rows in this bucket. */
   samples: number[];
+  /** pprof labels on the group's goroutines: each key with its values, most goroutines first. */
+  labels: LabelSummary[];
+}
+
+/** One label key of a group: its values with how many goroutines carry each. */
+export interface LabelSummary {
+  key: string;
+  values: { value: string; count: number }[];
+  /** Goroutines with this key whose values are not listed (past the first few). */
+  others: number;
+}
+
+/** How many values of one key a group lists. */
+const LABEL_VALUES = 8;
+
+/** Adds sample i's labels (value-weighted) to a group's tally. */
+function tallyLabels(p: Profile, i: number, value: number, into: Map<string, Map<string, number>>): void {
+  const s = p.samples;
+  for (let k = s.labelStart[i]!, end = s.labelStart[i + 1]!; k < end; k++) {
+    const key = p.strings.get(s.labelKey[k]!);
+    const str = s.labelStr[k]!;
+    const unit = s.labelUnit[k]!;
+    const v = str !== 0 ? p.strings.get(str) : `${s.labelNum[k]!}${unit !== 0 ? ' ' + p.strings.get(unit) : ''}`;
+    let m = into.get(key);
+    if (m === undefined) into.set(key, (m = new Map()));
+    m.set(v, (m.get(v) ?? 0) + value);
+  }
+}
+
+function labelSummaries(tally: Map<string, Map<string, number>>): LabelSummary[] {
+  const out: LabelSummary[] = [];
+  for (const [key, values] of tally) {
+    const sorted = [...values].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const shown = sorted.slice(0, LABEL_VALUES);
+    let others = 0;
+    for (const [, n] of sorted.slice(LABEL_VALUES)) others += n;
+    out.push({ key, values: shown.map(([value, count]) => ({ value, count })), others });
+  }
+  const total = (l: LabelSummary) => l.values.reduce((n, v) => n + v.count, l.others);
+  return out.sort((a, b) => total(b) - total(a) || (a.key < b.key ? -1 : 1));
 }
 
 /** How many leaf-side frames identify a stack: root sides are truncated differently by each form. */
@@ -83,6 +123,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   const byKey = new Map<string, GoroutineBucket>();
   const reasons = new Map<GoroutineBucket, Map<string, number>>();
   const creators = new Map<GoroutineBucket, Map<string, number>>();
+  const labels = new Map<GoroutineBucket, Map<string, Map<string, number>>>();
   const nTypes = p.sampleTypes.length;
   const g = p.goroutines;
   for (let i = 0; i < p.samples.length; i++) {
@@ -98,6 +139,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
         createdBy: null,
         frames: representativeFrames(p, i),
         samples: [],
+        labels: [],
       };
       byKey.set(key, b);
       reasons.set(b, new Map());
@@ -106,6 +148,11 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
     const value = p.samples.values[i * nTypes]!;
     b.count += value;
     b.samples.push(i);
+    if (p.samples.labelStart[i + 1]! > p.samples.labelStart[i]!) {
+      let t = labels.get(b);
+      if (t === undefined) labels.set(b, (t = new Map()));
+      tallyLabels(p, i, value, t);
+    }
     const r = waitReason(p, i);
     const rm = reasons.get(b)!;
     rm.set(r, (rm.get(r) ?? 0) + value);
@@ -125,6 +172,8 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   for (const b of out) {
     b.waitReason = mostCommon(reasons.get(b)!) ?? '';
     b.createdBy = mostCommon(creators.get(b)!);
+    const t = labels.get(b);
+    if (t !== undefined) b.labels = labelSummaries(t);
   }
   out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return out;

@@ -45,6 +45,7 @@ function evidence(signature: string, b: GoroutineBucket, goroutines: number): Ev
     maxMinutes: b.maxMinutes,
     frames: b.frames.map((f) => ({ ...f, matched: f === user })),
     createdBy: b.createdBy,
+    ...(b.labels.length > 0 ? { labels: b.labels } : {}),
   };
 }
 

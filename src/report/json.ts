@@ -85,6 +85,7 @@ export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<strin
       maxMinutes: b.maxMinutes,
       createdBy: b.createdBy,
       frames: b.frames,
+      labels: b.labels,
     }));
     out.bucketCount = (a.buckets ?? []).length;
   }

@@ -15,7 +15,7 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { EvidenceStack, Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration } from './units.js';
+import { formatCount, formatDuration, formatLabels } from './units.js';
 
 export interface MarkdownOptions {
   toolVersion: string;
@@ -101,6 +101,7 @@ function evidenceMd(e: EvidenceStack): string[] {
   });
   if (more > 0) lines.push(`  … ${more} more frame${more === 1 ? '' : 's'}`);
   if (e.createdBy) lines.push(`  created by ${e.createdBy}`);
+  if (e.labels && e.labels.length > 0) lines.push(`  labels: ${formatLabels(e.labels)}`);
   return [head, '', mdBlock(lines)];
 }
 

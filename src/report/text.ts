@@ -7,7 +7,7 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration, formatValue } from './units.js';
+import { formatCount, formatDuration, formatLabels, formatValue } from './units.js';
 
 export interface Paint {
   bold(s: string): string;
@@ -94,6 +94,7 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
       for (const f of frames) out.push(`           ${f.function} ${paint.dim(`${f.file}:${f.line}`)}`);
       if (b.frames.length > frames.length) out.push(paint.dim(`           … ${b.frames.length - frames.length} more frames`));
       if (b.createdBy) out.push(paint.dim(`           created by ${b.createdBy}`));
+      if (b.labels.length > 0) out.push(`           labels: ${formatLabels(b.labels)}`);
     }
     if (a.buckets.length > o.buckets) out.push(paint.dim(`  … ${a.buckets.length - o.buckets} more groups (--buckets N shows more)`));
   }

@@ -10,7 +10,7 @@ import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { Profile } from '../model/profile.js';
 import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
-import { visibleNames, type GoroutineBucket } from '../analyze/summary.js';
+import { visibleNames, type GoroutineBucket, type LabelSummary } from '../analyze/summary.js';
 import { waitReason } from '../analyze/wait-reason.js';
 import { flameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
@@ -41,6 +41,7 @@ export interface ViewBucket {
   minMinutes: number | null;
   maxMinutes: number | null;
   createdBy: string | null;
+  labels: LabelSummary[];
   frames: { function: string; file: string; line: number }[];
   /** Non-background signatures that matched the group. */
   signatures: string[];
@@ -221,6 +222,7 @@ function viewBucket(p: Profile, set: SignatureSet) {
       minMinutes: b.minMinutes,
       maxMinutes: b.maxMinutes,
       createdBy: b.createdBy,
+      labels: b.labels,
       frames: b.frames.map((f) => ({ function: f.function, file: f.file, line: f.line })),
       signatures: matched.filter((c) => c.sig.role !== 'background').map((c) => c.sig.id),
       background: matched.length > 0 && matched.every((c) => c.sig.role === 'background'),

@@ -13,6 +13,7 @@ import type { FlameNode } from '../../src/report/flame.js';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { EvidenceStack, Finding } from '../../src/analyze/findings.js';
 import { trimmedFrames } from '../../src/report/markdown.js';
+import { formatLabels } from '../../src/report/units.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -162,6 +163,7 @@ class Report {
     }
     if (e.frames.length > keep) pre.append(el('span', { class: 'file' }, `… ${e.frames.length - keep} more frames\n`));
     if (e.createdBy) pre.append(el('span', { class: 'file' }, `created by ${e.createdBy}`));
+    if (e.labels && e.labels.length > 0) pre.append(el('span', { class: 'file' }, `\nlabels: ${formatLabels(e.labels)}`));
     return el('div', { class: 'evidence' }, el('p', {}, `${formatCount(e.goroutines)} × [${e.waitReason || 'wait reason not in this form'}${minutes}] `, el('code', {}, e.signature)), pre);
   }
 
@@ -299,7 +301,7 @@ class Report {
   private bucketsSection(b: ReportView['buckets'][number]): HTMLElement {
     const rows = b.rows.map((r) => {
       const minutes = r.maxMinutes !== null && r.maxMinutes > 0 ? (r.minMinutes === r.maxMinutes ? `${r.maxMinutes} min` : `${r.minMinutes ?? 0}–${r.maxMinutes} min`) : '';
-      const stack = el('details', {}, el('summary', {}, r.frames[0]?.function ?? '(no stack)'), el('pre', { class: 'stack' }, r.frames.map((f) => `${f.function}  ${f.file}:${f.line}`).join('\n') + (r.createdBy ? `\ncreated by ${r.createdBy}` : '')));
+      const stack = el('details', {}, el('summary', {}, r.frames[0]?.function ?? '(no stack)'), el('pre', { class: 'stack' }, r.frames.map((f) => `${f.function}  ${f.file}:${f.line}`).join('\n') + (r.createdBy ? `\ncreated by ${r.createdBy}` : '') + (r.labels && r.labels.length > 0 ? `\nlabels: ${formatLabels(r.labels)}` : '')));
       const badges = el(
         'span',
         { class: 'badges' },

@@ -2,7 +2,7 @@
  * The command line as a user meets it: the built binary, real files, real exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { corpusRoot, repoRoot } from './helpers/corpus.js';
@@ -210,5 +210,80 @@ describe('diff in time order', () => {
     expect(d.seconds).toBeGreaterThan(0);
     expect(d.inputs.before).toMatch(/goroutine\.pb\.gz$/);
     expect(d.findings.map((f: { id: string }) => f.id)).toContain('chan-leak');
+  });
+});
+
+describe('your own signatures', () => {
+  const tmp = path.join(repoRoot, 'test-output', 'rules');
+  mkdirSync(tmp, { recursive: true });
+
+  it('rules --format json loads back with --rules unchanged', () => {
+    const printed = run(['rules', '--format', 'json']);
+    expect(printed.code).toBe(0);
+    const file = path.join(tmp, 'all.json');
+    writeFileSync(file, printed.stdout);
+    const again = run(['rules', '--format', 'json', '--rules', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual(JSON.parse(printed.stdout));
+    const dir = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27');
+    const a = run(['analyze', '--format', 'json', path.join(dir, 'goroutine.pb.gz')]);
+    const b = run(['analyze', '--format', 'json', '--rules', file, path.join(dir, 'goroutine.pb.gz')]);
+    expect(JSON.parse(b.stdout).findings).toEqual(JSON.parse(a.stdout).findings);
+  });
+
+  it('a signature with a finding raises it, judged like the built-in ones', () => {
+    // the price cache of mutex-hot: a team's own words for its own lock
+    const pack = {
+      version: 1,
+      name: 'pricing',
+      signatures: [
+        {
+          id: 'pricing.cache-lock',
+          pack: 'pricing',
+          role: 'waiter',
+          description: 'waits for the price cache lock',
+          match: { anywhere: ['main.(*priceCache).price'], not: ['main.(*priceCache).fetch'] },
+          waitReasons: ['sync.Mutex.Lock', 'semacquire'],
+          finding: {
+            id: 'price-cache-stall',
+            title: 'quotes stall on the price cache lock',
+            severity: 'warning',
+            min: 10,
+            critical: 100,
+            summary: '{goroutines} of {total} goroutines ({share}) wait for the price cache lock.',
+            remediation: ['Refresh prices outside the lock (copy-on-write map).'],
+          },
+        },
+      ],
+    };
+    const file = path.join(tmp, 'pricing.json');
+    writeFileSync(file, JSON.stringify(pack));
+    const dir = path.join(repoRoot, 'samples', 'mutex-hot', 'go1.27');
+    for (const form of ['goroutine.pb.gz', 'goroutine.debug2.txt']) {
+      const r = run(['analyze', '--format', 'json', '--rules', file, path.join(dir, form)]);
+      expect(r.code, r.stderr).toBe(0);
+      const f = JSON.parse(r.stdout).findings.find((x: { id: string }) => x.id === 'price-cache-stall');
+      expect(f, form).toBeDefined();
+      expect(f.severity).toBe(f.goroutines >= 100 ? 'critical' : 'warning');
+      expect(f.goroutines).toBeGreaterThanOrEqual(10);
+      expect(f.summary).toMatch(/^\d+ of \d+ goroutines \(\d+%\) wait for the price cache lock\./);
+      expect(f.evidence[0].frames.some((x: { function: string; matched: boolean }) => x.matched)).toBe(true);
+      expect(f.remediation).toEqual(['Refresh prices outside the lock (copy-on-write map).']);
+      expect(f.signatures).toEqual(['pricing.cache-lock']);
+    }
+    // --ignore silences it by its finding id
+    const quiet = run(['analyze', '--format', 'json', '--rules', file, '--ignore', 'price-cache-stall', path.join(dir, 'goroutine.pb.gz')]);
+    expect(JSON.parse(quiet.stdout).findings.map((x: { id: string }) => x.id)).not.toContain('price-cache-stall');
+  });
+
+  it('a typo in a pack is one clear line and exit 2', () => {
+    const bad = { version: 1, name: 'x', signatures: [{ id: 'x.y', role: 'waiter', description: 'd', match: { anywher: ['main.f'] } }] };
+    const file = path.join(tmp, 'bad.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = run(['analyze', '--rules', file, path.join(repoRoot, 'samples', 'mutex-hot', 'go1.27', 'goroutine.pb.gz')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bad\.json: signature x\.y: unknown match field "anywher"/);
+    expect(r.stderr).not.toMatch(/internal error/);
   });
 });

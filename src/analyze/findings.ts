@@ -7,6 +7,7 @@
 import { SEVERITY_RANK, defaultThresholds, type Finding, type Thresholds } from './finding-kit.js';
 import type { SnapshotMatch } from './match.js';
 import { dbConnectStorm, dbPoolExhausted, pgxpoolAcquireWait, sqlDbHandleLeak, sqlRowsLeak, sqlTxLeak } from './rules/database.js';
+import { definedFindings } from './rules/defined.js';
 import { grpcClientConnLeak } from './rules/grpc.js';
 import { httpClient } from './rules/http.js';
 import { chanLeak, provenLeak } from './rules/leaks.js';
@@ -41,6 +42,7 @@ export const SNAPSHOT_RULES: FindingRule[] = [
   chanLeak,
   provenLeak,
   sqlDbHandleLeak,
+  definedFindings,
 ];
 
 /** Findings that one goroutine snapshot supports. */

@@ -5,7 +5,7 @@
 
 import type { Profile } from '../model/profile.js';
 import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
-import type { Role } from '../signatures/types.js';
+import type { FindingSpec, Role } from '../signatures/types.js';
 import { goroutineBuckets, visibleNames, type GoroutineBucket } from './summary.js';
 import { waitReason } from './wait-reason.js';
 
@@ -22,6 +22,8 @@ export interface SignatureHit {
   minutes: number[];
   /** Goroutines per instance (e.g. per *sql.DB address), when the signature groups and the input has args. */
   instances: Map<string, number>;
+  /** The finding the signature raises by itself (a user's pack), when it defines one. */
+  finding?: FindingSpec;
 }
 
 export interface SnapshotMatch {
@@ -85,6 +87,7 @@ export function matchSnapshot(p: Profile, set: SignatureSet): SnapshotMatch {
             buckets: [],
             minutes: [],
             instances: new Map(),
+            ...(c.sig.finding ? { finding: c.sig.finding } : {}),
           };
           hits.set(c.sig.id, hit);
         }

@@ -13,6 +13,7 @@ import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
 import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
+import { SignatureSet } from '../signatures/engine.js';
 import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
 import { checkKind, decode, expectKind } from '../decode/index.js';
 import type { Trace } from '../model/trace.js';
@@ -104,9 +105,15 @@ function loadPacks(files: string[]): SignaturePack[] {
     } catch (e) {
       throw new InputError(`${f}: cannot read rules: ${oneLine(e)}`);
     }
-    const pack = doc as SignaturePack;
+    // what `pprof-diag rules --format json` prints, a list of signatures, loads as a pack too
+    const pack = Array.isArray(doc) ? ({ version: 1, name: f, signatures: doc } as SignaturePack) : (doc as SignaturePack);
     if (typeof pack !== 'object' || pack === null || !Array.isArray(pack.signatures)) {
-      throw new InputError(`${f}: not a signature pack (expected {"version":1,"name":…,"signatures":[…]})`);
+      throw new InputError(`${f}: not a signature pack (expected {"version":1,"name":…,"signatures":[…]} or a list of signatures)`);
+    }
+    try {
+      new SignatureSet([pack]);
+    } catch (e) {
+      throw new InputError(`${f}: ${oneLine(e)}`);
     }
     return pack;
   });

@@ -78,12 +78,13 @@ export function compileSignature(sig: Signature): CompiledSignature {
 /**
  * Whether the frames (normalised names, leaf first, runtime frames at the leaf dropped)
  * satisfy the signature's frame conditions. Returns the indices of the frames that matched
- * the sequence (for highlighting), or null.
+ * the sequence, or without one the `anywhere` patterns (for highlighting), or null.
  */
 export function matchFrames(c: CompiledSignature, frames: readonly string[]): number[] | null {
   for (const n of c.not) if (frames.some(n)) return null;
   for (const a of c.anywhere) if (!frames.some(a)) return null;
-  if (c.sequence.length === 0) return [];
+  // without a sequence, the frames the `anywhere` patterns found are the ones to highlight
+  if (c.sequence.length === 0) return [...new Set(c.anywhere.map((a) => frames.findIndex(a)))].sort((x, y) => x - y);
   const hit: number[] = [];
   const first = c.sequence[0]!;
   outer: for (let start = 0; start < Math.min(c.within, frames.length); start++) {
@@ -111,18 +112,23 @@ export function matchFrames(c: CompiledSignature, frames: readonly string[]): nu
 
 export class SignatureSet {
   readonly compiled: CompiledSignature[];
+  /**
+   * The packs in order; a signature of a later pack replaces one of an earlier pack with its id
+   * (a user's pack may redefine a built-in signature; `rules --format json` loads back as is).
+   */
   constructor(packs: SignaturePack[], ignore: Iterable<string> = []) {
     const skip = new Set(ignore);
-    const seen = new Set<string>();
-    this.compiled = [];
+    const byId = new Map<string, CompiledSignature | null>();
     for (const pack of packs) {
+      const inPack = new Set<string>();
       for (const sig of pack.signatures) {
-        if (seen.has(sig.id)) throw new Error(`signature id ${sig.id} is defined twice`);
-        seen.add(sig.id);
-        if (skip.has(sig.id)) continue;
-        this.compiled.push(compileSignature(sig));
+        checkSignature(sig);
+        if (inPack.has(sig.id)) throw new Error(`signature id ${sig.id} is defined twice`);
+        inPack.add(sig.id);
+        byId.set(sig.id, skip.has(sig.id) ? null : compileSignature(sig));
       }
     }
+    this.compiled = [...byId.values()].filter((c): c is CompiledSignature => c !== null);
   }
   get(id: string): CompiledSignature | undefined {
     return this.compiled.find((c) => c.sig.id === id);
@@ -161,4 +167,41 @@ export function matchGoroutine(c: CompiledSignature, p: Profile, sample: number,
     }
   }
   return true;
+}
+
+const SIGNATURE_KEYS = new Set(['id', 'pack', 'role', 'description', 'match', 'waitReasons', 'createdBy', 'labels', 'groupBy', 'finding']);
+const MATCH_KEYS = new Set(['sequence', 'within', 'gap', 'anywhere', 'not']);
+const FINDING_KEYS = new Set(['id', 'title', 'severity', 'summary', 'remediation', 'min', 'critical', 'minutes']);
+const ROLES = new Set(['waiter', 'holder', 'background', 'marker']);
+
+function unknownKeys(o: object, known: Set<string>): string[] {
+  return Object.keys(o).filter((k) => !known.has(k));
+}
+
+/** Checks a signature's shape, so that a typo in a user's pack is one clear line, not a silent no-match. */
+export function checkSignature(sig: Signature): void {
+  const id = typeof sig?.id === 'string' && sig.id !== '' ? sig.id : null;
+  const where = id ? `signature ${id}` : 'a signature';
+  if (typeof sig !== 'object' || sig === null || id === null) throw new Error(`${where}: needs an "id"`);
+  const extra = unknownKeys(sig, SIGNATURE_KEYS);
+  if (extra.length) throw new Error(`${where}: unknown field${extra.length === 1 ? '' : 's'} ${extra.map((k) => `"${k}"`).join(', ')}`);
+  if (!ROLES.has(sig.role)) throw new Error(`${where}: role must be one of waiter, holder, background, marker`);
+  if (typeof sig.match !== 'object' || sig.match === null) throw new Error(`${where}: needs a "match" object`);
+  const mx = unknownKeys(sig.match, MATCH_KEYS);
+  if (mx.length) throw new Error(`${where}: unknown match field${mx.length === 1 ? '' : 's'} ${mx.map((k) => `"${k}"`).join(', ')}`);
+  const f = sig.finding;
+  if (f === undefined) return;
+  if (typeof f !== 'object' || f === null) throw new Error(`${where}: "finding" must be an object`);
+  const fx = unknownKeys(f, FINDING_KEYS);
+  if (fx.length) throw new Error(`${where}: unknown finding field${fx.length === 1 ? '' : 's'} ${fx.map((k) => `"${k}"`).join(', ')}`);
+  if (typeof f.id !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(f.id)) throw new Error(`${where}: finding id must read like "orders-cache-stampede"`);
+  if (typeof f.title !== 'string' || f.title === '') throw new Error(`${where}: the finding needs a "title"`);
+  if (f.severity !== undefined && !['info', 'warning', 'critical'].includes(f.severity)) throw new Error(`${where}: finding severity must be info, warning or critical`);
+  for (const k of ['min', 'critical', 'minutes'] as const) {
+    const v = f[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`${where}: finding ${k} must be a number ≥ 0`);
+  }
+  if (f.remediation !== undefined && !(Array.isArray(f.remediation) && f.remediation.every((r) => typeof r === 'string'))) {
+    throw new Error(`${where}: finding remediation must be a list of sentences`);
+  }
 }

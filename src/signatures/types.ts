@@ -58,6 +58,25 @@ export interface Signature {
    * matching PATTERN (e.g. the *sql.DB of `(*DB).conn(0xc000…)`, debug=2 only).
    */
   groupBy?: string;
+  /** A finding this signature raises by itself (user packs; the built-in findings are rules in src/analyze). */
+  finding?: FindingSpec;
+}
+
+/**
+ * A finding a signature raises by itself, defined as data (a user's `--rules` pack): when at
+ * least `min` goroutines match, the finding is raised at `severity`; at `critical` goroutines or
+ * more, or `minutes` of waiting (debug=2), it is critical. `summary` may name `{goroutines}`,
+ * `{total}`, `{share}` and `{maxMinutes}`.
+ */
+export interface FindingSpec {
+  id: string;
+  title: string;
+  severity?: 'info' | 'warning' | 'critical';
+  summary?: string;
+  remediation?: string[];
+  min?: number;
+  critical?: number;
+  minutes?: number;
 }
 
 export interface SignaturePack {

@@ -108,3 +108,44 @@ describe('pprof labels', () => {
     });
   }
 });
+
+describe('every kind of profile diagnosed on its own', () => {
+  const dir = path.join(samples, 'mutex-hot', 'go1.27');
+  it('a mutex profile names the code that holds the lock, with its share of the delay', () => {
+    const d = diagnoseFiles([path.join(dir, 'mutex.pb.gz')]);
+    const f = d.findings[0]!;
+    expect(f.id).toBe('mutex-contention');
+    // captured since the program started: no rate, so a warning
+    expect(f.severity).toBe('warning');
+    expect(f.summary).toMatch(/records [\d.]+ (min|s) of waiting on locks since the program started .*; 100% of it on the lock released in main\.\(\*priceCache\)\.price \(main\.go:\d+\)/);
+    expect(f.holders[0]!.description).toMatch(/^releases the contended lock: main\.\(\*priceCache\)\.price/);
+    expect(d.verdict).toMatch(/^WARNING: goroutines queue on a sync\.Mutex/);
+  });
+  it('a block profile says what goroutines wait for, and under which code', () => {
+    const d = diagnoseFiles([path.join(dir, 'block.pb.gz')]);
+    const f = d.findings.find((x) => x.id === 'mutex-contention')!;
+    expect(f.summary).toMatch(/goroutines locking a sync\.Mutex or RWMutex since the program started .*\((9\d|100)% of all blocking\), most under main\.\(\*priceCache\)\.price/);
+  });
+  it('a heap profile says who holds the memory, without calling it a failure', () => {
+    const d = diagnoseFiles([path.join(dir, 'heap.pb.gz')]);
+    expect(d.findings.map((f) => [f.id, f.severity])).toEqual([['heap-retained', 'info']]);
+    expect(d.verdict).toMatch(/^Nothing failing shows in these profiles\. .*heap\.pb\.gz holds [\d.]+ (KiB|MiB) in use; most under /);
+  });
+  it('a CPU profile gives connection churn and the hot spot', () => {
+    const d = diagnoseFiles([path.join(samples, 'db-conn-churn', 'go1.27', 'cpu.pb.gz')]);
+    expect(d.findings.map((f) => f.id)).toEqual(['db-conn-churn', 'cpu-hotspot']);
+    expect(d.findings[1]!.summary).toMatch(/the program's own code that takes most/);
+  });
+  it("a goroutine profile's top list starts where goroutines wait, not at runtime.gopark", () => {
+    const a = analyzeDecoded('g', decode(new Uint8Array(readFileSync(path.join(samples, 'db-pool-pq', 'go1.27', 'goroutine.pb.gz'))))) as ProfileAnalysis;
+    expect(a.top.map((t) => t.function)).not.toContain('runtime.gopark');
+    expect(a.top.slice(0, 2).map((t) => t.function)).toContain('database/sql.(*DB).conn');
+  });
+  it('beside a goroutine dump, the dump keeps the finding and the profiles add to it', () => {
+    const d = diagnoseFiles(['goroutine.pb.gz', 'mutex.pb.gz', 'block.pb.gz'].map((f) => path.join(dir, f)));
+    const f = d.findings.find((x) => x.id === 'mutex-contention')!;
+    expect(f.goroutines).toBeGreaterThan(50);
+    expect(f.severity).toBe('critical');
+    expect(d.findings.filter((x) => x.id === 'mutex-contention')).toHaveLength(1);
+  });
+});

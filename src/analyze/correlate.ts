@@ -116,7 +116,9 @@ export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): voi
   }
   for (const f of findings) {
     if (f.id !== 'mutex-contention' && f.id !== 'deadlock-suspect' && f.id !== 'rwmutex-starvation') continue;
-    for (const a of mutex) {
+    // a finding the mutex profile made on its own already names its sites
+    const own = f.holders.some((h) => h.signature === 'mutex-profile');
+    for (const a of own ? [] : mutex) {
       const sites = contentionSites(a.profile);
       if (sites.length === 0) continue;
       for (const s of sites) {

@@ -15,6 +15,7 @@ import { defaultThresholds, snapshotFindings, type Finding, type Severity, type 
 import { diffSnapshots, GROWTH_TITLE, type SnapshotDiff } from './diff.js';
 import { correlate } from './correlate.js';
 import { cpuFindings } from './cpu.js';
+import { profileFindings } from './profile-findings.js';
 import { verdictFindings } from './verdicts.js';
 import { addLabelEvidence } from './label-evidence.js';
 import { advisePool, type LoadFigures } from './pool-advisor.js';
@@ -127,8 +128,10 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     if (a.type !== 'profile' || a.kind !== 'cpu') continue;
     for (const f of cpuFindings(a.profile, a.path)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
   }
-  // a trace's sync blocking profile tells where goroutines blocked longest, like a block profile
   const profiles = analyses.filter((a) => a.type === 'profile');
+  // each mutex, block, heap and CPU profile on its own; a goroutine snapshot's finding of the same id stays
+  for (const f of profileFindings(profiles)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
+  // a trace's sync blocking profile tells where goroutines blocked longest, like a block profile
   for (const a of analyses) {
     if (a.type !== 'trace') continue;
     const sync = a.blocking.find((b) => b.type === 'sync');
@@ -209,9 +212,12 @@ function rank(s: Severity): number {
 function verdictOf(findings: Finding[], snapshots: number): string {
   const serious = findings.filter((f) => f.severity !== 'info');
   if (serious.length === 0) {
-    return snapshots === 0
-      ? 'No goroutine snapshot among the inputs: nothing to diagnose from stacks.'
-      : 'No known failure signature: the goroutines look like normal work.';
+    if (snapshots === 0) {
+      return findings.length > 0
+        ? `Nothing failing shows in these profiles. ${findings[0]!.summary}`
+        : 'No goroutine snapshot among the inputs: nothing to diagnose from stacks.';
+    }
+    return 'No known failure signature: the goroutines look like normal work.';
   }
   const f = serious[0]!;
   return `${f.severity.toUpperCase()}: ${f.title}. ${f.summary}`;

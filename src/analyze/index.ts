@@ -12,6 +12,7 @@ import type { WaitLatency } from './trace/latency.js';
 import { traceSnapshot } from './trace/snapshot.js';
 import {
   goroutineBuckets,
+  hiddenFrame,
   goroutineCount,
   resolveSampleIndex,
   sampleTypeSummaries,
@@ -179,7 +180,7 @@ export function analyzeProfile(path: string, p: Profile, compressed: boolean, op
     sampleIndex,
     goroutines: goroutineKind ? goroutineCount(p) : null,
     statedTotal: p.statedTotal,
-    top: p.sampleTypes.length > 0 ? topFunctions(p, sampleIndex, opts.top ?? 10) : [],
+    top: p.sampleTypes.length > 0 ? topFunctions(p, sampleIndex, opts.top ?? 10, goroutineKind ? (n) => hiddenFrame(n, true) : undefined) : [],
     buckets: goroutineKind ? goroutineBuckets(p) : null,
     warnings: p.warnings,
     repairs: p.repairs ?? [],

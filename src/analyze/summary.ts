@@ -200,9 +200,10 @@ function representativeFrames(p: Profile, i: number): FrameSummary[] {
 
 /**
  * Flat and cumulative value per function for one sample type, largest flat first (ties by
- * cumulative), as `go tool pprof -top` orders them.
+ * cumulative), as `go tool pprof -top` orders them. With `skipLeaf`, leaf frames it names are
+ * passed over (a goroutine profile's runtime parking frames).
  */
-export function topFunctions(p: Profile, sampleIndex: number, limit: number): TopEntry[] {
+export function topFunctions(p: Profile, sampleIndex: number, limit: number, skipLeaf?: (name: string) => boolean): TopEntry[] {
   const nTypes = p.sampleTypes.length;
   const nStr = p.strings.length;
   const flat = new Float64Array(nStr);
@@ -220,6 +221,8 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number): To
       const loc = stack[k]!;
       for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
         const name = p.functions.name[p.lines.function[l]!]!;
+        // a goroutine profile's flat value belongs to where the goroutine waits, not to gopark
+        if (first && skipLeaf !== undefined && skipLeaf(p.strings.get(name))) continue;
         if (seen[name] === 0) {
           seen[name] = 1;
           touched.push(name);

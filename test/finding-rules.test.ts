@@ -149,3 +149,36 @@ describe('every kind of profile diagnosed on its own', () => {
     expect(d.findings.filter((x) => x.id === 'mutex-contention')).toHaveLength(1);
   });
 });
+
+import { censoredFigures } from '../src/analyze/trace/latency.js';
+import type { TraceAnalysis } from '../src/analyze/index.js';
+
+describe('trace waits cut by the window are lower bounds', () => {
+  it('figures at or above a cut wait are bounds, below it exact', () => {
+    // three waits that ended inside (1, 2, 3 ms) and two cut at 1 s
+    const f = censoredFigures([1e6, 2e6, 3e6], [1e9, 1e9]);
+    expect(f).toEqual({ count: 5, p50Ns: 3e6, p99Ns: 1e9, maxNs: 1e9, p50IsLowerBound: false, p99IsLowerBound: true, maxIsLowerBound: true });
+    expect(censoredFigures([5e6], [1e6]).p50IsLowerBound).toBe(true);
+  });
+  it('pool waits longer than the trace read as at least the trace', () => {
+    const file = path.join(samples, 'db-pool-pq', 'go1.27', 'trace.out');
+    const d = diagnoseFiles([file]);
+    const pool = d.findings.find((f) => f.id === 'db-pool-exhausted')!;
+    const l = pool.latency!.find((x) => x.signature === 'sql.conn-wait')!;
+    expect(l.begunBefore + l.stillWaiting).toBeGreaterThan(0);
+    expect(l.all.p50IsLowerBound).toBe(true);
+    expect(pool.summary).toMatch(/cut by its start or end and counted as long as they were seen \(lower bounds\): p50 ≥ /);
+  });
+  it('growth during a trace counts only goroutines whose place at its start is known', () => {
+    for (const scenario of ['db-pool-pq', 'mutex-hot', 'sql-rows-leak']) {
+      const file = path.join(samples, scenario, 'go1.27', 'trace.out');
+      const a = analyzeDecoded(file, decode(new Uint8Array(readFileSync(file)))) as TraceAnalysis;
+      const known = new Set(a.goroutineSummary.goroutines.filter((g) => !g.preexisting || g.startStack !== 0).map((g) => g.id));
+      const ids = Array.from(a.endKnownSnapshot.goroutines!.id);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids.length).toBeLessThanOrEqual(a.snapshot.goroutines!.length);
+      for (const id of ids) expect(known.has(id)).toBe(true);
+      for (const id of Array.from(a.startSnapshot.goroutines!.id)) expect(known.has(id)).toBe(true);
+    }
+  });
+});

@@ -100,7 +100,9 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     const found = snapshotFindings(end, thresholds);
     const start = startMatch(a, set);
     if (start !== null) {
-      const diff = diffSnapshots(start, end);
+      // growth only among goroutines whose place at the start is known: one first touched
+      // during the trace is not new, only newly seen
+      const diff = diffSnapshots(start, matchSnapshot(a.endKnownSnapshot, set));
       diff.seconds = a.durationNs / 1e9;
       diffs.push({ before: `${a.path} (start)`, after: `${a.path} (end)`, diff });
       for (const f of diff.findings) {
@@ -248,19 +250,20 @@ function formatSeconds(ns: number): string {
   return `${(ns / 1e3).toFixed(0)} µs`;
 }
 
-/** One sentence on the waits of a signature during a trace. */
+/** One sentence on the waits of a signature during a trace; waits the window cut are lower bounds, and said to be. */
 export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns: number) => string = formatSeconds): string {
   const parts: string[] = [];
-  if (l.count > 0) {
+  const cut = l.begunBefore + l.stillWaiting;
+  if (cut > 0 && l.all.count > 0) {
+    const fig = (ns: number | null, bound: boolean) => `${bound ? '≥ ' : ''}${seconds(ns!)}`;
+    parts.push(
+      `${l.all.count.toLocaleString('en-US')} wait${l.all.count === 1 ? '' : 's'} seen in the ${seconds(durationNs)} traced, ${cut.toLocaleString('en-US')} of them cut by its start or end and counted as long as they were seen (lower bounds): p50 ${fig(l.all.p50Ns, l.all.p50IsLowerBound)}, p99 ${fig(l.all.p99Ns, l.all.p99IsLowerBound)}, max ${fig(l.all.maxNs, l.all.maxIsLowerBound)}`,
+    );
+    if (l.count > 0) parts.push(`the ${l.count.toLocaleString('en-US')} that began and ended inside it took p50 ${seconds(l.p50Ns!)}, max ${seconds(l.maxNs!)}`);
+  } else if (l.count > 0) {
     parts.push(
       `${l.count.toLocaleString('en-US')} wait${l.count === 1 ? '' : 's'} ended within the ${seconds(durationNs)} traced (p50 ${seconds(l.p50Ns!)}, p99 ${seconds(l.p99Ns!)}, max ${seconds(l.maxNs!)})`,
     );
-  }
-  if (l.begunBefore > 0) {
-    parts.push(`${l.begunBefore.toLocaleString('en-US')} had begun before the trace (at least ${seconds(l.begunBeforeMaxNs!)})`);
-  }
-  if (l.stillWaiting > 0) {
-    parts.push(`${l.stillWaiting.toLocaleString('en-US')} still waited at its end (up to ${seconds(l.stillWaitingMaxNs!)} so far)`);
   }
   return parts.length ? `Waits ${l.description.replace(/^waits? /, '')}: ${parts.join('; ')}.` : '';
 }

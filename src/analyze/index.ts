@@ -85,8 +85,10 @@ export interface TraceAnalysis {
   /** The goroutines alive at the end, as a goroutine profile, and its buckets (where they stand). */
   snapshot: Profile;
   buckets: GoroutineBucket[];
-  /** The goroutines present when the trace began, as their status rows show them. */
+  /** The goroutines present when the trace began whose place is known (created by it, or a status row's stack). */
   startSnapshot: Profile;
+  /** The goroutines at the end whose place at the start is known: what growth is counted among. */
+  endKnownSnapshot: Profile;
   /** net / sync / syscall / sched blocking profiles. */
   blocking: TraceBlocking[];
   /** Wait latency by signature; filled in by the diagnosis, which knows the signatures. */
@@ -144,6 +146,7 @@ export class TraceAnalyzer {
       snapshot,
       buckets: goroutineBuckets(snapshot),
       startSnapshot: traceSnapshot(t, summary, 'start'),
+      endKnownSnapshot: traceSnapshot(t, summary, 'end-known'),
       blocking,
       waitLatency: null,
     };

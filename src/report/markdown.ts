@@ -109,10 +109,17 @@ function latencyMd(f: Finding): string[] {
   const lat = (f.latency ?? []).filter((l) => l.count + l.begunBefore + l.stillWaiting > 0);
   if (lat.length === 0) return [];
   const ns = (v: number | null) => (v === null ? '–' : formatDuration(v));
-  const out = ['**Wait latency in the trace**', '', '| signature | waits ended | p50 | p99 | max | begun before the trace | still waiting at its end |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const bound = (v: number | null, lower: boolean) => (v === null ? '–' : `${lower ? '≥ ' : ''}${formatDuration(v)}`);
+  const out = [
+    '**Wait latency in the trace** (all waits seen; ≥ marks a lower bound, where waits cut by the trace’s start or end weigh in)',
+    '',
+    '| signature | waits | p50 | p99 | max | ended inside (p50) | begun before the trace | still waiting at its end |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const l of lat) {
+    const a = l.all;
     out.push(
-      `| ${mdCode(l.signature, true)} | ${formatCount(l.count)} | ${ns(l.p50Ns)} | ${ns(l.p99Ns)} | ${ns(l.maxNs)} | ${formatCount(l.begunBefore)}${l.begunBeforeMaxNs !== null ? ` (≥ ${ns(l.begunBeforeMaxNs)})` : ''} | ${formatCount(l.stillWaiting)}${l.stillWaitingMaxNs !== null ? ` (≥ ${ns(l.stillWaitingMaxNs)})` : ''} |`,
+      `| ${mdCode(l.signature, true)} | ${formatCount(a.count)} | ${bound(a.p50Ns, a.p50IsLowerBound)} | ${bound(a.p99Ns, a.p99IsLowerBound)} | ${bound(a.maxNs, a.maxIsLowerBound)} | ${formatCount(l.count)}${l.p50Ns !== null ? ` (${ns(l.p50Ns)})` : ''} | ${formatCount(l.begunBefore)}${l.begunBeforeMaxNs !== null ? ` (≥ ${ns(l.begunBeforeMaxNs)})` : ''} | ${formatCount(l.stillWaiting)}${l.stillWaitingMaxNs !== null ? ` (≥ ${ns(l.stillWaitingMaxNs)})` : ''} |`,
     );
   }
   return [...out, ''];

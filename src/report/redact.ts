@@ -218,6 +218,7 @@ function redactData(r: Redactor, a: InputAnalysis) {
     trace,
     snapshot: r.profile(a.snapshot),
     startSnapshot: r.profile(a.startSnapshot),
+    endKnownSnapshot: r.profile(a.endKnownSnapshot),
     blocking: a.blocking.map((b) => r.profile(b.profile)),
   };
 }
@@ -262,6 +263,7 @@ export function redactReport(
       goroutineSummary: { ...a.goroutineSummary, trace: a.goroutineSummary.trace === null ? null : d.trace },
       snapshot: d.snapshot,
       startSnapshot: d.startSnapshot,
+      endKnownSnapshot: d.endKnownSnapshot,
       buckets: rows(r, a.buckets),
       blocking: a.blocking.map((b, j) => ({ ...b, profile: d.blocking[j]! })),
       waitLatency: a.waitLatency ? r.value(a.waitLatency) : null,

@@ -34,6 +34,11 @@ const SEARCH_COLOUR = '#e600e6';
 const PLAIN_COLOUR = '#d9d4cc';
 const DIM_COLOUR = '#eeeae4';
 
+/** A wait figure, `≥ ` before it when waits cut by the trace's window make it a lower bound. */
+function bound(ns: number | null, lower: boolean): string {
+  return ns === null ? '–' : `${lower ? '≥ ' : ''}${formatNs(ns)}`;
+}
+
 function formatCount(n: number): string {
   return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
 }
@@ -133,8 +138,8 @@ class Report {
       details.append(
         el('h4', {}, 'Wait latency in the trace'),
         table(
-          ['signature', 'waits ended', 'p50', 'p99', 'max', 'begun before', 'still waiting'],
-          lat.map((l) => [el('code', {}, l.signature), formatCount(l.count), formatNs(l.p50Ns), formatNs(l.p99Ns), formatNs(l.maxNs), formatCount(l.begunBefore), formatCount(l.stillWaiting)]),
+          ['signature', 'waits seen', 'p50 (≥: a lower bound)', 'p99', 'max', 'begun before', 'still waiting'],
+          lat.map((l) => [el('code', {}, l.signature), formatCount(l.all.count), bound(l.all.p50Ns, l.all.p50IsLowerBound), bound(l.all.p99Ns, l.all.p99IsLowerBound), bound(l.all.maxNs, l.all.maxIsLowerBound), formatCount(l.begunBefore), formatCount(l.stillWaiting)]),
         ),
       );
     }

@@ -39,6 +39,49 @@ export interface WaitLatency {
   stillWaitingMaxNs: number | null;
   /** Distinct goroutines that waited here. */
   goroutines: number;
+  /**
+   * Every wait, those cut by the trace's window counted as long as they were seen: a figure is
+   * a lower bound of the true one when a cut wait stands at or below it.
+   */
+  all: CensoredFigures;
+}
+
+export interface CensoredFigures {
+  count: number;
+  p50Ns: number | null;
+  p99Ns: number | null;
+  maxNs: number | null;
+  p50IsLowerBound: boolean;
+  p99IsLowerBound: boolean;
+  maxIsLowerBound: boolean;
+}
+
+/** Percentiles over complete waits and cut ones (lower bounds), saying which figures are only bounds. */
+export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<number>): CensoredFigures {
+  const all: [number, boolean][] = [];
+  for (let i = 0; i < complete.length; i++) all.push([complete[i]!, false]);
+  for (let i = 0; i < cut.length; i++) all.push([cut[i]!, true]);
+  all.sort((a, b) => a[0] - b[0] || Number(a[1]) - Number(b[1]));
+  // the smallest cut wait: a figure at or above it may be pulled up by that wait's true length
+  let lowestCut = Infinity;
+  for (const [v, c] of all) if (c && v < lowestCut) lowestCut = v;
+  const at = (q: number): [number | null, boolean] => {
+    if (all.length === 0) return [null, false];
+    const [v, c] = all[Math.max(1, Math.ceil(q * all.length)) - 1]!;
+    return [v, c || v >= lowestCut];
+  };
+  const [p50, p50b] = at(0.5);
+  const [p99, p99b] = at(0.99);
+  const last = all[all.length - 1];
+  return {
+    count: all.length,
+    p50Ns: p50,
+    p99Ns: p99,
+    maxNs: last ? last[0] : null,
+    p50IsLowerBound: p50b,
+    p99IsLowerBound: p99b,
+    maxIsLowerBound: last ? last[1] || lowestCut <= last[0] : false,
+  };
 }
 
 /** The value below which a share `q` of the sorted values fall (nearest rank). */
@@ -130,6 +173,7 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
       stillWaiting: a.still.length,
       stillWaitingMaxNs: maxOf(a.still),
       goroutines: a.goroutines.size,
+      all: censoredFigures(sorted, [...a.before, ...a.still]),
     });
   }
   return out.sort((x, y) => y.totalNs - x.totalNs || y.count - x.count);

@@ -114,7 +114,7 @@ const ONE_MINUTE_NS = 60e9;
  * The goroutine profile of the trace's end, or of its start: the goroutines that existed when
  * the trace began, as their status rows show them (stacks only in traces of Go 1.23 and later).
  */
-export function traceSnapshot(t: Trace, r: TraceGoroutines, at: 'end' | 'start' = 'end'): Profile {
+export function traceSnapshot(t: Trace, r: TraceGoroutines, at: 'end' | 'start' | 'end-known' = 'end'): Profile {
   const b = new ProfileBuilder({
     format: 'trace',
     kind: 'goroutine',
@@ -125,12 +125,18 @@ export function traceSnapshot(t: Trace, r: TraceGoroutines, at: 'end' | 'start' 
   });
   const locations = new Map<number, number>(); // frame row → location
   const cutter = new StackCutter(t, r.blockLeaves);
+  // where a goroutine stood when the trace began is known when the trace created it, or when
+  // its status row carried a stack; growth is counted among those only, on both sides
+  const known = (g: (typeof r.goroutines)[number]) => !g.preexisting || g.startStack !== 0;
   const chosen = r.goroutines.filter(
-    (g) => !isSystemGoroutine(g.name) && (at === 'end' ? g.endState !== GoState.NotExist : g.preexisting),
+    (g) =>
+      !isSystemGoroutine(g.name) &&
+      (at === 'end' ? g.endState !== GoState.NotExist : at === 'end-known' ? g.endState !== GoState.NotExist && known(g) : g.preexisting && known(g)),
   );
   let noStack = 0;
   for (const g of chosen) {
-    const { frames, functions, reason } = cutter.cut(at === 'end' ? g.endStack : g.startStack);
+    const end = at !== 'start';
+    const { frames, functions, reason } = cutter.cut(end ? g.endStack : g.startStack);
     let flags = 0;
     if (frames.length === 0) {
       flags |= GoroutineFlag.NoStack;
@@ -139,9 +145,9 @@ export function traceSnapshot(t: Trace, r: TraceGoroutines, at: 'end' | 'start' 
     b.addGoroutine({
       id: g.id,
       waitReason:
-        (at === 'end' ? stateReason(g.endState, g.endReason, functions) : stateReason(g.startState, g.startReason, functions)) ||
+        (end ? stateReason(g.endState, g.endReason, functions) : stateReason(g.startState, g.startReason, functions)) ||
         (reason !== 'running' ? reason : 'waiting'),
-      waitMinutes: at === 'end' ? minutes(g, r.endNs) : -1,
+      waitMinutes: end ? minutes(g, r.endNs) : -1,
       flags,
       createdByFunction: g.createdBy,
       createdByFile: '',

@@ -182,3 +182,23 @@ describe('trace waits cut by the window are lower bounds', () => {
     }
   });
 });
+
+describe('the real holder of a contended lock', () => {
+  it("a trace's unblock edges name who releases the lock and what it waited on holding it", () => {
+    const d = diagnoseFiles([path.join(samples, 'mutex-hot', 'go1.27', 'trace.out')]);
+    const f = d.findings.find((x) => x.id === 'mutex-contention')!;
+    const holder = f.holders.find((h) => h.signature === 'trace-unblock')!;
+    // the program holds the price cache's lock across the backend call (main.go's priceCache.price → fetch)
+    expect(holder.description).toMatch(/^releases the lock: main\.\(\*priceCache\)\.price woke \d+ waiters .*; before letting go it waited in net\/http\.\(\*persistConn\)\.roundTrip under main\.\(\*priceCache\)\.fetch/);
+    expect(f.holders.map((h) => h.description).join(' ')).not.toMatch(/writeLoop/);
+    expect(f.summary).toMatch(/The trace shows who holds it: main\.\(\*priceCache\)\.price releases it, after waiting in .* under main\.\(\*priceCache\)\.fetch/);
+    expect(f.remediation.join(' ')).not.toMatch(/With a mutex profile/);
+  });
+  it("a block profile's Lock call site is where waiters wait, never a holder", () => {
+    const dir = path.join(samples, 'mutex-hot', 'go1.27');
+    const d = diagnoseFiles([path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'block.pb.gz')]);
+    const f = d.findings.find((x) => x.id === 'mutex-contention')!;
+    expect(f.holders.filter((h) => h.signature === 'block-profile')).toEqual([]);
+    expect(f.summary).toMatch(/the waiters block most in main\.\(\*priceCache\)\.price/);
+  });
+});

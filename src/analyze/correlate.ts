@@ -20,7 +20,7 @@ export interface Site {
  * Delay per releasing site: the first frame of each stack that is not the lock implementation
  * itself (sync.(*Mutex).Unlock and runtime frames), weighted by the delay/nanoseconds value.
  */
-export function contentionSites(p: Profile, limit = 3): Site[] {
+export function contentionSites(p: Profile, limit = 3, only?: RegExp): Site[] {
   const k = p.sampleTypes.findIndex((t) => t.type === 'delay');
   if (k < 0) return [];
   const n = p.sampleTypes.length;
@@ -28,6 +28,7 @@ export function contentionSites(p: Profile, limit = 3): Site[] {
   let total = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const delay = p.samples.values[i * n + k]!;
+    if (only !== undefined && !stackHas(p, i, only)) continue;
     total += delay;
     let site: Site | null = null;
     for (let s = p.samples.stackStart[i]!; s < p.samples.stackStart[i + 1]! && site === null; s++) {
@@ -50,6 +51,22 @@ export function contentionSites(p: Profile, limit = 3): Site[] {
   for (const s of out) s.share = total > 0 ? s.delayNanos / total : 0;
   return out;
 }
+
+function stackHas(p: Profile, i: number, re: RegExp): boolean {
+  for (let s = p.samples.stackStart[i]!; s < p.samples.stackStart[i + 1]!; s++) {
+    const loc = p.samples.stack[s]!;
+    for (let l = p.locations.lineStart[loc]!, le = l + p.locations.lineCount[loc]!; l < le; l++) {
+      if (re.test(p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!))) return true;
+    }
+  }
+  return false;
+}
+
+/** Stacks waiting to take a sync.Mutex or RWMutex. */
+export const LOCK_WAIT = /^(sync|internal\/sync)\.\(\*(RW)?Mutex\)\.(R?Lock|lockSlow)$/;
+
+/** The advice to take a mutex profile, dropped once a mutex profile or a trace names the holder. */
+export const MUTEX_PROFILE_ADVICE = 'With a mutex profile (runtime.SetMutexProfileFraction), the Unlock sites show who holds it longest.';
 
 function seconds(ns: number): string {
   return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(0)} ms`;
@@ -129,15 +146,13 @@ export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): voi
         });
       }
       f.summary += ` The mutex profile puts ${Math.round(sites[0]!.share * 100)}% of the waiting on the lock released in ${sites[0]!.function}.`;
+      f.remediation = f.remediation.filter((r) => r !== MUTEX_PROFILE_ADVICE);
     }
+    // a block profile's sites are where the waiters wait, not who holds the lock
     for (const a of block) {
-      const sites = contentionSites(a.profile, 1);
-      if (sites.length === 0) continue;
-      f.holders.push({
-        signature: 'block-profile',
-        description: `most blocking: ${sites[0]!.function} (${sites[0]!.file}:${sites[0]!.line}), ${seconds(sites[0]!.delayNanos)} in ${a.path}`,
-        goroutines: 0,
-      });
+      const sites = contentionSites(a.profile, 1, LOCK_WAIT);
+      if (sites.length === 0 || sites[0]!.delayNanos < 1e6) continue;
+      f.summary += ` In ${a.path} the waiters block most in ${sites[0]!.function} (${sites[0]!.file.slice(sites[0]!.file.lastIndexOf('/') + 1)}:${sites[0]!.line}), ${seconds(sites[0]!.delayNanos)} in all.`;
     }
   }
 }

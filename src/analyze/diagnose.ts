@@ -13,7 +13,7 @@ import { GoState, stackFunctions } from '../model/trace.js';
 import { blockingAsProfile } from './trace/blocking.js';
 import { defaultThresholds, snapshotFindings, type Finding, type Severity, type Thresholds } from './findings.js';
 import { diffSnapshots, GROWTH_TITLE, type SnapshotDiff } from './diff.js';
-import { correlate } from './correlate.js';
+import { correlate, MUTEX_PROFILE_ADVICE } from './correlate.js';
 import { cpuFindings } from './cpu.js';
 import { profileFindings } from './profile-findings.js';
 import { verdictFindings } from './verdicts.js';
@@ -144,6 +144,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     const records = sync.records.filter((r) => !stackFunctions(a.trace, r.stack).some((f) => own.test(f)));
     if (records.length > 0) profiles.push(analyzeProfile(`${a.path} (sync blocking)`, blockingAsProfile(a.trace, 'sync', records), false));
   }
+  for (const a of analyses) if (a.type === 'trace') addLockHolders(byId, a);
   addLabelEvidence(byId.values());
   foldGenericGrowth(byId);
   correlate([...byId.values()], profiles);
@@ -181,6 +182,30 @@ function advise(f: Finding, load: LoadFigures | undefined): void {
       : `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings.slice(0, 4).join('; ')}.`,
   );
   for (const n of a.notes) f.remediation.push(n);
+}
+
+/** The trace's unblock edges name who holds a contended lock and what it waits on holding it. */
+function addLockHolders(byId: Map<string, Finding>, a: TraceAnalysis): void {
+  const releases = a.lockReleases.filter((r, i) => i === 0 || r.wakeups >= 2).slice(0, 3);
+  if (releases.length === 0) return;
+  for (const id of ['mutex-contention', 'deadlock-suspect', 'rwmutex-starvation']) {
+    const f = byId.get(id);
+    if (!f) continue;
+    for (const r of releases) {
+      const held = r.heldWhile[0];
+      f.holders.push({
+        signature: 'trace-unblock',
+        description:
+          `releases the lock: ${r.releaser} woke ${r.wakeups.toLocaleString('en-US')} waiter${r.wakeups === 1 ? '' : 's'} in ${a.path}` +
+          (held ? `; before letting go it waited in ${held.site} (${held.count} time${held.count === 1 ? '' : 's'}, ${formatSeconds(held.totalNs / held.count)} each on average)` : ''),
+        goroutines: r.goroutines,
+      });
+    }
+    f.remediation = f.remediation.filter((r) => r !== MUTEX_PROFILE_ADVICE);
+    const top = releases[0]!;
+    const held = top.heldWhile[0];
+    f.summary += ` The trace shows who holds it: ${top.releaser} releases it${held ? `, after waiting in ${held.site} while holding it` : ''}.`;
+  }
 }
 
 /** Findings that name a cause: a generic growth of goroutines beside one of them is its consequence. */

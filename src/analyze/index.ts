@@ -10,6 +10,7 @@ import { BLOCKING_TYPES, BlockingProfiler, blockingAsProfile, type BlockingRecor
 import { GoroutineAnalyzer, goroutineGroups, type GoroutineGroup, type TraceGoroutines } from './trace/goroutines.js';
 import type { WaitLatency } from './trace/latency.js';
 import { traceSnapshot } from './trace/snapshot.js';
+import { LockHolders, type LockRelease } from './trace/lock-holders.js';
 import {
   goroutineBuckets,
   hiddenFrame,
@@ -91,6 +92,8 @@ export interface TraceAnalysis {
   endKnownSnapshot: Profile;
   /** net / sync / syscall / sched blocking profiles. */
   blocking: TraceBlocking[];
+  /** Who released contended locks (woke their waiters), and what they waited on while holding them. */
+  lockReleases: LockRelease[];
   /** Wait latency by signature; filled in by the diagnosis, which knows the signatures. */
   waitLatency: WaitLatency[] | null;
 }
@@ -108,10 +111,12 @@ export type InputAnalysis = ProfileAnalysis | TraceAnalysis;
 export class TraceAnalyzer {
   private readonly goroutines = new GoroutineAnalyzer();
   private readonly blocking = BLOCKING_TYPES.map((type) => new BlockingProfiler(type));
+  private readonly locks = new LockHolders();
 
   add(t: Trace): void {
     this.goroutines.add(t);
     for (const b of this.blocking) b.add(t);
+    this.locks.add(t);
   }
 
   finish(path: string, t: Trace, compressed: boolean, opts: AnalyzeOptions = {}): TraceAnalysis {
@@ -148,6 +153,7 @@ export class TraceAnalyzer {
       startSnapshot: traceSnapshot(t, summary, 'start'),
       endKnownSnapshot: traceSnapshot(t, summary, 'end-known'),
       blocking,
+      lockReleases: this.locks.result(),
       waitLatency: null,
     };
   }

@@ -3,6 +3,7 @@
 import { SIG } from '../signature-ids.js';
 import { leakedIn, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
+import { MUTEX_PROFILE_ADVICE } from '../correlate.js';
 
 /** Queues on a sync.Mutex or RWMutex, long lock waits, WaitGroups that never finish. */
 export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -33,7 +34,7 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
         holders: [],
         remediation: [
           'Shorten the critical section: no I/O, channel operations or slow calls while holding the lock.',
-          'With a mutex profile (runtime.SetMutexProfileFraction), the Unlock sites show who holds it longest.',
+          MUTEX_PROFILE_ADVICE,
         ],
         signatures: [SIG.syncMutexWait],
       });

@@ -1,0 +1,135 @@
+/**
+ * Who holds a contended lock, from a trace's unblock edges. When a goroutine waiting in
+ * sync.(*Mutex).Lock is woken, the goroutine that wakes it is the one releasing the lock: its
+ * holder until then. A block profile's Lock call site only says where the waiters wait; the
+ * trace says who made them wait, and what that goroutine itself waited on before it let go
+ * (its last wait before the release: the slow call it made while holding the lock).
+ */
+
+import { isStandardLibrary } from '../../model/names.js';
+import { GoState, TraceEventKind, stackFunctions, type Trace } from '../../model/trace.js';
+
+/** One place that releases a contended lock, with what its goroutines waited on while holding it. */
+export interface LockRelease {
+  /** The releasing function: the first frame above the lock implementation in the waker's stack. */
+  releaser: string;
+  /** Wake-ups of lock waiters it made, and by how many distinct goroutines. */
+  wakeups: number;
+  goroutines: number;
+  /** What the releasing goroutines waited on last before releasing, most frequent first. */
+  heldWhile: { site: string; count: number; totalNs: number }[];
+}
+
+const LOCK = /^(sync|internal\/sync)\.\(\*(RW)?Mutex\)\.(R?Lock|lockSlow|rLockSlow)$/;
+const LOCK_IMPL = /^(runtime\.|runtime\/internal|internal\/runtime|internal\/sync\.|sync\.)/;
+
+interface Blocked {
+  since: number;
+  stack: number;
+  onLock: boolean;
+}
+
+export class LockHolders {
+  private readonly blocked = new Map<number, Blocked>();
+  /**
+   * Each goroutine's waits (not on a lock) since it last took or released one: where, and how
+   * long in all. At a release, the longest is what it waited on while holding the lock.
+   */
+  private readonly waits = new Map<number, Map<string, number>>();
+  private readonly releases = new Map<string, { wakeups: number; goroutines: Set<number>; heldWhile: Map<string, { count: number; totalNs: number }> }>();
+  private readonly onLock = new Map<number, boolean>();
+  private readonly sites = new Map<number, string>();
+  private readonly releasers = new Map<number, string | null>();
+
+  add(t: Trace): void {
+    const ev = t.events;
+    for (let i = 0; i < ev.length; i++) {
+      const kind = ev.kind[i]!;
+      if (kind === TraceEventKind.GoBlock || (kind === TraceEventKind.GoStatus && ev.to[i]! === GoState.Waiting && !this.blocked.has(ev.resource[i]!))) {
+        // a wait that began in the trace, or one under way when it began (a status row's stack)
+        const g = ev.resource[i]! >= 0 ? ev.resource[i]! : ev.g[i]!;
+        const stack = ev.stack[i]!;
+        this.blocked.set(g, { since: ev.time[i]!, stack, onLock: this.isLockWait(t, stack) });
+      } else if (kind === TraceEventKind.GoUnblock) {
+        this.unblock(t, ev.resource[i]!, ev.g[i]!, ev.stack[i]!, ev.time[i]!);
+      }
+    }
+  }
+
+  private unblock(t: Trace, woken: number, waker: number, stack: number, time: number): void {
+    const b = this.blocked.get(woken);
+    this.blocked.delete(woken);
+    // woken from inside Unlock: the waker released a lock the woken goroutine waited for (its
+    // own wait may have begun before the trace, with no stack to tell)
+    const releaser = waker >= 0 ? this.releaser(t, stack) : null;
+    if (releaser === null) {
+      if (b !== undefined && !b.onLock) {
+        let w = this.waits.get(woken);
+        if (w === undefined) this.waits.set(woken, (w = new Map()));
+        const site = this.site(t, b.stack);
+        w.set(site, (w.get(site) ?? 0) + (time - b.since));
+      }
+      return;
+    }
+    // the woken goroutine takes the lock now: what it waits on from here, it waits on holding it
+    this.waits.delete(woken);
+    let r = this.releases.get(releaser);
+    if (r === undefined) this.releases.set(releaser, (r = { wakeups: 0, goroutines: new Set(), heldWhile: new Map() }));
+    r.wakeups++;
+    r.goroutines.add(waker);
+    const w = this.waits.get(waker);
+    this.waits.delete(waker);
+    if (w !== undefined && w.size > 0) {
+      const [site, ns] = [...w].sort((x, y) => y[1] - x[1])[0]!;
+      const h = r.heldWhile.get(site) ?? { count: 0, totalNs: 0 };
+      h.count++;
+      h.totalNs += ns;
+      r.heldWhile.set(site, h);
+    }
+  }
+
+  private isLockWait(t: Trace, stack: number): boolean {
+    let v = this.onLock.get(stack);
+    if (v === undefined) {
+      v = stackFunctions(t, stack).some((f) => LOCK.test(f));
+      this.onLock.set(stack, v);
+    }
+    return v;
+  }
+
+  /** The function that called into the lock implementation to release it. */
+  private releaser(t: Trace, stack: number): string | null {
+    let r = this.releasers.get(stack);
+    if (r === undefined) {
+      const fns = stackFunctions(t, stack);
+      const unlock = fns.findIndex((f) => /\.\(\*(RW)?Mutex\)\.(R?Unlock|unlockSlow|rUnlockSlow)$/.test(f));
+      r = unlock < 0 ? null : (fns.slice(unlock + 1).find((f) => !LOCK_IMPL.test(f)) ?? null);
+      this.releasers.set(stack, r);
+    }
+    return r;
+  }
+
+  /** A wait's place in words: where it blocked, under which of the program's functions. */
+  private site(t: Trace, stack: number): string {
+    let s = this.sites.get(stack);
+    if (s === undefined) {
+      const fns = stackFunctions(t, stack).filter((f) => !/^runtime\.[a-z]/.test(f));
+      const leaf = fns[0] ?? '(no stack)';
+      const own = fns.find((f) => !isStandardLibrary(f));
+      s = own && own !== leaf ? `${leaf} under ${own}` : leaf;
+      this.sites.set(stack, s);
+    }
+    return s;
+  }
+
+  result(): LockRelease[] {
+    return [...this.releases]
+      .map(([releaser, r]) => ({
+        releaser,
+        wakeups: r.wakeups,
+        goroutines: r.goroutines.size,
+        heldWhile: [...r.heldWhile].map(([site, h]) => ({ site, ...h })).sort((a, b) => b.count - a.count || b.totalNs - a.totalNs),
+      }))
+      .sort((a, b) => b.wakeups - a.wakeups);
+  }
+}

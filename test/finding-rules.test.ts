@@ -202,3 +202,24 @@ describe('the real holder of a contended lock', () => {
     expect(f.summary).toMatch(/the waiters block most in main\.\(\*priceCache\)\.price/);
   });
 });
+
+describe('open transactions: holders or a leak', () => {
+  it('slow but correct transactions are the pool’s holders, not a leak', () => {
+    for (const form of ['goroutine.pb.gz', 'goroutine.debug1.txt', 'goroutine.debug2.txt']) {
+      const d = diagnoseFiles([path.join(samples, 'db-pool-slow-tx', 'go1.27', form)]);
+      expect(d.findings.map((f) => f.id), form).toEqual(['db-pool-exhausted']);
+      const pool = d.findings[0]!;
+      expect(pool.holders.map((h) => h.signature)).toContain('sql.tx-open');
+      expect(pool.remediation.join(' ')).toMatch(/busy with other work inside them .* do that work before Begin or after Commit/);
+    }
+  });
+  it('transactions whose owners moved on are a leak, in one snapshot', () => {
+    for (const form of ['goroutine.pb.gz', 'goroutine.debug1.txt', 'goroutine.debug2.txt']) {
+      const d = diagnoseFiles([path.join(samples, 'sql-tx-leak', 'go1.27', form)]);
+      const f = d.findings.find((x) => x.id === 'sql-tx-leak')!;
+      expect(f.severity, form).toBe('critical');
+      expect(f.summary).toMatch(/no goroutine of the program is working in them any more/);
+      expect(d.findings.find((x) => x.id === 'db-pool-exhausted')!.remediation.join(' ')).toMatch(/Transactions are left open/);
+    }
+  });
+});

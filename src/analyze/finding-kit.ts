@@ -6,6 +6,8 @@
 import { SIG } from './signature-ids.js';
 import type { GoroutineBucket, LabelSummary } from './summary.js';
 import { GoroutineFlag } from '../model/profile.js';
+import { isStandardLibrary, packageOf } from '../model/names.js';
+import { builtinPacks } from '../signatures/builtin.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
 
@@ -179,4 +181,91 @@ export function leakedIn(m: SnapshotMatch, hit: SignatureHit): number {
   let n = 0;
   for (const { bucket } of hit.buckets) for (const s of bucket.samples) if (g.flags[s]! & GoroutineFlag.Leaked) n++;
   return Math.min(n, hit.goroutines);
+}
+
+/** Name prefixes of the libraries the built-in signatures describe (drivers, gRPC, go-redis …). */
+let libraries: string[] | null = null;
+
+/** The literal start of a pattern: a name's package path, or a regular expression's fixed prefix. */
+function literalPrefix(pat: string): string | null {
+  if (!pat.startsWith('re:')) return packageOf(pat.replace(/\*$/, '')) + '.';
+  let out = '';
+  const re = pat.slice(3).replace(/^\^/, '');
+  for (let i = 0; i < re.length; i++) {
+    const c = re[i]!;
+    if (c === '\\' && i + 1 < re.length && /[./\-]/.test(re[i + 1]!)) {
+      out += re[++i];
+      continue;
+    }
+    if (/[[\]()*+?{}|^$.\\]/.test(c)) break;
+    out += c;
+  }
+  return out.includes('/') ? out : null;
+}
+
+function libraryPrefixes(): string[] {
+  if (libraries !== null) return libraries;
+  const set = new Set<string>();
+  for (const pack of builtinPacks) {
+    for (const sig of pack.signatures) {
+      const m = sig.match ?? {};
+      for (const pat of [...(m.sequence ?? []), ...(m.anywhere ?? [])]) {
+        const prefix = literalPrefix(pat);
+        if (prefix !== null && !isStandardLibrary(prefix + 'x')) set.add(prefix);
+      }
+    }
+  }
+  return (libraries = [...set]);
+}
+
+/** The program's own code: neither Go's standard library nor a library the signatures know. */
+export function isProgramCode(fn: string): boolean {
+  return !isStandardLibrary(fn) && !libraryPrefixes().some((p) => fn.startsWith(p));
+}
+
+/** Whether a group's labels share a value with the given key → values. */
+function sharesLabel(b: GoroutineBucket, want: Map<string, Set<string>>): boolean {
+  for (const l of b.labels) {
+    const vs = want.get(l.key);
+    if (vs && l.values.some((v) => vs.has(v.value))) return true;
+  }
+  return false;
+}
+
+/**
+ * Goroutines that may still be working with what `of`'s goroutines hold open (a Tx, a Rows):
+ * running the program's own code, not queued in one of `waiting`, not background, not the
+ * profiler's. When the open things carry pprof labels, an owner carries one of their values
+ * (the same endpoint or job). More open things than possible owners means some owner moved
+ * on without closing: a leak, seen in one snapshot.
+ */
+export function possibleOwners(m: SnapshotMatch, of: SignatureHit, waiting: string[]): number {
+  const skip = new Set<GoroutineBucket>(of.buckets.map((x) => x.bucket));
+  const working = new Set<GoroutineBucket>();
+  for (const h of m.hits.values()) {
+    for (const { bucket } of h.buckets) {
+      if (waiting.includes(h.signature)) skip.add(bucket);
+      else if (h.role !== 'background') working.add(bucket);
+      else if (!working.has(bucket)) skip.add(bucket);
+    }
+  }
+  for (const b of working) skip.delete(b);
+  for (const id of waiting) for (const { bucket } of m.hits.get(id)?.buckets ?? []) skip.add(bucket);
+  const want = new Map<string, Set<string>>();
+  for (const { bucket } of of.buckets) {
+    for (const l of bucket.labels) {
+      let vs = want.get(l.key);
+      if (vs === undefined) want.set(l.key, (vs = new Set()));
+      for (const v of l.values) vs.add(v.value);
+    }
+  }
+  let n = 0;
+  for (const b of m.buckets) {
+    if (skip.has(b) || !b.frames.some((f) => isProgramCode(f.function))) continue;
+    // the goroutine writing the profile (pprof.Do, which sets labels, is the program's)
+    if (b.frames.some((f) => /^(runtime\/pprof\.(write|\(\*Profile\)\.WriteTo)|net\/http\/pprof\.)/.test(f.function))) continue;
+    if (want.size > 0 && !sharesLabel(b, want)) continue;
+    n += b.count;
+  }
+  return n;
 }

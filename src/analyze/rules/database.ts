@@ -1,7 +1,7 @@
 /** Findings about database pools and handles: database/sql, pgxpool, the drivers. */
 
 import { SIG } from '../signature-ids.js';
-import { count, maxMinutes, pct, plural, holdersOf, waiterSeverity, QUERY_HOLDERS, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import { count, maxMinutes, pct, plural, holdersOf, possibleOwners, waiterSeverity, QUERY_HOLDERS, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 
 /** Goroutines queued for a database/sql connection, with what holds the connections. */
@@ -22,11 +22,23 @@ export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
     if (tx > 0) held.push(`${plural(tx, 'open transaction')}`);
     if (rows > 0) held.push(`${plural(rows, 'open Rows', 'open Rows')}`);
     const remediation: string[] = [];
+    const txHit = m.hits.get(SIG.sqlTxOpen);
+    const rowsHit = m.hits.get(SIG.sqlRowsOpen);
+    const txOwned = txHit ? possibleOwners(m, txHit, [SIG.sqlConnWait]) >= tx : false;
+    const rowsOwned = rowsHit ? possibleOwners(m, rowsHit, [SIG.sqlConnWait]) >= rows : false;
     if (tx > 0 && tx >= queries) {
-      remediation.push('Transactions are left open: make every Begin end in Commit or Rollback (`defer tx.Rollback()` right after Begin).');
+      remediation.push(
+        txOwned
+          ? 'The connections are held by transactions whose goroutines are busy with other work inside them (a call to another service, a slow computation): do that work before Begin or after Commit, so a transaction holds its connection only for its queries.'
+          : 'Transactions are left open: make every Begin end in Commit or Rollback (`defer tx.Rollback()` right after Begin).',
+      );
     }
     if (rows > 0 && rows >= queries) {
-      remediation.push('Rows are left open: `defer rows.Close()` right after Query, and check rows.Err().');
+      remediation.push(
+        rowsOwned
+          ? 'The connections are held by Rows still being read: read them to the end quickly, or page the query, before other slow work.'
+          : 'Rows are left open: `defer rows.Close()` right after Query, and check rows.Err().',
+      );
     }
     if (queries > 0 && queries >= tx + rows) {
       remediation.push(
@@ -54,64 +66,74 @@ export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
   return out;
 }
 
-/** Transactions left open, each pinning a connection. */
-export function sqlTxLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
-  const out: Finding[] = [];
-  const total = m.total;
+/**
+ * Transactions or Rows left open: more open than goroutines that could still be working with
+ * them (their owners moved on), or open for many minutes. Open ones whose owners are all busy
+ * (a slow query, a slow call made inside the transaction) are the pool's holders, not a leak.
+ */
+function openLeak(m: SnapshotMatch, t: Thresholds, sig: string, what: { one: string; many: string; id: string; title: string; remediation: string[] }): Finding[] {
+  const hit = m.hits.get(sig);
+  if (!hit || hit.goroutines === 0) return [];
   const sqlWait = m.hits.get(SIG.sqlConnWait);
-  const queries = count(m, ...QUERY_HOLDERS);
-  const txHit = m.hits.get(SIG.sqlTxOpen);
-  if (txHit && (txHit.goroutines >= t.waitersCritical || (sqlWait && txHit.goroutines > 0 && txHit.goroutines >= queries))) {
-    const minutes = maxMinutes(m, SIG.sqlTxOpen);
-    out.push({
-      id: 'sql-tx-leak',
-      severity: sqlWait ? 'critical' : 'warning',
-      title: 'database/sql transactions left open',
+  const n = hit.goroutines;
+  const owners = possibleOwners(m, hit, [SIG.sqlConnWait]);
+  const leaked = Math.max(0, n - owners);
+  const minutes = maxMinutes(m, sig);
+  const old = minutes !== null && minutes >= t.leakMinutes;
+  const aged = minutes !== null && minutes >= t.minutesCritical;
+  if (!old && !(leaked > 0 && (sqlWait || aged)) && leaked < t.waitersWarning) return [];
+  const total = m.total;
+  const ownerText =
+    leaked > 0
+      ? owners === 0
+        ? `; no goroutine of the program is working in ${n === 1 ? 'it' : 'them'} any more`
+        : `; only ${plural(owners, 'goroutine')} of the program could still be working in them, so at least ${leaked} ${leaked === 1 ? 'was' : 'were'} left open`
+      : '';
+  return [
+    {
+      id: what.id,
+      severity: sqlWait || old || aged ? 'critical' : 'warning',
+      title: what.title,
       summary:
-        `${plural(txHit.goroutines, 'transaction')} ${txHit.goroutines === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
+        `${plural(n, what.one, what.many)} ${n === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
         (sqlWait ? ` while ${plural(sqlWait.goroutines, 'goroutine')} wait for one` : '') +
         (minutes ? `; the oldest for ${plural(minutes, 'minute')}` : '') +
+        ownerText +
         '.',
-      goroutines: txHit.goroutines,
-      share: total ? txHit.goroutines / total : 0,
+      goroutines: n,
+      share: total ? n / total : 0,
       maxMinutes: minutes,
-      evidence: evidenceOf(txHit),
+      evidence: evidenceOf(hit),
       holders: [],
-      remediation: [
-        'Make every Begin end in Commit or Rollback: `tx, err := db.BeginTx(ctx, nil); if err != nil {…}; defer tx.Rollback()`.',
-        'Look for early returns between Begin and Commit (error paths) in the code that created these transactions.',
-      ],
-      signatures: [SIG.sqlTxOpen],
-    });
-  }
-  return out;
+      remediation: what.remediation,
+      signatures: [sig],
+    },
+  ];
+}
+
+/** Transactions left open, each pinning a connection. */
+export function sqlTxLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
+  return openLeak(m, t, SIG.sqlTxOpen, {
+    one: 'transaction',
+    many: 'transactions',
+    id: 'sql-tx-leak',
+    title: 'database/sql transactions left open',
+    remediation: [
+      'Make every Begin end in Commit or Rollback: `tx, err := db.BeginTx(ctx, nil); if err != nil {…}; defer tx.Rollback()`.',
+      'Look for early returns between Begin and Commit (error paths) in the code that created these transactions.',
+    ],
+  });
 }
 
 /** Rows left open, each pinning a connection. */
 export function sqlRowsLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
-  const out: Finding[] = [];
-  const total = m.total;
-  const sqlWait = m.hits.get(SIG.sqlConnWait);
-  const queries = count(m, ...QUERY_HOLDERS);
-  const rowsHit = m.hits.get(SIG.sqlRowsOpen);
-  if (rowsHit && (rowsHit.goroutines >= t.waitersCritical || (sqlWait && rowsHit.goroutines > 0 && rowsHit.goroutines >= queries))) {
-    out.push({
-      id: 'sql-rows-leak',
-      severity: sqlWait ? 'critical' : 'warning',
-      title: 'database/sql Rows left open',
-      summary:
-        `${plural(rowsHit.goroutines, 'Rows', 'Rows')} ${rowsHit.goroutines === 1 ? 'is' : 'are'} open, each pinning a pool connection` +
-        (sqlWait ? ` while ${plural(sqlWait.goroutines, 'goroutine')} wait for one.` : '.'),
-      goroutines: rowsHit.goroutines,
-      share: total ? rowsHit.goroutines / total : 0,
-      maxMinutes: maxMinutes(m, SIG.sqlRowsOpen),
-      evidence: evidenceOf(rowsHit),
-      holders: [],
-      remediation: ['`defer rows.Close()` immediately after a successful Query; an early return before it leaks the connection.'],
-      signatures: [SIG.sqlRowsOpen],
-    });
-  }
-  return out;
+  return openLeak(m, t, SIG.sqlRowsOpen, {
+    one: 'Rows',
+    many: 'Rows',
+    id: 'sql-rows-leak',
+    title: 'database/sql Rows left open',
+    remediation: ['`defer rows.Close()` immediately after a successful Query; an early return before it leaks the connection.'],
+  });
 }
 
 /** Callers queued in pgxpool Acquire. */

@@ -123,3 +123,34 @@ describe('CPU profiles', () => {
     }
   });
 });
+
+describe('one snapshot alone, as scenario.json says an expert would judge it', () => {
+  interface Single {
+    findings: { id: string; severity: Severity }[];
+    why: string;
+  }
+  const withSingle = scenarios.filter(({ s }) => (s.expected as { single?: unknown }).single !== undefined);
+  it('has scenarios judged from one snapshot', () => {
+    expect(withSingle.length).toBeGreaterThanOrEqual(6);
+  });
+  for (const { dir, s } of withSingle) {
+    const single = (s.expected as unknown as { single: Record<string, Single> }).single;
+    for (const v of readdirSync(dir).filter((d) => /^go1\.\d+$/.test(d))) {
+      for (const [capture, want] of Object.entries(single)) {
+        for (const form of ['pb.gz', 'debug1.txt', 'debug2.txt']) {
+          const file = path.join(dir, v, `${capture}.${form}`);
+          if (!existsSync(file)) continue;
+          it(`${s.name} ${v} ${capture}.${form}`, () => {
+            const d = analyse([file]);
+            const got = d.findings.filter((f) => severityAtLeast(f.severity, 'warning')).map((f) => `${f.id}/${f.severity}`);
+            for (const w of want.findings) expect(got, `${w.id}: ${want.why}`).toContain(`${w.id}/${w.severity}`);
+            for (const id of s.expected.absent) expect(got.filter((g) => g.startsWith(`${id}/`)), `${id} must not fire`).toEqual([]);
+            if (want.findings.length === 0) expect(got).toEqual([]);
+            // when it cannot tell, the verdict says so, never "normal work" for a leak
+            if (want.findings.length > 0) expect(d.verdict).not.toMatch(/normal work/);
+          });
+        }
+      }
+    }
+  }
+});

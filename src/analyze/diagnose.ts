@@ -21,6 +21,8 @@ import { addLabelEvidence } from './label-evidence.js';
 import { advisePool, type LoadFigures } from './pool-advisor.js';
 import { differentPrograms, inTimeOrder } from './snapshot-order.js';
 import type { Profile } from '../model/profile.js';
+import type { GoroutineBucket } from './summary.js';
+import { isProgramCode } from './finding-kit.js';
 
 export interface DiagnoseOptions {
   /** Load figures (`--qps`, `--latency`, …): pool findings then carry computed settings. */
@@ -155,7 +157,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   );
   const worst = findings.length ? findings[0]!.severity : null;
   return {
-    verdict: verdictOf(findings, matches.length + traceSnapshots),
+    verdict: verdictOf(findings, matches.length + traceSnapshots, matches.length === 1 && traceSnapshots === 0 ? matches[0]!.m : null),
     worst,
     findings,
     snapshots,
@@ -182,6 +184,25 @@ function advise(f: Finding, load: LoadFigures | undefined): void {
       : `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings.slice(0, 4).join('; ')}.`,
   );
   for (const n of a.notes) f.remediation.push(n);
+}
+
+/**
+ * What one snapshot cannot tell: many goroutines waiting at one place may be slow work or
+ * stuck for good, and without ages (debug=2's minutes) or a second snapshot nothing says
+ * which. The verdict then says so, and what to capture next.
+ */
+function cannotTell(m: SnapshotMatch): string | null {
+  const background = new Set<GoroutineBucket>();
+  for (const h of m.hits.values()) if (h.role === 'background') for (const { bucket } of h.buckets) background.add(bucket);
+  const waiting = m.buckets.filter((b) => !background.has(b) && !/^(running|runnable|syscall|)$/.test(b.waitReason) && b.frames.length > 0);
+  const top = waiting[0];
+  if (top === undefined || top.count < defaultThresholds.waitersCritical || top.count < m.total * 0.1) return null;
+  const aged = top.maxMinutes !== null && top.maxMinutes > 0;
+  const where = top.frames.find((f) => isProgramCode(f.function))?.function ?? top.frames[0]!.function;
+  return (
+    `No known failure signature, but one snapshot cannot tell slow from stuck: ${top.count.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} goroutines wait in ${where} [${top.waitReason}${aged ? `, up to ${top.maxMinutes} minutes` : ''}]. ` +
+    `Take a second snapshot in a minute and give both (pprof-diag analyze first second): what grows is stuck${aged ? '' : '; ?debug=2 also shows how long each has waited'}.`
+  );
 }
 
 /** The trace's unblock edges name who holds a contended lock and what it waits on holding it. */
@@ -236,7 +257,7 @@ function rank(s: Severity): number {
   return s === 'critical' ? 3 : s === 'warning' ? 2 : 1;
 }
 
-function verdictOf(findings: Finding[], snapshots: number): string {
+function verdictOf(findings: Finding[], snapshots: number, only: SnapshotMatch | null): string {
   const serious = findings.filter((f) => f.severity !== 'info');
   if (serious.length === 0) {
     if (snapshots === 0) {
@@ -244,7 +265,8 @@ function verdictOf(findings: Finding[], snapshots: number): string {
         ? `Nothing failing shows in these profiles. ${findings[0]!.summary}`
         : 'No goroutine snapshot among the inputs: nothing to diagnose from stacks.';
     }
-    return 'No known failure signature: the goroutines look like normal work.';
+    const unsure = only !== null ? cannotTell(only) : null;
+    return unsure ?? 'No known failure signature: the goroutines look like normal work.';
   }
   const f = serious[0]!;
   return `${f.severity.toUpperCase()}: ${f.title}. ${f.summary}`;

@@ -60,6 +60,8 @@ export interface Thresholds {
   minutesCritical: number;
   /** Goroutines of one leaked shape that make a leak suspect in one snapshot. */
   leakCount: number;
+  /** Leaked goroutines of one shape that make a leak critical in one snapshot, ages or not. */
+  leakCritical: number;
   /** Median minutes of a leaked shape that make it a leak in one snapshot. */
   leakMinutes: number;
   /** Connection attempts in flight that make a connect storm. */
@@ -71,6 +73,7 @@ export const defaultThresholds: Thresholds = {
   waitersCritical: 10,
   minutesCritical: 1,
   leakCount: 100,
+  leakCritical: 250,
   leakMinutes: 10,
   connectStorm: 20,
 };

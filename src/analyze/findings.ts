@@ -12,7 +12,7 @@ import { grpcClientConnLeak } from './rules/grpc.js';
 import { httpClient } from './rules/http.js';
 import { chanLeak, provenLeak } from './rules/leaks.js';
 import { redisPoolWait } from './rules/redis.js';
-import { syncWaits } from './rules/sync.js';
+import { syncWaits, waitgroupStuck } from './rules/sync.js';
 
 export {
   defaultThresholds,
@@ -39,6 +39,7 @@ export const SNAPSHOT_RULES: FindingRule[] = [
   redisPoolWait,
   grpcClientConnLeak,
   syncWaits,
+  waitgroupStuck,
   chanLeak,
   provenLeak,
   sqlDbHandleLeak,

@@ -12,7 +12,8 @@ export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
   if (bodies && bodies.goroutines >= t.waitersCritical) {
     out.push({
       id: 'http-client-conn-leak',
-      severity: bodies.goroutines >= t.leakCount ? 'critical' : 'warning',
+      // without ages one snapshot cannot say since when, unless the pile is past counting
+      severity: (maxMinutes(m, SIG.httpClientReadloopBodyOutstanding) ?? 0) >= t.minutesCritical || bodies.goroutines >= t.leakCritical ? 'critical' : 'warning',
       title: 'HTTP client connections held by unclosed response bodies',
       summary: `${plural(bodies.goroutines, 'HTTP client connection')} wait for their response body to be read or closed.`,
       goroutines: bodies.goroutines,

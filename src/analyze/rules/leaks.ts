@@ -2,13 +2,92 @@
 
 import { SIG } from '../signature-ids.js';
 import { GoroutineFlag } from '../../model/profile.js';
-import { median, plural, stackEvidence, type Finding, type Thresholds } from '../finding-kit.js';
+import { isProgramCode, median, plural, stackEvidence, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 import type { GoroutineBucket } from '../summary.js';
 
-/** Goroutines blocked on a channel for long, many of one shape (one snapshot, with ages). */
-export function chanLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
+/** The function that started a goroutine: `created by` (debug=2), else the parent of the closure it runs. */
+function creatorOf(b: GoroutineBucket): string | null {
+  if (b.createdBy) return b.createdBy;
+  const root = [...b.frames].reverse().find((f) => isProgramCode(f.function))?.function;
+  if (root === undefined) return null;
+  const closure = /^(.*\.func\d+)\.\d+$/.exec(root) ?? /^(.*)\.func\d+$/.exec(root);
+  return closure ? closure[1]! : null;
+}
+
+/**
+ * How many of a group's goroutines outlived the call that started them. Where the dump names
+ * each creator (debug=2, Go 1.21+: `created by F in goroutine N`): those whose goroutine N is
+ * gone or no longer in F; else an estimate: those beyond what the goroutines running F now
+ * could still be waiting for (ten each, a generous fan-out).
+ */
+function orphaned(m: SnapshotMatch, b: GoroutineBucket, creator: string): number {
+  const g = m.profile.goroutines;
+  if (g !== null && b.samples.some((s) => g.createdByGoroutine[s]! >= 0)) {
+    // a creator goroutine lives on (an HTTP connection serves the next request): its senders
+    // are orphans unless it is running the creator now, and then beyond ten
+    const running = new Set<number>();
+    for (const x of m.buckets) if (x.frames.some((f) => f.function === creator)) for (const s of x.samples) running.add(g.id[s]!);
+    const byCreator = new Map<number, number>();
+    for (const s of b.samples) byCreator.set(g.createdByGoroutine[s]!, (byCreator.get(g.createdByGoroutine[s]!) ?? 0) + 1);
+    let n = 0;
+    for (const [id, k] of byCreator) n += id >= 0 && running.has(id) ? Math.max(0, k - 10) : k;
+    return n;
+  }
+  let live = 0;
+  for (const x of m.buckets) if (x.frames.some((f) => f.function === creator)) live += x.count;
+  return Math.max(0, b.count - live * 10);
+}
+
+/**
+ * Senders blocked on a channel whose receiver is gone: their creator (a request handler that
+ * started them to send it a result) is on no stack any more, so nobody will ever receive. Many
+ * of one shape, or waiting for minutes, is a leak in one snapshot; goroutines waiting to
+ * receive from the same creator's channels beside them are part of it.
+ */
+function orphanedSenders(m: SnapshotMatch, t: Thresholds): Finding[] {
+  const send = m.hits.get(SIG.chanSend);
+  if (!send) return [];
   const out: Finding[] = [];
+  for (const { bucket, goroutines, frames } of send.buckets) {
+    const creator = creatorOf(bucket);
+    if (creator === null) continue;
+    const orphans = Math.min(goroutines, orphaned(m, bucket, creator));
+    const aged = bucket.maxMinutes !== null && bucket.maxMinutes >= t.minutesCritical;
+    if (orphans < t.waitersCritical && !(aged && orphans >= t.waitersWarning)) continue;
+    const receivers = (m.hits.get(SIG.chanReceive)?.buckets ?? []).filter((x) => x.bucket.createdBy === creator);
+    const nRecv = receivers.reduce((n, x) => n + x.goroutines, 0);
+    const n = goroutines + nRecv;
+    const exact = orphans === goroutines ? '' : ` (${orphans} of them started by requests that have ended)`;
+    const sender = bucket.frames.find((f) => isProgramCode(f.function))?.function ?? bucket.frames[0]?.function ?? '?';
+    out.push({
+      id: 'chan-leak',
+      // without ages one snapshot cannot say since when, unless the pile is past counting
+      severity: aged || orphans >= t.leakCritical ? 'critical' : 'warning',
+      title: 'goroutines blocked forever on a channel',
+      summary:
+        `${plural(goroutines, 'goroutine')} wait to send in ${sender} [${bucket.waitReason || 'chan send'}${bucket.maxMinutes ? `, up to ${plural(bucket.maxMinutes, 'minute')}` : ''}], started by ${creator}${exact}; the goroutines that started them are gone, so nobody is left to receive` +
+        (nRecv > 0 ? `; beside them ${plural(nRecv, 'goroutine')} started by it wait to receive` : '') +
+        '.',
+      goroutines: n,
+      share: m.total ? n / m.total : 0,
+      maxMinutes: bucket.maxMinutes,
+      evidence: [stackEvidence(SIG.chanSend, bucket, goroutines, frames), ...receivers.slice(0, 2).map((x) => stackEvidence(SIG.chanReceive, x.bucket, x.goroutines, x.frames))],
+      holders: [],
+      remediation: [
+        'A goroutine that sends a result must not outlive the one that reads it: make the channel buffered for every sender (make(chan T, n)), or select on ctx.Done() beside the send.',
+        'Close the channels receivers range over on every return path (defer close(ch)), so they end too.',
+      ],
+      signatures: [SIG.chanSend],
+    });
+  }
+  return out;
+}
+
+/** Goroutines blocked on a channel for long, many of one shape (one snapshot, with ages), or whose other side is gone. */
+export function chanLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
+  const out: Finding[] = orphanedSenders(m, t);
+  if (out.length > 0) return [out.sort((a, b) => b.goroutines - a.goroutines)[0]!];
   const total = m.total;
   for (const id of [SIG.chanSend, SIG.chanReceive, SIG.chanNilOrEmptySelect]) {
     const h = m.hits.get(id);

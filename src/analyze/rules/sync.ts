@@ -3,6 +3,7 @@
 import { SIG } from '../signature-ids.js';
 import { leakedIn, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
+import type { GoroutineBucket } from '../summary.js';
 import { MUTEX_PROFILE_ADVICE } from '../correlate.js';
 
 /** Queues on a sync.Mutex or RWMutex, long lock waits, WaitGroups that never finish. */
@@ -79,24 +80,65 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
       signatures: [SIG.syncRwmutexRlockWait, SIG.syncRwmutexLockWait],
     });
   }
+  return out;
+}
+
+/**
+ * WaitGroups that never finish. Waiting for minutes says so; so does one snapshot where more
+ * goroutines wait at one Wait than there are workers left that could call Done: a waiter's
+ * workers are the goroutines its function started (`created by` it, or running its closures).
+ */
+export function waitgroupStuck(m: SnapshotMatch, t: Thresholds): Finding[] {
   const wg = m.hits.get(SIG.syncWaitgroupWait);
-  if (wg && wg.goroutines > 0) {
-    const minutes = maxMinutes(m, SIG.syncWaitgroupWait);
-    if (minutes !== null && minutes >= t.minutesCritical) {
-      out.push({
-        id: 'waitgroup-stuck',
-        severity: 'warning',
-        title: 'a WaitGroup never finishes',
-        summary: `${plural(wg.goroutines, 'goroutine')} ${wg.goroutines === 1 ? 'has' : 'have'} waited in WaitGroup.Wait for ${plural(minutes, 'minute')}: a Done is missing.`,
-        goroutines: wg.goroutines,
-        share: total ? wg.goroutines / total : 0,
-        maxMinutes: minutes,
-        evidence: evidenceOf(wg),
-        holders: [],
-        remediation: ['Call `defer wg.Done()` at the top of every goroutine started after wg.Add, so error paths cannot skip it.'],
-        signatures: [SIG.syncWaitgroupWait],
-      });
+  if (!wg || wg.goroutines === 0) return [];
+  const minutes = maxMinutes(m, SIG.syncWaitgroupWait);
+  let stuck = 0;
+  let site = '';
+  let workersLeft = 0;
+  for (const { bucket, goroutines } of wg.buckets) {
+    const at = bucket.frames.findIndex((f) => /^sync\.\(\*WaitGroup\)\.Wait$/.test(f.function));
+    const waiter = bucket.frames[at + 1]?.function;
+    if (at < 0 || waiter === undefined) continue;
+    const workers = startedBy(m, waiter, bucket);
+    if (goroutines - workers > stuck) {
+      stuck = goroutines - workers;
+      site = waiter;
+      workersLeft = workers;
     }
   }
-  return out;
+  // waiting for minutes matters only where no worker is left to end it
+  const aged = minutes !== null && minutes >= t.minutesCritical && stuck > 0;
+  if (!aged && stuck < t.waitersWarning) return [];
+  const total = m.total;
+  const n = wg.goroutines;
+  const why =
+    `wait in WaitGroup.Wait in ${site}${aged ? `, the longest for ${plural(minutes!, 'minute')}` : ''}, but only ${plural(workersLeft, 'goroutine')} that function started ${workersLeft === 1 ? 'is' : 'are'} left to call Done: at least ${stuck} will wait forever` +
+    (aged ? '' : ' (one snapshot without ages cannot say since when)');
+  return [
+    {
+      id: 'waitgroup-stuck',
+      severity: aged || stuck >= t.leakCritical ? 'critical' : 'warning',
+      title: 'a WaitGroup never finishes',
+      summary: `${plural(n, 'goroutine')} ${why}.`,
+      goroutines: n,
+      share: total ? n / total : 0,
+      maxMinutes: minutes,
+      evidence: evidenceOf(wg),
+      holders: [],
+      remediation: [
+        'Call `defer wg.Done()` at the top of every goroutine started after wg.Add, so error paths cannot skip it; Add before starting the goroutine, by the number started.',
+      ],
+      signatures: [SIG.syncWaitgroupWait],
+    },
+  ];
+}
+
+/** Goroutines started by `fn`: `created by` it (debug=2), or running one of its closures. */
+function startedBy(m: SnapshotMatch, fn: string, except: GoroutineBucket): number {
+  let n = 0;
+  for (const b of m.buckets) {
+    if (b === except) continue;
+    if (b.createdBy === fn || b.frames.some((f) => f.function.startsWith(fn + '.func') || (/\.func\d+$/.test(fn) && f.function.startsWith(fn + '.')))) n += b.count;
+  }
+  return n;
 }

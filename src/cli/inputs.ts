@@ -4,11 +4,12 @@
  * Every failure is an InputError with one line for the user.
  */
 
+import { UsageError } from '../model/errors.js';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { concatBytes, formatBytes } from '../decode/gzip.js';
 
-export class InputError extends Error {
+export class InputError extends UsageError {
   override readonly name = 'InputError';
 }
 

@@ -6,7 +6,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import pc from 'picocolors';
-import { diagnose, signatureSet } from '../analyze/diagnose.js';
+import { signatureSet } from '../analyze/diagnose.js';
+import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
+import { errorLine } from '../model/errors.js';
 import { diffSnapshots } from '../analyze/diff.js';
 import { matchSnapshot } from '../analyze/match.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
@@ -15,12 +17,12 @@ import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/in
 import type { SignaturePack } from '../signatures/types.js';
 import { SignatureSet } from '../signatures/engine.js';
 import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
-import { checkKind, decode, expectKind } from '../decode/index.js';
+import { checkKind, decode } from '../decode/index.js';
 import type { Trace } from '../model/trace.js';
 import { DecodeError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
-import { jsonReport, type InputError as ReportedError } from '../report/json.js';
-import { plain, textReport, type Paint } from '../report/text.js';
+import type { InputError as ReportedError } from '../report/json.js';
+import { plain, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
 import { InputError, readInput } from './inputs.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,10 +30,7 @@ import { BLOCKING_TYPES, BlockingProfiler, type BlockingType } from '../analyze/
 import { formatBytes } from '../decode/gzip.js';
 import { readTraceOrBytes } from './trace-input.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
-import { markdownReport } from '../report/markdown.js';
-import { htmlReport, type ViewerAssets } from '../report/html.js';
-import { reportView } from '../report/view.js';
-import { REDACTION_NOTE, redactReport } from '../report/redact.js';
+import type { ViewerAssets } from '../report/html.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
 function loadViewerAssets(): ViewerAssets | null {
@@ -207,17 +206,21 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
         continue;
       }
       progress.show(`${label}decoding ${spec}`);
-      const decoded = decode(raw.bytes, {
-        maxDecompressedBytes: flags.maxSize,
-        gunzip: gunzipNode,
-        onProgress: (done, total) => progress.show(`${label}decoding ${spec} ${Math.floor((done / Math.max(total, 1)) * 100)}%`),
-      });
-      if (flags.kind) expectKind(decoded, flags.kind);
-      analyses.push(analyzeDecoded(raw.name, decoded, { sampleIndex: flags.sampleIndex, top: flags.top }));
+      analyses.push(
+        analyzeInput(
+          { name: raw.name, bytes: raw.bytes },
+          {
+            maxSize: flags.maxSize,
+            gunzip: gunzipNode,
+            sampleIndex: flags.sampleIndex,
+            top: flags.top,
+            ...(flags.kind ? { kind: flags.kind } : {}),
+            onProgress: (done, total) => progress.show(`${label}decoding ${spec} ${Math.floor((done / Math.max(total, 1)) * 100)}%`),
+          },
+        ),
+      );
     } catch (e) {
-      const known = e instanceof DecodeError || e instanceof InputError;
-      const message = known ? oneLine(e) : `internal error: ${oneLine(e)}`;
-      errors.push({ path: spec, message });
+      errors.push({ path: spec, message: errorLine(e) });
     }
   }
   progress.clear();
@@ -230,35 +233,22 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
     flags.qps !== undefined && flags.latency !== undefined
       ? { qps: flags.qps, latencySeconds: flags.latency, instances: flags.instances, poolsPerInstance: flags.pools, serverMaxConnections: flags.serverMaxConnections }
       : undefined;
-  let diagnosis = diagnose(analyses, { packs, ignore: flags.ignore, load });
-  const redacted = flags.redact === true;
-  let shown = analyses;
-  let shownErrors = errors;
-  if (redacted) {
-    const r = redactReport(analyses, diagnosis, errors);
-    shown = r.analyses;
-    diagnosis = r.diagnosis;
-    shownErrors = r.errors;
-  }
+  const result = diagnoseAnalyses(analyses, errors, { packs, ignore: flags.ignore, ...(load ? { load } : {}), redact: flags.redact === true });
+  const diagnosis = result.diagnosis;
   let report: string | null = null;
-  if (flags.format === 'json') {
-    report = jsonReport(shown, shownErrors, { toolVersion: VERSION, buckets: flags.buckets, diagnosis, redacted });
-  } else if (flags.format === 'md') {
-    report = markdownReport(shown, shownErrors, { toolVersion: VERSION, diagnosis, redacted });
-  } else if (flags.format === 'html') {
+  if (flags.format === 'html') {
     const assets = loadViewerAssets();
     if (assets === null) {
       io.err('pprof-diag: the HTML report viewer is not built (run npm run build)\n');
       return 2;
     }
-    const view = reportView(shown, shownErrors, diagnosis, { toolVersion: VERSION, set: signatureSet({ packs, ignore: flags.ignore }), redacted });
-    report = htmlReport(view, assets);
-  } else if (analyses.length > 0) {
-    report = (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(shown, [], {
-      paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
+    report = render(result, 'html', { toolVersion: VERSION, assets });
+  } else if (flags.format === 'json' || flags.format === 'md' || analyses.length > 0) {
+    report = render(result, flags.format, {
+      toolVersion: VERSION,
       buckets: flags.buckets,
       frames: flags.frames,
-      diagnosis,
+      paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
     });
   }
   if (report !== null) {

@@ -19,3 +19,20 @@ export interface DecodeLimits {
 export const defaultLimits: DecodeLimits = {
   maxDecompressedBytes: 1024 * 1024 * 1024,
 };
+
+/**
+ * A user's mistake that is not in an input's bytes: an option with a bad value, a rules file
+ * that is not a pack, a file that cannot be read. Like DecodeError, one line for the user.
+ */
+export class UsageError extends Error {
+  override readonly name: string = 'UsageError';
+  constructor(message: string) {
+    super(message.replace(/\s*\n\s*/g, ' '));
+  }
+}
+
+/** The one line a user sees for any error: theirs as it is, ours as an internal error. */
+export function errorLine(e: unknown): string {
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  return e instanceof DecodeError || e instanceof UsageError ? msg : `internal error: ${msg}`;
+}

@@ -1,0 +1,131 @@
+/**
+ * The one pipeline every caller runs — the command line, the server, the page and the library
+ * API: inputs as named bytes and options in; the inputs' analyses, the diagnosis and a report
+ * in the form asked for out. Platform-neutral (no node: imports), so the browser runs it as is.
+ *
+ *   import { analyze, render } from 'pprof-diag';
+ *   const result = analyze([{ name: 'goroutine.pb.gz', bytes }]);
+ *   console.log(result.diagnosis.verdict, render(result, 'md', { toolVersion: '1' }));
+ */
+
+import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
+import { analyzeDecoded, type InputAnalysis } from './analyze/index.js';
+import type { LoadFigures } from './analyze/pool-advisor.js';
+import { decode, expectKind } from './decode/index.js';
+import type { Gunzip } from './decode/gzip.js';
+import { errorLine } from './model/errors.js';
+import type { ProfileKind } from './model/profile.js';
+import { htmlReport, type ViewerAssets } from './report/html.js';
+import { jsonReport, type InputError } from './report/json.js';
+import { markdownReport } from './report/markdown.js';
+import { REDACTION_NOTE, redactReport } from './report/redact.js';
+import { plain, textReport, type Paint } from './report/text.js';
+import { reportView } from './report/view.js';
+import type { SignaturePack } from './signatures/types.js';
+
+export interface PipelineInput {
+  /** What the reports call the input: a file name, a URL, `<stdin>`, `pasted text`. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface PipelineOptions {
+  /** The sample type top lists use (`inuse_space`, or its index). */
+  sampleIndex?: string;
+  top?: number;
+  /** Refuse inputs that are not of this kind. */
+  kind?: ProfileKind;
+  /** Ceiling for decompressed sizes, in bytes. */
+  maxSize?: number;
+  /** gzip implementation (node's zlib is faster than the default). */
+  gunzip?: Gunzip;
+  /** Extra signature packs, and signature or finding ids to silence. */
+  packs?: SignaturePack[];
+  ignore?: string[];
+  /** Load figures for pool settings. */
+  load?: LoadFigures;
+  /** Replace paths, argument and label values, hosts and input names by placeholders. */
+  redact?: boolean;
+  /** Progress of a long decode, in bytes. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PipelineResult {
+  analyses: InputAnalysis[];
+  /** One line per input that could not be read; the others are analysed all the same. */
+  errors: InputError[];
+  diagnosis: Diagnosis;
+  redacted: boolean;
+  /** The signatures the diagnosis used (built-in packs, the options' packs, less the ignored). */
+  packs: SignaturePack[];
+  ignore: string[];
+}
+
+/** Decodes and analyses one input; throws a DecodeError (or UsageError) for bad input. */
+export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): InputAnalysis {
+  const decoded = decode(input.bytes, {
+    ...(opts.maxSize !== undefined ? { maxDecompressedBytes: opts.maxSize } : {}),
+    ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  if (opts.kind) expectKind(decoded, opts.kind);
+  return analyzeDecoded(input.name, decoded, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
+}
+
+/** The diagnosis of inputs already analysed (a caller that streamed a trace analyses it itself). */
+export function diagnoseAnalyses(analyses: InputAnalysis[], errors: InputError[], opts: PipelineOptions = {}): PipelineResult {
+  const packs = opts.packs ?? [];
+  const ignore = opts.ignore ?? [];
+  let diagnosis = diagnose(analyses, { packs, ignore, ...(opts.load ? { load: opts.load } : {}) });
+  if (!opts.redact) return { analyses, errors, diagnosis, redacted: false, packs, ignore };
+  const r = redactReport(analyses, diagnosis, errors);
+  diagnosis = r.diagnosis;
+  return { analyses: r.analyses, errors: r.errors, diagnosis, redacted: true, packs, ignore };
+}
+
+/** Every input decoded and analysed (a bad one becomes its line in `errors`), then diagnosed together. */
+export function analyze(inputs: PipelineInput[], opts: PipelineOptions = {}): PipelineResult {
+  const analyses: InputAnalysis[] = [];
+  const errors: InputError[] = [];
+  for (const input of inputs) {
+    try {
+      analyses.push(analyzeInput(input, opts));
+    } catch (e) {
+      errors.push({ path: input.name, message: errorLine(e) });
+    }
+  }
+  return diagnoseAnalyses(analyses, errors, opts);
+}
+
+export type ReportFormat = 'text' | 'json' | 'md' | 'html';
+
+export interface RenderOptions {
+  toolVersion: string;
+  /** Goroutine groups shown (text, JSON) and frames per group (text). */
+  buckets?: number;
+  frames?: number;
+  /** Colours for text; plain when absent. */
+  paint?: Paint;
+  /** The viewer's script and styles, for HTML. */
+  assets?: ViewerAssets;
+  now?: Date;
+}
+
+/** The report of a result, in one of the four forms; byte for byte what every caller writes. */
+export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions): string {
+  const { analyses, errors, diagnosis, redacted } = r;
+  switch (format) {
+    case 'json':
+      return jsonReport(analyses, errors, { toolVersion: o.toolVersion, ...(o.buckets !== undefined ? { buckets: o.buckets } : {}), diagnosis, redacted });
+    case 'md':
+      return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted, ...(o.now ? { now: o.now } : {}) });
+    case 'html': {
+      if (!o.assets) throw new Error('the HTML report needs the viewer assets');
+      const set = signatureSet({ packs: r.packs, ignore: r.ignore });
+      return htmlReport(reportView(analyses, errors, diagnosis, { toolVersion: o.toolVersion, set, redacted, ...(o.now ? { now: o.now } : {}) }), o.assets);
+    }
+    case 'text':
+      if (analyses.length === 0) return '';
+      return (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(analyses, [], { paint: o.paint ?? plain, buckets: o.buckets ?? 10, frames: o.frames ?? 8, diagnosis });
+  }
+}

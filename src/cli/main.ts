@@ -4,7 +4,6 @@
  */
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createRequire } from 'node:module';
 import pc from 'picocolors';
 import { signatureSet } from '../analyze/diagnose.js';
 import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
@@ -15,7 +14,6 @@ import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
 import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { SignatureSet } from '../signatures/engine.js';
 import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
 import { checkKind, decode } from '../decode/index.js';
 import type { Trace } from '../model/trace.js';
@@ -24,25 +22,15 @@ import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { plain, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
+import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
+import { serveCommand, type ServeFlags } from './serve-command.js';
 import { InputError, readInput } from './inputs.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BLOCKING_TYPES, BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
 import { formatBytes } from '../decode/gzip.js';
 import { readTraceOrBytes } from './trace-input.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
-import type { ViewerAssets } from '../report/html.js';
 
-/** The report viewer's script and style, built by `npm run build` into dist/web. */
-function loadViewerAssets(): ViewerAssets | null {
-  try {
-    return JSON.parse(readFileSync(new URL('../web/viewer-assets.json', import.meta.url), 'utf8')) as ViewerAssets;
-  } catch {
-    return null;
-  }
-}
-
-const require = createRequire(import.meta.url);
-const VERSION: string = (require('../../package.json') as { version: string }).version;
 
 const KINDS: ProfileKind[] = ['goroutine', 'goroutineleak', 'heap', 'allocs', 'cpu', 'block', 'mutex', 'threadcreate', 'trace'];
 
@@ -95,28 +83,6 @@ function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-/** Reads `--rules` files: signature packs in the built-in packs' JSON shape. */
-function loadPacks(files: string[]): SignaturePack[] {
-  return files.map((f) => {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(f, 'utf8'));
-    } catch (e) {
-      throw new InputError(`${f}: cannot read rules: ${oneLine(e)}`);
-    }
-    // what `pprof-diag rules --format json` prints, a list of signatures, loads as a pack too
-    const pack = Array.isArray(doc) ? ({ version: 1, name: f, signatures: doc } as SignaturePack) : (doc as SignaturePack);
-    if (typeof pack !== 'object' || pack === null || !Array.isArray(pack.signatures)) {
-      throw new InputError(`${f}: not a signature pack (expected {"version":1,"name":…,"signatures":[…]} or a list of signatures)`);
-    }
-    try {
-      new SignatureSet([pack]);
-    } catch (e) {
-      throw new InputError(`${f}: ${oneLine(e)}`);
-    }
-    return pack;
-  });
-}
 
 function painter(enabled: boolean): Paint {
   if (!enabled) return plain;
@@ -433,6 +399,25 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-color', 'no colour in text output (NO_COLOR is honoured too)')
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       setCode(await analyzeCommand(inputs, flags, io));
+    });
+
+  program
+    .command('serve')
+    .description('serve the upload page and the HTTP API (POST /api/analyze) on this machine')
+    .argument('[inputs...]', 'files or live URLs read at start, their report at /report')
+    .option('--port <n>', 'port to listen on (0: any free one)', parseCount, 7070)
+    .option('--host <address>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
+    .option('--max-size <size>', 'largest upload or input, compressed or decompressed', parseSize, 1024 ** 3)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
+    .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
+    .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
+    .action(async (inputs: string[], flags: ServeFlags) => {
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      setCode(await serveCommand(inputs, flags, io, stop));
     });
 
   program

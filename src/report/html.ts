@@ -30,11 +30,9 @@ export function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-export function htmlReport(view: ReportView, assets: ViewerAssets): string {
-  if (/<\/script|<!--/i.test(assets.script) || /<\/style/i.test(assets.style)) {
-    throw new Error('the viewer assets would end their element early');
-  }
-  const csp = [
+/** The Content-Security-Policy of the HTML report: its own script, by hash, and nothing else. */
+export function reportCsp(assets: ViewerAssets): string {
+  return [
     "default-src 'none'",
     `script-src '${assets.scriptHash}'`,
     "style-src 'unsafe-inline'",
@@ -42,6 +40,13 @@ export function htmlReport(view: ReportView, assets: ViewerAssets): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
+}
+
+export function htmlReport(view: ReportView, assets: ViewerAssets): string {
+  if (/<\/script|<!--/i.test(assets.script) || /<\/style/i.test(assets.style)) {
+    throw new Error('the viewer assets would end their element early');
+  }
+  const csp = reportCsp(assets);
   const fallback = [
     `<p><strong>${escapeHtml(view.verdict)}</strong></p>`,
     ...view.findings.map((f) => `<p>${escapeHtml(f.severity.toUpperCase())} ${escapeHtml(f.id)}: ${escapeHtml(f.summary)}</p>`),

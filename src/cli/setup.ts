@@ -1,0 +1,44 @@
+/** What the commands share: the tool's version, the report viewer's assets, `--rules` packs. */
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { errorLine } from '../model/errors.js';
+import type { ViewerAssets } from '../report/html.js';
+import { SignatureSet } from '../signatures/engine.js';
+import type { SignaturePack } from '../signatures/types.js';
+import { InputError } from './inputs.js';
+
+/** The report viewer's script and style, built by `npm run build` into dist/web. */
+export function loadViewerAssets(): ViewerAssets | null {
+  try {
+    return JSON.parse(readFileSync(new URL('../web/viewer-assets.json', import.meta.url), 'utf8')) as ViewerAssets;
+  } catch {
+    return null;
+  }
+}
+
+const require = createRequire(import.meta.url);
+export const VERSION: string = (require('../../package.json') as { version: string }).version;
+
+/** Reads `--rules` files: signature packs in the built-in packs' JSON shape. */
+export function loadPacks(files: string[]): SignaturePack[] {
+  return files.map((f) => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(f, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${f}: cannot read rules: ${errorLine(e).replace(/^internal error: /, '')}`);
+    }
+    // what `pprof-diag rules --format json` prints, a list of signatures, loads as a pack too
+    const pack = Array.isArray(doc) ? ({ version: 1, name: f, signatures: doc } as SignaturePack) : (doc as SignaturePack);
+    if (typeof pack !== 'object' || pack === null || !Array.isArray(pack.signatures)) {
+      throw new InputError(`${f}: not a signature pack (expected {"version":1,"name":…,"signatures":[…]} or a list of signatures)`);
+    }
+    try {
+      new SignatureSet([pack]);
+    } catch (e) {
+      throw new InputError(`${f}: ${errorLine(e).replace(/^internal error: /, '')}`);
+    }
+    return pack;
+  });
+}

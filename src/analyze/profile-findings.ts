@@ -163,20 +163,27 @@ function stackNames(p: Profile, i: number): string[] {
   return out;
 }
 
-/** In-use bytes by allocation site: the first frame of the program's own code on each stack. */
-export function retainedBySite(p: Profile): { total: number; sites: [string, number][] } {
-  const k = p.sampleTypes.findIndex((t) => t.type === 'inuse_space');
-  if (k < 0) return { total: 0, sites: [] };
+/** Each sample's value of one sample type with its stack's function names, leaf first; the type's total. */
+function bySample(p: Profile, k: number, visit: (value: number, names: string[]) => void): number {
   const n = p.sampleTypes.length;
-  const by = new Map<string, number>();
   let t = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const v = p.samples.values[i * n + k]!;
     t += v;
-    const names = stackNames(p, i);
+    visit(v, stackNames(p, i));
+  }
+  return t;
+}
+
+/** In-use bytes by allocation site: the first frame of the program's own code on each stack. */
+export function retainedBySite(p: Profile): { total: number; sites: [string, number][] } {
+  const k = p.sampleTypes.findIndex((t) => t.type === 'inuse_space');
+  if (k < 0) return { total: 0, sites: [] };
+  const by = new Map<string, number>();
+  const t = bySample(p, k, (v, names) => {
     const site = names.find((x) => !isStandardLibrary(x)) ?? names.find((x) => !x.startsWith('runtime.')) ?? names[0] ?? '(no stack)';
     by.set(site, (by.get(site) ?? 0) + v);
-  }
+  });
   return { total: t, sites: [...by].sort((a, b) => b[1] - a[1]) };
 }
 
@@ -215,15 +222,10 @@ function cpuHotSpot(a: ProfileAnalysis): Finding[] {
   const p = a.profile;
   const k = p.sampleTypes.findIndex((t) => t.type === 'cpu' && t.unit === 'nanoseconds');
   if (k < 0) return [];
-  const n = p.sampleTypes.length;
   const by = new Map<string, number>();
-  let t = 0;
-  for (let i = 0; i < p.samples.length; i++) {
-    const v = p.samples.values[i * n + k]!;
-    t += v;
-    const own = new Set(stackNames(p, i).filter((x) => !isStandardLibrary(x)));
-    for (const f of own) by.set(f, (by.get(f) ?? 0) + v);
-  }
+  const t = bySample(p, k, (v, names) => {
+    for (const f of new Set(names.filter((x) => !isStandardLibrary(x)))) by.set(f, (by.get(f) ?? 0) + v);
+  });
   const top = [...by].sort((x, y) => y[1] - x[1])[0];
   if (t <= 0) return [];
   const flat = a.top[0];

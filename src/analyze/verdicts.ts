@@ -7,6 +7,7 @@
 import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict } from '../model/profile.js';
 import { isStandardLibrary } from '../model/names.js';
 import type { EvidenceStack, Finding } from './findings.js';
+import { stackEvidence } from './finding-kit.js';
 import type { SnapshotMatch } from './match.js';
 import type { FrameSummary, GoroutineBucket } from './summary.js';
 
@@ -37,16 +38,7 @@ function index(m: SnapshotMatch): { bucketOf: Map<number, GoroutineBucket>; samp
 
 function evidence(signature: string, b: GoroutineBucket, goroutines: number): EvidenceStack {
   const user = firstUserFrame(b);
-  return {
-    signature,
-    goroutines,
-    waitReason: b.waitReason,
-    minMinutes: b.minMinutes,
-    maxMinutes: b.maxMinutes,
-    frames: b.frames.map((f) => ({ ...f, matched: f === user })),
-    createdBy: b.createdBy,
-    ...(b.labels.length > 0 ? { labels: b.labels } : {}),
-  };
+  return stackEvidence(signature, b, goroutines, user ? [b.frames.indexOf(user)] : []);
 }
 
 function base(v: RuntimeVerdict, id: string, title: string, summary: string, total: number, goroutines: number): Finding {

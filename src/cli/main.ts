@@ -22,8 +22,8 @@ import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { plain, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
-import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
-import { serveCommand, type ServeFlags } from './serve-command.js';
+import { loadPacks, loadViewerAssets, parseCount, parsePositive, parseSize, VERSION } from './setup.js';
+import { registerServe } from './serve-command.js';
 import { InputError, readInput } from './inputs.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BLOCKING_TYPES, BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
@@ -33,27 +33,6 @@ import { blockingProfileBytes } from '../report/trace-pprof.js';
 
 
 const KINDS: ProfileKind[] = ['goroutine', 'goroutineleak', 'heap', 'allocs', 'cpu', 'block', 'mutex', 'threadcreate', 'trace'];
-
-function parseSize(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError('expected a size such as 512MiB, 2GiB or 1048576');
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : unit === 't' ? 1024 ** 4 : 1;
-  return Math.floor(n * mult);
-}
-
-function parsePositive(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
-function parseCount(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-}
 
 interface AnalyzeFlags {
   format: 'text' | 'json' | 'md' | 'html';
@@ -401,24 +380,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await analyzeCommand(inputs, flags, io));
     });
 
-  program
-    .command('serve')
-    .description('serve the upload page and the HTTP API (POST /api/analyze) on this machine')
-    .argument('[inputs...]', 'files or live URLs read at start, their report at /report')
-    .option('--port <n>', 'port to listen on (0: any free one)', parseCount, 7070)
-    .option('--host <address>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
-    .option('--max-size <size>', 'largest upload or input, compressed or decompressed', parseSize, 1024 ** 3)
-    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
-    .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
-    .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
-    .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
-    .action(async (inputs: string[], flags: ServeFlags) => {
-      const stop = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      setCode(await serveCommand(inputs, flags, io, stop));
-    });
+  registerServe(program, io, setCode);
 
   program
     .command('diff')

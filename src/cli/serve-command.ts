@@ -1,5 +1,6 @@
 /** `pprof-diag serve`: reads the inputs given at start, then serves the page and the API until stopped. */
 
+import type { Command } from 'commander';
 import { analyzeInput, diagnoseAnalyses, type PipelineInput, type PipelineOptions } from '../pipeline.js';
 import { errorLine } from '../model/errors.js';
 import type { InputAnalysis } from '../analyze/index.js';
@@ -7,7 +8,7 @@ import type { InputError as ReportedError } from '../report/json.js';
 import { serve } from '../server/serve.js';
 import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
-import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
+import { loadPacks, loadViewerAssets, parsePort, parsePositive, parseSize, VERSION } from './setup.js';
 
 export interface ServeFlags {
   port: number;
@@ -69,4 +70,26 @@ export async function serveCommand(inputs: string[], flags: ServeFlags, io: Serv
   await stop;
   await new Promise<void>((resolve) => started.server.close(() => resolve()));
   return 0;
+}
+
+/** The `serve` command and its options, on the program. */
+export function registerServe(program: Command, io: ServeIo, setCode: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('serve the upload page and the HTTP API (POST /api/analyze) on this machine')
+    .argument('[inputs...]', 'files or live URLs read at start, their report at /report')
+    .option('--port <n>', 'port to listen on (0: any free one)', parsePort, 7070)
+    .option('--host <address>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
+    .option('--max-size <size>', 'largest upload or input, compressed or decompressed (1GiB, 64MB …)', parseSize, 1024 ** 3)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
+    .option('--rules <file>', 'add a signature pack; repeatable', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--ignore <id>', 'silence a signature or finding id; repeatable', (v: string, prev: string[]) => [...prev, v], [])
+    .action(async (inputs: string[], flags: ServeFlags) => {
+      const stop = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      setCode(await serveCommand(inputs, flags, io, stop));
+    });
 }

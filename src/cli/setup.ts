@@ -6,6 +6,7 @@ import { errorLine } from '../model/errors.js';
 import type { ViewerAssets } from '../report/html.js';
 import { SignatureSet } from '../signatures/engine.js';
 import type { SignaturePack } from '../signatures/types.js';
+import { InvalidArgumentError } from 'commander';
 import { InputError } from './inputs.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
@@ -41,4 +42,31 @@ export function loadPacks(files: string[]): SignaturePack[] {
     }
     return pack;
   });
+}
+
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected a size such as 512MiB, 2GiB or 1048576');
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : unit === 't' ? 1024 ** 4 : 1;
+  return Math.floor(n * mult);
+}
+
+export function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+export function parsePort(v: string): number {
+  const n = parseCount(v);
+  if (n > 65535) throw new InvalidArgumentError('expected a port, 0 to 65535');
+  return n;
 }

@@ -48,13 +48,14 @@ describe('serve', () => {
     expect(h.memory.heapUsed).toBeGreaterThan(0);
   });
 
-  it('serves the upload page, locked down', async () => {
+  it('serves the page, locked down: its own script and worker, a plain form without script', async () => {
     const r = await fetch(base);
     expect(r.status).toBe(200);
-    expect(r.headers.get('content-security-policy')).toMatch(/default-src 'none'.*form-action 'self'/);
+    expect(r.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'self'; worker-src 'self';.*form-action 'self'/);
     const page = await r.text();
-    expect(page).toContain('<form method="post" action="/api/analyze" enctype="multipart/form-data">');
-    expect(page).not.toMatch(/<script/i);
+    expect(page).toContain('<script src="app.js"></script>');
+    expect(page).toMatch(/<noscript>[\s\S]*<form method="post" action="\/api\/analyze" enctype="multipart\/form-data">[\s\S]*<\/noscript>/);
+    for (const f of ['app.js', 'worker.js', 'app.css', 'viewer-assets.json']) expect((await fetch(base + f)).status, f).toBe(200);
   });
 
   it('reports the inputs given at start', async () => {

@@ -10,8 +10,30 @@ import { build } from 'vite';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, '..', 'dist', 'web');
 await build({ configFile: path.join(here, 'vite.config.mjs') });
+// the page `serve` answers at / and its worker: same options, one classic script each
+for (const [entry, name] of [
+  ['app.ts', 'app'],
+  ['worker.ts', 'worker'],
+]) {
+  await build({
+    configFile: false,
+    root: here,
+    logLevel: 'warn',
+    publicDir: false,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    build: {
+      outDir: out,
+      emptyOutDir: false,
+      target: 'es2020',
+      minify: true,
+      sourcemap: false,
+      cssCodeSplit: false,
+      lib: { entry: path.join(here, 'src', entry), formats: ['iife'], name: `pprofDiag_${name}`, fileName: () => `${name}.js`, cssFileName: name },
+    },
+  });
+}
 const script = readFileSync(path.join(out, 'viewer.js'), 'utf8').trim();
-const cssFiles = readdirSync(out).filter((f) => f.endsWith('.css'));
+const cssFiles = readdirSync(out).filter((f) => f === 'viewer.css');
 const style = cssFiles.map((f) => readFileSync(path.join(out, f), 'utf8')).join('\n');
 if (/<\/script|<!--/i.test(script)) throw new Error('the viewer script holds </script or <!--, which would end it early in a report');
 if (/<\/style/i.test(style)) throw new Error('the viewer styles hold </style');

@@ -1,6 +1,7 @@
 /** `pprof-diag serve`: reads the inputs given at start, then serves the page and the API until stopped. */
 
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { analyzeInput, diagnoseAnalyses, type PipelineInput, type PipelineOptions } from '../pipeline.js';
 import { errorLine } from '../model/errors.js';
 import type { InputAnalysis } from '../analyze/index.js';
@@ -23,6 +24,19 @@ export interface ServeFlags {
 export interface ServeIo {
   out(s: string): void;
   err(s: string): void;
+}
+
+/** The in-browser viewer's files, built by `npm run build` into dist/web; none when not built. */
+function webFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const name of ['app.js', 'app.css', 'worker.js', 'viewer-assets.json']) {
+    try {
+      files.set(name, readFileSync(new URL(`../web/${name}`, import.meta.url), 'utf8'));
+    } catch {
+      // not built: the page falls back to the plain form
+    }
+  }
+  return files;
 }
 
 export async function serveCommand(inputs: string[], flags: ServeFlags, io: ServeIo, stop: Promise<void>): Promise<number> {
@@ -61,6 +75,7 @@ export async function serveCommand(inputs: string[], flags: ServeFlags, io: Serv
       pipeline,
       preloaded,
       fetchInput,
+      webFiles: webFiles(),
     });
   } catch (e) {
     io.err(`pprof-diag: cannot listen on ${flags.host}:${flags.port}: ${errorLine(e).replace(/^internal error: /, '')}\n`);

@@ -6,6 +6,34 @@
 
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/** The page with the in-browser viewer: its own script and worker, nothing from elsewhere. */
+export const APP_CSP =
+  "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src data: blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/**
+ * The page that reads files in the browser (web/src/app.ts and its worker); without script, the
+ * plain form that sends them to the API.
+ */
+export function appPage(version: string, preloaded: boolean, allowFetch: boolean): string {
+  const form = uploadPage(version, preloaded, allowFetch);
+  const body = form.slice(form.indexOf('<body>') + 6, form.indexOf('</body>'));
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pprof-diag</title>
+<link rel="stylesheet" href="app.css">
+</head>
+<body>
+<main id="page" data-version="${escapeHtml(version)}">${preloaded ? '<p><a href="/report">The report of the inputs given when the server started</a></p>' : ''}</main>
+<noscript>${body}</noscript>
+<script src="app.js"></script>
+</body>
+</html>
+`;
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -20,7 +20,13 @@ import { errorLine, UsageError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import { analyze, render, type PipelineInput, type PipelineOptions, type PipelineResult, type ReportFormat } from '../pipeline.js';
 import { reportCsp, type ViewerAssets } from '../report/html.js';
-import { uploadPage, PAGE_CSP } from './page.js';
+import { appPage, uploadPage, APP_CSP, PAGE_CSP } from './page.js';
+
+const STATIC_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+};
 
 export interface ServeOptions {
   host: string;
@@ -33,6 +39,8 @@ export interface ServeOptions {
   pipeline: PipelineOptions;
   /** Inputs given at start, already read. */
   preloaded: PipelineResult | null;
+  /** The in-browser viewer's files (app.js, app.css, worker.js, viewer-assets.json), by name. */
+  webFiles: Map<string, string>;
   /** Reads a URL the way the command line does (for --allow-fetch). */
   fetchInput?: (url: string) => Promise<PipelineInput>;
 }
@@ -191,8 +199,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /':
-      send(res, 200, 'text/html; charset=utf-8', uploadPage(o.toolVersion, o.preloaded !== null, o.allowFetch), { 'Content-Security-Policy': PAGE_CSP });
+      if (o.webFiles.has('app.js')) send(res, 200, 'text/html; charset=utf-8', appPage(o.toolVersion, o.preloaded !== null, o.allowFetch), { 'Content-Security-Policy': APP_CSP });
+      else send(res, 200, 'text/html; charset=utf-8', uploadPage(o.toolVersion, o.preloaded !== null, o.allowFetch), { 'Content-Security-Policy': PAGE_CSP });
       return;
+    case 'GET /app.js':
+    case 'GET /app.css':
+    case 'GET /worker.js':
+    case 'GET /viewer-assets.json': {
+      // a fixed list of the viewer's own files, read when the server started: no path reaches the disk
+      const name = url.pathname.slice(1);
+      const file = o.webFiles.get(name);
+      if (file === undefined) throw new HttpError(404, 'not found');
+      send(res, 200, STATIC_TYPES[name.slice(name.lastIndexOf('.'))]!, file, { 'Content-Security-Policy': APP_CSP });
+      return;
+    }
     case 'GET /api/health': {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (url.searchParams.get('gc') === '1' && gc) gc();
@@ -210,7 +230,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions
       return;
     }
   }
-  if (['/', '/api/health', '/api/analyze', '/report'].includes(url.pathname)) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
+  if (['/', '/api/health', '/api/analyze', '/report', '/app.js', '/app.css', '/worker.js', '/viewer-assets.json'].includes(url.pathname)) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, 'not found');
 }
 

@@ -71,7 +71,7 @@ interface FlameDatum {
   x1: number;
 }
 
-class Report {
+export class Report {
   private readonly colour = new Map<string, string>();
   /** Signatures of the selected finding; null: all findings' signatures. */
   private selected: Set<string> | null = null;

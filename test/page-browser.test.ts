@@ -1,0 +1,130 @@
+/**
+ * The page `serve` answers at / in a real headless Chromium (Debian's chromium): files given
+ * through the file input and through a drop, a pasted dump, the snapshots of one incident, a
+ * broken file beside good ones, a finding's click, and the exports the command line would write.
+ * Everything is read in the page: the only requests are the page's own files. Screenshots go to
+ * test-output/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/corpus.js';
+import { applyAll } from './helpers/paste-variants.js';
+
+const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
+const out = path.join(repoRoot, 'test-output', 'page');
+const dir = (s: string) => path.join(repoRoot, 'samples', s, 'go1.27');
+let child: ChildProcess;
+let base = '';
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(out, { recursive: true });
+  child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  base = await new Promise<string>((resolve, reject) => {
+    let s = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      s += c.toString();
+      const m = /serving on (http:\/\/[^\s/]+\/)/.exec(s);
+      if (m) resolve(m[1]!);
+    });
+    setTimeout(() => reject(new Error(`serve did not start: ${s}`)), 30_000);
+  });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking'] });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  child?.kill('SIGTERM');
+});
+
+async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(base);
+  return { page, errors, requests };
+}
+
+async function verdict(page: Page): Promise<string> {
+  await page.waitForSelector('#verdict', { timeout: 60_000 });
+  return (await page.textContent('#verdict')) ?? '';
+}
+
+/** Clicks an export link and reads what the browser downloads. */
+async function download(page: Page, id: string): Promise<string> {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(`#${id}`)]);
+  return readFileSync((await d.path())!, 'utf8');
+}
+
+function cli(files: string[], format: string, cwd: string): string {
+  return spawnSync(process.execPath, [BIN, 'analyze', '--format', format, ...files], { cwd, encoding: 'utf8' }).stdout;
+}
+
+describe('the page', () => {
+  it('reads files given through the file input, and exports what the command line writes', async () => {
+    const { page, errors, requests } = await open();
+    await page.setInputFiles('#file', [path.join(dir('db-pool-pq'), 'goroutine.pb.gz')]);
+    expect(await verdict(page)).toMatch(/^CRITICAL: database\/sql connection pool exhausted/);
+    await page.screenshot({ path: path.join(out, 'file-input.png'), fullPage: false });
+    const json = await download(page, 'export-json');
+    expect(json).toBe(cli(['goroutine.pb.gz'], 'json', dir('db-pool-pq')));
+    const md = await download(page, 'export-md');
+    const mdCli = cli(['goroutine.pb.gz'], 'md', dir('db-pool-pq'));
+    // the Markdown ends with the time it was written
+    const body = (s: string) => s.replace(/\n---\n\npprof-diag .*\n$/, '');
+    expect(body(md)).toBe(body(mdCli));
+    expect(await download(page, 'export-html')).toContain('<script type="application/json" id="report-data">');
+    // a finding's click highlights the frames it rests on
+    await page.click('[data-finding="db-pool-exhausted"]');
+    expect(await page.getAttribute('[data-finding="db-pool-exhausted"]', 'aria-pressed')).toBe('true');
+    expect(await page.$$eval('.selected-frame', (n) => n.length)).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    // nothing left the page: its own files only
+    for (const r of requests) expect(r.startsWith(base) || r.startsWith('blob:')).toBe(true);
+    expect(requests.filter((r) => r.includes('/api/'))).toEqual([]);
+  }, 120_000);
+
+  it('reads files dropped on it: two snapshots of one incident give their growth', async () => {
+    const { page, errors } = await open();
+    const files = ['goroutine.2.pb.gz', 'goroutine.pb.gz'].map((f) => ({ name: f, data: [...readFileSync(path.join(dir('chan-leak'), f))] }));
+    await page.evaluate((fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs) dt.items.add(new File([new Uint8Array(f.data)], f.name));
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    expect(await verdict(page)).toMatch(/^CRITICAL: goroutines blocked forever on a channel/);
+    expect(await page.textContent('body')).toMatch(/out of time order/);
+    await page.screenshot({ path: path.join(out, 'drop-two-snapshots.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('reads a pasted dump, and says what it repaired', async () => {
+    const { page, errors } = await open();
+    const dump = readFileSync(path.join(dir('db-pool-pq'), 'goroutine.debug2.txt'), 'utf8');
+    // as a paste puts it in the box (typing a dump of this size key by key would take minutes)
+    await page.$eval('#paste', (t, text) => ((t as HTMLTextAreaElement).value = text), applyAll(['kubectlPrefix', 'tabsToSpaces'], dump, { earlier: dump, form: 'debug2' }));
+    await page.click('#paste-go');
+    expect(await verdict(page)).toMatch(/^CRITICAL: database\/sql connection pool exhausted/);
+    expect(await page.textContent('body')).toMatch(/read leniently: a prefix like .* removed/);
+    await page.screenshot({ path: path.join(out, 'paste.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('shows a broken file’s one-line error and reads the others', async () => {
+    const { page, errors } = await open();
+    const broken = path.join(out, 'broken.pb.gz');
+    writeFileSync(broken, new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3]));
+    await page.setInputFiles('#file', [broken, path.join(dir('mutex-hot'), 'goroutine.pb.gz')]);
+    expect(await verdict(page)).toMatch(/^CRITICAL: goroutines queue on a sync\.Mutex/);
+    expect(await page.textContent('.errors')).toMatch(/broken\.pb\.gz: .*gzip/);
+    await page.screenshot({ path: path.join(out, 'broken-beside-good.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
+});

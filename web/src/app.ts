@@ -1,0 +1,143 @@
+/**
+ * The page `pprof-diag serve` answers at `/`: drop or pick the files of one incident, or paste
+ * a dump; a worker decodes and diagnoses them with the command line's pipeline; the report
+ * shows in the page, with the JSON, Markdown and HTML exports the command line would write.
+ */
+import './report.css';
+import './app.css';
+import type { ReportView } from '../../src/report/view.js';
+import type { ViewerAssets } from '../../src/report/html.js';
+import { el, Report } from './report.js';
+import type { ToWorker } from './worker.js';
+
+type FromWorker =
+  | { type: 'progress'; text: string }
+  | { type: 'done'; view: ReportView; json: string; md: string; html: string | null }
+  | { type: 'error'; message: string };
+
+interface Input {
+  name: string;
+  bytes: Uint8Array;
+}
+
+class App {
+  private inputs: Input[] = [];
+  private worker: Worker | null = null;
+  private assets: ViewerAssets | null = null;
+  private readonly status = el('p', { class: 'status', id: 'status', role: 'status' });
+  private readonly list = el('ul', { class: 'inputs', id: 'inputs' });
+  private readonly cancel = el('button', { type: 'button', id: 'cancel', hidden: '' }, 'Cancel');
+  private readonly exportsBar = el('div', { class: 'exports', id: 'exports', hidden: '' });
+  private readonly out = el('div', { id: 'app' });
+  private readonly redact = el('input', { type: 'checkbox', id: 'redact' }) as HTMLInputElement;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly version: string,
+  ) {}
+
+  start(): void {
+    const file = el('input', { type: 'file', id: 'file', multiple: '' }) as HTMLInputElement;
+    file.addEventListener('change', () => void this.add([...(file.files ?? [])]));
+    const drop = el('div', { class: 'drop', id: 'drop', tabindex: '0' }, 'Drop the profiles, dumps and traces of one incident here, or ', el('label', { for: 'file', class: 'pick' }, 'pick files'), file);
+    drop.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      drop.classList.add('over');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('over');
+      void this.add([...(e.dataTransfer?.files ?? [])]);
+    });
+    const text = el('textarea', { id: 'paste', placeholder: 'Or paste a goroutine dump: from a log, a chat or a terminal', spellcheck: 'false' }) as HTMLTextAreaElement;
+    const pasteButton = el('button', { type: 'button', id: 'paste-go' }, 'Diagnose the pasted text');
+    pasteButton.addEventListener('click', () => {
+      if (text.value.trim() === '') return;
+      this.inputs.push({ name: 'pasted text', bytes: new TextEncoder().encode(text.value) });
+      this.run();
+    });
+    const clear = el('button', { type: 'button', id: 'clear' }, 'Start over');
+    clear.addEventListener('click', () => {
+      this.stop();
+      this.inputs = [];
+      this.list.replaceChildren();
+      this.out.replaceChildren();
+      this.exportsBar.hidden = true;
+      this.status.textContent = '';
+    });
+    this.cancel.addEventListener('click', () => {
+      this.stop();
+      this.status.textContent = 'Cancelled.';
+    });
+    this.redact.addEventListener('change', () => this.inputs.length > 0 && this.run());
+    this.root.append(
+      el('header', { class: 'intro' }, el('h1', {}, 'pprof-diag'), el('p', {}, 'Everything is read in this page: nothing is uploaded.')),
+      drop,
+      text,
+      el('div', { class: 'controls' }, pasteButton, el('label', { class: 'check' }, this.redact, ' redact paths, values and hosts'), clear, this.cancel),
+      this.list,
+      this.status,
+      this.exportsBar,
+      this.out,
+    );
+    void fetch('viewer-assets.json')
+      .then((r) => (r.ok ? r.json() : null))
+      .then((a: ViewerAssets | null) => (this.assets = a))
+      .catch(() => undefined);
+  }
+
+  private async add(files: File[]): Promise<void> {
+    for (const f of files) this.inputs.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+    if (files.length > 0) this.run();
+  }
+
+  private stop(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.cancel.hidden = true;
+  }
+
+  private run(): void {
+    this.stop();
+    this.list.replaceChildren(...this.inputs.map((i) => el('li', {}, el('code', {}, i.name), ` ${i.bytes.length.toLocaleString('en-US')} bytes`)));
+    this.status.textContent = 'Reading…';
+    this.cancel.hidden = false;
+    const w = new Worker('worker.js');
+    this.worker = w;
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      const m = e.data;
+      if (m.type === 'progress') this.status.textContent = m.text;
+      else if (m.type === 'error') {
+        this.status.textContent = `Could not diagnose: ${m.message}`;
+        this.stop();
+      } else this.show(m);
+    };
+    const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
+    w.postMessage(msg);
+  }
+
+  private show(m: { view: ReportView; json: string; md: string; html: string | null }): void {
+    this.stop();
+    this.status.textContent = `${m.view.inputs.length} input${m.view.inputs.length === 1 ? '' : 's'} read${m.view.errors.length ? `, ${m.view.errors.length} not` : ''}.`;
+    this.out.replaceChildren();
+    new Report(m.view, this.out).render();
+    const link = (name: string, type: string, body: string, id: string) => {
+      const a = el('a', { id, download: name, href: URL.createObjectURL(new Blob([body], { type })) }, name);
+      return a;
+    };
+    const copy = el('button', { type: 'button', id: 'copy-md' }, 'Copy Markdown');
+    copy.addEventListener('click', () => void navigator.clipboard?.writeText(m.md));
+    this.exportsBar.replaceChildren(
+      'Export: ',
+      link('pprof-diag.json', 'application/json', m.json, 'export-json'),
+      link('pprof-diag.md', 'text/markdown', m.md, 'export-md'),
+      ...(m.html ? [link('pprof-diag.html', 'text/html', m.html, 'export-html')] : []),
+      copy,
+    );
+    this.exportsBar.hidden = false;
+  }
+}
+
+const root = document.getElementById('page');
+if (root) new App(root, root.dataset.version ?? '').start();

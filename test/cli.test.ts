@@ -287,3 +287,16 @@ describe('your own signatures', () => {
     expect(r.stderr).not.toMatch(/internal error/);
   });
 });
+
+describe('diff with your own rules', () => {
+  it('--ignore and --rules apply to diff as to analyze', () => {
+    const dir = path.join(repoRoot, 'samples', 'chan-leak', 'go1.27');
+    const plainDiff = JSON.parse(run(['diff', '--format', 'json', path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'goroutine.2.pb.gz')]).stdout);
+    expect(plainDiff.findings.map((f: { id: string }) => f.id)).toContain('chan-leak');
+    const quiet = JSON.parse(run(['diff', '--format', 'json', '--ignore', 'chan-leak', path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'goroutine.2.pb.gz')]).stdout);
+    expect(quiet.findings.map((f: { id: string }) => f.id)).not.toContain('chan-leak');
+    // silencing the signature itself leaves its goroutines unmatched
+    const noSig = JSON.parse(run(['diff', '--format', 'json', '--ignore', 'chan.send', path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'goroutine.2.pb.gz')]).stdout);
+    expect(noSig.signatures.map((s: { signature: string }) => s.signature)).not.toContain('chan.send');
+  });
+});

@@ -213,6 +213,8 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
 
 interface DiffFlags {
   format: 'text' | 'json';
+  rules: string[];
+  ignore: string[];
   top: number;
   timeout: number;
   maxSize: number;
@@ -221,6 +223,14 @@ interface DiffFlags {
 }
 
 async function diffCommand(before: string, after: string, flags: DiffFlags, io: Io): Promise<number> {
+  let set;
+  try {
+    set = signatureSet({ packs: loadPacks(flags.rules), ignore: flags.ignore });
+  } catch (e) {
+    io.err(`pprof-diag: ${errorLine(e)}\n`);
+    return 2;
+  }
+  const ignored = new Set(flags.ignore);
   const matched = [];
   for (const spec of [before, after]) {
     try {
@@ -230,7 +240,7 @@ async function diffCommand(before: string, after: string, flags: DiffFlags, io: 
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
         throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
       }
-      matched.push({ path: spec, profile: a.profile, m: matchSnapshot(a.profile, signatureSet()) });
+      matched.push({ path: spec, profile: a.profile, m: matchSnapshot(a.profile, set) });
     } catch (e) {
       const known = e instanceof DecodeError || e instanceof InputError;
       io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
@@ -246,6 +256,7 @@ async function diffCommand(before: string, after: string, flags: DiffFlags, io: 
   before = x.path;
   after = y.path;
   const d = diffSnapshots(x.m, y.m);
+  d.findings = d.findings.filter((f) => !ignored.has(f.id));
   if (flags.format === 'json') {
     io.out(JSON.stringify({ schemaVersion: 1, inputs: { before, after }, ...d, buckets: d.buckets.slice(0, flags.top) }, null, 2) + '\n');
   } else {
@@ -392,6 +403,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
+    .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
+    .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
     .option('--no-color', 'no colour in text output')
     .action(async (before: string, after: string, flags: DiffFlags) => {
       setCode(await diffCommand(before, after, flags, io));

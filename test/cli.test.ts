@@ -147,7 +147,7 @@ describe('pipes', () => {
     expect(ids).toContain('pgxpool.acquire-wait');
     const advice = run(['advise', '--qps', '400', '--latency', '50ms', '--instances', '4', '--server-max-connections', '200', '--format', 'json']);
     expect(advice.code).toBe(0);
-    expect(parseReport(advice.stdout, 'advise')).toMatchObject({ maxOpenConns: 30, maxIdleConns: 9, fleetConnections: 120, serverBudget: 160 });
+    expect(parseReport(advice.stdout, 'advise')).toMatchObject({ maxOpenConns: 30, maxIdleConns: 9, fleetConnections: 120, serverBudget: 157, ruleOfThumb: 30 });
     expect(run(['advise', '--qps', 'lots', '--latency', '1s']).code).toBe(2);
   });
 });
@@ -158,9 +158,15 @@ describe('pool findings with load figures', () => {
     const r = run(['analyze', '--format', 'json', '--qps', '200', '--latency', '20ms', '--instances', '6', '--server-max-connections', '100', pool]);
     expect(r.code).toBe(0);
     const f = parseReport(r.stdout).findings.find((x: { id: string }) => x.id === 'db-pool-exhausted');
-    expect(f.remediation.join('\n')).toMatch(/db\.SetMaxOpenConns\(6\); db\.SetMaxIdleConns\(1\)/);
-    // the holders are slow queries: the tool says the pool is not the problem
+    // 200 × 20 ms = 4 busy: Erlang C 10 (the rule of thumb's 6 would make 28% wait); 6 × 10 fits in (100 − 3) × 0.8
+    expect(f.remediation.join('\n')).toMatch(/db\.SetMaxOpenConns\(10\); db\.SetMaxIdleConns\(3\)/);
+    // the holders are slow queries: the tool says the pool is not the problem, and sizes it for later
     expect(f.remediation.join('\n')).toMatch(/the pool is not the bottleneck/);
+    expect(f.remediation.join('\n')).toMatch(/Once the queries are fast again, size the pool for 200 queries\/s at 20 ms: 10 connections \(it holds 5 now: 5 more\)/);
+    // a latency without its unit is refused, not read as seconds
+    const bare = run(['analyze', '--qps', '10', '--latency', '50', pool]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/give a unit: 50ms or 50s/);
   });
 
   it('say how to get settings otherwise, and exit 1 with --fail-on', () => {

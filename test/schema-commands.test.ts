@@ -60,7 +60,7 @@ describe('diff --format json', () => {
 describe('advise --format json', () => {
   const cases = [
     ['--qps', '400', '--latency', '50ms', '--instances', '4', '--server-max-connections', '200'],
-    ['--qps', '5000', '--latency', '0.2', '--instances', '20', '--server-max-connections', '100'], // capped
+    ['--qps', '5000', '--latency', '0.2s', '--instances', '20', '--server-max-connections', '100'], // capped
     ['--qps', '1', '--latency', '1ms'],
     ['--qps', '300', '--latency', '30ms', '--pools', '2'],
   ];

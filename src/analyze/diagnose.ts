@@ -169,19 +169,22 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
 /** Pool findings get settings: computed from load figures when given, else how to get them. */
 function advise(f: Finding, load: LoadFigures | undefined): void {
   if (f.id !== 'db-pool-exhausted' && f.id !== 'pgxpool-acquire-wait') return;
-  const busy = f.holders.reduce((n, h) => n + h.goroutines, 0);
+  const inUse = f.holders.reduce((n, h) => n + h.goroutines, 0);
   if (load === undefined) {
     f.remediation.push(
-      `For pool settings, give the load: pprof-diag analyze --qps PEAK_PER_INSTANCE --latency MEAN_QUERY_TIME [--instances N --server-max-connections M] (or pprof-diag advise)${busy > 0 ? `; ${busy} connections are in use now` : ''}.`,
+      `For pool settings, give the load: pprof-diag analyze --qps PEAK_PER_INSTANCE --latency MEAN_QUERY_TIME [--instances N --server-max-connections M] (or pprof-diag advise)${inUse > 0 ? `; ${inUse} connections are in use now` : ''}.`,
     );
     return;
   }
   const a = advisePool(load);
   const pgx = f.id === 'pgxpool-acquire-wait';
+  // when the holders are slow queries, the pool is not the fix: a size is for once they are fast again
+  const slow = f.remediation.some((r) => /the pool is not the bottleneck/.test(r));
+  const settings = pgx ? Object.entries(a.pgxpool).map(([k, v]) => `${k}=${v}`).join(' ') : a.databaseSql.join('; ');
+  // every connection in use with callers queued: the pool's present size is what is in use
+  const now = inUse > 0 ? ` (it holds ${inUse} now${inUse < a.maxOpenConns ? `: ${a.maxOpenConns - inUse} more` : inUse > a.maxOpenConns ? `: ${inUse - a.maxOpenConns} fewer` : ': as many'})` : '';
   f.remediation.push(
-    pgx
-      ? `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings[a.goSettings.length - 1]!.replace('pgxpool DSN: ', '')}.`
-      : `Pool settings for ${load.qps} queries/s at ${load.latencySeconds * 1000} ms: ${a.goSettings.slice(0, 4).join('; ')}.`,
+    `${slow ? 'Once the queries are fast again, size' : 'Size'} the pool for ${load.qps} queries/s at ${(load.latencySeconds * 1000).toFixed(0)} ms: ${a.maxOpenConns} connections${now}. ${a.why} Settings: ${settings}.`,
   );
   for (const n of a.notes) f.remediation.push(n);
 }

@@ -3,7 +3,7 @@
  * 2 a usage or input error (with one line on stderr per bad input; good inputs still report).
  */
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { signatureSet } from '../analyze/diagnose.js';
 import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
@@ -14,7 +14,6 @@ import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
 import { TraceAnalyzer, analyzeDecoded, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { advisePool, validatePolicy, type PoolPolicy } from '../analyze/pool-advisor.js';
 import { checkKind, decode } from '../decode/index.js';
 import type { Trace } from '../model/trace.js';
 import { DecodeError } from '../model/errors.js';
@@ -24,8 +23,9 @@ import { plain, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
 import { loadPacks, loadViewerAssets, parseCount, parsePositive, parseSize, VERSION } from './setup.js';
 import { registerServe } from './serve-command.js';
+import { adviseCommand, parseSeconds, type AdviseFlags } from './advise-command.js';
 import { InputError, readInput } from './inputs.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { BLOCKING_TYPES, BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
 import { formatBytes } from '../decode/gzip.js';
 import { readTraceOrBytes } from './trace-input.js';
@@ -53,6 +53,7 @@ interface AnalyzeFlags {
   ignore: string[];
   qps?: number;
   latency?: number;
+  latencyP99?: number;
   instances: number;
   pools: number;
   serverMaxConnections?: number;
@@ -176,7 +177,14 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
   }
   const load =
     flags.qps !== undefined && flags.latency !== undefined
-      ? { qps: flags.qps, latencySeconds: flags.latency, instances: flags.instances, poolsPerInstance: flags.pools, serverMaxConnections: flags.serverMaxConnections }
+      ? {
+          qps: flags.qps,
+          latencySeconds: flags.latency,
+          ...(flags.latencyP99 !== undefined ? { latencyP99Seconds: flags.latencyP99 } : {}),
+          instances: flags.instances,
+          poolsPerInstance: flags.pools,
+          ...(flags.serverMaxConnections !== undefined ? { serverMaxConnections: flags.serverMaxConnections } : {}),
+        }
       : undefined;
   const result = diagnoseAnalyses(analyses, errors, { packs, ignore: flags.ignore, ...(load ? { load } : {}), redact: flags.redact === true });
   const diagnosis = result.diagnosis;
@@ -273,58 +281,6 @@ async function diffCommand(before: string, after: string, flags: DiffFlags, io: 
   return 0;
 }
 
-interface AdviseFlags {
-  qps: number;
-  latency: number;
-  instances: number;
-  pools: number;
-  serverMaxConnections?: number;
-  policy?: string;
-  format: 'text' | 'json';
-}
-
-/** Seconds from `0.12`, `120ms`, `2s`. */
-function parseSeconds(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|us|µs)?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError('expected a duration such as 0.05, 50ms or 2s');
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return unit === 'ms' ? n / 1000 : unit === 'us' || unit === 'µs' ? n / 1e6 : n;
-}
-
-function adviseCommand(flags: AdviseFlags, io: Io): number {
-  let policy: PoolPolicy | undefined;
-  if (flags.policy) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(flags.policy, 'utf8'));
-    } catch (e) {
-      throw new InputError(`${flags.policy}: cannot read policy: ${oneLine(e)}`);
-    }
-    policy = validatePolicy(doc as Partial<PoolPolicy>);
-  }
-  const advice = advisePool(
-    {
-      qps: flags.qps,
-      latencySeconds: flags.latency,
-      instances: flags.instances,
-      poolsPerInstance: flags.pools,
-      serverMaxConnections: flags.serverMaxConnections,
-    },
-    policy,
-  );
-  if (flags.format === 'json') {
-    io.out(JSON.stringify(advice, null, 2) + '\n');
-    return 0;
-  }
-  io.out(`Peak load keeps ${advice.busyAtPeak.toFixed(1)} connections busy per pool (qps × latency).\n`);
-  io.out(`Per pool: MaxOpenConns ${advice.maxOpenConns}, MaxIdleConns ${advice.maxIdleConns}, ConnMaxLifetime ${advice.connMaxLifetimeSeconds}s, ConnMaxIdleTime ${advice.connMaxIdleTimeSeconds}s.\n`);
-  io.out(`Fleet: ${advice.fleetConnections} connections${advice.serverBudget !== null ? ` of a budget of ${advice.serverBudget}` : ''}.\n\n`);
-  for (const line of advice.goSettings) io.out(`  ${line}\n`);
-  for (const n of advice.notes) io.out(`\nnote: ${n}\n`);
-  return 0;
-}
-
 function rulesCommand(flags: { rules: string[]; format: 'text' | 'json' }, io: Io): number {
   const set = signatureSet({ packs: loadPacks(flags.rules) });
   if (flags.format === 'json') {
@@ -381,7 +337,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--rules <file>', 'add a signature pack (JSON, the shape `pprof-diag rules --format json` prints); repeatable', collect, [])
     .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
     .option('--qps <n>', 'peak queries per second of one instance: pool findings then carry settings', parsePositive)
-    .option('--latency <duration>', 'mean time a query holds a connection (0.05, 50ms, 2s)', parseSeconds)
+    .option('--latency <duration>', 'mean time a query holds a connection, with its unit (50ms, 0.05s)', parseSeconds)
+    .option('--latency-p99 <duration>', 'the 99th percentile of that time, for the tail', parseSeconds)
     .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
     .option('--pools <n>', 'pools per instance', parsePositive, 1)
     .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
@@ -412,19 +369,22 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('advise')
-    .description('compute connection-pool settings (database/sql and pgxpool) from load figures')
+    .description('compute connection-pool settings (database/sql, pgxpool, go-redis) from load figures, by queueing theory')
     .requiredOption('--qps <n>', 'peak queries per second of one instance', parsePositive)
-    .requiredOption('--latency <duration>', 'mean time a query holds a connection (0.05, 50ms, 2s)', parseSeconds)
+    .requiredOption('--latency <duration>', 'mean time a query holds a connection, with its unit (50ms, 0.05s)', parseSeconds)
+    .option('--latency-p99 <duration>', 'the 99th percentile of that time, for the tail', parseSeconds)
     .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
     .option('--pools <n>', 'pools per instance (read and write pools count as two)', parsePositive, 1)
     .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
-    .option('--policy <file>', 'a policy JSON overriding the default rules (see src/analyze/pool-policy.json)')
+    .option('--reserved-connections <n>', 'connections the server keeps for others (superuser, replication, other clients); default PostgreSQL 3', parseCount)
+    .addOption(new Option('--server-kind <kind>', 'the database server').choices(['postgres', 'mysql', 'tidb']).default('postgres'))
+    .option('--policy <file>', 'a policy JSON overriding the targets and rules (see src/analyze/pool-policy.json)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((flags: AdviseFlags) => {
       try {
         setCode(adviseCommand(flags, io));
       } catch (e) {
-        io.err(`pprof-diag: ${oneLine(e)}\n`);
+        io.err(`pprof-diag: ${errorLine(e)}\n`);
         setCode(2);
       }
     });

@@ -156,12 +156,16 @@ export function pgxpoolAcquireWait(m: SnapshotMatch, t: Thresholds): Finding[] {
       maxMinutes: minutes,
       evidence: evidenceOf(pgx),
       holders: holdersOf(m, [SIG.pgconnRead, SIG.pgconnContextWatcher]),
-      remediation: [
-        'Release what you acquire: `defer rows.Close()`, `defer conn.Release()`, finish every transaction.',
+      remediation:
         q > 0
-          ? 'The acquired connections are in queries the server has not answered: find the slow query before raising pool_max_conns.'
-          : 'If the holders are legitimately busy, raise pool_max_conns (default max(4, NumCPU)).',
-      ],
+          ? [
+              'The acquired connections are in queries the server has not answered: the pool is not the bottleneck. Find the slow query (pg_stat_activity); raising pool_max_conns would add load to a database that is already slow.',
+              'Bound the wait: acquire with a context deadline so callers fail fast instead of queueing.',
+            ]
+          : [
+              'No acquired connection is in a query: they are held while other work runs, or not given back. Release what you acquire (`defer conn.Release()`, `defer rows.Close()`, finish every transaction) and do slow work before acquiring.',
+              'If the holders are legitimately busy, raise pool_max_conns (default max(4, NumCPU)).',
+            ],
       signatures: [SIG.pgxpoolAcquireWait],
     });
   }

@@ -1,0 +1,76 @@
+/** `pprof-diag advise`: pool settings from load figures (the model in src/analyze/pool-advisor.ts). */
+
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+import { advisePool, validatePolicy, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
+import { errorLine } from '../model/errors.js';
+import { InputError } from './inputs.js';
+
+export interface AdviseFlags {
+  qps: number;
+  latency: number;
+  latencyP99?: number;
+  instances: number;
+  pools: number;
+  serverMaxConnections?: number;
+  reservedConnections?: number;
+  serverKind: ServerKind;
+  policy?: string;
+  format: 'text' | 'json';
+}
+
+/**
+ * Seconds from `50ms`, `0.05s`, `2s`, `250us`. A number without a unit is refused: `--latency
+ * 50` meant as milliseconds would size the pool for fifty-second queries.
+ */
+export function parseSeconds(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|us|µs|m)?$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected a duration such as 50ms, 0.05s or 2s');
+  if (m[2] === undefined) throw new InvalidArgumentError(`give a unit: ${m[1]}ms or ${m[1]}s`);
+  const n = Number(m[1]);
+  const unit = m[2];
+  return unit === 'ms' ? n / 1000 : unit === 'us' || unit === 'µs' ? n / 1e6 : unit === 'm' ? n * 60 : n;
+}
+
+export function readPolicy(file: string | undefined): PoolPolicy | undefined {
+  if (!file) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read policy: ${errorLine(e).replace(/^internal error: /, '')}`);
+  }
+  return validatePolicy(doc as Partial<PoolPolicy>);
+}
+
+export function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }): number {
+  const advice = advisePool(
+    {
+      qps: flags.qps,
+      latencySeconds: flags.latency,
+      ...(flags.latencyP99 !== undefined ? { latencyP99Seconds: flags.latencyP99 } : {}),
+      instances: flags.instances,
+      poolsPerInstance: flags.pools,
+      ...(flags.serverMaxConnections !== undefined ? { serverMaxConnections: flags.serverMaxConnections } : {}),
+      ...(flags.reservedConnections !== undefined ? { reservedConnections: flags.reservedConnections } : {}),
+      serverKind: flags.serverKind,
+    },
+    readPolicy(flags.policy),
+  );
+  if (flags.format === 'json') {
+    io.out(JSON.stringify(advice, null, 2) + '\n');
+    return 0;
+  }
+  const q = advice.queue;
+  io.out(`${advice.maxOpenConns} connections per pool. ${advice.why}\n`);
+  io.out(`At ${advice.maxOpenConns}: utilisation ${Math.round(q.utilisation * 100)}%, ${(q.waitProbability * 100).toFixed(1)}% of queries wait for a connection, p99 wait ${q.p99WaitSeconds === 0 ? '0' : `${(q.p99WaitSeconds * 1000).toFixed(1)} ms`}.\n`);
+  io.out(`Fleet: ${advice.fleetConnections} connections${advice.serverBudget !== null ? ` of a budget of ${advice.serverBudget}` : ''}.\n\n`);
+  io.out('database/sql:\n');
+  for (const line of advice.databaseSql) io.out(`  ${line}\n`);
+  io.out('pgxpool (DSN or pgxpool.Config; pool_min_conns are kept open even when idle):\n');
+  io.out(`  ${Object.entries(advice.pgxpool).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  io.out('go-redis (redis.Options):\n');
+  io.out(`  ${advice.goRedis.join(', ')}\n`);
+  for (const n of advice.notes) io.out(`\nnote: ${n}\n`);
+  return 0;
+}

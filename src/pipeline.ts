@@ -11,6 +11,7 @@
 import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
 import { analyzeDecoded, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
+import type { DbStats } from './analyze/db-stats.js';
 import { decode, expectKind } from './decode/index.js';
 import type { Gunzip } from './decode/gzip.js';
 import { errorLine } from './model/errors.js';
@@ -44,6 +45,8 @@ export interface PipelineOptions {
   ignore?: string[];
   /** Load figures for pool settings. */
   load?: LoadFigures;
+  /** The pool's own figures (db.Stats() JSON, expvar), compared with the advice. */
+  dbStats?: DbStats[];
   /** Replace paths, argument and label values, hosts and input names by placeholders. */
   redact?: boolean;
   /** Progress of a long decode, in bytes. */
@@ -76,7 +79,7 @@ export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): 
 export function diagnoseAnalyses(analyses: InputAnalysis[], errors: InputError[], opts: PipelineOptions = {}): PipelineResult {
   const packs = opts.packs ?? [];
   const ignore = opts.ignore ?? [];
-  let diagnosis = diagnose(analyses, { packs, ignore, ...(opts.load ? { load: opts.load } : {}) });
+  let diagnosis = diagnose(analyses, { packs, ignore, ...(opts.load ? { load: opts.load } : {}), ...(opts.dbStats ? { dbStats: opts.dbStats } : {}) });
   if (!opts.redact) return { analyses, errors, diagnosis, redacted: false, packs, ignore };
   const r = redactReport(analyses, diagnosis, errors);
   diagnosis = r.diagnosis;

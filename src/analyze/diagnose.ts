@@ -19,6 +19,7 @@ import { profileFindings } from './profile-findings.js';
 import { verdictFindings } from './verdicts.js';
 import { addLabelEvidence } from './label-evidence.js';
 import { advisePool, type LoadFigures } from './pool-advisor.js';
+import { statsSentence, type DbStats } from './db-stats.js';
 import { differentPrograms, inTimeOrder } from './snapshot-order.js';
 import type { Profile } from '../model/profile.js';
 import type { GoroutineBucket } from './summary.js';
@@ -27,6 +28,8 @@ import { isProgramCode } from './finding-kit.js';
 export interface DiagnoseOptions {
   /** Load figures (`--qps`, `--latency`, …): pool findings then carry computed settings. */
   load?: LoadFigures;
+  /** The pool's own figures (db.Stats() JSON, expvar): compared with the advice. */
+  dbStats?: DbStats[];
   /** Extra packs (`--rules FILE`). */
   packs?: SignaturePack[];
   /** Signature ids to silence (`--ignore ID`); finding ids are accepted too. */
@@ -150,7 +153,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   addLabelEvidence(byId.values());
   foldGenericGrowth(byId);
   correlate([...byId.values()], profiles);
-  for (const f of byId.values()) advise(f, opts.load);
+  for (const f of byId.values()) advise(f, opts.load, opts.dbStats ?? []);
   // the runtime's own verdict leads: Go has proven it
   const findings = [...byId.values()].sort(
     (a, b) => Number(b.runtimeVerdict !== undefined) - Number(a.runtimeVerdict !== undefined) || rank(b.severity) - rank(a.severity) || b.goroutines - a.goroutines,
@@ -167,9 +170,12 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
 }
 
 /** Pool findings get settings: computed from load figures when given, else how to get them. */
-function advise(f: Finding, load: LoadFigures | undefined): void {
+function advise(f: Finding, load: LoadFigures | undefined, stats: DbStats[]): void {
   if (f.id !== 'db-pool-exhausted' && f.id !== 'pgxpool-acquire-wait') return;
   const inUse = f.holders.reduce((n, h) => n + h.goroutines, 0);
+  const slowQueries = f.remediation.some((r) => /the pool is not the bottleneck/.test(r));
+  const advised = load !== undefined ? advisePool(load).maxOpenConns : null;
+  if (f.id === 'db-pool-exhausted') for (const s of stats) f.remediation.push(statsSentence(s, advised, slowQueries));
   if (load === undefined) {
     f.remediation.push(
       `For pool settings, give the load: pprof-diag analyze --qps PEAK_PER_INSTANCE --latency MEAN_QUERY_TIME [--instances N --server-max-connections M] (or pprof-diag advise)${inUse > 0 ? `; ${inUse} connections are in use now` : ''}.`,
@@ -179,7 +185,7 @@ function advise(f: Finding, load: LoadFigures | undefined): void {
   const a = advisePool(load);
   const pgx = f.id === 'pgxpool-acquire-wait';
   // when the holders are slow queries, the pool is not the fix: a size is for once they are fast again
-  const slow = f.remediation.some((r) => /the pool is not the bottleneck/.test(r));
+  const slow = slowQueries;
   const settings = pgx ? Object.entries(a.pgxpool).map(([k, v]) => `${k}=${v}`).join(' ') : a.databaseSql.join('; ');
   // every connection in use with callers queued: the pool's present size is what is in use
   const now = inUse > 0 ? ` (it holds ${inUse} now${inUse < a.maxOpenConns ? `: ${a.maxOpenConns - inUse} more` : inUse > a.maxOpenConns ? `: ${inUse - a.maxOpenConns} fewer` : ': as many'})` : '';

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { advisePool, validatePolicy, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
 import { errorLine } from '../model/errors.js';
-import { InputError } from './inputs.js';
+import { InputError, readInput } from './inputs.js';
+import { parseDbStats, statsSentence } from '../analyze/db-stats.js';
 
 export interface AdviseFlags {
   qps: number;
@@ -16,6 +17,7 @@ export interface AdviseFlags {
   reservedConnections?: number;
   serverKind: ServerKind;
   policy?: string;
+  dbStats?: string;
   format: 'text' | 'json';
 }
 
@@ -43,7 +45,8 @@ export function readPolicy(file: string | undefined): PoolPolicy | undefined {
   return validatePolicy(doc as Partial<PoolPolicy>);
 }
 
-export function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }): number {
+export async function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }): Promise<number> {
+  const stats = flags.dbStats !== undefined ? parseDbStats(new TextDecoder().decode((await readInput(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20 })).bytes), flags.dbStats) : [];
   const advice = advisePool(
     {
       qps: flags.qps,
@@ -61,6 +64,7 @@ export function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }):
     io.out(JSON.stringify(advice, null, 2) + '\n');
     return 0;
   }
+  for (const s of stats) io.out(`${statsSentence(s, advice.maxOpenConns, false)}\n\n`);
   const q = advice.queue;
   io.out(`${advice.maxOpenConns} connections per pool. ${advice.why}\n`);
   io.out(`At ${advice.maxOpenConns}: utilisation ${Math.round(q.utilisation * 100)}%, ${(q.waitProbability * 100).toFixed(1)}% of queries wait for a connection, p99 wait ${q.p99WaitSeconds === 0 ? '0' : `${(q.p99WaitSeconds * 1000).toFixed(1)} ms`}.\n`);

@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import { signatureSet } from '../analyze/diagnose.js';
 import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
 import { errorLine } from '../model/errors.js';
+import { parseDbStats, type DbStats } from '../analyze/db-stats.js';
 import { diffSnapshots } from '../analyze/diff.js';
 import { matchSnapshot } from '../analyze/match.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
@@ -57,6 +58,7 @@ interface AnalyzeFlags {
   instances: number;
   pools: number;
   serverMaxConnections?: number;
+  dbStats?: string;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -186,7 +188,17 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
           ...(flags.serverMaxConnections !== undefined ? { serverMaxConnections: flags.serverMaxConnections } : {}),
         }
       : undefined;
-  const result = diagnoseAnalyses(analyses, errors, { packs, ignore: flags.ignore, ...(load ? { load } : {}), redact: flags.redact === true });
+  let dbStats: DbStats[] | undefined;
+  if (flags.dbStats !== undefined) {
+    try {
+      const raw = await readInput(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      dbStats = parseDbStats(new TextDecoder().decode(raw.bytes), flags.dbStats);
+    } catch (e) {
+      io.err(`pprof-diag: --db-stats ${errorLine(e)}\n`);
+      return 2;
+    }
+  }
+  const result = diagnoseAnalyses(analyses, errors, { packs, ignore: flags.ignore, ...(load ? { load } : {}), ...(dbStats ? { dbStats } : {}), redact: flags.redact === true });
   const diagnosis = result.diagnosis;
   let report: string | null = null;
   if (flags.format === 'html') {
@@ -339,6 +351,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--qps <n>', 'peak queries per second of one instance: pool findings then carry settings', parsePositive)
     .option('--latency <duration>', 'mean time a query holds a connection, with its unit (50ms, 0.05s)', parseSeconds)
     .option('--latency-p99 <duration>', 'the 99th percentile of that time, for the tail', parseSeconds)
+    .option('--db-stats <file|url>', "the pool's own figures: db.Stats() as JSON, or an expvar /debug/vars that publishes it")
     .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
     .option('--pools <n>', 'pools per instance', parsePositive, 1)
     .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
@@ -379,10 +392,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--reserved-connections <n>', 'connections the server keeps for others (superuser, replication, other clients); default PostgreSQL 3', parseCount)
     .addOption(new Option('--server-kind <kind>', 'the database server').choices(['postgres', 'mysql', 'tidb']).default('postgres'))
     .option('--policy <file>', 'a policy JSON overriding the targets and rules (see src/analyze/pool-policy.json)')
+    .option('--db-stats <file|url>', "the pool's own figures to compare with: db.Stats() as JSON, or an expvar /debug/vars that publishes it")
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((flags: AdviseFlags) => {
+    .action(async (flags: AdviseFlags) => {
       try {
-        setCode(adviseCommand(flags, io));
+        setCode(await adviseCommand(flags, io));
       } catch (e) {
         io.err(`pprof-diag: ${errorLine(e)}\n`);
         setCode(2);

@@ -16,6 +16,9 @@
 #   goroutine.aged.{pb.gz,debug1.txt,debug2.txt} captures.agedSeconds after all of the above
 #                                                (the program keeps running meanwhile), so
 #                                                that debug=2 prints the waits' minutes
+#   heap.2.pb.gz, heap.aged.pb.gz                captures.heap2: one more heap profile right
+#                                                after goroutine.2.* and after goroutine.aged.*
+#                                                (memory in use between snapshots)
 # then stops the program (its whole process group) and writes goldens beside the captures with
 # the same Go version's tools: <profile>.raw.txt / .top.txt (go tool pprof -raw / -top),
 # trace.parsed.summary.json (+ trace.parsed.txt when ≤ 1 MB), trace.{net,sync,syscall,sched}.pprof
@@ -59,6 +62,7 @@ rm -rf "$tmp" "$notes"
 mkdir -p "$tmp" "$notes" "$work/bin"
 meta() { printf '%s\t%s\n' "$1" "$2" >>"$notes/meta.tsv"; }
 meta scenario "$scenario"
+[ "$S_HEAP2" = 1 ] && meta heap2 1
 
 # ---- build ------------------------------------------------------------------------------------
 src="$work/gopath-scenarios/src/$name"
@@ -202,6 +206,7 @@ if [ "$S_GAP_SECONDS" != 0 ]; then
     meta ready2Line "$(grep -m1 '^READY2' "$log")"
   fi
   snapshot goroutine.2
+  [ "$S_HEAP2" = 1 ] && get heap heap.2.pb.gz
 fi
 if [ "$S_GOROUTINELEAK" = 1 ]; then
   if [ "$minor" -ge 26 ]; then
@@ -228,6 +233,7 @@ if [ "$S_AGED_SECONDS" != 0 ]; then
     sleep "$(awk -v u="$aged_until" -v t="$(date +%s.%N)" 'BEGIN{r=u-t; print (r>1 ? 1 : (r>0 ? r : 0))}')"
   done
   snapshot goroutine.aged
+  [ "$S_HEAP2" = 1 ] && get heap heap.aged.pb.gz
 fi
 kill -0 "$prog_pid" 2>/dev/null || { echo "capture.sh: the program died during the capture" >&2; tail -15 "$log" >&2; exit 1; }
 meta finished "$(now)"

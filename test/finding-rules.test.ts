@@ -223,3 +223,18 @@ describe('open transactions: holders or a leak', () => {
     }
   });
 });
+
+describe('two heap profiles of one process', () => {
+  it('say that memory in use grows, by how much, and under which code', () => {
+    const dir = path.join(samples, 'http-client-body-leak');
+    const want = JSON.parse(readFileSync(path.join(dir, 'scenario.json'), 'utf8')).expected.heapPair as { files: string[]; inuseBefore: number; inuseAfter: number; grewUnder: string };
+    // given in the wrong order: put in time order by their capture times
+    const d = diagnoseFiles([...want.files].reverse().map((f) => path.join(dir, 'go1.27', f)));
+    const f = d.findings.find((x) => x.id === 'memory-growth')!;
+    expect(f.severity).toBe('critical');
+    const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+    expect(f.summary).toContain(`from ${mib(want.inuseBefore)} MiB to ${mib(want.inuseAfter)} MiB`);
+    // the sites that grew most are named, the one the scenario names among them
+    expect(f.summary).toMatch(new RegExp(`under ${want.grewUnder.replace(/[.*()]/g, '\\$&')}`));
+  });
+});

@@ -6,15 +6,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/corpus.js';
 
-const work = path.join(repoRoot, 'test-output', 'package');
+const work = path.join(repoRoot, 'test-output', `package-${process.pid}`);
 const project = path.join(work, 'consumer');
 const sample = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.pb.gz');
 
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true, maxRetries: 5 });
+});
+
 beforeAll(() => {
-  rmSync(work, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true, maxRetries: 5 });
   mkdirSync(project, { recursive: true });
   // dist/ is built by `npm test` before the suites run
   execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, stdio: 'pipe' });

@@ -45,6 +45,7 @@ const doc = {
     ready2Line: meta.ready2Line || undefined,
     agedSeconds: meta.agedSeconds ? Number(meta.agedSeconds) : undefined,
     agedWaitStarted: meta.agedWaitStarted || undefined,
+    heap2: meta.heap2 ? true : undefined,
     finished: meta.finished,
   },
   servers: Object.fromEntries(rows('servers.tsv').map(([n, v, s]) => [n, { version: v, settings: s || undefined }])),

@@ -19,6 +19,9 @@ const out = {
   S_READY2: c.ready2 ? 1 : 0,
   // One more goroutine snapshot (goroutine.aged.*) this many seconds after the others.
   S_AGED_SECONDS: num(c.agedSeconds, 0),
+  // One more heap profile right after goroutine.2.* (heap.2.pb.gz) and after goroutine.aged.*
+  // (heap.aged.pb.gz).
+  S_HEAP2: c.heap2 ? 1 : 0,
   S_READY_TIMEOUT: num(c.readyTimeoutSeconds, 90),
   S_PG: servers.postgres ? 1 : 0,
   S_PG_MAX: num(servers.postgres?.maxConnections, 100),

@@ -175,13 +175,21 @@ function bySample(p: Profile, k: number, visit: (value: number, names: string[])
   return t;
 }
 
-/** In-use bytes by allocation site: the first frame of the program's own code on each stack. */
+/** Packages that allocate on others' behalf (buffers, strings, encoders): the site is whoever called them. */
+const UTILITY = /^(runtime|bufio|bytes|strings|strconv|sync|internal\/[\w/]+|io|fmt|errors|sort|reflect|unicode(\/\w+)?|encoding\/\w+|compress\/\w+|math(\/\w+)?|container\/\w+|slices|maps)\./;
+/** Unexported constructors (net/http.newBufioReader): the site is their caller. */
+const CONSTRUCTOR = /\.new[A-Z]\w*$/;
+
+/**
+ * In-use bytes by allocation site: the first frame of the program's own code on each stack,
+ * else the first that does not merely allocate for its caller.
+ */
 export function retainedBySite(p: Profile): { total: number; sites: [string, number][] } {
   const k = p.sampleTypes.findIndex((t) => t.type === 'inuse_space');
   if (k < 0) return { total: 0, sites: [] };
   const by = new Map<string, number>();
   const t = bySample(p, k, (v, names) => {
-    const site = names.find((x) => !isStandardLibrary(x)) ?? names.find((x) => !x.startsWith('runtime.')) ?? names[0] ?? '(no stack)';
+    const site = names.find((x) => !isStandardLibrary(x)) ?? names.find((x) => !UTILITY.test(x) && !CONSTRUCTOR.test(x)) ?? names[0] ?? '(no stack)';
     by.set(site, (by.get(site) ?? 0) + v);
   });
   return { total: t, sites: [...by].sort((a, b) => b[1] - a[1]) };
@@ -204,13 +212,15 @@ function heapGrowth(x: ProfileAnalysis, y: ProfileAnalysis): Finding[] {
   const before = new Map(a.sites);
   const deltas = b.sites.map(([s, v]) => [s, v - (before.get(s) ?? 0)] as [string, number]).sort((p, q) => q[1] - p[1]);
   const [site, d] = deltas[0]!;
+  // a second site that grew nearly as much is named too: one cause can hold memory at both ends
+  const second = deltas[1] !== undefined && deltas[1][1] >= d * 0.5 ? deltas[1] : null;
   const secs = x.profile.timeNanos > 0 && y.profile.timeNanos > 0 ? (y.profile.timeNanos - x.profile.timeNanos) / 1e9 : null;
   return [
     finding(
       'memory-growth',
       grew >= a.total ? 'critical' : 'warning',
       'memory in use grows',
-      `Memory in use grew from ${mib(a.total)} to ${mib(b.total)} (+${pctOf(grew, a.total)})${secs !== null && secs > 0 ? ` in ${secs.toFixed(0)} s` : ''} between ${x.path} and ${y.path}; ${mib(d)} of it (${pctOf(d, grew)}) under ${site}.`,
+      `Memory in use grew from ${mib(a.total)} to ${mib(b.total)} (+${pctOf(grew, a.total)})${secs !== null && secs > 0 ? ` in ${secs.toFixed(0)} s` : ''} between ${x.path} and ${y.path}; ${mib(d)} of it (${pctOf(d, grew)}) under ${site}${second ? `, ${mib(second[1])} (${pctOf(second[1], grew)}) under ${second[0]}` : ''}.`,
       [`Find what keeps the objects allocated under ${site} reachable: a cache without a bound, a map that only grows, goroutines that never end holding their buffers.`],
       b.total > 0 ? grew / b.total : 0,
     ),

@@ -9,6 +9,7 @@
  */
 
 import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
+import { viewMarks, type ViewMarks } from './analyze/sample-marks.js';
 import { analyzeDecoded, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
 import type { DbStats } from './analyze/db-stats.js';
@@ -124,11 +125,15 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
       return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted, ...(o.now ? { now: o.now } : {}) });
     case 'html': {
       if (!o.assets) throw new Error('the HTML report needs the viewer assets');
-      const set = signatureSet({ packs: r.packs, ignore: r.ignore });
-      return htmlReport(reportView(analyses, errors, diagnosis, { toolVersion: o.toolVersion, set, redacted, ...(o.now ? { now: o.now } : {}) }), o.assets);
+      return htmlReport(reportView(analyses, errors, diagnosis, { toolVersion: o.toolVersion, marks: resultMarks(r), redacted, ...(o.now ? { now: o.now } : {}) }), o.assets);
     }
     case 'text':
       if (analyses.length === 0) return '';
       return (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(analyses, [], { paint: o.paint ?? plain, buckets: o.buckets ?? 10, frames: o.frames ?? 8, diagnosis });
   }
+}
+
+/** What a report of the result shows beside its data: the analysis's marks per profile and group. */
+export function resultMarks(r: PipelineResult): ViewMarks {
+  return viewMarks(r.analyses, r.diagnosis, signatureSet({ packs: r.packs, ignore: r.ignore }));
 }

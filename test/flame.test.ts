@@ -3,6 +3,7 @@
  * least what its children hold, pruning keeps within the node budget and says what it left out,
  * and the frames a signature matched are marked.
  */
+import { markSamples } from '../src/analyze/sample-marks.js';
 import { describe, expect, it } from 'vitest';
 import { signatureSet } from '../src/analyze/diagnose.js';
 import { decode } from '../src/decode/index.js';
@@ -61,7 +62,8 @@ describe('flame graph trees', () => {
 
   it('mark the frames a signature matched', () => {
     const file = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.pb.gz');
-    const g = flameGraph(profileOf(new Uint8Array(readFileSync(file))), { set: signatureSet(), mark: new Set(['sql.conn-wait']) });
+    const p = profileOf(new Uint8Array(readFileSync(file)));
+    const g = flameGraph(p, { marks: markSamples(p, signatureSet(), new Set(['sql.conn-wait'])) });
     expect(g.signatures).toEqual(['sql.conn-wait']);
     const marked: string[] = [];
     let waiting = 0;

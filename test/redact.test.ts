@@ -2,6 +2,7 @@
  * --redact: after redaction no file path, host name, label value or argument value of the inputs
  * appears in any report form, function names stay, and the diagnosis is the same.
  */
+import { viewMarks } from '../src/analyze/sample-marks.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ function secrets(analyses: InputAnalysis[]): { paths: Set<string>; labels: Set<s
 }
 
 function reports(analyses: InputAnalysis[], d: ReturnType<typeof diagnose>, redacted: boolean): string[] {
-  const view = reportView(analyses, [], d, { toolVersion: 't', set: signatureSet(), redacted });
+  const view = reportView(analyses, [], d, { toolVersion: 't', marks: viewMarks(analyses, d, signatureSet()), redacted });
   return [
     jsonReport(analyses, [], { toolVersion: 't', diagnosis: d, redacted }),
     markdownReport(analyses, [], { toolVersion: 't', diagnosis: d, redacted }),

@@ -9,9 +9,7 @@
  */
 
 import type { Profile } from '../model/profile.js';
-import { matchFrames, matchGoroutine, type CompiledSignature, type SignatureSet } from '../signatures/engine.js';
-import { hiddenFrame } from '../analyze/summary.js';
-import { waitReason } from '../analyze/wait-reason.js';
+import type { SampleMarks } from '../analyze/sample-marks.js';
 
 export interface FlameNode {
   /** Function name. */
@@ -36,9 +34,8 @@ export interface FlameGraph {
 export interface FlameOptions {
   /** Sample type to weigh by (index into sampleTypes); default the profile's default. */
   sampleIndex?: number;
-  /** Signatures to mark; only those listed in `mark` (all when absent). */
-  set?: SignatureSet;
-  mark?: ReadonlySet<string>;
+  /** Which frames of which samples signatures matched (src/analyze/sample-marks.ts). */
+  marks?: SampleMarks;
   /** Drop nodes below this share of the total (default 0.0005) … */
   minShare?: number;
   /** … and raise it until at most this many nodes remain (default 20000). */
@@ -52,43 +49,23 @@ interface BuildNode {
   s: Set<number> | null;
 }
 
-/**
- * Signatures that can match in this profile at all: every `anywhere` and `sequence` pattern
- * matches some function of it. Saves matching each sample against signatures that cannot hold.
- */
-function candidates(p: Profile, set: SignatureSet, mark: ReadonlySet<string> | undefined): CompiledSignature[] {
-  const names: string[] = [];
-  for (let i = 0; i < p.functions.length; i++) names.push(p.strings.get(p.functions.normalizedName[i]!));
-  return set.compiled.filter((c) => {
-    if (mark && !mark.has(c.sig.id)) return false;
-    if (c.reasonOnly) return p.goroutines !== null || p.kind === 'goroutine';
-    for (const m of [...c.anywhere, ...c.sequence]) if (!names.some(m)) return false;
-    return true;
-  });
-}
-
 export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   const nTypes = p.sampleTypes.length;
   const si = Math.min(Math.max(opts.sampleIndex ?? p.defaultSampleType, 0), Math.max(nTypes - 1, 0));
   const root: BuildNode = { n: 'all', v: 0, c: null, s: null };
-  const sigs = opts.set ? candidates(p, opts.set, opts.mark) : [];
-  const sigIndex = new Map<string, number>();
+  const marks = opts.marks;
   const { stackStart, stack, values } = p.samples;
   const { lineStart, lineCount } = p.locations;
   const fnOfLine = p.lines.function;
   const names = p.functions.name;
-  const normalized = p.functions.normalizedName;
-  const isGoroutines = p.kind === 'goroutine' || p.kind === 'goroutineleak';
   let nodes = 1;
   const path: BuildNode[] = [];
-  const pathNames: string[] = [];
   for (let i = 0; i < p.samples.length; i++) {
     const v = nTypes ? values[i * nTypes + si]! : 0;
     if (v === 0) continue;
     root.v += v;
     // frames leaf first, as lines (inlined functions are frames of their own)
     path.length = 0;
-    pathNames.length = 0;
     const leafFirst: number[] = [];
     for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
       const loc = stack[k]!;
@@ -108,33 +85,12 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
       node = child;
       path.push(child); // root side first
     }
-    if (sigs.length === 0) continue;
-    // signatures match leaf first on normalised names with the hidden runtime frames dropped;
-    // mark, on this path, every frame a matching signature's patterns name
-    for (let j = leafFirst.length - 1; j >= 0; j--) pathNames.push(p.strings.get(normalized[leafFirst[j]!]!));
-    const visible: string[] = [];
-    let atLeaf = true;
-    for (let d = pathNames.length - 1; d >= 0; d--) {
-      const name = pathNames[d]!;
-      if (hiddenFrame(name, atLeaf)) continue;
-      atLeaf = false;
-      visible.push(name);
-    }
-    const reason = isGoroutines ? waitReason(p, i) : '';
-    for (const c of sigs) {
-      if (matchFrames(c, visible) === null || !matchGoroutine(c, p, i, reason)) continue;
-      let idx = sigIndex.get(c.sig.id);
-      if (idx === undefined) sigIndex.set(c.sig.id, (idx = sigIndex.size));
-      const patterns = [...c.sequence, ...c.anywhere];
-      let marked = false;
-      for (let d = path.length - 1; d >= 0; d--) {
-        if (patterns.some((m) => m(pathNames[d]!))) {
-          (path[d]!.s ??= new Set()).add(idx);
-          marked = true;
-        }
-      }
-      // a signature matched by wait reason or labels alone: mark the leaf
-      if (!marked && path.length) (path[path.length - 1]!.s ??= new Set()).add(idx);
+    // the frames the signatures matched, looked up: depth from the root, -1 the leaf
+    const m = marks?.bySample.get(i);
+    if (m === undefined || path.length === 0) continue;
+    for (let k = 0; k < m.length; k += 2) {
+      const d = m[k + 1]! < 0 ? path.length - 1 : m[k + 1]!;
+      (path[Math.min(d, path.length - 1)]!.s ??= new Set()).add(m[k]!);
     }
   }
   const maxNodes = opts.maxNodes ?? 20000;
@@ -150,7 +106,7 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     sampleType: p.sampleTypes[si] ? { type: p.sampleTypes[si]!.type, unit: p.sampleTypes[si]!.unit } : { type: '', unit: '' },
     total: root.v,
     root: out,
-    signatures: [...sigIndex.keys()],
+    signatures: marks?.signatures ?? [],
     nodes: nodes - pruned.nodes,
     pruned,
   };

@@ -9,9 +9,8 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { Profile } from '../model/profile.js';
-import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
-import { visibleNames, type GoroutineBucket, type LabelSummary } from '../analyze/summary.js';
-import { waitReason } from '../analyze/wait-reason.js';
+import type { GoroutineBucket, LabelSummary } from '../analyze/summary.js';
+import type { SampleMarks, ViewMarks } from '../analyze/sample-marks.js';
 import { flameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
 
@@ -93,7 +92,8 @@ export interface ReportView {
 
 export interface ViewOptions {
   toolVersion: string;
-  set: SignatureSet;
+  /** What the analysis matched in each profile and group (src/analyze/sample-marks.ts viewMarks). */
+  marks: ViewMarks;
   redacted?: boolean;
   /** Goroutine groups per input (default 200). */
   buckets?: number;
@@ -129,7 +129,6 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
       findingSigs.set(s, l);
     }
   }
-  const mark = new Set(findingSigs.keys());
   const flames: ViewFlame[] = [];
   const buckets: ReportView['buckets'] = [];
   const traces: ViewTrace[] = [];
@@ -137,25 +136,25 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
   for (const a of analyses) {
     if (a.type === 'profile') {
       if (a.samples > 0) {
-        const g = flameGraph(a.profile, { sampleIndex: a.sampleIndex, set: o.set, mark });
+        const g = flameGraph(a.profile, { sampleIndex: a.sampleIndex, ...marksOf(o, a.profile) });
         const t = a.sampleTypes[a.sampleIndex];
         flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}` });
       }
-      if (a.buckets) buckets.push({ input: a.path, total: a.goroutines ?? 0, rows: a.buckets.slice(0, limit).map(viewBucket(a.profile, o.set)), more: Math.max(0, a.buckets.length - limit) });
+      if (a.buckets) buckets.push({ input: a.path, total: a.goroutines ?? 0, rows: a.buckets.slice(0, limit).map(viewBucket(o.marks)), more: Math.max(0, a.buckets.length - limit) });
     } else {
       if (a.snapshot.samples.length > 0) {
-        const g = flameGraph(a.snapshot, { set: o.set, mark });
+        const g = flameGraph(a.snapshot, marksOf(o, a.snapshot));
         flames.push({ ...g, input: a.path, title: 'goroutines at the end of the trace' });
       }
       for (const b of a.blocking) {
         if (b.records.length === 0) continue;
-        const g = flameGraph(b.profile, { sampleIndex: 1, set: o.set, mark });
+        const g = flameGraph(b.profile, { sampleIndex: 1, ...marksOf(o, b.profile) });
         flames.push({ ...g, input: a.path, title: `${b.type} blocking (delay)` });
       }
       buckets.push({
         input: `${a.path} (end)`,
         total: a.snapshot.samples.length,
-        rows: a.buckets.slice(0, limit).map(viewBucket(a.snapshot, o.set)),
+        rows: a.buckets.slice(0, limit).map(viewBucket(o.marks)),
         more: Math.max(0, a.buckets.length - limit),
       });
       traces.push({
@@ -190,7 +189,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
     notes: diagnosis.notes ?? [],
     worst: diagnosis.worst,
     findings: diagnosis.findings,
-    signatures: [...findingSigs].map(([id, findings]) => ({ id, description: o.set.get(id)?.sig.description ?? id, findings })),
+    signatures: [...findingSigs].map(([id, findings]) => ({ id, description: o.marks.descriptions.get(id) ?? id, findings })),
     inputs: analyses.map((a) => ({
       path: a.path,
       kind: a.kind,
@@ -209,13 +208,15 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
   };
 }
 
-/** Goroutine groups with the signatures that matched each (for the table's badges). */
-function viewBucket(p: Profile, set: SignatureSet) {
+function marksOf(o: ViewOptions, p: Profile): { marks?: SampleMarks } {
+  const m = o.marks.samples.get(p);
+  return m ? { marks: m } : {};
+}
+
+/** Goroutine groups with the signatures that matched each (for the table's badges), looked up. */
+function viewBucket(marks: ViewMarks) {
   return (b: GoroutineBucket): ViewBucket => {
-    const s0 = b.samples[0]!;
-    const names = visibleNames(p, s0);
-    const reason = waitReason(p, s0);
-    const matched = set.compiled.filter((c) => matchFrames(c, names) !== null && matchGoroutine(c, p, s0, reason));
+    const m = marks.buckets.get(b);
     return {
       count: b.count,
       waitReason: b.waitReason,
@@ -224,8 +225,8 @@ function viewBucket(p: Profile, set: SignatureSet) {
       createdBy: b.createdBy,
       labels: b.labels,
       frames: b.frames.map((f) => ({ function: f.function, file: f.file, line: f.line })),
-      signatures: matched.filter((c) => c.sig.role !== 'background').map((c) => c.sig.id),
-      background: matched.length > 0 && matched.every((c) => c.sig.role === 'background'),
+      signatures: m?.signatures ?? [],
+      background: m?.background ?? false,
     };
   };
 }

@@ -7,6 +7,7 @@ import { decode } from '../../src/decode/index.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import { markdownReport } from '../../src/report/markdown.js';
 import { reportView } from '../../src/report/view.js';
+import { viewMarks } from '../../src/analyze/sample-marks.js';
 import { repoRoot } from './corpus.js';
 
 export function viewerAssets(): ViewerAssets {
@@ -19,7 +20,7 @@ export function reportsOf(inputs: { name: string; bytes: Uint8Array }[]) {
   const diagnosis = diagnose(analyses);
   const now = new Date('2026-01-01T00:00:00Z');
   const md = markdownReport(analyses, [], { toolVersion: 'test', diagnosis, now });
-  const view = reportView(analyses, [], diagnosis, { toolVersion: 'test', set: signatureSet(), now });
+  const view = reportView(analyses, [], diagnosis, { toolVersion: 'test', marks: viewMarks(analyses, diagnosis, signatureSet()), now });
   return { analyses, diagnosis, md, view, html: htmlReport(view, viewerAssets()) };
 }
 

@@ -2,10 +2,9 @@
  * The page's worker: decodes and diagnoses with the same pipeline as the command line, off
  * the page's thread, so a large profile does not freeze it. Nothing leaves the browser.
  */
-import { signatureSet } from '../../src/analyze/diagnose.js';
 import type { InputAnalysis } from '../../src/analyze/index.js';
 import { errorLine } from '../../src/model/errors.js';
-import { analyzeInput, diagnoseAnalyses, render, type PipelineInput } from '../../src/pipeline.js';
+import { analyzeInput, diagnoseAnalyses, render, resultMarks, type PipelineInput } from '../../src/pipeline.js';
 import type { ViewerAssets } from '../../src/report/html.js';
 import type { InputError } from '../../src/report/json.js';
 import { reportView } from '../../src/report/view.js';
@@ -38,7 +37,7 @@ scope.onmessage = (e) => {
   scope.postMessage({ type: 'progress', text: 'diagnosing' });
   try {
     const r = diagnoseAnalyses(analyses, errors, { redact });
-    const view = reportView(r.analyses, r.errors, r.diagnosis, { toolVersion, set: signatureSet({ packs: r.packs, ignore: r.ignore }), redacted: r.redacted });
+    const view = reportView(r.analyses, r.errors, r.diagnosis, { toolVersion, marks: resultMarks(r), redacted: r.redacted });
     scope.postMessage({
       type: 'done',
       view,

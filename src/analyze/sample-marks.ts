@@ -1,0 +1,126 @@
+/**
+ * Which signature matched which goroutine group and which frames of each sample: the results
+ * the reports draw (flame graph colours, group badges) so that report/ only looks them up and
+ * never matches again. Computed for the profiles a report shows, with the signatures that
+ * fed its findings.
+ */
+
+import { hiddenFrame } from './summary.js';
+import type { GoroutineBucket } from './summary.js';
+import { waitReason } from './wait-reason.js';
+import { visibleNames } from './summary.js';
+import type { Diagnosis } from './diagnose.js';
+import type { InputAnalysis } from './index.js';
+import type { Profile } from '../model/profile.js';
+import { matchFrames, matchGoroutine, type CompiledSignature, type SignatureSet } from '../signatures/engine.js';
+
+/** For each sample row with a match: (signature index, frame depth counted from the root) pairs. */
+export interface SampleMarks {
+  signatures: string[];
+  bySample: Map<number, number[]>;
+}
+
+export interface BucketSignatures {
+  signatures: string[];
+  /** Matched only by background signatures. */
+  background: boolean;
+}
+
+/** What a report shows beside its data: marks per profile, signatures per group, descriptions. */
+export interface ViewMarks {
+  samples: Map<Profile, SampleMarks>;
+  buckets: Map<GoroutineBucket, BucketSignatures>;
+  descriptions: Map<string, string>;
+}
+
+/** Signatures that can match in this profile at all (every pattern names some function of it). */
+function candidates(p: Profile, set: SignatureSet, mark: ReadonlySet<string>): CompiledSignature[] {
+  const names: string[] = [];
+  for (let i = 0; i < p.functions.length; i++) names.push(p.strings.get(p.functions.normalizedName[i]!));
+  return set.compiled.filter((c) => {
+    if (!mark.has(c.sig.id)) return false;
+    if (c.reasonOnly) return p.goroutines !== null || p.kind === 'goroutine';
+    for (const m of [...c.anywhere, ...c.sequence]) if (!names.some(m)) return false;
+    return true;
+  });
+}
+
+/**
+ * For every sample, the frames each matching signature's patterns name (depth from the root of
+ * the sample's frames, inlined calls counted as frames); the leaf (-1) for a signature matched
+ * by its wait reason or labels alone.
+ */
+export function markSamples(p: Profile, set: SignatureSet, mark: ReadonlySet<string>): SampleMarks {
+  const sigs = candidates(p, set, mark);
+  const index = new Map<string, number>();
+  const bySample = new Map<number, number[]>();
+  if (sigs.length === 0) return { signatures: [], bySample };
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const isGoroutines = p.kind === 'goroutine' || p.kind === 'goroutineleak';
+  for (let i = 0; i < p.samples.length; i++) {
+    const rootFirst: string[] = [];
+    for (let k = stackStart[i + 1]! - 1; k >= stackStart[i]!; k--) {
+      const loc = stack[k]!;
+      for (let l = lineStart[loc]! + lineCount[loc]! - 1; l >= lineStart[loc]!; l--) rootFirst.push(p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!));
+    }
+    const visible: string[] = [];
+    let atLeaf = true;
+    for (let d = rootFirst.length - 1; d >= 0; d--) {
+      if (hiddenFrame(rootFirst[d]!, atLeaf)) continue;
+      atLeaf = false;
+      visible.push(rootFirst[d]!);
+    }
+    const reason = isGoroutines ? waitReason(p, i) : '';
+    const out: number[] = [];
+    for (const c of sigs) {
+      if (matchFrames(c, visible) === null || !matchGoroutine(c, p, i, reason)) continue;
+      let idx = index.get(c.sig.id);
+      if (idx === undefined) index.set(c.sig.id, (idx = index.size));
+      const patterns = [...c.sequence, ...c.anywhere];
+      let marked = false;
+      for (let d = 0; d < rootFirst.length; d++) {
+        if (patterns.some((m) => m(rootFirst[d]!))) {
+          out.push(idx, d);
+          marked = true;
+        }
+      }
+      if (!marked) out.push(idx, -1);
+    }
+    if (out.length) bySample.set(i, out);
+  }
+  return { signatures: [...index.keys()], bySample };
+}
+
+/** The signatures that match a goroutine group (its first goroutine). */
+export function bucketSignatures(p: Profile, b: GoroutineBucket, set: SignatureSet): BucketSignatures {
+  const s0 = b.samples[0]!;
+  const names = visibleNames(p, s0);
+  const reason = waitReason(p, s0);
+  const matched = set.compiled.filter((c) => matchFrames(c, names) !== null && matchGoroutine(c, p, s0, reason));
+  return {
+    signatures: matched.filter((c) => c.sig.role !== 'background').map((c) => c.sig.id),
+    background: matched.length > 0 && matched.every((c) => c.sig.role === 'background'),
+  };
+}
+
+/** Everything a report of these analyses shows beside their data, for the signatures its findings name. */
+export function viewMarks(analyses: InputAnalysis[], diagnosis: Diagnosis, set: SignatureSet, buckets = 200): ViewMarks {
+  const mark = new Set(diagnosis.findings.flatMap((f) => f.signatures));
+  const samples = new Map<Profile, SampleMarks>();
+  const groups = new Map<GoroutineBucket, BucketSignatures>();
+  const profiles: Profile[] = [];
+  for (const a of analyses) {
+    if (a.type === 'profile') {
+      profiles.push(a.profile);
+      for (const b of (a.buckets ?? []).slice(0, buckets)) groups.set(b, bucketSignatures(a.profile, b, set));
+    } else {
+      profiles.push(a.snapshot, ...a.blocking.map((b) => b.profile));
+      for (const b of a.buckets.slice(0, buckets)) groups.set(b, bucketSignatures(a.snapshot, b, set));
+    }
+  }
+  for (const p of profiles) samples.set(p, markSamples(p, set, mark));
+  const descriptions = new Map<string, string>();
+  for (const id of mark) descriptions.set(id, set.get(id)?.sig.description ?? id);
+  return { samples, buckets: groups, descriptions };
+}

@@ -5,6 +5,8 @@
 # (and PG_DSN / MYSQL_DSN / REDIS_ADDR when scenario.json asks for a server), waits for it to
 # print READY, and captures over HTTP into samples/SCENARIO/goVERSION/:
 #   goroutine.pb.gz, goroutine.debug1.txt, goroutine.debug2.txt   back to back
+#   vars.json                                    captures.expvar: GET /debug/vars (expvar) right
+#                                                after them
 #   heap.pb.gz
 #   block.pb.gz, mutex.pb.gz                     captures.block / captures.mutex
 #   trace.out                                    captures.traceSeconds (halved until ≤ 2 MB)
@@ -19,6 +21,8 @@
 #   heap.2.pb.gz, heap.aged.pb.gz                captures.heap2: one more heap profile right
 #                                                after goroutine.2.* and after goroutine.aged.*
 #                                                (memory in use between snapshots)
+#   vars.2.json, vars.aged.json                  captures.expvar: /debug/vars again right after
+#                                                goroutine.2.* and after goroutine.aged.*
 # then stops the program (its whole process group) and writes goldens beside the captures with
 # the same Go version's tools: <profile>.raw.txt / .top.txt (go tool pprof -raw / -top),
 # trace.parsed.summary.json (+ trace.parsed.txt when ≤ 1 MB), trace.{net,sync,syscall,sched}.pprof
@@ -63,6 +67,7 @@ mkdir -p "$tmp" "$notes" "$work/bin"
 meta() { printf '%s\t%s\n' "$1" "$2" >>"$notes/meta.tsv"; }
 meta scenario "$scenario"
 [ "$S_HEAP2" = 1 ] && meta heap2 1
+[ "$S_EXPVAR" = 1 ] && meta expvar 1
 
 # ---- build ------------------------------------------------------------------------------------
 src="$work/gopath-scenarios/src/$name"
@@ -165,15 +170,17 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# get REQUEST FILE [SECONDS]: one capture over HTTP.
+# get REQUEST FILE [SECONDS]: one capture over HTTP (REQUEST under /debug/pprof/, or a path
+# from the root such as /debug/vars).
 get() {
-  local req=$1 file=$2 secs=${3:-0} a
+  local req=$1 file=$2 secs=${3:-0} a path
+  case $req in /*) path=$req ;; *) path=/debug/pprof/$req ;; esac
   a=$(now)
-  if ! curl -sf --max-time $((${secs%.*} + 120)) -o "$tmp/$file" "http://$addr/debug/pprof/$req"; then
-    echo "capture.sh: GET /debug/pprof/$req failed" >&2
+  if ! curl -sf --max-time $((${secs%.*} + 120)) -o "$tmp/$file" "http://$addr$path"; then
+    echo "capture.sh: GET $path failed" >&2
     return 1
   fi
-  printf '%s\t%s\t%s\t%s\n' "$file" "$a" "$(now)" "/debug/pprof/$req" >>"$notes/files.tsv"
+  printf '%s\t%s\t%s\t%s\n' "$file" "$a" "$(now)" "$path" >>"$notes/files.tsv"
 }
 snapshot() { # snapshot PREFIX
   get goroutine "$1.pb.gz"
@@ -182,6 +189,7 @@ snapshot() { # snapshot PREFIX
 }
 
 snapshot goroutine
+[ "$S_EXPVAR" = 1 ] && get /debug/vars vars.json
 t1=$(date +%s.%N)
 get heap heap.pb.gz
 [ "$S_BLOCK" = 1 ] && get block block.pb.gz
@@ -206,6 +214,7 @@ if [ "$S_GAP_SECONDS" != 0 ]; then
     meta ready2Line "$(grep -m1 '^READY2' "$log")"
   fi
   snapshot goroutine.2
+  [ "$S_EXPVAR" = 1 ] && get /debug/vars vars.2.json
   [ "$S_HEAP2" = 1 ] && get heap heap.2.pb.gz
 fi
 if [ "$S_GOROUTINELEAK" = 1 ]; then
@@ -233,6 +242,7 @@ if [ "$S_AGED_SECONDS" != 0 ]; then
     sleep "$(awk -v u="$aged_until" -v t="$(date +%s.%N)" 'BEGIN{r=u-t; print (r>1 ? 1 : (r>0 ? r : 0))}')"
   done
   snapshot goroutine.aged
+  [ "$S_EXPVAR" = 1 ] && get /debug/vars vars.aged.json
   [ "$S_HEAP2" = 1 ] && get heap heap.aged.pb.gz
 fi
 kill -0 "$prog_pid" 2>/dev/null || { echo "capture.sh: the program died during the capture" >&2; tail -15 "$log" >&2; exit 1; }
@@ -308,6 +318,11 @@ if [ -n "$too_big" ]; then
   echo "capture.sh: files over 2 MB: $too_big — lower the load or the trace seconds" >&2
   exit 1
 fi
+for f in "$tmp"/vars*.json; do
+  [ -f "$f" ] || continue
+  node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$f" ||
+    { echo "capture.sh: $(basename "$f") is not valid JSON" >&2; exit 1; }
+done
 node "$lib/capture-json.mjs" "$notes" "$tmp/capture.json"
 out="$dir/go$v"
 rm -rf "$out"

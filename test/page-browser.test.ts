@@ -40,7 +40,7 @@ afterAll(async () => {
   child?.kill('SIGTERM');
 });
 
-async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+async function open(hash = ''): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -48,7 +48,7 @@ async function open(): Promise<{ page: Page; errors: string[]; requests: string[
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(base);
+  await page.goto(base + hash);
   return { page, errors, requests };
 }
 
@@ -125,6 +125,28 @@ describe('the page', () => {
     expect(await verdict(page)).toMatch(/^CRITICAL: goroutines queue on a sync\.Mutex/);
     expect(await page.textContent('.errors')).toMatch(/broken\.pb\.gz: .*gzip/);
     await page.screenshot({ path: path.join(out, 'broken-beside-good.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('keeps its state in the URL, filters groups, and answers the keyboard', async () => {
+    const { page, errors } = await open('#finding=db-pool-exhausted&redact=1');
+    expect(await page.isChecked('#redact')).toBe(true);
+    await page.setInputFiles('#file', [path.join(dir('db-pool-pq'), 'goroutine.pb.gz')]);
+    await verdict(page);
+    // the same files under the same URL show the same view: the finding selected, redacted
+    expect(await page.getAttribute('[data-finding="db-pool-exhausted"]', 'aria-pressed')).toBe('true');
+    expect(await page.textContent('body')).toMatch(/Redacted: file paths/);
+    // the groups filter to what is typed
+    const all = await page.$$eval('.buckets-table tbody tr', (rows) => rows.length);
+    await page.fill('.group-filter', 'database/sql.(*DB).conn');
+    const shown = await page.$$eval('.buckets-table tbody tr', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).length);
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(all);
+    // a finding is chosen from the keyboard too, and the URL follows
+    await page.focus('[data-finding="db-pool-exhausted"]');
+    await page.keyboard.press('Enter');
+    expect(page.url()).toMatch(/#.*finding=db-pool-exhausted|#redact=1$/);
+    await page.screenshot({ path: path.join(out, 'state-filter.png') });
     expect(errors).toEqual([]);
   }, 120_000);
 });

@@ -125,3 +125,27 @@ describe('remediation that never contradicts itself', () => {
     });
   }
 });
+
+import { parseDbStats, statsSentence } from '../src/analyze/db-stats.js';
+
+describe("the pool's own figures (db.Stats() published through expvar)", () => {
+  const dir = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27');
+  const facts = JSON.parse(readFileSync(path.join(repoRoot, 'samples', 'db-pool-pq', 'scenario.json'), 'utf8')).facts.varsJson;
+  it('are found in the expvar document the service serves', () => {
+    const [s, ...rest] = parseDbStats(readFileSync(path.join(dir, 'vars.json'), 'utf8'), 'vars.json');
+    expect(rest).toEqual([]);
+    expect(s).toMatchObject({ name: 'orders_db', maxOpenConnections: facts.MaxOpenConnections, inUse: facts.InUse, waitCount: facts.WaitCount, waitDurationNs: facts.WaitDuration });
+    expect(() => parseDbStats('{"cmdline":["x"]}', 'x.json')).toThrow(/no database\/sql pool figures/);
+    expect(() => parseDbStats('not json', 'x.json')).toThrow(/not JSON/);
+  });
+  it('are compared with the advice, in the finding and in advise', () => {
+    const a = analyzeDecoded('goroutine.pb.gz', decode(new Uint8Array(readFileSync(path.join(dir, 'goroutine.pb.gz')))));
+    const stats = parseDbStats(readFileSync(path.join(dir, 'vars.json'), 'utf8'));
+    const d = diagnose([a], { load: load(400, 0.05), dbStats: stats });
+    const text = d.findings.find((f) => f.id === 'db-pool-exhausted')!.remediation.join(' ');
+    // every wait was still under way when the figures were read: WaitDuration counts only ended ones
+    expect(text).toMatch(new RegExp(`MaxOpenConns ${facts.MaxOpenConnections}, ${facts.InUse} of \\d+ open in use, \\d+ idle; ${facts.WaitCount} waits for a connection begun so far and none ended`));
+    expect(text).toMatch(/The advised 30 is 25 more than it allows, for once the queries are fast again/);
+    expect(statsSentence({ ...stats[0]!, waitDurationNs: 30e9, waitCount: 200 }, 5, false)).toMatch(/30\.0 s in all for those that ended .*That is the advised size/);
+  });
+});

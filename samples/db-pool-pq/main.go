@@ -9,14 +9,15 @@
 // The clients run in a second process (this binary with LOADGEN_URL set), as they would in
 // production.
 //
-// Env: PPROF_ADDR (net/http/pprof), PG_DSN. Prints READY once the pool is saturated and nearly
-// every request is queued.
+// Env: PPROF_ADDR (net/http/pprof, and expvar's /debug/vars, where db.Stats() is published as
+// orders_db), PG_DSN. Prints READY once the pool is saturated and nearly every request is queued.
 package main
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"expvar"
 	"fmt"
 	"io"
 	"log"
@@ -107,6 +108,8 @@ func main() {
 	if err := db.PingContext(ctx); err != nil {
 		log.Fatal(err)
 	}
+	// The pool's figures on /debug/vars, where the metrics scraper reads them.
+	expvar.Publish("orders_db", expvar.Func(func() any { return db.Stats() }))
 
 	a := &api{store: &orderStore{db: db}}
 	mux := http.NewServeMux()

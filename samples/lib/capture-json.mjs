@@ -46,6 +46,7 @@ const doc = {
     agedSeconds: meta.agedSeconds ? Number(meta.agedSeconds) : undefined,
     agedWaitStarted: meta.agedWaitStarted || undefined,
     heap2: meta.heap2 ? true : undefined,
+    expvar: meta.expvar ? true : undefined,
     finished: meta.finished,
   },
   servers: Object.fromEntries(rows('servers.tsv').map(([n, v, s]) => [n, { version: v, settings: s || undefined }])),

@@ -22,6 +22,9 @@ const out = {
   // One more heap profile right after goroutine.2.* (heap.2.pb.gz) and after goroutine.aged.*
   // (heap.aged.pb.gz).
   S_HEAP2: c.heap2 ? 1 : 0,
+  // GET /debug/vars (expvar) right after each goroutine snapshot: vars.json, vars.2.json,
+  // vars.aged.json.
+  S_EXPVAR: c.expvar ? 1 : 0,
   S_READY_TIMEOUT: num(c.readyTimeoutSeconds, 90),
   S_PG: servers.postgres ? 1 : 0,
   S_PG_MAX: num(servers.postgres?.maxConnections, 100),

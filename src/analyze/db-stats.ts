@@ -65,7 +65,13 @@ function seconds(ns: number): string {
 export function statsSentence(s: DbStats, advised: number | null, later: boolean): string {
   const limit = s.maxOpenConnections === 0 ? 'no MaxOpenConns limit' : `MaxOpenConns ${s.maxOpenConnections}`;
   const use = `${s.inUse} of ${s.openConnections} open in use, ${s.idle} idle`;
-  const waits = s.waitCount > 0 ? `; ${s.waitCount.toLocaleString('en-US')} waits for a connection so far, ${seconds(s.waitDurationNs)} in all (${seconds(s.waitDurationNs / s.waitCount)} each on average)` : '; no wait for a connection so far';
+  // database/sql counts a wait in WaitCount when it begins, in WaitDuration only when it ends
+  const waits =
+    s.waitCount === 0
+      ? '; no wait for a connection so far'
+      : s.waitDurationNs === 0
+        ? `; ${s.waitCount.toLocaleString('en-US')} waits for a connection begun so far and none ended (WaitDuration counts only ended waits): they are all still waiting`
+        : `; ${s.waitCount.toLocaleString('en-US')} waits for a connection begun so far, ${seconds(s.waitDurationNs)} in all for those that ended (at least ${seconds(s.waitDurationNs / s.waitCount)} each on average)`;
   let cmp = '';
   if (advised !== null) {
     const now = s.maxOpenConnections;

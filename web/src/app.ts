@@ -70,7 +70,11 @@ class App {
       this.stop();
       this.status.textContent = 'Cancelled.';
     });
-    this.redact.addEventListener('change', () => this.inputs.length > 0 && this.run());
+    this.redact.checked = new URLSearchParams(location.hash.slice(1)).get('redact') === '1';
+    this.redact.addEventListener('change', () => {
+      this.saveState({ redact: this.redact.checked ? '1' : null });
+      if (this.inputs.length > 0) this.run();
+    });
     this.root.append(
       el('header', { class: 'intro' }, el('h1', {}, 'pprof-diag'), el('p', {}, 'Everything is read in this page: nothing is uploaded.')),
       drop,
@@ -85,6 +89,15 @@ class App {
       .then((r) => (r.ok ? r.json() : null))
       .then((a: ViewerAssets | null) => (this.assets = a))
       .catch(() => undefined);
+  }
+
+  private saveState(change: Record<string, string | null>): void {
+    const state = new URLSearchParams(location.hash.slice(1));
+    for (const [k, v] of Object.entries(change)) {
+      if (v === null || v === '') state.delete(k);
+      else state.set(k, v);
+    }
+    history.replaceState(null, '', `#${state.toString()}`);
   }
 
   private async add(files: File[]): Promise<void> {
@@ -121,7 +134,13 @@ class App {
     this.stop();
     this.status.textContent = `${m.view.inputs.length} input${m.view.inputs.length === 1 ? '' : 's'} read${m.view.errors.length ? `, ${m.view.errors.length} not` : ''}.`;
     this.out.replaceChildren();
-    new Report(m.view, this.out).render();
+    const report = new Report(m.view, this.out);
+    report.render();
+    // the view's state lives in the URL's hash, so the same files show the same view elsewhere
+    const state = new URLSearchParams(location.hash.slice(1));
+    const chosen = state.get('finding');
+    if (chosen) report.select(chosen);
+    report.onSelect = (id) => this.saveState({ finding: id });
     const link = (name: string, type: string, body: string, id: string) => {
       const a = el('a', { id, download: name, href: URL.createObjectURL(new Blob([body], { type })) }, name);
       return a;

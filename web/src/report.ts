@@ -172,8 +172,18 @@ export class Report {
     return el('div', { class: 'evidence' }, el('p', {}, `${formatCount(e.goroutines)} × [${e.waitReason || 'wait reason not in this form'}${minutes}] `, el('code', {}, e.signature)), pre);
   }
 
+  /** Called with the finding id (or null) whenever the selection changes. */
+  onSelect: ((id: string | null) => void) | null = null;
+
+  /** Selects the finding with this id, as a click on it would. */
+  select(id: string): void {
+    const f = this.v.findings.find((x) => x.id === id);
+    if (f) this.selectFinding(f);
+  }
+
   private selectFinding(f: Finding | null): void {
     this.selectedFinding = f?.id ?? null;
+    this.onSelect?.(this.selectedFinding);
     this.selected = f ? new Set(f.signatures) : null;
     for (const card of this.root.querySelectorAll<HTMLElement>('article.finding')) {
       const on = card.dataset.finding === this.selectedFinding;
@@ -316,12 +326,20 @@ export class Report {
       return [formatCount(r.count), r.waitReason || '–', minutes, stack, badges];
     });
     const more = b.more > 0 ? el('p', { class: 'hint' }, `${formatCount(b.more)} more groups in the JSON report.`) : null;
+    const grid = table(['goroutines', 'wait reason', 'waiting', 'stack (leaf first)', 'signatures'], rows, 'buckets-table');
+    // filter the groups by any text of theirs: a function, a wait reason, a signature, a label
+    const filter = el('input', { type: 'search', class: 'group-filter', placeholder: 'filter groups (function, wait reason, signature, label)', 'aria-label': 'filter goroutine groups' }) as HTMLInputElement;
+    filter.addEventListener('input', () => {
+      const q = filter.value.trim().toLowerCase();
+      for (const tr of grid.querySelectorAll<HTMLTableRowElement>('tbody tr')) tr.hidden = q !== '' && !(tr.textContent ?? '').toLowerCase().includes(q);
+    });
     return el(
       'section',
       { class: 'buckets' },
       el('h2', {}, `Goroutine groups — ${b.input}`),
       el('p', { class: 'hint' }, `${formatCount(b.total)} goroutines in groups of identical stacks, largest first.`),
-      table(['goroutines', 'wait reason', 'waiting', 'stack (leaf first)', 'signatures'], rows, 'buckets-table'),
+      filter,
+      grid,
       more,
     );
   }

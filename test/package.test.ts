@@ -66,4 +66,38 @@ export { s };`,
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(path.join(project, 'node_modules', 'pprof-diag', 'package.json'), 'utf8')).types).toBe('./dist/index.d.ts');
   });
+
+  it('bundles for a browser page and runs there', async () => {
+    writeFileSync(
+      path.join(project, 'page.js'),
+      `import { analyze, render } from 'pprof-diag';
+globalThis.diagnoseBytes = (name, bytes) => {
+  const r = analyze([{ name, bytes }]);
+  return { verdict: r.diagnosis.verdict, md: render(r, 'md', { toolVersion: 'page' }) };
+};`,
+    );
+    const { build } = await import('vite');
+    await build({
+      root: project,
+      logLevel: 'silent',
+      configFile: false,
+      build: { outDir: path.join(project, 'bundle'), emptyOutDir: true, minify: false, lib: { entry: path.join(project, 'page.js'), formats: ['iife'], name: 'consumer', fileName: () => 'page.js' } },
+    });
+    const bundle = readFileSync(path.join(project, 'bundle', 'page.js'), 'utf8');
+    // the browser build pulls in no Node module
+    expect(bundle).not.toMatch(/require\(["']node:|from ["']node:/);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await (await browser.newContext({ offline: true })).newPage();
+      await page.setContent('<!doctype html><title>consumer</title>');
+      await page.addScriptTag({ content: bundle });
+      const bytes = [...readFileSync(sample)];
+      const out = await page.evaluate((b) => (globalThis as unknown as { diagnoseBytes: (n: string, b: Uint8Array) => { verdict: string; md: string } }).diagnoseBytes('goroutine.pb.gz', new Uint8Array(b)), bytes);
+      expect(out.verdict).toMatch(/^CRITICAL: database\/sql connection pool exhausted/);
+      expect(out.md).toContain('# pprof-diag report');
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });

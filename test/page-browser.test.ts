@@ -149,4 +149,17 @@ describe('the page', () => {
     await page.screenshot({ path: path.join(out, 'state-filter.png') });
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('reads the profiles of one incident together: goroutine, mutex, block, heap and a trace', async () => {
+    const { page, errors } = await open();
+    await page.setInputFiles('#file', ['goroutine.pb.gz', 'mutex.pb.gz', 'block.pb.gz', 'heap.pb.gz', 'trace.out'].map((f) => path.join(dir('mutex-hot'), f)));
+    expect(await verdict(page)).toMatch(/^CRITICAL: goroutines queue on a sync\.Mutex/);
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).toMatch(/The trace shows who holds it: main\.\(\*priceCache\)\.price releases it/);
+    expect(body).toMatch(/mutex profile puts 100% of the waiting on the lock released in main\.\(\*priceCache\)\.price/);
+    expect(await page.$$eval('#inputs li', (l) => l.length)).toBe(5);
+    expect(await download(page, 'export-json')).toBe(cli(['goroutine.pb.gz', 'mutex.pb.gz', 'block.pb.gz', 'heap.pb.gz', 'trace.out'], 'json', dir('mutex-hot')));
+    await page.screenshot({ path: path.join(out, 'one-incident.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -162,4 +162,16 @@ describe('the page', () => {
     await page.screenshot({ path: path.join(out, 'one-incident.png') });
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('switches a profile between its sample types', async () => {
+    const { page, errors } = await open();
+    await page.setInputFiles('#file', [path.join(dir('mutex-hot'), 'heap.pb.gz')]);
+    await verdict(page);
+    const options = await page.$$eval('#flame-select option', (o) => o.map((x) => x.textContent));
+    expect(options).toEqual(['heap.pb.gz — heap (inuse_space)', 'heap.pb.gz — heap (alloc_objects)', 'heap.pb.gz — heap (alloc_space)', 'heap.pb.gz — heap (inuse_objects)']);
+    await page.selectOption('#flame-select', '2');
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('#flames .flame')].some((h) => !h.hidden && h.querySelector('svg')));
+    await page.screenshot({ path: path.join(out, 'sample-type.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

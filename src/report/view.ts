@@ -100,6 +100,9 @@ export interface ViewOptions {
   now?: Date;
 }
 
+/** Profiles up to this many samples get a flame graph of every sample type, not only the chosen one. */
+const OTHER_TYPES_UP_TO = 100_000;
+
 const FLAME_TITLE: Record<string, string> = {
   goroutine: 'goroutines',
   goroutineleak: 'leaked goroutines',
@@ -136,9 +139,14 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
   for (const a of analyses) {
     if (a.type === 'profile') {
       if (a.samples > 0) {
-        const g = flameGraph(a.profile, { sampleIndex: a.sampleIndex, ...marksOf(o, a.profile) });
-        const t = a.sampleTypes[a.sampleIndex];
-        flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}` });
+        // the chosen sample type first, then the others (heap: inuse and alloc, space and objects),
+        // one flame graph each to switch between, while the profile is small enough to afford it
+        const types = [a.sampleIndex, ...a.sampleTypes.map((_, k) => k).filter((k) => k !== a.sampleIndex && a.samples <= OTHER_TYPES_UP_TO)];
+        for (const k of types) {
+          const g = flameGraph(a.profile, { sampleIndex: k, ...marksOf(o, a.profile) });
+          const t = a.sampleTypes[k];
+          flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}` });
+        }
       }
       if (a.buckets) buckets.push({ input: a.path, total: a.goroutines ?? 0, rows: a.buckets.slice(0, limit).map(viewBucket(o.marks)), more: Math.max(0, a.buckets.length - limit) });
     } else {

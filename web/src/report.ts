@@ -215,7 +215,7 @@ export class Report {
   }
 
   private flameSection(): HTMLElement {
-    const sel = el('select', { id: 'flame-select', 'aria-label': 'profile' }) as HTMLSelectElement;
+    const sel = el('select', { id: 'flame-select', 'aria-label': 'profile and sample type' }) as HTMLSelectElement;
     this.v.flames.forEach((g, i) => sel.append(el('option', { value: String(i) }, `${g.input} — ${g.title}`)));
     sel.addEventListener('change', () => this.showFlame(Number(sel.value)));
     const search = el('input', { id: 'flame-search', type: 'search', placeholder: 'search functions', 'aria-label': 'search functions' }) as HTMLInputElement;

@@ -45,7 +45,8 @@ export interface FlameOptions {
 interface BuildNode {
   n: string;
   v: number;
-  c: Map<string, BuildNode> | null;
+  /** Children by their function name's string index (one string, one index). */
+  c: Map<number, BuildNode> | null;
   s: Set<number> | null;
 }
 
@@ -73,12 +74,12 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     }
     let node = root;
     for (let j = leafFirst.length - 1; j >= 0; j--) {
-      const name = p.strings.get(names[leafFirst[j]!]!);
+      const key = names[leafFirst[j]!]!;
       if (node.c === null) node.c = new Map();
-      let child = node.c.get(name);
+      let child = node.c.get(key);
       if (child === undefined) {
-        child = { n: name, v: 0, c: null, s: null };
-        node.c.set(name, child);
+        child = { n: p.strings.get(key), v: 0, c: null, s: null };
+        node.c.set(key, child);
         nodes++;
       }
       child.v += v;

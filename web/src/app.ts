@@ -12,7 +12,8 @@ import type { ToWorker } from './worker.js';
 
 type FromWorker =
   | { type: 'progress'; text: string }
-  | { type: 'done'; view: ReportView; json: string; md: string; html: string | null }
+  | { type: 'view'; view: ReportView }
+  | { type: 'done'; json: string; md: string; html: string | null }
   | { type: 'error'; message: string };
 
 interface Input {
@@ -124,23 +125,33 @@ class App {
       else if (m.type === 'error') {
         this.status.textContent = `Could not diagnose: ${m.message}`;
         this.stop();
-      } else this.show(m);
+      } else if (m.type === 'view') this.show(m.view);
+      else this.exports(m);
     };
     const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
     w.postMessage(msg);
   }
 
-  private show(m: { view: ReportView; json: string; md: string; html: string | null }): void {
-    this.stop();
-    this.status.textContent = `${m.view.inputs.length} input${m.view.inputs.length === 1 ? '' : 's'} read${m.view.errors.length ? `, ${m.view.errors.length} not` : ''}.`;
+  private show(view: ReportView): void {
+    this.status.textContent = `${view.inputs.length} input${view.inputs.length === 1 ? '' : 's'} read${view.errors.length ? `, ${view.errors.length} not` : ''}; writing the exports…`;
     this.out.replaceChildren();
-    const report = new Report(m.view, this.out);
+    this.exportsBar.hidden = true;
+    const report = new Report(view, this.out);
     report.render();
     // the view's state lives in the URL's hash, so the same files show the same view elsewhere
     const state = new URLSearchParams(location.hash.slice(1));
     const chosen = state.get('finding');
     if (chosen) report.select(chosen);
     report.onSelect = (id) => this.saveState({ finding: id });
+    this.shown = view;
+  }
+
+  private shown: ReportView | null = null;
+
+  private exports(m: { json: string; md: string; html: string | null }): void {
+    this.stop();
+    const view = this.shown;
+    if (view) this.status.textContent = `${view.inputs.length} input${view.inputs.length === 1 ? '' : 's'} read${view.errors.length ? `, ${view.errors.length} not` : ''}.`;
     const link = (name: string, type: string, body: string, id: string) => {
       const a = el('a', { id, download: name, href: URL.createObjectURL(new Blob([body], { type })) }, name);
       return a;

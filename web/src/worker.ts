@@ -5,7 +5,7 @@
 import type { InputAnalysis } from '../../src/analyze/index.js';
 import { errorLine } from '../../src/model/errors.js';
 import { analyzeInput, diagnoseAnalyses, render, resultMarks, type PipelineInput } from '../../src/pipeline.js';
-import type { ViewerAssets } from '../../src/report/html.js';
+import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import type { InputError } from '../../src/report/json.js';
 import { reportView } from '../../src/report/view.js';
 
@@ -38,12 +38,13 @@ scope.onmessage = (e) => {
   try {
     const r = diagnoseAnalyses(analyses, errors, { redact });
     const view = reportView(r.analyses, r.errors, r.diagnosis, { toolVersion, marks: resultMarks(r), redacted: r.redacted });
+    // the view first, so the page draws at once; the exports after it, from the same result
+    scope.postMessage({ type: 'view', view });
     scope.postMessage({
       type: 'done',
-      view,
       json: render(r, 'json', { toolVersion }),
       md: render(r, 'md', { toolVersion }),
-      html: assets ? render(r, 'html', { toolVersion, assets }) : null,
+      html: assets ? htmlReport(view, assets) : null,
     });
   } catch (err) {
     scope.postMessage({ type: 'error', message: errorLine(err) });

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// The page against the command line, on the largest bench inputs, in one run, as ratios:
+// time from giving the file to the page (the file input) to its first flame graph drawn, in
+// Debian's headless Chromium against `pprof-diag serve` on loopback, over the time of
+// `pprof-diag analyze --format json` of the same file as a whole process. Medians of a few runs.
+// Inputs: bench/.work/inputs (bench/gen-large.sh), or paths given on the command line.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'pprof-diag.js');
+const inputs = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['goroutine-100k.pb.gz', 'goroutine-100k.debug2.txt', 'heap-1m.pb.gz'].map((f) => path.join(root, 'bench', '.work', 'inputs', f)).filter(existsSync);
+if (inputs.length === 0) {
+  console.error('no inputs: run bench/gen-large.sh first (or name files)');
+  process.exit(2);
+}
+const runs = Number(process.env.RUNS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function cliSeconds(file) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [bin, 'analyze', '--format', 'json', file], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`analyze ${file}: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+const server = spawn(process.execPath, [bin, 'serve', '--port', '0', '--max-size', '2GiB'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const base = await new Promise((resolve) => {
+  let s = '';
+  server.stdout.on('data', (c) => {
+    s += c;
+    const m = /serving on (http:\/\/\S+\/)/.exec(s);
+    if (m) resolve(m[1]);
+  });
+});
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking'] });
+const rows = [];
+try {
+  for (const file of inputs) {
+    const page = [];
+    const cli = [];
+    for (let i = 0; i < runs; i++) {
+      const p = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+      await p.goto(base);
+      const t0 = performance.now();
+      await p.setInputFiles('#file', file);
+      await p.waitForSelector('#flames svg', { timeout: 600_000 });
+      page.push((performance.now() - t0) / 1000);
+      await p.context().close();
+      cli.push(cliSeconds(file));
+    }
+    rows.push({ file: path.basename(file), page: median(page), cli: median(cli) });
+    process.stderr.write(`${path.basename(file)}: page ${median(page).toFixed(2)} s, analyze ${median(cli).toFixed(2)} s\n`);
+  }
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+}
+console.log('| input | drop to first flame graph | `pprof-diag analyze --format json` | ratio |');
+console.log('|---|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.file} | ${r.page.toFixed(2)} s | ${r.cli.toFixed(2)} s | ${(r.page / r.cli).toFixed(2)}× |`);

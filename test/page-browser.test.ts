@@ -101,6 +101,15 @@ describe('the page', () => {
     }, files);
     expect(await verdict(page)).toMatch(/^CRITICAL: goroutines blocked forever on a channel/);
     expect(await page.textContent('body')).toMatch(/out of time order/);
+    // the growth as a differential flame graph: where the new goroutines are, in red
+    const options = await page.$$eval('#flame-select option', (o) => o.map((x) => x.textContent ?? ''));
+    const k = options.findIndex((o) => /growth since goroutine\.pb\.gz/.test(o));
+    expect(k).toBeGreaterThanOrEqual(0);
+    await page.selectOption('#flame-select', String(k));
+    await page.waitForFunction((i) => {
+      const host = document.querySelector<HTMLElement>(`#flames .flame[data-flame="${i}"]`);
+      return host !== null && !host.hidden && [...host.querySelectorAll('rect')].some((r) => (r.getAttribute('fill') ?? '').startsWith('rgb(255'));
+    }, k);
     await page.screenshot({ path: path.join(out, 'drop-two-snapshots.png') });
     expect(errors).toEqual([]);
   }, 120_000);

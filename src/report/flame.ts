@@ -19,6 +19,8 @@ export interface FlameNode {
   c?: FlameNode[];
   /** Indices into FlameGraph.signatures of the signatures that matched this frame. */
   s?: number[];
+  /** In a differential flame graph: the change since the earlier snapshot. */
+  d?: number;
 }
 
 export interface FlameGraph {
@@ -140,4 +142,40 @@ function size(n: BuildNode): number {
   let k = 1;
   if (n.c) for (const c of n.c.values()) k += size(c);
   return k;
+}
+
+/**
+ * A differential flame graph of two goroutine snapshots: the later snapshot's groups as a tree,
+ * weighed by their goroutines now, each frame carrying its change since the earlier one (`d`).
+ * Groups that are gone do not show (their change is in the growth table).
+ */
+export function growthFlameGraph(groups: readonly { after: number; delta: number; frames: readonly { function: string }[] }[]): FlameGraph {
+  const root: FlameNode = { n: 'all', v: 0, d: 0 };
+  let nodes = 1;
+  for (const g of groups) {
+    if (g.after <= 0) continue;
+    root.v += g.after;
+    root.d! += g.delta;
+    let node = root;
+    for (let i = g.frames.length - 1; i >= 0; i--) {
+      const name = g.frames[i]!.function;
+      node.c ??= [];
+      let child = node.c.find((c) => c.n === name);
+      if (child === undefined) {
+        child = { n: name, v: 0, d: 0 };
+        node.c.push(child);
+        nodes++;
+      }
+      child.v += g.after;
+      child.d! += g.delta;
+      node = child;
+    }
+  }
+  const sort = (n: FlameNode): void => {
+    if (!n.c) return;
+    n.c.sort((a, b) => b.v - a.v);
+    for (const c of n.c) sort(c);
+  };
+  sort(root);
+  return { sampleType: { type: 'goroutine', unit: 'count' }, total: root.v, root, signatures: [], nodes, pruned: { nodes: 0, value: 0, minShare: 0 } };
 }

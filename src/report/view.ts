@@ -11,7 +11,7 @@ import type { InputAnalysis } from '../analyze/index.js';
 import type { Profile } from '../model/profile.js';
 import type { GoroutineBucket, LabelSummary } from '../analyze/summary.js';
 import type { SampleMarks, ViewMarks } from '../analyze/sample-marks.js';
-import { flameGraph, type FlameGraph } from './flame.js';
+import { flameGraph, growthFlameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
 
 export const VIEW_VERSION = 1;
@@ -32,6 +32,8 @@ export interface ViewInput {
 export interface ViewFlame extends FlameGraph {
   input: string;
   title: string;
+  /** A differential flame graph: nodes carry their change (`d`), coloured by it. */
+  differential?: boolean;
 }
 
 export interface ViewBucket {
@@ -187,6 +189,11 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
         latency: a.waitLatency ?? [],
       });
     }
+  }
+  // each diff as a differential flame graph: where the goroutines that appeared are
+  for (const x of diagnosis.diffs) {
+    if (x.diff.delta === 0 && x.diff.buckets.every((b) => b.delta === 0)) continue;
+    flames.push({ ...growthFlameGraph(x.diff.buckets), input: x.after, title: `growth since ${x.before} (red: more goroutines, blue: fewer)`, differential: true });
   }
   return {
     version: VIEW_VERSION,

@@ -263,7 +263,10 @@ export class Report {
         .sort(false)
         .selfValue(false)
         .setSearchMatch((d: FlameDatum, term: string) => term !== '' && d.data.n.toLowerCase().includes(term.toLowerCase()))
-        .setLabelHandler((d: FlameDatum) => `${d.data.n}: ${formatValue(d.data.v, flame.sampleType.unit)} (${((d.data.v / Math.max(flame.total, 1)) * 100).toFixed(2)}%)${signatureNote(flame, d.data)}`)
+        .setLabelHandler(
+          (d: FlameDatum) =>
+            `${d.data.n}: ${formatValue(d.data.v, flame.sampleType.unit)} (${((d.data.v / Math.max(flame.total, 1)) * 100).toFixed(2)}%)${flame.differential ? `, ${(d.data.d ?? 0) >= 0 ? '+' : ''}${d.data.d ?? 0} since the earlier snapshot` : ''}${signatureNote(flame, d.data)}`,
+        )
         .setColorMapper((d: FlameDatum) => this.colourOf(flame, d))
         .setDetailsElement(host.querySelector('.flame-details'));
       this.charts.push({ flame, chart, host });
@@ -293,6 +296,14 @@ export class Report {
 
   private colourOf(flame: ViewFlame, d: FlameDatum): string {
     if (d.highlight) return SEARCH_COLOUR;
+    if (flame.differential) {
+      // red where goroutines appeared, blue where they went, by the change's share of the node
+      const delta = d.data.d ?? 0;
+      const k = Math.min(1, Math.abs(delta) / Math.max(d.data.v, 1));
+      if (delta > 0) return `rgb(255, ${Math.round(220 - 150 * k)}, ${Math.round(210 - 150 * k)})`;
+      if (delta < 0) return `rgb(${Math.round(210 - 150 * k)}, ${Math.round(220 - 120 * k)}, 255)`;
+      return PLAIN_COLOUR;
+    }
     const sigs = (d.data.s ?? []).map((k) => flame.signatures[k]!);
     const shown = sigs.filter((s) => this.colour.has(s) && (this.selected === null || this.selected.has(s)));
     if (shown.length) return this.colour.get(shown[0]!)!;

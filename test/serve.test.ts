@@ -155,3 +155,26 @@ function rawGet(host: string, port: number, p: string): Promise<{ status: number
     s.on('error', reject);
   });
 }
+
+describe('serve --open', () => {
+  it('says so when there is no browser to open, and serves all the same', async () => {
+    const c = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--open'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: '/nonexistent' } });
+    try {
+      const [out, err] = await new Promise<[string, string]>((resolve, reject) => {
+        let o = '';
+        let e = '';
+        c.stdout!.on('data', (x: Buffer) => (o += x.toString()));
+        c.stderr!.on('data', (x: Buffer) => {
+          e += x.toString();
+          if (/open .* yourself/.test(e)) resolve([o, e]);
+        });
+        setTimeout(() => reject(new Error(`no word about the browser: ${o} ${e}`)), 20_000);
+      });
+      expect(out).toMatch(/serving on http:\/\/127\.0\.0\.1:\d+\//);
+      expect(err.trim().split('\n')).toHaveLength(1);
+      expect(err).toMatch(/^pprof-diag: could not open a browser \(xdg-open\): open http:\/\/127\.0\.0\.1:\d+\/ yourself/);
+    } finally {
+      c.kill('SIGTERM');
+    }
+  }, 30_000);
+});

@@ -1,6 +1,7 @@
 /** `pprof-diag serve`: reads the inputs given at start, then serves the page and the API until stopped. */
 
 import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { analyzeInput, diagnoseAnalyses, type PipelineInput, type PipelineOptions } from '../pipeline.js';
 import { errorLine } from '../model/errors.js';
@@ -17,6 +18,7 @@ export interface ServeFlags {
   maxSize: number;
   timeout: number;
   allowFetch?: boolean;
+  open?: boolean;
   rules: string[];
   ignore: string[];
 }
@@ -24,6 +26,18 @@ export interface ServeFlags {
 export interface ServeIo {
   out(s: string): void;
   err(s: string): void;
+}
+
+/** Opens the page in the desktop's browser (xdg-open, open, start); says so when there is none. */
+function openBrowser(url: string, io: ServeIo): void {
+  const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
+  try {
+    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'ignore', detached: true });
+    child.on('error', () => io.err(`pprof-diag: could not open a browser (${cmd[0]}): open ${url} yourself\n`));
+    child.unref();
+  } catch {
+    io.err(`pprof-diag: could not open a browser: open ${url} yourself\n`);
+  }
 }
 
 /** The in-browser viewer's files, built by `npm run build` into dist/web; none when not built. */
@@ -81,6 +95,7 @@ export async function serveCommand(inputs: string[], flags: ServeFlags, io: Serv
     io.err(`pprof-diag: cannot listen on ${flags.host}:${flags.port}: ${errorLine(e).replace(/^internal error: /, '')}\n`);
     return 2;
   }
+  if (flags.open) openBrowser(started.url, io);
   io.out(`pprof-diag ${VERSION} serving on ${started.url}${preloaded ? ` (the report of the ${analyses.length} input${analyses.length === 1 ? '' : 's'} given: ${started.url}report)` : ''}\n`);
   await stop;
   await new Promise<void>((resolve) => started.server.close(() => resolve()));
@@ -98,6 +113,7 @@ export function registerServe(program: Command, io: ServeIo, setCode: (code: num
     .option('--max-size <size>', 'largest upload or input, compressed or decompressed (1GiB, 64MB …)', parseSize, 1024 ** 3)
     .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
     .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
+    .option('--open', 'open the page in the desktop’s browser')
     .option('--rules <file>', 'add a signature pack; repeatable', (v: string, prev: string[]) => [...prev, v], [])
     .option('--ignore <id>', 'silence a signature or finding id; repeatable', (v: string, prev: string[]) => [...prev, v], [])
     .action(async (inputs: string[], flags: ServeFlags) => {

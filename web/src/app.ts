@@ -86,6 +86,7 @@ class App {
       this.exportsBar,
       this.out,
     );
+    this.spare = new Worker('worker.js');
     void fetch('viewer-assets.json')
       .then((r) => (r.ok ? r.json() : null))
       .then((a: ViewerAssets | null) => (this.assets = a))
@@ -106,10 +107,13 @@ class App {
     if (files.length > 0) this.run();
   }
 
+  private spare: Worker | null = null;
+
   private stop(): void {
     this.worker?.terminate();
     this.worker = null;
     this.cancel.hidden = true;
+    this.spare ??= new Worker('worker.js');
   }
 
   private run(): void {
@@ -117,7 +121,9 @@ class App {
     this.list.replaceChildren(...this.inputs.map((i) => el('li', {}, el('code', {}, i.name), ` ${i.bytes.length.toLocaleString('en-US')} bytes`)));
     this.status.textContent = 'Reading…';
     this.cancel.hidden = false;
-    const w = new Worker('worker.js');
+    // a worker started ahead (its script parsed while the user picks files), else a new one
+    const w = this.spare ?? new Worker('worker.js');
+    this.spare = null;
     this.worker = w;
     w.onmessage = (e: MessageEvent<FromWorker>) => {
       const m = e.data;

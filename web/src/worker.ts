@@ -3,7 +3,8 @@
  * the page's thread, so a large profile does not freeze it. Nothing leaves the browser.
  */
 import type { InputAnalysis } from '../../src/analyze/index.js';
-import { errorLine } from '../../src/model/errors.js';
+import { concatBytes, gunzipPako, isGzip, type Gunzip } from '../../src/decode/gzip.js';
+import { defaultLimits, errorLine } from '../../src/model/errors.js';
 import { analyzeInput, diagnoseAnalyses, render, resultMarks, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import type { InputError } from '../../src/report/json.js';
@@ -16,10 +17,45 @@ export interface ToWorker {
   assets: ViewerAssets | null;
 }
 
-const scope = self as unknown as { onmessage: (e: MessageEvent<ToWorker>) => void; postMessage: (m: unknown) => void };
+const scope = self as unknown as { onmessage: (e: MessageEvent<ToWorker>) => void | Promise<void>; postMessage: (m: unknown) => void };
 
-scope.onmessage = (e) => {
-  const { inputs, redact, toolVersion, assets } = e.data;
+/**
+ * gzip undone ahead by the browser's own DecompressionStream (much faster than the portable
+ * inflate), stopped at the size ceiling; the pipeline then takes the result through its gunzip
+ * option, so it decodes exactly as it would have. A damaged or oversized stream is left to the
+ * pipeline's own inflate, which says what is wrong with it.
+ */
+async function inflateAhead(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array | null> {
+  if (!isGzip(bytes) || typeof DecompressionStream === 'undefined') return null;
+  try {
+    const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        await reader.cancel();
+        return null;
+      }
+      chunks.push(value);
+    }
+    return concatBytes(chunks, total);
+  } catch {
+    return null;
+  }
+}
+
+scope.onmessage = async (e) => {
+  const { redact, toolVersion, assets } = e.data;
+  const inputs: PipelineInput[] = e.data.inputs;
+  const inflated = new Map<Uint8Array, Uint8Array>();
+  for (const input of inputs) {
+    const out = await inflateAhead(input.bytes, defaultLimits.maxDecompressedBytes);
+    if (out) inflated.set(input.bytes, out);
+  }
+  const gunzip: Gunzip = (bytes, maxBytes) => inflated.get(bytes) ?? gunzipPako(bytes, maxBytes);
   const analyses: InputAnalysis[] = [];
   const errors: InputError[] = [];
   inputs.forEach((input, i) => {
@@ -27,6 +63,7 @@ scope.onmessage = (e) => {
     try {
       analyses.push(
         analyzeInput(input, {
+          gunzip,
           onProgress: (done, total) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` }),
         }),
       );

@@ -44,104 +44,176 @@ export interface FlameOptions {
   maxNodes?: number;
 }
 
-interface BuildNode {
-  n: string;
-  v: number;
-  /** Children by their function name's string index (one string, one index). */
-  c: Map<number, BuildNode> | null;
-  s: Set<number> | null;
-}
-
 export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   const nTypes = p.sampleTypes.length;
   const si = Math.min(Math.max(opts.sampleIndex ?? p.defaultSampleType, 0), Math.max(nTypes - 1, 0));
-  const root: BuildNode = { n: 'all', v: 0, c: null, s: null };
-  const marks = opts.marks;
-  const { stackStart, stack, values } = p.samples;
-  const { lineStart, lineCount } = p.locations;
-  const fnOfLine = p.lines.function;
-  const names = p.functions.name;
-  let nodes = 1;
-  const path: BuildNode[] = [];
-  for (let i = 0; i < p.samples.length; i++) {
-    const v = nTypes ? values[i * nTypes + si]! : 0;
-    if (v === 0) continue;
-    root.v += v;
-    // frames leaf first, as lines (inlined functions are frames of their own)
-    path.length = 0;
-    const leafFirst: number[] = [];
-    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
-      const loc = stack[k]!;
-      for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) leafFirst.push(fnOfLine[l]!);
-    }
-    let node = root;
-    for (let j = leafFirst.length - 1; j >= 0; j--) {
-      const key = names[leafFirst[j]!]!;
-      if (node.c === null) node.c = new Map();
-      let child = node.c.get(key);
-      if (child === undefined) {
-        child = { n: p.strings.get(key), v: 0, c: null, s: null };
-        node.c.set(key, child);
-        nodes++;
-      }
-      child.v += v;
-      node = child;
-      path.push(child); // root side first
-    }
-    // the frames the signatures matched, looked up: depth from the root, -1 the leaf
-    const m = marks?.bySample.get(i);
-    if (m === undefined || path.length === 0) continue;
-    for (let k = 0; k < m.length; k += 2) {
-      const d = m[k + 1]! < 0 ? path.length - 1 : m[k + 1]!;
-      (path[Math.min(d, path.length - 1)]!.s ??= new Set()).add(m[k]!);
-    }
-  }
+  const t = buildTrie(p, si, opts.marks);
+  const total = t.value[0]!;
   const maxNodes = opts.maxNodes ?? 20000;
   let minShare = opts.minShare ?? 0.0005;
-  let kept = countKept(root, root.v * minShare);
-  while (kept > maxNodes && minShare < 0.5) {
+  let kept = t.kept(total * minShare);
+  while (count(kept) > maxNodes && minShare < 0.5) {
     minShare = minShare > 0 ? minShare * 2 : 1e-6;
-    kept = countKept(root, root.v * minShare);
+    kept = t.kept(total * minShare);
   }
   const pruned = { nodes: 0, value: 0, minShare };
-  const out = freeze(root, root.v * minShare, pruned);
+  const root = freeze(t, p, kept, pruned);
   return {
     sampleType: p.sampleTypes[si] ? { type: p.sampleTypes[si]!.type, unit: p.sampleTypes[si]!.unit } : { type: '', unit: '' },
-    total: root.v,
-    root: out,
-    signatures: marks?.signatures ?? [],
-    nodes: nodes - pruned.nodes,
+    total,
+    root,
+    signatures: opts.marks?.signatures ?? [],
+    nodes: t.count - pruned.nodes,
     pruned,
   };
 }
 
-function countKept(n: BuildNode, min: number): number {
-  let k = 1;
-  if (n.c) for (const c of n.c.values()) if (c.v >= min) k += countKept(c, min);
+function count(kept: Uint8Array): number {
+  let k = 0;
+  for (const x of kept) k += x;
   return k;
 }
 
-function freeze(n: BuildNode, min: number, pruned: { nodes: number; value: number }): FlameNode {
-  const out: FlameNode = { n: n.n, v: n.v };
-  if (n.s) out.s = [...n.s].sort((a, b) => a - b);
-  if (n.c) {
-    const kids: FlameNode[] = [];
-    for (const c of n.c.values()) {
-      if (c.v >= min) kids.push(freeze(c, min, pruned));
-      else {
-        pruned.nodes += size(c);
-        pruned.value += c.v;
+/**
+ * The call tree while it is built: flat arrays, node 0 the root, a parent always created before
+ * its children, and one hash table from (parent, function name) to child, so that profiles of a
+ * million distinct stacks build in one pass over their frames without an object per node.
+ */
+class Trie {
+  count = 1;
+  name = new Int32Array(1024);
+  parent = new Int32Array(1024);
+  value = new Float64Array(1024);
+  /** Open addressing, three slots an entry (parent, name, node index + 1; 0 for empty), so a probe reads one place. */
+  private table = new Int32Array(3 * 4096);
+  private slots = 4096;
+  /** Signature indices on marked nodes. */
+  readonly marks = new Map<number, Set<number>>();
+
+  child(parent: number, name: number): number {
+    const mask = this.slots - 1;
+    const table = this.table;
+    let h = hash(parent, name) & mask;
+    for (let at = table[3 * h + 2]!; at !== 0; at = table[3 * h + 2]!) {
+      if (table[3 * h] === parent && table[3 * h + 1] === name) return at - 1;
+      h = (h + 1) & mask;
+    }
+    const id = this.count++;
+    if (id === this.name.length) this.grow();
+    this.name[id] = name;
+    this.parent[id] = parent;
+    table[3 * h] = parent;
+    table[3 * h + 1] = name;
+    table[3 * h + 2] = id + 1;
+    if (this.count * 2 > this.slots) this.rehash();
+    return id;
+  }
+
+  private grow(): void {
+    const n = this.name.length * 2;
+    const name = new Int32Array(n);
+    name.set(this.name);
+    const parent = new Int32Array(n);
+    parent.set(this.parent);
+    const value = new Float64Array(n);
+    value.set(this.value);
+    this.name = name;
+    this.parent = parent;
+    this.value = value;
+  }
+
+  private rehash(): void {
+    this.slots *= 2;
+    const table = new Int32Array(3 * this.slots);
+    const mask = this.slots - 1;
+    for (let id = 1; id < this.count; id++) {
+      let h = hash(this.parent[id]!, this.name[id]!) & mask;
+      while (table[3 * h + 2] !== 0) h = (h + 1) & mask;
+      table[3 * h] = this.parent[id]!;
+      table[3 * h + 1] = this.name[id]!;
+      table[3 * h + 2] = id + 1;
+    }
+    this.table = table;
+  }
+
+  /** Which nodes survive pruning at `min`: a node whose parent survived and whose value reaches it. */
+  kept(min: number): Uint8Array {
+    const k = new Uint8Array(this.count);
+    k[0] = 1;
+    for (let id = 1; id < this.count; id++) k[id] = k[this.parent[id]!]! && this.value[id]! >= min ? 1 : 0;
+    return k;
+  }
+}
+
+function hash(parent: number, name: number): number {
+  return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(name + 1, 0x85ebca77)) >>> 0;
+}
+
+/** The call tree of the samples, weighed by one sample type, with the signatures' marks. */
+function buildTrie(p: Profile, si: number, marks: SampleMarks | undefined): Trie {
+  const t = new Trie();
+  const nTypes = p.sampleTypes.length;
+  const { stackStart, stack, values } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const fnOfLine = p.lines.function;
+  const names = p.functions.name;
+  let path: Int32Array = new Int32Array(256); // the sample's nodes, root side first
+  for (let i = 0; i < p.samples.length; i++) {
+    const v = nTypes ? values[i * nTypes + si]! : 0;
+    if (v === 0) continue;
+    t.value[0] += v;
+    // frames root first: locations from the last, and within one its lines from the last
+    // (a location's first line is the innermost inlined function)
+    let node = 0;
+    let depth = 0;
+    for (let k = stackStart[i + 1]! - 1, start = stackStart[i]!; k >= start; k--) {
+      const loc = stack[k]!;
+      for (let l = lineStart[loc]! + lineCount[loc]! - 1, first = lineStart[loc]!; l >= first; l--) {
+        node = t.child(node, names[fnOfLine[l]!]!);
+        t.value[node] += v;
+        if (depth === path.length) path = growPath(path);
+        path[depth++] = node;
       }
     }
-    if (kids.length) out.c = kids.sort((a, b) => b.v - a.v);
+    // the frames the signatures matched, looked up: depth from the root, -1 the leaf
+    const m = marks?.bySample.get(i);
+    if (m === undefined || depth === 0) continue;
+    for (let k = 0; k < m.length; k += 2) {
+      const d = m[k + 1]! < 0 ? depth - 1 : m[k + 1]!;
+      const at = path[Math.min(d, depth - 1)]!;
+      let set = t.marks.get(at);
+      if (set === undefined) t.marks.set(at, (set = new Set()));
+      set.add(m[k]!);
+    }
   }
+  return t;
+}
+
+function growPath(path: Int32Array): Int32Array {
+  const out = new Int32Array(path.length * 2);
+  out.set(path);
   return out;
 }
 
-function size(n: BuildNode): number {
-  let k = 1;
-  if (n.c) for (const c of n.c.values()) k += size(c);
-  return k;
+/** The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen). */
+function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }): FlameNode {
+  const out: (FlameNode | undefined)[] = new Array(t.count);
+  out[0] = { n: 'all', v: t.value[0]! };
+  for (let id = 0; id < t.count; id++) {
+    const parent = id === 0 ? undefined : out[t.parent[id]!];
+    if (!kept[id]) {
+      pruned.nodes++;
+      if (parent) pruned.value += t.value[id]!; // the top of a pruned subtree
+      continue;
+    }
+    const n = id === 0 ? out[0]! : { n: p.strings.get(t.name[id]!), v: t.value[id]! };
+    const s = t.marks.get(id);
+    if (s) n.s = [...s].sort((a, b) => a - b);
+    if (parent) (parent.c ??= []).push(n);
+    out[id] = n;
+  }
+  for (const n of out) if (n?.c) n.c.sort((a, b) => b.v - a.v);
+  return out[0]!;
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { advisePool, validatePolicy, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
+import { advisePool, validatePolicy, type LoadFigures, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
 import { errorLine } from '../model/errors.js';
 import { InputError, readInput } from './inputs.js';
 import { parseDbStats, statsSentence } from '../analyze/db-stats.js';
@@ -19,6 +19,18 @@ export interface AdviseFlags {
   policy?: string;
   dbStats?: string;
   format: 'text' | 'json';
+}
+
+/** The load figures the command line was given (both `analyze` and `advise` take them). */
+export function loadFigures(flags: { qps: number; latency: number; latencyP99?: number; instances: number; pools: number; serverMaxConnections?: number }): LoadFigures {
+  return {
+    qps: flags.qps,
+    latencySeconds: flags.latency,
+    ...(flags.latencyP99 !== undefined ? { latencyP99Seconds: flags.latencyP99 } : {}),
+    instances: flags.instances,
+    poolsPerInstance: flags.pools,
+    ...(flags.serverMaxConnections !== undefined ? { serverMaxConnections: flags.serverMaxConnections } : {}),
+  };
 }
 
 /**
@@ -49,12 +61,7 @@ export async function adviseCommand(flags: AdviseFlags, io: { out(s: string): vo
   const stats = flags.dbStats !== undefined ? parseDbStats(new TextDecoder().decode((await readInput(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20 })).bytes), flags.dbStats) : [];
   const advice = advisePool(
     {
-      qps: flags.qps,
-      latencySeconds: flags.latency,
-      ...(flags.latencyP99 !== undefined ? { latencyP99Seconds: flags.latencyP99 } : {}),
-      instances: flags.instances,
-      poolsPerInstance: flags.pools,
-      ...(flags.serverMaxConnections !== undefined ? { serverMaxConnections: flags.serverMaxConnections } : {}),
+      ...loadFigures({ ...flags, qps: flags.qps, latency: flags.latency }),
       ...(flags.reservedConnections !== undefined ? { reservedConnections: flags.reservedConnections } : {}),
       serverKind: flags.serverKind,
     },

@@ -24,7 +24,7 @@ import { plain, type Paint } from '../report/text.js';
 import { gunzipNode } from './gunzip-node.js';
 import { loadPacks, loadViewerAssets, parseCount, parsePositive, parseSize, VERSION } from './setup.js';
 import { registerServe } from './serve-command.js';
-import { adviseCommand, parseSeconds, type AdviseFlags } from './advise-command.js';
+import { adviseCommand, loadFigures, parseSeconds, type AdviseFlags } from './advise-command.js';
 import { InputError, readInput } from './inputs.js';
 import { writeFileSync } from 'node:fs';
 import { BLOCKING_TYPES, BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
@@ -177,17 +177,7 @@ async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Pro
     io.err('pprof-diag: --qps and --latency go together\n');
     return 2;
   }
-  const load =
-    flags.qps !== undefined && flags.latency !== undefined
-      ? {
-          qps: flags.qps,
-          latencySeconds: flags.latency,
-          ...(flags.latencyP99 !== undefined ? { latencyP99Seconds: flags.latencyP99 } : {}),
-          instances: flags.instances,
-          poolsPerInstance: flags.pools,
-          ...(flags.serverMaxConnections !== undefined ? { serverMaxConnections: flags.serverMaxConnections } : {}),
-        }
-      : undefined;
+  const load = flags.qps !== undefined && flags.latency !== undefined ? loadFigures({ ...flags, qps: flags.qps, latency: flags.latency }) : undefined;
   let dbStats: DbStats[] | undefined;
   if (flags.dbStats !== undefined) {
     try {

@@ -1,0 +1,147 @@
+/** `pprof-diag analyze`: read the inputs, then the one pipeline call, then the report. */
+
+import { signatureSet } from '../analyze/diagnose.js';
+import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
+import { errorLine } from '../model/errors.js';
+import { parseDbStats, type DbStats } from '../analyze/db-stats.js';
+import { severityAtLeast, type Severity } from '../analyze/findings.js';
+import { TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
+import type { SignaturePack } from '../signatures/types.js';
+import { checkKind } from '../decode/index.js';
+import type { ProfileKind } from '../model/profile.js';
+import type { InputError as ReportedError } from '../report/json.js';
+import { gunzipNode } from './gunzip-node.js';
+import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
+import { loadFigures } from './advise-command.js';
+import { readInput } from './inputs.js';
+import { writeFileSync } from 'node:fs';
+import { readTraceOrBytes } from './trace-input.js';
+import { Progress, oneLine, painter, colorWanted, traceProgress, type Io } from './terminal.js';
+
+export interface AnalyzeFlags {
+  format: 'text' | 'json' | 'md' | 'html';
+  output?: string;
+  redact?: boolean;
+  sampleIndex?: string;
+  top: number;
+  buckets: number;
+  frames: number;
+  seconds?: number;
+  timeout: number;
+  maxSize: number;
+  kind?: ProfileKind;
+  quiet?: boolean;
+  color: boolean;
+  failOn?: Severity;
+  rules: string[];
+  ignore: string[];
+  qps?: number;
+  latency?: number;
+  latencyP99?: number;
+  instances: number;
+  pools: number;
+  serverMaxConnections?: number;
+  dbStats?: string;
+}
+
+export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Promise<number> {
+  const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
+  let packs: SignaturePack[];
+  try {
+    packs = loadPacks(flags.rules);
+    signatureSet({ packs, ignore: flags.ignore });
+  } catch (e) {
+    io.err(`pprof-diag: ${oneLine(e)}\n`);
+    return 2;
+  }
+  const analyses: InputAnalysis[] = [];
+  const errors: ReportedError[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const label = specs.length > 1 ? `[${i + 1}/${specs.length}] ` : '';
+    progress.show(`${label}reading ${spec}`);
+    try {
+      // a trace is decoded and analysed a generation at a time as it is read
+      const analyzer = new TraceAnalyzer();
+      const raw = await readTraceOrBytes(
+        spec,
+        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+        {
+          onTrace: () => {
+            if (flags.kind) checkKind('trace', flags.kind);
+          },
+          onPart: (part) => analyzer.add(part),
+          onProgress: (done, total, generations) => progress.show(`${label}decoding ${spec} ${traceProgress(done, total, generations)}`),
+        },
+      );
+      if (raw.type === 'trace') {
+        analyses.push(analyzer.finish(raw.name, raw.trace, raw.compressed, { sampleIndex: flags.sampleIndex, top: flags.top }));
+        continue;
+      }
+      progress.show(`${label}decoding ${spec}`);
+      analyses.push(
+        analyzeInput(
+          { name: raw.name, bytes: raw.bytes },
+          {
+            maxSize: flags.maxSize,
+            gunzip: gunzipNode,
+            sampleIndex: flags.sampleIndex,
+            top: flags.top,
+            ...(flags.kind ? { kind: flags.kind } : {}),
+            onProgress: (done, total) => progress.show(`${label}decoding ${spec} ${Math.floor((done / Math.max(total, 1)) * 100)}%`),
+          },
+        ),
+      );
+    } catch (e) {
+      errors.push({ path: spec, message: errorLine(e) });
+    }
+  }
+  progress.clear();
+  for (const e of errors) io.err(`pprof-diag: ${e.path}: ${e.message}\n`);
+  if ((flags.qps === undefined) !== (flags.latency === undefined)) {
+    io.err('pprof-diag: --qps and --latency go together\n');
+    return 2;
+  }
+  const load = flags.qps !== undefined && flags.latency !== undefined ? loadFigures({ ...flags, qps: flags.qps, latency: flags.latency }) : undefined;
+  let dbStats: DbStats[] | undefined;
+  if (flags.dbStats !== undefined) {
+    try {
+      const raw = await readInput(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      dbStats = parseDbStats(new TextDecoder().decode(raw.bytes), flags.dbStats);
+    } catch (e) {
+      io.err(`pprof-diag: --db-stats ${errorLine(e)}\n`);
+      return 2;
+    }
+  }
+  const result = diagnoseAnalyses(analyses, errors, { packs, ignore: flags.ignore, ...(load ? { load } : {}), ...(dbStats ? { dbStats } : {}), redact: flags.redact === true });
+  const diagnosis = result.diagnosis;
+  let report: string | null = null;
+  if (flags.format === 'html') {
+    const assets = loadViewerAssets();
+    if (assets === null) {
+      io.err('pprof-diag: the HTML report viewer is not built (run npm run build)\n');
+      return 2;
+    }
+    report = render(result, 'html', { toolVersion: VERSION, assets });
+  } else if (flags.format === 'json' || flags.format === 'md' || analyses.length > 0) {
+    report = render(result, flags.format, {
+      toolVersion: VERSION,
+      buckets: flags.buckets,
+      frames: flags.frames,
+      paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
+    });
+  }
+  if (report !== null) {
+    if (flags.output !== undefined) {
+      try {
+        writeFileSync(flags.output, report);
+      } catch (e) {
+        io.err(`pprof-diag: ${flags.output}: ${oneLine(e)}\n`);
+        return 2;
+      }
+    } else io.out(report);
+  }
+  if (errors.length > 0) return 2;
+  if (flags.failOn && diagnosis.findings.some((f) => severityAtLeast(f.severity, flags.failOn!))) return 1;
+  return 0;
+}

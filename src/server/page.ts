@@ -10,6 +10,15 @@ export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-act
 export const APP_CSP =
   "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src data: blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/** The head both pages open with. */
+const HEAD = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pprof-diag</title>
+`;
+
 /**
  * The page that reads files in the browser (web/src/app.ts and its worker); without script, the
  * plain form that sends them to the API.
@@ -17,13 +26,7 @@ export const APP_CSP =
 export function appPage(version: string, preloaded: boolean, allowFetch: boolean): string {
   const form = uploadPage(version, preloaded, allowFetch);
   const body = form.slice(form.indexOf('<body>') + 6, form.indexOf('</body>'));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>pprof-diag</title>
-<link rel="stylesheet" href="app.css">
+  return `${HEAD}<link rel="stylesheet" href="app.css">
 </head>
 <body>
 <main id="page" data-version="${escapeHtml(version)}">${preloaded ? '<p><a href="/report">The report of the inputs given when the server started</a></p>' : ''}</main>
@@ -39,13 +42,7 @@ function escapeHtml(s: string): string {
 }
 
 export function uploadPage(version: string, preloaded: boolean, allowFetch: boolean): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>pprof-diag</title>
-<style>
+  return `${HEAD}<style>
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d2430; }
 h1 { font-size: 1.4rem; } label { display: block; margin: 1rem 0 .3rem; font-weight: 600; }
 textarea { width: 100%; min-height: 14rem; font: 13px/1.4 ui-monospace, monospace; }

@@ -1,7 +1,8 @@
 /**
  * Flame graph trees of real profiles: every sample's value reaches the root, a node holds at
  * least what its children hold, pruning keeps within the node budget and says what it left out,
- * and the frames a signature matched are marked.
+ * pruning never turns a callee's value into its caller's own, and the frames a signature
+ * matched are marked.
  */
 import { markSamples } from '../src/analyze/sample-marks.js';
 import { describe, expect, it } from 'vitest';
@@ -50,14 +51,46 @@ describe('flame graph trees', () => {
     walk(g.root, () => nodes++);
     expect(nodes).toBe(g.nodes);
     expect(nodes).toBeLessThanOrEqual(500);
-    expect(g.pruned.nodes).toBe(full.nodes - nodes);
+    let folded = 0;
+    walk(g.root, (n) => {
+      if (n.o !== undefined) folded++;
+    });
+    expect(folded).toBeGreaterThan(0);
+    expect(g.pruned.nodes).toBe(full.nodes - (nodes - folded));
     expect(g.pruned.value).toBeGreaterThan(0);
     expect(g.root.v).toBe(total);
     let small = 0;
     walk(g.root, (n) => {
-      if (n !== g.root && n.v < g.total * g.pruned.minShare) small++;
+      if (n !== g.root && n.o === undefined && n.v < g.total * g.pruned.minShare) small++;
     });
     expect(small).toBe(0);
+  });
+
+  it("never show pruned callees as their caller's own time", () => {
+    // self value (a node less its children) of every path, in the whole tree and in a pruned one
+    const selfByPath = (root: FlameNode): Map<string, number> => {
+      const m = new Map<string, number>();
+      const go = (n: FlameNode, at: string): void => {
+        const here = `${at};${n.n}`;
+        if (n.o === undefined) m.set(here, n.v - (n.c ?? []).reduce((s, c) => s + c.v, 0));
+        for (const c of n.c ?? []) go(c, here);
+      };
+      go(root, '');
+      return m;
+    };
+    const full = selfByPath(flameGraph(p, { sampleIndex: si, minShare: 0, maxNodes: Infinity }).root);
+    const g = flameGraph(p, { sampleIndex: si, maxNodes: 500 });
+    const pruned = selfByPath(g.root);
+    expect(g.pruned.nodes).toBeGreaterThan(0);
+    let differ = 0;
+    for (const [at, self] of pruned) if (full.get(at) !== self) differ++;
+    expect(differ).toBe(0);
+    // and the "… N more" frames hold exactly what was left out
+    let folded = 0;
+    walk(g.root, (n) => {
+      if (n.o !== undefined) folded += n.v;
+    });
+    expect(folded).toBe(g.pruned.value);
   });
 
   it('mark the frames a signature matched', () => {

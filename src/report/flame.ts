@@ -3,9 +3,10 @@
  * the chosen sample type summed into every node on the path. Nodes on which a signature matched
  * carry that signature, so a viewer can colour the frames a finding rests on.
  *
- * Large profiles are pruned: nodes whose value is below a share of the total are folded into
- * their parent (the parent keeps the value; the flame graph shows it as self time) and the tree
- * says how many nodes and how much value went that way, so the viewer can say what it left out.
+ * Large profiles are pruned: the children of a node whose value is below a share of the total
+ * are drawn as one frame of their own under it, "… N more" (`o` set), so their value never
+ * shows as the parent's self time, and the tree says how many nodes and how much value went
+ * that way, so the viewer can say what it left out.
  */
 
 import type { Profile } from '../model/profile.js';
@@ -21,6 +22,8 @@ export interface FlameNode {
   s?: number[];
   /** In a differential flame graph: the change since the earlier snapshot. */
   d?: number;
+  /** Set on the frame that stands for a node's pruned children: how many there were. */
+  o?: number;
 }
 
 export interface FlameGraph {
@@ -52,7 +55,7 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   const maxNodes = opts.maxNodes ?? 20000;
   let minShare = opts.minShare ?? 0.0005;
   let kept = t.kept(total * minShare);
-  while (count(kept) > maxNodes && minShare < 0.5) {
+  while (drawn(t, kept) > maxNodes && minShare < 0.5) {
     minShare = minShare > 0 ? minShare * 2 : 1e-6;
     kept = t.kept(total * minShare);
   }
@@ -63,14 +66,22 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     total,
     root,
     signatures: opts.marks?.signatures ?? [],
-    nodes: t.count - pruned.nodes,
+    nodes: drawn(t, kept),
     pruned,
   };
 }
 
-function count(kept: Uint8Array): number {
+/** The frames drawn: the nodes kept, and one "… N more" frame per kept node that lost children. */
+function drawn(t: Trie, kept: Uint8Array): number {
+  const lost = new Uint8Array(t.count);
   let k = 0;
-  for (const x of kept) k += x;
+  for (let id = 0; id < t.count; id++) {
+    if (kept[id]) k++;
+    else if (kept[t.parent[id]!] && !lost[t.parent[id]!]) {
+      lost[t.parent[id]!] = 1;
+      k++;
+    }
+  }
   return k;
 }
 
@@ -195,15 +206,27 @@ function growPath(path: Int32Array): Int32Array {
   return out;
 }
 
-/** The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen). */
+/**
+ * The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen), and
+ * under each node that lost children, one frame for them all.
+ */
 function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }): FlameNode {
   const out: (FlameNode | undefined)[] = new Array(t.count);
+  const other = new Map<number, FlameNode>();
   out[0] = { n: 'all', v: t.value[0]! };
   for (let id = 0; id < t.count; id++) {
-    const parent = id === 0 ? undefined : out[t.parent[id]!];
+    const pid = t.parent[id]!;
+    const parent = id === 0 ? undefined : out[pid];
     if (!kept[id]) {
       pruned.nodes++;
-      if (parent) pruned.value += t.value[id]!; // the top of a pruned subtree
+      if (parent) {
+        // the top of a pruned subtree: into its parent's "… N more"
+        pruned.value += t.value[id]!;
+        let o = other.get(pid);
+        if (o === undefined) other.set(pid, (o = { n: '', v: 0, o: 0 }));
+        o.v += t.value[id]!;
+        o.o! += 1;
+      }
       continue;
     }
     const n = id === 0 ? out[0]! : { n: p.strings.get(t.name[id]!), v: t.value[id]! };
@@ -211,6 +234,10 @@ function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; 
     if (s) n.s = [...s].sort((a, b) => a - b);
     if (parent) (parent.c ??= []).push(n);
     out[id] = n;
+  }
+  for (const [pid, o] of other) {
+    o.n = `… ${o.o!.toLocaleString('en-US')} more`;
+    (out[pid]!.c ??= []).push(o);
   }
   for (const n of out) if (n?.c) n.c.sort((a, b) => b.v - a.v);
   return out[0]!;

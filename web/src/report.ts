@@ -32,6 +32,8 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
 const PALETTE = ['#d62728', '#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#aec7e8', '#ffbb78'];
 const SEARCH_COLOUR = '#e600e6';
 const PLAIN_COLOUR = '#d9d4cc';
+/** The "… N more" frames: grey, so pruned children never pass for a function's own time. */
+const FOLDED_COLOUR = '#d5d8dd';
 const DIM_COLOUR = '#eeeae4';
 
 /** A wait figure, `≥ ` before it when waits cut by the trace's window make it a lower bound. */
@@ -232,7 +234,7 @@ export class Report {
     this.v.flames.forEach((g, i) => {
       const note =
         g.pruned.nodes > 0
-          ? `${formatCount(g.nodes)} frames drawn; ${formatCount(g.pruned.nodes)} frames under ${(g.pruned.minShare * 100).toFixed(2)}% of the total each were left out (${((g.pruned.value / Math.max(g.total, 1)) * 100).toFixed(2)}% of ${g.sampleType.type}, shown as self time of their callers).`
+          ? `${formatCount(g.nodes)} frames drawn; ${formatCount(g.pruned.nodes)} frames under ${(g.pruned.minShare * 100).toFixed(2)}% of the total each were left out (${((g.pruned.value / Math.max(g.total, 1)) * 100).toFixed(2)}% of ${g.sampleType.type}, drawn as one grey “… N more” frame under their caller).`
           : `${formatCount(g.nodes)} frames.`;
       const host = el(
         'div',
@@ -304,6 +306,7 @@ export class Report {
       if (delta < 0) return `rgb(${Math.round(210 - 150 * k)}, ${Math.round(220 - 120 * k)}, 255)`;
       return PLAIN_COLOUR;
     }
+    if (d.data.o !== undefined) return FOLDED_COLOUR; // the frame that stands for pruned children
     const sigs = (d.data.s ?? []).map((k) => flame.signatures[k]!);
     const shown = sigs.filter((s) => this.colour.has(s) && (this.selected === null || this.selected.has(s)));
     if (shown.length) return this.colour.get(shown[0]!)!;

@@ -1,15 +1,16 @@
 /**
  * The HTML report opened from disk in a real headless Chromium (Debian's chromium, installed by
  * .ci/run), offline: no console errors, no request but the file itself, the flame graph drawn,
- * a finding's frames highlighted after a click; and a hostile profile's report runs nothing and
+ * a finding's frames highlighted after a click; the top functions as `go tool pprof -top` lists
+ * them, and pruned callees as one grey frame; and a hostile profile's report runs nothing and
  * shows its text literally. Screenshots go to test-output/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './helpers/corpus.js';
+import { corpusRoot, goldenRoot, repoRoot } from './helpers/corpus.js';
 import { PAYLOADS, craftedGoroutineProfile } from './helpers/crafted.js';
 import { reportsOf, reportsOfFiles } from './helpers/reports.js';
 
@@ -79,6 +80,32 @@ describe('the HTML report in Chromium', () => {
     expect(await page.locator('table.buckets-table tbody tr').count()).toBeGreaterThan(3);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
+  }, 60_000);
+
+  it('lists the top functions as go tool pprof -top does, and draws pruned callees as "… N more"', async () => {
+    const file = path.join(corpusRoot, 'google-pprof/internal/proftest/testdata/large.cpu');
+    const r = reportsOfFiles([file]);
+    const { page, errors } = await open(r.html, 'large-cpu');
+    const visible = '#flame-hosts .flame:not([hidden])';
+    // go tool pprof -top's rows: flat% and function, heaviest first
+    const golden = readFileSync(path.join(goldenRoot, 'google-pprof/internal/proftest/testdata/large.cpu.top.txt'), 'utf8')
+      .split('\n')
+      .map((l) => /^\s*\S+\s+([\d.]+)%\s+[\d.]+%\s+\S+\s+[\d.]+%\s+(.+)$/.exec(l))
+      .filter((m) => m !== null)
+      .slice(0, 3)
+      .map((m) => [m[2]!.trim(), Number(m[1])]);
+    expect(golden.length).toBe(3);
+    const rows = await page.locator(`${visible} table.top-table tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    for (const [k, [fn, flatPct]] of golden.entries()) {
+      expect(rows[k]![5]).toBe(fn);
+      expect(Math.abs(parseFloat(rows[k]![1]!) - (flatPct as number))).toBeLessThan(0.01);
+    }
+    // the callees pruned under main.next are one grey frame, not main.next's own time
+    const more = page.locator(`${visible} svg g[name^="… "]`);
+    expect(await more.count()).toBeGreaterThan(0);
+    expect(await more.first().locator('rect').getAttribute('fill')).toBe('#d5d8dd');
+    await page.screenshot({ path: path.join(out, 'report-large-cpu.png'), fullPage: true });
+    expect(errors).toEqual([]);
   }, 60_000);
 
   it('runs nothing from a hostile profile and shows its text literally', async () => {

@@ -9,7 +9,7 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { Profile } from '../model/profile.js';
-import type { GoroutineBucket, LabelSummary } from '../analyze/summary.js';
+import { hiddenFrame, topFunctions, type GoroutineBucket, type LabelSummary, type TopEntry } from '../analyze/summary.js';
 import type { SampleMarks, ViewMarks } from '../analyze/sample-marks.js';
 import { flameGraph, growthFlameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
@@ -34,6 +34,8 @@ export interface ViewFlame extends FlameGraph {
   title: string;
   /** A differential flame graph: nodes carry their change (`d`), coloured by it. */
   differential?: boolean;
+  /** The heaviest functions by their own value, with their cumulative one, as `go tool pprof -top` lists them. */
+  top?: TopEntry[];
 }
 
 export interface ViewBucket {
@@ -147,19 +149,20 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
         for (const k of types) {
           const g = flameGraph(a.profile, { sampleIndex: k, ...marksOf(o, a.profile) });
           const t = a.sampleTypes[k];
-          flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}` });
+          const top = k === a.sampleIndex ? a.top : topFunctions(a.profile, k, a.top.length || 10);
+          flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}`, top });
         }
       }
       if (a.buckets) buckets.push({ input: a.path, total: a.goroutines ?? 0, rows: a.buckets.slice(0, limit).map(viewBucket(o.marks)), more: Math.max(0, a.buckets.length - limit) });
     } else {
       if (a.snapshot.samples.length > 0) {
         const g = flameGraph(a.snapshot, marksOf(o, a.snapshot));
-        flames.push({ ...g, input: a.path, title: 'goroutines at the end of the trace' });
+        flames.push({ ...g, input: a.path, title: 'goroutines at the end of the trace', top: topFunctions(a.snapshot, 0, 10, (n) => hiddenFrame(n, true)) });
       }
       for (const b of a.blocking) {
         if (b.records.length === 0) continue;
         const g = flameGraph(b.profile, { sampleIndex: 1, ...marksOf(o, b.profile) });
-        flames.push({ ...g, input: a.path, title: `${b.type} blocking (delay)` });
+        flames.push({ ...g, input: a.path, title: `${b.type} blocking (delay)`, top: b.top });
       }
       buckets.push({
         input: `${a.path} (end)`,

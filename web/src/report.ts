@@ -242,6 +242,7 @@ export class Report {
         el('p', { class: 'flame-meta' }, `${g.input} — ${g.title}: ${formatValue(g.total, g.sampleType.unit)} ${g.sampleType.type}. ${note}`),
         el('div', { class: 'flame-chart' }),
         el('p', { class: 'flame-details' }),
+        g.top?.length ? topTable(g) : null,
       );
       hosts.append(host);
     });
@@ -428,6 +429,18 @@ export class Report {
 
 function signatureNote(flame: ViewFlame, n: FlameNode): string {
   return n.s?.length ? ` — ${n.s.map((k) => flame.signatures[k]).join(', ')}` : '';
+}
+
+/** The heaviest functions of a flame graph's profile, in the columns of `go tool pprof -top`. */
+function topTable(g: ViewFlame): HTMLElement {
+  const total = Math.max(g.total, 1);
+  const pct = (v: number): string => `${((v / total) * 100).toFixed(2)}%`;
+  let sum = 0;
+  const rows = g.top!.map((e) => {
+    sum += e.flat;
+    return [formatValue(e.flat, g.sampleType.unit), pct(e.flat), pct(sum), formatValue(e.cum, g.sampleType.unit), pct(e.cum), el('code', {}, e.function)];
+  });
+  return el('details', { class: 'flame-top', open: '' }, el('summary', {}, `Top ${g.top!.length} functions by own ${g.sampleType.type}, as go tool pprof -top`), table(['flat', 'flat%', 'sum%', 'cum', 'cum%', 'function'], rows, 'top-table'));
 }
 
 function table(head: string[], rows: Child[][], cls = ''): HTMLElement {

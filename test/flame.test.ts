@@ -10,9 +10,9 @@ import { signatureSet } from '../src/analyze/diagnose.js';
 import { decode } from '../src/decode/index.js';
 import { flameGraph, type FlameNode } from '../src/report/flame.js';
 import { corpusFile } from './helpers/corpus.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './helpers/corpus.js';
+import { corpusRoot, goldenRoot, repoRoot } from './helpers/corpus.js';
 
 function profileOf(bytes: Uint8Array) {
   const d = decode(bytes);
@@ -51,12 +51,20 @@ describe('flame graph trees', () => {
     walk(g.root, () => nodes++);
     expect(nodes).toBe(g.nodes);
     expect(nodes).toBeLessThanOrEqual(500);
-    let folded = 0;
-    walk(g.root, (n) => {
-      if (n.o !== undefined) folded++;
-    });
-    expect(folded).toBeGreaterThan(0);
-    expect(g.pruned.nodes).toBe(full.nodes - (nodes - folded));
+    // the nodes drawn on their own path; the folds, and what they hold merged by function
+    let own = 0;
+    let folds = 0;
+    const count = (n: FlameNode): void => {
+      if (n.o !== undefined) {
+        folds++;
+        return;
+      }
+      own++;
+      for (const c of n.c ?? []) count(c);
+    };
+    count(g.root);
+    expect(folds).toBeGreaterThan(0);
+    expect(g.pruned.nodes).toBe(full.nodes - own);
     expect(g.pruned.value).toBeGreaterThan(0);
     expect(g.root.v).toBe(total);
     let small = 0;
@@ -67,30 +75,60 @@ describe('flame graph trees', () => {
   });
 
   it("never show pruned callees as their caller's own time", () => {
-    // self value (a node less its children) of every path, in the whole tree and in a pruned one
-    const selfByPath = (root: FlameNode): Map<string, number> => {
-      const m = new Map<string, number>();
+    // self value (a node less its children) of every path drawn on its own, in the whole tree
+    // and in a pruned one; and the folds at their top, which hold exactly what was left out
+    const selfByPath = (root: FlameNode): { self: Map<string, number>; folded: number } => {
+      const self = new Map<string, number>();
+      let folded = 0;
       const go = (n: FlameNode, at: string): void => {
+        if (n.o !== undefined) {
+          folded += n.v;
+          return;
+        }
         const here = `${at};${n.n}`;
-        if (n.o === undefined) m.set(here, n.v - (n.c ?? []).reduce((s, c) => s + c.v, 0));
+        self.set(here, n.v - (n.c ?? []).reduce((s, c) => s + c.v, 0));
         for (const c of n.c ?? []) go(c, here);
       };
       go(root, '');
-      return m;
+      return { self, folded };
     };
     const full = selfByPath(flameGraph(p, { sampleIndex: si, minShare: 0, maxNodes: Infinity }).root);
     const g = flameGraph(p, { sampleIndex: si, maxNodes: 500 });
     const pruned = selfByPath(g.root);
     expect(g.pruned.nodes).toBeGreaterThan(0);
     let differ = 0;
-    for (const [at, self] of pruned) if (full.get(at) !== self) differ++;
+    for (const [at, self] of pruned.self) if (full.self.get(at) !== self) differ++;
     expect(differ).toBe(0);
-    // and the "… N more" frames hold exactly what was left out
-    let folded = 0;
+    expect(pruned.folded).toBe(g.pruned.value);
+  });
+
+  // go tool pprof -top of every sample profile and of large.cpu (where thousands of small
+  // callees all call time.Now): the ten heaviest functions by flat value keep their flat share
+  // in the flame graph (within 1.5 points), however it was pruned. Frames go tool pprof cannot
+  // name (<unknown>, [binary]) are left out: the flame graph names them otherwise.
+  const large = 'google-pprof/internal/proftest/testdata/large.cpu';
+  const tops = [
+    ...readdirSync(path.join(repoRoot, 'samples'), { recursive: true, encoding: 'utf8' }).map((f) => ({ top: path.join(repoRoot, 'samples', f), profile: path.join(repoRoot, 'samples', f.replace(/\.top\.txt$/, '')) })),
+    { top: path.join(goldenRoot, `${large}.top.txt`), profile: path.join(corpusRoot, large) },
+  ].filter((x) => x.top.endsWith('.top.txt') && existsSync(x.profile));
+  it('have go tool pprof -top outputs to compare with', () => expect(tops.length).toBeGreaterThan(60));
+  it.each(tops.map((x) => [path.relative(repoRoot, x.profile), x] as const))("keep go tool pprof -top's flat shares: %s", (_, x) => {
+    const rows = readFileSync(x.top, 'utf8')
+      .split('\n')
+      .map((l) => /^\s*\S+\s+([\d.]+)%\s+[\d.]+%\s+\S+\s+[\d.]+%\s+(.+?)(?: \(inline\))?\s*$/.exec(l))
+      .filter((m) => m !== null)
+      .slice(0, 10)
+      .filter((m) => !/^(<unknown>|\[.*\])$/.test(m[2]!));
+    const q = profileOf(new Uint8Array(readFileSync(x.profile)));
+    const g = flameGraph(q);
+    const flat = new Map<string, number>();
     walk(g.root, (n) => {
-      if (n.o !== undefined) folded += n.v;
+      if (n.o === undefined && n !== g.root) flat.set(n.n, (flat.get(n.n) ?? 0) + n.v - (n.c ?? []).reduce((s, c) => s + c.v, 0));
     });
-    expect(folded).toBe(g.pruned.value);
+    for (const m of rows) {
+      const share = ((flat.get(m[2]!) ?? 0) / Math.max(g.total, 1)) * 100;
+      expect(Math.abs(share - Number(m[1])), `${m[2]} ${m[1]}% flat in go tool pprof, ${share.toFixed(2)}% in the flame graph`).toBeLessThanOrEqual(1.5);
+    }
   });
 
   it('mark the frames a signature matched', () => {

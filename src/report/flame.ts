@@ -60,13 +60,15 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     kept = t.kept(total * minShare);
   }
   const pruned = { nodes: 0, value: 0, minShare };
-  const root = freeze(t, p, kept, pruned);
+  const { root, folds } = freeze(t, p, kept, pruned);
+  // what the folds hold, by function, while the budget allows it
+  const merged = expandFolds(t, p, folds, total * minShare, maxNodes - drawn(t, kept));
   return {
     sampleType: p.sampleTypes[si] ? { type: p.sampleTypes[si]!.type, unit: p.sampleTypes[si]!.unit } : { type: '', unit: '' },
     total,
     root,
     signatures: opts.marks?.signatures ?? [],
-    nodes: drawn(t, kept),
+    nodes: drawn(t, kept) + merged,
     pruned,
   };
 }
@@ -208,39 +210,107 @@ function growPath(path: Int32Array): Int32Array {
 
 /**
  * The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen), and
- * under each node that lost children, one frame for them all.
+ * under each node that lost children, one frame for them all (a fold), with the nodes it stands for.
  */
-function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }): FlameNode {
+function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }): { root: FlameNode; folds: Map<FlameNode, number[]> } {
   const out: (FlameNode | undefined)[] = new Array(t.count);
-  const other = new Map<number, FlameNode>();
+  const byCaller = new Map<number, FlameNode>();
+  const folds = new Map<FlameNode, number[]>();
   out[0] = { n: 'all', v: t.value[0]! };
   for (let id = 0; id < t.count; id++) {
     const pid = t.parent[id]!;
-    const parent = id === 0 ? undefined : out[pid];
     if (!kept[id]) {
       pruned.nodes++;
-      if (parent) {
-        // the top of a pruned subtree: into its parent's "… N more"
-        pruned.value += t.value[id]!;
-        let o = other.get(pid);
-        if (o === undefined) other.set(pid, (o = { n: '', v: 0, o: 0 }));
-        o.v += t.value[id]!;
-        o.o! += 1;
+      if (!kept[pid]) continue;
+      // the top of a pruned subtree: into its caller's fold
+      pruned.value += t.value[id]!;
+      let o = byCaller.get(pid);
+      if (o === undefined) {
+        byCaller.set(pid, (o = { n: '', v: 0, o: 0 }));
+        folds.set(o, []);
+        (out[pid]!.c ??= []).push(o);
       }
+      o.v += t.value[id]!;
+      o.o! += 1;
+      folds.get(o)!.push(id);
       continue;
     }
     const n = id === 0 ? out[0]! : { n: p.strings.get(t.name[id]!), v: t.value[id]! };
     const s = t.marks.get(id);
     if (s) n.s = [...s].sort((a, b) => a - b);
-    if (parent) (parent.c ??= []).push(n);
+    if (id !== 0) (out[pid]!.c ??= []).push(n);
     out[id] = n;
   }
-  for (const [pid, o] of other) {
-    o.n = `… ${o.o!.toLocaleString('en-US')} more`;
-    (out[pid]!.c ??= []).push(o);
-  }
+  for (const o of folds.keys()) o.n = `… ${o.o!.toLocaleString('en-US')} more`;
   for (const n of out) if (n?.c) n.c.sort((a, b) => b.v - a.v);
-  return out[0]!;
+  return { root: out[0]!, folds };
+}
+
+/**
+ * What the folds hold, merged by function as `go tool pprof` merges a function's calls: under a
+ * fold, what its nodes called, grouped by name; groups of at least `min` drawn (and opened the
+ * same way), the rest in one "… N more" frame that is a fold again. A fold whose callees are all
+ * small takes in the level below, so a caller with thousands of small callees that all call
+ * time.Now shows time.Now under its fold. When that would draw more than `budget` frames the folds
+ * stay leaves. Returns how many frames it added.
+ */
+function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: number, budget: number): number {
+  // children lists of the tree, as first child and next sibling
+  const first = new Int32Array(t.count).fill(-1);
+  const next = new Int32Array(t.count).fill(-1);
+  for (let id = t.count - 1; id > 0; id--) {
+    next[id] = first[t.parent[id]!]!;
+    first[t.parent[id]!] = id;
+  }
+  let added = 0;
+  const open = (node: FlameNode, ids: number[], fold: boolean): void => {
+    for (;;) {
+      const groups = new Map<number, { v: number; ids: number[] }>();
+      for (const id of ids) {
+        for (let c = first[id]!; c !== -1; c = next[c]!) {
+          let g = groups.get(t.name[c]!);
+          if (g === undefined) groups.set(t.name[c]!, (g = { v: 0, ids: [] }));
+          g.v += t.value[c]!;
+          g.ids.push(c);
+        }
+      }
+      const small: number[] = [];
+      let smallV = 0;
+      let smallN = 0;
+      let big = 0;
+      for (const [name, g] of groups) {
+        if (g.v < min) {
+          for (const c of g.ids) small.push(c);
+          smallV += g.v;
+          smallN++;
+          continue;
+        }
+        if (++added > budget) return;
+        big++;
+        const n: FlameNode = { n: p.strings.get(name), v: g.v };
+        (node.c ??= []).push(n);
+        open(n, g.ids, false);
+      }
+      if (small.length === 0) break;
+      if (fold && big === 0) {
+        ids = small; // nothing worth a frame at this level: the fold takes in the next one
+        continue;
+      }
+      if (++added > budget) return;
+      const r: FlameNode = { n: `… ${smallN.toLocaleString('en-US')} more`, v: smallV, o: smallN };
+      (node.c ??= []).push(r);
+      open(r, small, true);
+      break;
+    }
+    node.c?.sort((a, b) => b.v - a.v);
+  };
+  for (const [o, ids] of folds) {
+    open(o, ids, true);
+    if (added > budget) break;
+  }
+  if (added <= budget) return added;
+  for (const o of folds.keys()) delete o.c;
+  return 0;
 }
 
 /**

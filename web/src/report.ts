@@ -234,7 +234,7 @@ export class Report {
     this.v.flames.forEach((g, i) => {
       const note =
         g.pruned.nodes > 0
-          ? `${formatCount(g.nodes)} frames drawn; ${formatCount(g.pruned.nodes)} frames under ${(g.pruned.minShare * 100).toFixed(2)}% of the total each were left out (${((g.pruned.value / Math.max(g.total, 1)) * 100).toFixed(2)}% of ${g.sampleType.type}, drawn as one grey “… N more” frame under their caller).`
+          ? `${formatCount(g.nodes)} frames drawn; ${formatCount(g.pruned.nodes)} frames under ${(g.pruned.minShare * 100).toFixed(2)}% of the total each were left out (${((g.pruned.value / Math.max(g.total, 1)) * 100).toFixed(2)}% of ${g.sampleType.type}, drawn as grey “… N more” frames under their callers, holding what they called merged by function).`
           : `${formatCount(g.nodes)} frames.`;
       const host = el(
         'div',

@@ -55,20 +55,22 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   const maxNodes = opts.maxNodes ?? 20000;
   let minShare = opts.minShare ?? 0.0005;
   let kept = t.kept(total * minShare);
-  while (drawn(t, kept) > maxNodes && minShare < 0.5) {
+  let frames = drawn(t, kept);
+  while (frames > maxNodes && minShare < 0.5) {
     minShare = minShare > 0 ? minShare * 2 : 1e-6;
     kept = t.kept(total * minShare);
+    frames = drawn(t, kept);
   }
   const pruned = { nodes: 0, value: 0, minShare };
   const { root, folds } = freeze(t, p, kept, pruned);
   // what the folds hold, by function, while the budget allows it
-  const merged = expandFolds(t, p, folds, total * minShare, maxNodes - drawn(t, kept));
+  frames += expandFolds(t, p, folds, total * minShare, maxNodes - frames);
   return {
     sampleType: p.sampleTypes[si] ? { type: p.sampleTypes[si]!.type, unit: p.sampleTypes[si]!.unit } : { type: '', unit: '' },
     total,
     root,
     signatures: opts.marks?.signatures ?? [],
-    nodes: drawn(t, kept) + merged,
+    nodes: frames,
     pruned,
   };
 }

@@ -323,6 +323,7 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
 export function growthFlameGraph(groups: readonly { after: number; delta: number; frames: readonly { function: string }[] }[]): FlameGraph {
   const root: FlameNode = { n: 'all', v: 0, d: 0 };
   let nodes = 1;
+  const byName = new Map<FlameNode, Map<string, FlameNode>>();
   for (const g of groups) {
     if (g.after <= 0) continue;
     root.v += g.after;
@@ -330,11 +331,13 @@ export function growthFlameGraph(groups: readonly { after: number; delta: number
     let node = root;
     for (let i = g.frames.length - 1; i >= 0; i--) {
       const name = g.frames[i]!.function;
-      node.c ??= [];
-      let child = node.c.find((c) => c.n === name);
+      let kids = byName.get(node);
+      if (kids === undefined) byName.set(node, (kids = new Map()));
+      let child = kids.get(name);
       if (child === undefined) {
         child = { n: name, v: 0, d: 0 };
-        node.c.push(child);
+        kids.set(name, child);
+        (node.c ??= []).push(child);
         nodes++;
       }
       child.v += g.after;

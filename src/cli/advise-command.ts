@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { advisePool, validatePolicy, type LoadFigures, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
-import { errorLine } from '../model/errors.js';
+import { messageLine } from '../model/errors.js';
 import { InputError, readInput } from './inputs.js';
 import { parseDbStats, statsSentence } from '../analyze/db-stats.js';
 
@@ -52,7 +52,7 @@ export function readPolicy(file: string | undefined): PoolPolicy | undefined {
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new InputError(`${file}: cannot read policy: ${errorLine(e).replace(/^internal error: /, '')}`);
+    throw new InputError(`${file}: cannot read policy: ${messageLine(e)}`);
   }
   return validatePolicy(doc as Partial<PoolPolicy>);
 }

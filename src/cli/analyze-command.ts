@@ -2,7 +2,7 @@
 
 import { signatureSet } from '../analyze/diagnose.js';
 import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
-import { errorLine } from '../model/errors.js';
+import { errorLine, messageLine } from '../model/errors.js';
 import { parseDbStats, type DbStats } from '../analyze/db-stats.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
@@ -16,7 +16,7 @@ import { loadFigures } from './advise-command.js';
 import { readInput } from './inputs.js';
 import { writeFileSync } from 'node:fs';
 import { readTraceOrBytes } from './trace-input.js';
-import { Progress, oneLine, painter, colorWanted, traceProgress, type Io } from './terminal.js';
+import { Progress, painter, colorWanted, traceProgress, type Io } from './terminal.js';
 
 export interface AnalyzeFlags {
   format: 'text' | 'json' | 'md' | 'html';
@@ -51,7 +51,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
     packs = loadPacks(flags.rules);
     signatureSet({ packs, ignore: flags.ignore });
   } catch (e) {
-    io.err(`pprof-diag: ${oneLine(e)}\n`);
+    io.err(`pprof-diag: ${errorLine(e)}\n`);
     return 2;
   }
   const analyses: InputAnalysis[] = [];
@@ -136,7 +136,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       try {
         writeFileSync(flags.output, report);
       } catch (e) {
-        io.err(`pprof-diag: ${flags.output}: ${oneLine(e)}\n`);
+        io.err(`pprof-diag: ${flags.output}: ${messageLine(e)}\n`);
         return 2;
       }
     } else io.out(report);

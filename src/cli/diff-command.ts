@@ -8,11 +8,10 @@ import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
 import { analyzeDecoded } from '../analyze/index.js';
 import { decode } from '../decode/index.js';
-import { DecodeError } from '../model/errors.js';
 import { gunzipNode } from './gunzip-node.js';
 import { loadPacks } from './setup.js';
 import { InputError, readInput } from './inputs.js';
-import { oneLine, painter, colorWanted, type Io } from './terminal.js';
+import { painter, colorWanted, type Io } from './terminal.js';
 
 export interface DiffFlags {
   format: 'text' | 'json';
@@ -45,8 +44,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
       }
       matched.push({ path: spec, profile: a.profile, m: matchSnapshot(a.profile, set) });
     } catch (e) {
-      const known = e instanceof DecodeError || e instanceof InputError;
-      io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
+      io.err(`pprof-diag: ${spec}: ${errorLine(e)}\n`);
       return 2;
     }
   }

@@ -13,7 +13,7 @@ import { diffCommand, type DiffFlags } from './diff-command.js';
 import { rulesCommand } from './rules-command.js';
 import { registerServe } from './serve-command.js';
 import { parseCount, parsePositive, parseSize, VERSION } from './setup.js';
-import { oneLine, type Io } from './terminal.js';
+import type { Io } from './terminal.js';
 import { traceProfileCommand, type TraceProfileFlags } from './trace-profile-command.js';
 
 export type { Io } from './terminal.js';
@@ -132,7 +132,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       try {
         setCode(rulesCommand(flags, io));
       } catch (e) {
-        io.err(`pprof-diag: ${oneLine(e)}\n`);
+        io.err(`pprof-diag: ${errorLine(e)}\n`);
         setCode(2);
       }
     });

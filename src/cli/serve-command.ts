@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { analyzeInput, diagnoseAnalyses, type PipelineInput, type PipelineOptions } from '../pipeline.js';
-import { errorLine } from '../model/errors.js';
+import { errorLine, messageLine } from '../model/errors.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { serve } from '../server/serve.js';
@@ -92,7 +92,7 @@ export async function serveCommand(inputs: string[], flags: ServeFlags, io: Serv
       webFiles: webFiles(),
     });
   } catch (e) {
-    io.err(`pprof-diag: cannot listen on ${flags.host}:${flags.port}: ${errorLine(e).replace(/^internal error: /, '')}\n`);
+    io.err(`pprof-diag: cannot listen on ${flags.host}:${flags.port}: ${messageLine(e)}\n`);
     return 2;
   }
   if (flags.open) openBrowser(started.url, io);

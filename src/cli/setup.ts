@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { errorLine } from '../model/errors.js';
+import { messageLine } from '../model/errors.js';
 import type { ViewerAssets } from '../report/html.js';
 import { SignatureSet } from '../signatures/engine.js';
 import type { SignaturePack } from '../signatures/types.js';
@@ -28,7 +28,7 @@ export function loadPacks(files: string[]): SignaturePack[] {
     try {
       doc = JSON.parse(readFileSync(f, 'utf8'));
     } catch (e) {
-      throw new InputError(`${f}: cannot read rules: ${errorLine(e).replace(/^internal error: /, '')}`);
+      throw new InputError(`${f}: cannot read rules: ${messageLine(e)}`);
     }
     // what `pprof-diag rules --format json` prints, a list of signatures, loads as a pack too
     const pack = Array.isArray(doc) ? ({ version: 1, name: f, signatures: doc } as SignaturePack) : (doc as SignaturePack);
@@ -38,7 +38,7 @@ export function loadPacks(files: string[]): SignaturePack[] {
     try {
       new SignatureSet([pack]);
     } catch (e) {
-      throw new InputError(`${f}: ${errorLine(e).replace(/^internal error: /, '')}`);
+      throw new InputError(`${f}: ${messageLine(e)}`);
     }
     return pack;
   });

@@ -1,4 +1,4 @@
-/** What the commands share on a terminal: output streams, colour, progress, one-line errors. */
+/** What the commands share on a terminal: output streams, colour, progress. */
 
 import pc from 'picocolors';
 import { plain, type Paint } from '../report/text.js';
@@ -55,9 +55,4 @@ export class Progress {
 export function traceProgress(done: number, total: number | null, generations: number): string {
   const share = total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatBytes(done);
   return `${share} (${generations} generation${generations === 1 ? '' : 's'})`;
-}
-
-export function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0]!.trim();
 }

@@ -3,12 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
 import { decode } from '../decode/index.js';
-import { DecodeError } from '../model/errors.js';
+import { errorLine } from '../model/errors.js';
 import type { Trace } from '../model/trace.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { gunzipNode } from './gunzip-node.js';
 import { InputError } from './inputs.js';
-import { Progress, oneLine, traceProgress, type Io } from './terminal.js';
+import { Progress, traceProgress, type Io } from './terminal.js';
 import { readTraceOrBytes } from './trace-input.js';
 
 export interface TraceProfileFlags {
@@ -48,8 +48,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     return 0;
   } catch (e) {
     progress.clear();
-    const known = e instanceof DecodeError || e instanceof InputError;
-    io.err(`pprof-diag: ${spec}: ${known ? oneLine(e) : `internal error: ${oneLine(e)}`}\n`);
+    io.err(`pprof-diag: ${spec}: ${errorLine(e)}\n`);
     return 2;
   }
 }

@@ -31,8 +31,13 @@ export class UsageError extends Error {
   }
 }
 
+/** An error's message, its first line only (a cause quoted inside a sentence of our own). */
+export function messageLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}
+
 /** The one line a user sees for any error: theirs as it is, ours as an internal error. */
 export function errorLine(e: unknown): string {
-  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  const msg = messageLine(e);
   return e instanceof DecodeError || e instanceof UsageError ? msg : `internal error: ${msg}`;
 }

@@ -4,6 +4,7 @@
  * checked on each goroutine of a matching group.
  */
 
+import { UsageError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import type { FrameMatch, Signature, SignaturePack } from './types.js';
 
@@ -22,7 +23,7 @@ export function compilePattern(p: string): Matcher {
     try {
       re = new RegExp(p.slice(3));
     } catch (e) {
-      throw new Error(`invalid regular expression in pattern "${p}": ${(e as Error).message}`);
+      throw new UsageError(`invalid regular expression in pattern "${p}": ${(e as Error).message}`);
     }
     return (s) => re.test(s);
   }
@@ -52,12 +53,12 @@ export function compileSignature(sig: Signature): CompiledSignature {
   const m: FrameMatch = sig.match ?? {};
   const reasonOnly = !m.sequence?.length && !m.anywhere?.length;
   if (reasonOnly && !sig.waitReasons?.length) {
-    throw new Error(`signature ${sig.id}: match needs a sequence, anywhere patterns or wait reasons`);
+    throw new UsageError(`signature ${sig.id}: match needs a sequence, anywhere patterns or wait reasons`);
   }
   let groupBy: CompiledSignature['groupBy'] = null;
   if (sig.groupBy) {
     const g = /^arg(\d+):(.+)$/.exec(sig.groupBy);
-    if (!g) throw new Error(`signature ${sig.id}: groupBy must read argN:PATTERN`);
+    if (!g) throw new UsageError(`signature ${sig.id}: groupBy must read argN:PATTERN`);
     groupBy = { arg: Number(g[1]), frame: compilePattern(g[2]!) };
   }
   return {
@@ -123,7 +124,7 @@ export class SignatureSet {
       const inPack = new Set<string>();
       for (const sig of pack.signatures) {
         checkSignature(sig);
-        if (inPack.has(sig.id)) throw new Error(`signature id ${sig.id} is defined twice`);
+        if (inPack.has(sig.id)) throw new UsageError(`signature id ${sig.id} is defined twice`);
         inPack.add(sig.id);
         byId.set(sig.id, skip.has(sig.id) ? null : compileSignature(sig));
       }
@@ -182,26 +183,26 @@ function unknownKeys(o: object, known: Set<string>): string[] {
 export function checkSignature(sig: Signature): void {
   const id = typeof sig?.id === 'string' && sig.id !== '' ? sig.id : null;
   const where = id ? `signature ${id}` : 'a signature';
-  if (typeof sig !== 'object' || sig === null || id === null) throw new Error(`${where}: needs an "id"`);
+  if (typeof sig !== 'object' || sig === null || id === null) throw new UsageError(`${where}: needs an "id"`);
   const extra = unknownKeys(sig, SIGNATURE_KEYS);
-  if (extra.length) throw new Error(`${where}: unknown field${extra.length === 1 ? '' : 's'} ${extra.map((k) => `"${k}"`).join(', ')}`);
-  if (!ROLES.has(sig.role)) throw new Error(`${where}: role must be one of waiter, holder, background, marker`);
-  if (typeof sig.match !== 'object' || sig.match === null) throw new Error(`${where}: needs a "match" object`);
+  if (extra.length) throw new UsageError(`${where}: unknown field${extra.length === 1 ? '' : 's'} ${extra.map((k) => `"${k}"`).join(', ')}`);
+  if (!ROLES.has(sig.role)) throw new UsageError(`${where}: role must be one of waiter, holder, background, marker`);
+  if (typeof sig.match !== 'object' || sig.match === null) throw new UsageError(`${where}: needs a "match" object`);
   const mx = unknownKeys(sig.match, MATCH_KEYS);
-  if (mx.length) throw new Error(`${where}: unknown match field${mx.length === 1 ? '' : 's'} ${mx.map((k) => `"${k}"`).join(', ')}`);
+  if (mx.length) throw new UsageError(`${where}: unknown match field${mx.length === 1 ? '' : 's'} ${mx.map((k) => `"${k}"`).join(', ')}`);
   const f = sig.finding;
   if (f === undefined) return;
-  if (typeof f !== 'object' || f === null) throw new Error(`${where}: "finding" must be an object`);
+  if (typeof f !== 'object' || f === null) throw new UsageError(`${where}: "finding" must be an object`);
   const fx = unknownKeys(f, FINDING_KEYS);
-  if (fx.length) throw new Error(`${where}: unknown finding field${fx.length === 1 ? '' : 's'} ${fx.map((k) => `"${k}"`).join(', ')}`);
-  if (typeof f.id !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(f.id)) throw new Error(`${where}: finding id must read like "orders-cache-stampede"`);
-  if (typeof f.title !== 'string' || f.title === '') throw new Error(`${where}: the finding needs a "title"`);
-  if (f.severity !== undefined && !['info', 'warning', 'critical'].includes(f.severity)) throw new Error(`${where}: finding severity must be info, warning or critical`);
+  if (fx.length) throw new UsageError(`${where}: unknown finding field${fx.length === 1 ? '' : 's'} ${fx.map((k) => `"${k}"`).join(', ')}`);
+  if (typeof f.id !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(f.id)) throw new UsageError(`${where}: finding id must read like "orders-cache-stampede"`);
+  if (typeof f.title !== 'string' || f.title === '') throw new UsageError(`${where}: the finding needs a "title"`);
+  if (f.severity !== undefined && !['info', 'warning', 'critical'].includes(f.severity)) throw new UsageError(`${where}: finding severity must be info, warning or critical`);
   for (const k of ['min', 'critical', 'minutes'] as const) {
     const v = f[k];
-    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new Error(`${where}: finding ${k} must be a number ≥ 0`);
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new UsageError(`${where}: finding ${k} must be a number ≥ 0`);
   }
   if (f.remediation !== undefined && !(Array.isArray(f.remediation) && f.remediation.every((r) => typeof r === 'string'))) {
-    throw new Error(`${where}: finding remediation must be a list of sentences`);
+    throw new UsageError(`${where}: finding remediation must be a list of sentences`);
   }
 }

@@ -22,7 +22,7 @@ import { jsonReport, type InputError } from './report/json.js';
 import { markdownReport } from './report/markdown.js';
 import { REDACTION_NOTE, redactReport } from './report/redact.js';
 import { plain, textReport, type Paint } from './report/text.js';
-import { reportView } from './report/view.js';
+import { reportView, type ReportView } from './report/view.js';
 import type { SignaturePack } from './signatures/types.js';
 
 export interface PipelineInput {
@@ -125,12 +125,17 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
       return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted, ...(o.now ? { now: o.now } : {}) });
     case 'html': {
       if (!o.assets) throw new Error('the HTML report needs the viewer assets');
-      return htmlReport(reportView(analyses, errors, diagnosis, { toolVersion: o.toolVersion, marks: resultMarks(r), redacted, ...(o.now ? { now: o.now } : {}) }), o.assets);
+      return htmlReport(resultView(r, o), o.assets);
     }
     case 'text':
       if (analyses.length === 0) return '';
       return (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(analyses, [], { paint: o.paint ?? plain, buckets: o.buckets ?? 10, frames: o.frames ?? 8, diagnosis });
   }
+}
+
+/** What the HTML report and the page draw of a result. */
+export function resultView(r: PipelineResult, o: { toolVersion: string; now?: Date }): ReportView {
+  return reportView(r.analyses, r.errors, r.diagnosis, { toolVersion: o.toolVersion, marks: resultMarks(r), redacted: r.redacted, ...(o.now ? { now: o.now } : {}) });
 }
 
 /** What a report of the result shows beside its data: the analysis's marks per profile and group. */

@@ -61,7 +61,13 @@ describe('serve', () => {
   it('reports the inputs given at start', async () => {
     const r = await fetch(`${base}report?format=json`);
     expect(r.status).toBe(200);
-    expect(parseReport(await r.text()).findings.map((f: { id: string }) => f.id)).toContain('mutex-contention');
+    const first = await r.text();
+    expect(parseReport(first).findings.map((f: { id: string }) => f.id)).toContain('mutex-contention');
+    // rendered once: the same bytes again; and a format it has not is the caller's mistake
+    expect(await (await fetch(`${base}report?format=json`)).text()).toBe(first);
+    const bad = await fetch(`${base}report?format=pdf`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/^format must be json, md, html or text/);
   });
 
   it('answers a raw upload in every format, as the command line would', async () => {

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { advisePool, validatePolicy, type LoadFigures, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
 import { messageLine } from '../model/errors.js';
 import { InputError, readInput } from './inputs.js';
-import { parseDbStats, statsSentence } from '../analyze/db-stats.js';
+import { parseDbStats, statsSentence, type DbStats } from '../analyze/db-stats.js';
 
 export interface AdviseFlags {
   qps: number;
@@ -33,6 +33,11 @@ export function loadFigures(flags: { qps: number; latency: number; latencyP99?: 
   };
 }
 
+/** The pool's own figures (db.Stats() JSON or an expvar document), from a file, - or a URL. */
+export async function readDbStats(spec: string, limits: { timeoutMs: number; maxBytes: number }): Promise<DbStats[]> {
+  return parseDbStats(new TextDecoder().decode((await readInput(spec, limits)).bytes), spec);
+}
+
 /**
  * Seconds from `50ms`, `0.05s`, `2s`, `250us`. A number without a unit is refused: `--latency
  * 50` meant as milliseconds would size the pool for fifty-second queries.
@@ -46,7 +51,7 @@ export function parseSeconds(v: string): number {
   return unit === 'ms' ? n / 1000 : unit === 'us' || unit === 'µs' ? n / 1e6 : unit === 'm' ? n * 60 : n;
 }
 
-export function readPolicy(file: string | undefined): PoolPolicy | undefined {
+function readPolicy(file: string | undefined): PoolPolicy | undefined {
   if (!file) return undefined;
   let doc: unknown;
   try {
@@ -58,10 +63,10 @@ export function readPolicy(file: string | undefined): PoolPolicy | undefined {
 }
 
 export async function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }): Promise<number> {
-  const stats = flags.dbStats !== undefined ? parseDbStats(new TextDecoder().decode((await readInput(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20 })).bytes), flags.dbStats) : [];
+  const stats = flags.dbStats !== undefined ? await readDbStats(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20 }) : [];
   const advice = advisePool(
     {
-      ...loadFigures({ ...flags, qps: flags.qps, latency: flags.latency }),
+      ...loadFigures(flags),
       ...(flags.reservedConnections !== undefined ? { reservedConnections: flags.reservedConnections } : {}),
       serverKind: flags.serverKind,
     },

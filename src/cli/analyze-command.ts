@@ -3,7 +3,7 @@
 import { signatureSet } from '../analyze/diagnose.js';
 import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
 import { errorLine, messageLine } from '../model/errors.js';
-import { parseDbStats, type DbStats } from '../analyze/db-stats.js';
+import type { DbStats } from '../analyze/db-stats.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
@@ -12,8 +12,7 @@ import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { gunzipNode } from './gunzip-node.js';
 import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
-import { loadFigures } from './advise-command.js';
-import { readInput } from './inputs.js';
+import { loadFigures, readDbStats } from './advise-command.js';
 import { writeFileSync } from 'node:fs';
 import { readTraceOrBytes } from './trace-input.js';
 import { Progress, painter, colorWanted, traceProgress, type Io } from './terminal.js';
@@ -106,8 +105,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
   let dbStats: DbStats[] | undefined;
   if (flags.dbStats !== undefined) {
     try {
-      const raw = await readInput(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
-      dbStats = parseDbStats(new TextDecoder().decode(raw.bytes), flags.dbStats);
+      dbStats = await readDbStats(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
     } catch (e) {
       io.err(`pprof-diag: --db-stats ${errorLine(e)}\n`);
       return 2;

@@ -13,16 +13,12 @@ import { diffCommand, type DiffFlags } from './diff-command.js';
 import { rulesCommand } from './rules-command.js';
 import { registerServe } from './serve-command.js';
 import { parseCount, parsePositive, parseSize, VERSION } from './setup.js';
-import type { Io } from './terminal.js';
+import { collect, type Io } from './terminal.js';
 import { traceProfileCommand, type TraceProfileFlags } from './trace-profile-command.js';
 
 export type { Io } from './terminal.js';
 
 const KINDS: ProfileKind[] = ['goroutine', 'goroutineleak', 'heap', 'allocs', 'cpu', 'block', 'mutex', 'threadcreate', 'trace'];
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s),

@@ -11,6 +11,7 @@ import { serve } from '../server/serve.js';
 import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
 import { loadPacks, loadViewerAssets, parsePort, parsePositive, parseSize, VERSION } from './setup.js';
+import { collect, type Io } from './terminal.js';
 
 export interface ServeFlags {
   port: number;
@@ -23,13 +24,8 @@ export interface ServeFlags {
   ignore: string[];
 }
 
-export interface ServeIo {
-  out(s: string): void;
-  err(s: string): void;
-}
-
 /** Opens the page in the desktop's browser (xdg-open, open, start); says so when there is none. */
-function openBrowser(url: string, io: ServeIo): void {
+function openBrowser(url: string, io: Io): void {
   const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
   try {
     const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'ignore', detached: true });
@@ -53,7 +49,7 @@ function webFiles(): Map<string, string> {
   return files;
 }
 
-export async function serveCommand(inputs: string[], flags: ServeFlags, io: ServeIo, stop: Promise<void>): Promise<number> {
+export async function serveCommand(inputs: string[], flags: ServeFlags, io: Io, stop: Promise<void>): Promise<number> {
   let pipeline: PipelineOptions;
   try {
     pipeline = { packs: loadPacks(flags.rules), ignore: flags.ignore, gunzip: gunzipNode, maxSize: flags.maxSize };
@@ -103,7 +99,7 @@ export async function serveCommand(inputs: string[], flags: ServeFlags, io: Serv
 }
 
 /** The `serve` command and its options, on the program. */
-export function registerServe(program: Command, io: ServeIo, setCode: (code: number) => void): void {
+export function registerServe(program: Command, io: Io, setCode: (code: number) => void): void {
   program
     .command('serve')
     .description('serve the upload page and the HTTP API (POST /api/analyze) on this machine')
@@ -114,8 +110,8 @@ export function registerServe(program: Command, io: ServeIo, setCode: (code: num
     .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
     .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
     .option('--open', 'open the page in the desktop’s browser')
-    .option('--rules <file>', 'add a signature pack; repeatable', (v: string, prev: string[]) => [...prev, v], [])
-    .option('--ignore <id>', 'silence a signature or finding id; repeatable', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
+    .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
     .action(async (inputs: string[], flags: ServeFlags) => {
       const stop = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -9,6 +9,11 @@ export interface Io {
   err(s: string): void;
 }
 
+/** A repeatable option's values, in the order given. */
+export function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
 export function painter(enabled: boolean): Paint {
   if (!enabled) return plain;
   const c = pc.createColors(true);

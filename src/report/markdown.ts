@@ -10,7 +10,7 @@
  * as `\xNN`.
  */
 
-import { isStandardLibrary, packageOf } from '../model/names.js';
+import { isStandardLibrary } from '../model/names.js';
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { EvidenceStack, Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
@@ -67,8 +67,6 @@ export function mdBlock(lines: string[]): string {
 }
 
 const SEVERITY_MARK: Record<string, string> = { critical: '🔴 critical', warning: '🟠 warning', info: '🔵 info' };
-
-export { isStandardLibrary, packageOf };
 
 /**
  * The frames of an evidence stack that matter: from the leaf past the frames the signature

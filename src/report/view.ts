@@ -10,7 +10,7 @@ import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { Profile } from '../model/profile.js';
 import { hiddenFrame, topFunctions, type GoroutineBucket, type LabelSummary, type TopEntry } from '../analyze/summary.js';
-import type { SampleMarks, ViewMarks } from '../analyze/sample-marks.js';
+import { VIEW_BUCKETS, type SampleMarks, type ViewMarks } from '../analyze/sample-marks.js';
 import { flameGraph, growthFlameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
 
@@ -99,8 +99,6 @@ export interface ViewOptions {
   /** What the analysis matched in each profile and group (src/analyze/sample-marks.ts viewMarks). */
   marks: ViewMarks;
   redacted?: boolean;
-  /** Goroutine groups per input (default 200). */
-  buckets?: number;
   now?: Date;
 }
 
@@ -139,7 +137,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
   const flames: ViewFlame[] = [];
   const buckets: ReportView['buckets'] = [];
   const traces: ViewTrace[] = [];
-  const limit = o.buckets ?? 200;
+  const limit = VIEW_BUCKETS;
   for (const a of analyses) {
     if (a.type === 'profile') {
       if (a.samples > 0) {

@@ -4,6 +4,8 @@
  * browser, and its Content-Security-Policy allows nothing but its own form.
  */
 
+import { escapeHtml } from '../report/html.js';
+
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The page with the in-browser viewer: its own script and worker, nothing from elsewhere. */
@@ -35,10 +37,6 @@ export function appPage(version: string, preloaded: boolean, allowFetch: boolean
 </body>
 </html>
 `;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function uploadPage(version: string, preloaded: boolean, allowFetch: boolean): string {

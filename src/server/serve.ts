@@ -188,11 +188,17 @@ async function analyzeRequest(req: IncomingMessage, url: URL, o: ServeOptions): 
   return { format, result };
 }
 
-function reply(res: ServerResponse, format: ReportFormat, result: PipelineResult, o: ServeOptions): void {
+function rendered(format: ReportFormat, result: PipelineResult, o: ServeOptions): string {
   if (format === 'html' && o.assets === null) throw new HttpError(500, 'the HTML report viewer is not built (npm run build)');
-  const body = render(result, format, { toolVersion: o.toolVersion, ...(o.assets ? { assets: o.assets } : {}) });
+  return render(result, format, { toolVersion: o.toolVersion, ...(o.assets ? { assets: o.assets } : {}) });
+}
+
+function sendReport(res: ServerResponse, format: ReportFormat, body: string, o: ServeOptions): void {
   send(res, 200, CONTENT_TYPE[format], body, format === 'html' && o.assets ? { 'Content-Security-Policy': reportCsp(o.assets) } : {});
 }
+
+/** Reports of the inputs a server was given at start, by format, once rendered. */
+const preloadedBodies = new WeakMap<PipelineResult, Map<string, string>>();
 
 async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -220,13 +226,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions
       send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ status: 'ok', version: o.toolVersion, memory: { rss: m.rss, heapUsed: m.heapUsed } }) + '\n');
       return;
     }
-    case 'GET /report':
+    case 'GET /report': {
       if (o.preloaded === null) throw new HttpError(404, 'no inputs were given when the server started');
-      reply(res, (url.searchParams.get('format') as ReportFormat | null) ?? 'html', o.preloaded, o);
+      const format = url.searchParams.get('format') ?? 'html';
+      if (!FORMATS.has(format)) throw new HttpError(400, `format must be json, md, html or text, not ${JSON.stringify(format.slice(0, 20))}`);
+      // the inputs given at start do not change: each format is rendered once
+      let bodies = preloadedBodies.get(o.preloaded);
+      if (bodies === undefined) preloadedBodies.set(o.preloaded, (bodies = new Map()));
+      let body = bodies.get(format);
+      if (body === undefined) bodies.set(format, (body = rendered(format as ReportFormat, o.preloaded, o)));
+      sendReport(res, format as ReportFormat, body, o);
       return;
+    }
     case 'POST /api/analyze': {
       const { format, result } = await analyzeRequest(req, url, o);
-      reply(res, format, result, o);
+      sendReport(res, format, rendered(format, result, o), o);
       return;
     }
   }

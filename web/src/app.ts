@@ -135,7 +135,8 @@ class App {
       else this.exports(m);
     };
     const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
-    w.postMessage(msg);
+    // the copies are handed over, not cloned again: the page keeps its own for the next run
+    w.postMessage(msg, msg.inputs.map((i) => i.bytes.buffer));
   }
 
   private show(view: ReportView): void {

@@ -5,10 +5,9 @@
 import type { InputAnalysis } from '../../src/analyze/index.js';
 import { concatBytes, gunzipPako, isGzip, type Gunzip } from '../../src/decode/gzip.js';
 import { defaultLimits, errorLine } from '../../src/model/errors.js';
-import { analyzeInput, diagnoseAnalyses, render, resultMarks, type PipelineInput } from '../../src/pipeline.js';
+import { analyzeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import type { InputError } from '../../src/report/json.js';
-import { reportView } from '../../src/report/view.js';
 
 export interface ToWorker {
   inputs: PipelineInput[];
@@ -50,16 +49,13 @@ async function inflateAhead(bytes: Uint8Array, maxBytes: number): Promise<Uint8A
 scope.onmessage = async (e) => {
   const { redact, toolVersion, assets } = e.data;
   const inputs: PipelineInput[] = e.data.inputs;
-  const inflated = new Map<Uint8Array, Uint8Array>();
-  for (const input of inputs) {
-    const out = await inflateAhead(input.bytes, defaultLimits.maxDecompressedBytes);
-    if (out) inflated.set(input.bytes, out);
-  }
-  const gunzip: Gunzip = (bytes, maxBytes) => inflated.get(bytes) ?? gunzipPako(bytes, maxBytes);
   const analyses: InputAnalysis[] = [];
   const errors: InputError[] = [];
-  inputs.forEach((input, i) => {
+  for (const [i, input] of inputs.entries()) {
     scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length})` });
+    // one input inflated at a time, so only one decompressed copy is alive
+    const inflated = await inflateAhead(input.bytes, defaultLimits.maxDecompressedBytes);
+    const gunzip: Gunzip = (bytes, maxBytes) => (inflated !== null && bytes === input.bytes && inflated.length <= maxBytes ? inflated : gunzipPako(bytes, maxBytes));
     try {
       analyses.push(
         analyzeInput(input, {
@@ -70,11 +66,11 @@ scope.onmessage = async (e) => {
     } catch (err) {
       errors.push({ path: input.name, message: errorLine(err) });
     }
-  });
+  }
   scope.postMessage({ type: 'progress', text: 'diagnosing' });
   try {
     const r = diagnoseAnalyses(analyses, errors, { redact });
-    const view = reportView(r.analyses, r.errors, r.diagnosis, { toolVersion, marks: resultMarks(r), redacted: r.redacted });
+    const view = resultView(r, { toolVersion });
     // the view first, so the page draws at once; the exports after it, from the same result
     scope.postMessage({ type: 'view', view });
     scope.postMessage({

@@ -103,9 +103,12 @@ export function analyze(inputs: PipelineInput[], opts: PipelineOptions = {}): Pi
 
 export type ReportFormat = 'text' | 'json' | 'md' | 'html';
 
+/** Goroutine groups a text or JSON report lists unless told otherwise (`--buckets`). */
+export const DEFAULT_BUCKETS = 20;
+
 export interface RenderOptions {
   toolVersion: string;
-  /** Goroutine groups shown (text, JSON) and frames per group (text). */
+  /** Goroutine groups shown (text, JSON; default DEFAULT_BUCKETS) and frames per group (text). */
   buckets?: number;
   frames?: number;
   /** Colours for text; plain when absent. */
@@ -120,7 +123,7 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
   const { analyses, errors, diagnosis, redacted } = r;
   switch (format) {
     case 'json':
-      return jsonReport(analyses, errors, { toolVersion: o.toolVersion, ...(o.buckets !== undefined ? { buckets: o.buckets } : {}), diagnosis, redacted });
+      return jsonReport(analyses, errors, { toolVersion: o.toolVersion, buckets: o.buckets ?? DEFAULT_BUCKETS, diagnosis, redacted });
     case 'md':
       return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted, ...(o.now ? { now: o.now } : {}) });
     case 'html': {
@@ -129,7 +132,7 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
     }
     case 'text':
       if (analyses.length === 0) return '';
-      return (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(analyses, [], { paint: o.paint ?? plain, buckets: o.buckets ?? 10, frames: o.frames ?? 8, diagnosis });
+      return (redacted ? `${REDACTION_NOTE}\n\n` : '') + textReport(analyses, [], { paint: o.paint ?? plain, buckets: o.buckets ?? DEFAULT_BUCKETS, frames: o.frames ?? 8, diagnosis });
   }
 }
 

@@ -6,8 +6,7 @@ import { diffSnapshots } from '../analyze/diff.js';
 import { matchSnapshot } from '../analyze/match.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
-import { analyzeDecoded } from '../analyze/index.js';
-import { decode } from '../decode/index.js';
+import { analyzeInput } from '../pipeline.js';
 import { gunzipNode } from './gunzip-node.js';
 import { loadPacks } from './setup.js';
 import { InputError, readInput } from './inputs.js';
@@ -37,8 +36,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
   for (const spec of [before, after]) {
     try {
       const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
-      const decoded = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
-      const a = analyzeDecoded(raw.name, decoded);
+      const a = analyzeInput(raw, { maxSize: flags.maxSize, gunzip: gunzipNode });
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
         throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
       }

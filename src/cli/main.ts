@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BLOCKING_TYPES } from '../analyze/trace/blocking.js';
 import { errorLine } from '../model/errors.js';
+import { DEFAULT_BUCKETS } from '../pipeline.js';
 import type { ProfileKind } from '../model/profile.js';
 import { adviseCommand, parseSeconds, type AdviseFlags } from './advise-command.js';
 import { analyzeCommand, type AnalyzeFlags } from './analyze-command.js';
@@ -44,7 +45,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--redact', 'replace file paths, argument values, label values and host names with placeholders (function names stay)')
     .option('-i, --sample-index <type>', 'sample type for the top functions (name such as inuse_space, or its number)')
     .option('--top <n>', 'how many top functions to show', parseCount, 10)
-    .option('--buckets <n>', 'how many goroutine groups to show', parseCount, 20)
+    .option('--buckets <n>', 'how many goroutine groups to show', parseCount, DEFAULT_BUCKETS)
     .option('--frames <n>', 'frames shown per goroutine group in text output', parseCount, 8)
     .option('--seconds <n>', 'seconds of profiling to ask a live service for (CPU profile, trace)', parsePositive)
     .option('--timeout <seconds>', 'how long to wait for a live service, beyond --seconds', parsePositive, 30)

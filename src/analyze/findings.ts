@@ -26,10 +26,10 @@ export {
 } from './finding-kit.js';
 
 /** A rule: from the signature hits of one snapshot to the findings they support. */
-export type FindingRule = (m: SnapshotMatch, t: Thresholds) => Finding[];
+type FindingRule = (m: SnapshotMatch, t: Thresholds) => Finding[];
 
 /** Every rule, holders' causes (pools, locks) before the leaks that follow from them. */
-export const SNAPSHOT_RULES: FindingRule[] = [
+const SNAPSHOT_RULES: FindingRule[] = [
   dbPoolExhausted,
   sqlTxLeak,
   sqlRowsLeak,

@@ -104,10 +104,10 @@ export function bucketSignatures(p: Profile, b: GoroutineBucket, set: SignatureS
   };
 }
 
-/** Everything a report of these analyses shows beside their data, for the signatures its findings name. */
 /** Goroutine groups a report view shows per input (and marks). */
 export const VIEW_BUCKETS = 200;
 
+/** Everything a report of these analyses shows beside their data, for the signatures its findings name. */
 export function viewMarks(analyses: InputAnalysis[], diagnosis: Diagnosis, set: SignatureSet, buckets = VIEW_BUCKETS): ViewMarks {
   const mark = new Set(diagnosis.findings.flatMap((f) => f.signatures));
   const samples = new Map<Profile, SampleMarks>();

@@ -4,17 +4,12 @@
  * reported. These are facts, not patterns, so they lead the diagnosis.
  */
 
-import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict } from '../model/profile.js';
+import { GoroutineFlag, type RaceAccess, type RuntimeVerdict } from '../model/profile.js';
 import { isStandardLibrary } from '../model/names.js';
 import type { EvidenceStack, Finding } from './findings.js';
 import { stackEvidence } from './finding-kit.js';
 import type { SnapshotMatch } from './match.js';
 import type { FrameSummary, GoroutineBucket } from './summary.js';
-
-/** Whether a function belongs to the program (its module or a dependency) rather than Go itself. */
-export function isUserFunction(fn: string): boolean {
-  return !isStandardLibrary(fn);
-}
 
 function frameText(f: FrameSummary): string {
   const file = f.file.slice(f.file.lastIndexOf('/') + 1);
@@ -23,7 +18,7 @@ function frameText(f: FrameSummary): string {
 
 /** The first frame of the program's own code, else the leaf. */
 function firstUserFrame(b: GoroutineBucket): FrameSummary | null {
-  return b.frames.find((f) => isUserFunction(f.function)) ?? b.frames[0] ?? null;
+  return b.frames.find((f) => !isStandardLibrary(f.function)) ?? b.frames[0] ?? null;
 }
 
 /** Each sample row's bucket, and each goroutine id's sample row. */
@@ -79,10 +74,10 @@ function blockedGoroutines(m: SnapshotMatch, skip: number): Blocked[] {
     if (id === skip || b === undefined || b.waitReason === 'running' || b.waitReason === 'runnable' || b.waitReason.startsWith('race: ')) continue;
     if (g.flags[s]! & GoroutineFlag.Current) continue;
     // the program's own frames; `go test`'s generated main is the framework's
-    if (!b.frames.some((f) => isUserFunction(f.function) && !f.file.endsWith('_testmain.go'))) continue;
+    if (!b.frames.some((f) => !isStandardLibrary(f.function) && !f.file.endsWith('_testmain.go'))) continue;
     // a test's own goroutine: the frame tRunner called is the test function, and it is waiting in there
     const t = b.frames.findIndex((f) => f.function === 'testing.tRunner');
-    const test = t > 0 && isUserFunction(b.frames[t - 1]!.function);
+    const test = t > 0 && !isStandardLibrary(b.frames[t - 1]!.function);
     out.push({ id, sample: s, bucket: b, minutes: g.waitMinutes[s]!, test });
   }
   // a test's own goroutine first (what the test waits in), then the longest waits
@@ -244,7 +239,3 @@ export function verdictFindings(m: SnapshotMatch): Finding[] {
   return out;
 }
 
-/** Whether a profile carries a verdict of the runtime's. */
-export function hasVerdict(p: Profile): boolean {
-  return p.verdict !== null && p.verdict !== undefined;
-}

@@ -84,34 +84,45 @@ function orphanedSenders(m: SnapshotMatch, t: Thresholds): Finding[] {
   return out;
 }
 
+/** The median wait, in minutes, of one group's own goroutines (debug=2 only), else null. */
+function groupMedianMinutes(m: SnapshotMatch, b: GoroutineBucket): number | null {
+  const g = m.profile.goroutines;
+  if (g === null || b.maxMinutes === null) return null;
+  return median(b.samples.map((s) => Math.max(0, g.waitMinutes[s]!)).sort((x, y) => x - y));
+}
+
 /** Goroutines blocked on a channel for long, many of one shape (one snapshot, with ages), or whose other side is gone. */
 export function chanLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
-  const out: Finding[] = orphanedSenders(m, t);
-  if (out.length > 0) return [out.sort((a, b) => b.goroutines - a.goroutines)[0]!];
-  const total = m.total;
+  const orphans = orphanedSenders(m, t);
+  if (orphans.length > 0) return [orphans.sort((a, b) => b.goroutines - a.goroutines)[0]!];
+  // every group of one shape whose own goroutines waited for long, in one finding, largest first
+  const groups: { id: string; bucket: GoroutineBucket; goroutines: number; frames: number[] }[] = [];
   for (const id of [SIG.chanSend, SIG.chanReceive, SIG.chanNilOrEmptySelect]) {
-    const h = m.hits.get(id);
-    if (!h) continue;
-    for (const { bucket, goroutines, frames } of h.buckets) {
-      const med = bucket.maxMinutes === null ? null : median(h.minutes);
-      if (goroutines >= t.leakCount && med !== null && med >= t.leakMinutes) {
-        out.push({
-          id: 'chan-leak',
-          severity: 'critical',
-          title: 'goroutines blocked forever on a channel',
-          summary: `${plural(goroutines, 'goroutine')} of one shape are blocked on a channel (${bucket.waitReason}) for ${bucket.minMinutes}–${bucket.maxMinutes} minutes.`,
-          goroutines,
-          share: total ? goroutines / total : 0,
-          maxMinutes: bucket.maxMinutes,
-          evidence: [stackEvidence(id, bucket, goroutines, frames)],
-          holders: [],
-          remediation: ['Give the other side a way out: buffered channels for results nobody may read, select with ctx.Done() on every send and receive, close channels the receivers range over.'],
-          signatures: [id],
-        });
-      }
+    for (const x of m.hits.get(id)?.buckets ?? []) {
+      const med = groupMedianMinutes(m, x.bucket);
+      if (x.goroutines >= t.leakCount && med !== null && med >= t.leakMinutes) groups.push({ id, ...x });
     }
   }
-  return out;
+  if (groups.length === 0) return [];
+  groups.sort((a, b) => b.goroutines - a.goroutines);
+  const top = groups[0]!;
+  const n = groups.reduce((k, x) => k + x.goroutines, 0);
+  const others = groups.length > 1 ? `; ${plural(n - top.goroutines, 'more goroutine')} in ${plural(groups.length - 1, 'other group')} wait the same way` : '';
+  return [
+    {
+      id: 'chan-leak',
+      severity: 'critical',
+      title: 'goroutines blocked forever on a channel',
+      summary: `${plural(top.goroutines, 'goroutine')} of one shape are blocked on a channel (${top.bucket.waitReason}) for ${top.bucket.minMinutes}–${top.bucket.maxMinutes} minutes${others}.`,
+      goroutines: n,
+      share: m.total ? n / m.total : 0,
+      maxMinutes: Math.max(...groups.map((x) => x.bucket.maxMinutes ?? 0)),
+      evidence: groups.slice(0, 3).map((x) => stackEvidence(x.id, x.bucket, x.goroutines, x.frames)),
+      holders: [],
+      remediation: ['Give the other side a way out: buffered channels for results nobody may read, select with ctx.Done() on every send and receive, close channels the receivers range over.'],
+      signatures: [...new Set(groups.map((x) => x.id))],
+    },
+  ];
 }
 
 /** Goroutines the garbage collector proved leaked (the goroutineleak profile, `(leaked)` in debug=2). */

@@ -4,6 +4,7 @@ import { SIG } from '../signature-ids.js';
 import { GoroutineFlag } from '../../model/profile.js';
 import { isProgramCode, median, plural, stackEvidence, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
+import { stackIndex } from '../stack-index.js';
 import type { GoroutineBucket } from '../summary.js';
 
 /** The function that started a goroutine: `created by` (debug=2), else the parent of the closure it runs. */
@@ -27,7 +28,7 @@ function orphaned(m: SnapshotMatch, b: GoroutineBucket, creator: string): number
     // a creator goroutine lives on (an HTTP connection serves the next request): its senders
     // are orphans unless it is running the creator now, and then beyond ten
     const running = new Set<number>();
-    for (const x of m.buckets) if (x.frames.some((f) => f.function === creator)) for (const s of x.samples) running.add(g.id[s]!);
+    for (const x of stackIndex(m).running.get(creator) ?? []) for (const s of x.samples) running.add(g.id[s]!);
     const byCreator = new Map<number, number>();
     for (const s of b.samples) byCreator.set(g.createdByGoroutine[s]!, (byCreator.get(g.createdByGoroutine[s]!) ?? 0) + 1);
     let n = 0;
@@ -35,7 +36,7 @@ function orphaned(m: SnapshotMatch, b: GoroutineBucket, creator: string): number
     return n;
   }
   let live = 0;
-  for (const x of m.buckets) if (x.frames.some((f) => f.function === creator)) live += x.count;
+  for (const x of stackIndex(m).running.get(creator) ?? []) live += x.count;
   return Math.max(0, b.count - live * 10);
 }
 

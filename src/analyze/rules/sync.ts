@@ -3,8 +3,8 @@
 import { SIG } from '../signature-ids.js';
 import { leakedIn, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
-import type { GoroutineBucket } from '../summary.js';
 import { MUTEX_PROFILE_ADVICE } from '../correlate.js';
+import { startedBy } from '../stack-index.js';
 
 /** Queues on a sync.Mutex or RWMutex, long lock waits, WaitGroups that never finish. */
 export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -99,7 +99,10 @@ export function waitgroupStuck(m: SnapshotMatch, t: Thresholds): Finding[] {
     const at = bucket.frames.findIndex((f) => /^sync\.\(\*WaitGroup\)\.Wait$/.test(f.function));
     const waiter = bucket.frames[at + 1]?.function;
     if (at < 0 || waiter === undefined) continue;
-    const workers = startedBy(m, waiter, bucket);
+    // the workers: started by the waiting function, or, when it is a closure, by the function
+    // around it (its sibling closures: errgroup-style fan-outs wait in func2 for func1s)
+    const around = /^(.*)\.func\d+$/.exec(waiter);
+    const workers = startedBy(m, around ? [waiter, around[1]!] : [waiter], bucket);
     if (goroutines - workers > stuck) {
       stuck = goroutines - workers;
       site = waiter;
@@ -131,14 +134,4 @@ export function waitgroupStuck(m: SnapshotMatch, t: Thresholds): Finding[] {
       signatures: [SIG.syncWaitgroupWait],
     },
   ];
-}
-
-/** Goroutines started by `fn`: `created by` it (debug=2), or running one of its closures. */
-function startedBy(m: SnapshotMatch, fn: string, except: GoroutineBucket): number {
-  let n = 0;
-  for (const b of m.buckets) {
-    if (b === except) continue;
-    if (b.createdBy === fn || b.frames.some((f) => f.function.startsWith(fn + '.func') || (/\.func\d+$/.test(fn) && f.function.startsWith(fn + '.')))) n += b.count;
-  }
-  return n;
 }

@@ -18,6 +18,7 @@ describe('signature ids the rules read', () => {
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { diagnose } from '../src/analyze/diagnose.js';
+import { differentPrograms } from '../src/analyze/snapshot-order.js';
 import { analyzeDecoded } from '../src/analyze/index.js';
 import { decode } from '../src/decode/index.js';
 import { repoRoot } from './helpers/corpus.js';
@@ -54,6 +55,15 @@ describe('snapshots in time order', () => {
     const d = diagnoseFiles([path.join(samples, 'chan-leak/go1.27/goroutine.pb.gz'), path.join(samples, 'db-pool-pq/go1.27/goroutine.pb.gz')]);
     expect(d.diffs).toEqual([]);
     expect(d.notes.join(' ')).toMatch(/are not compared: different binaries \(.*(?:chan-leak.* and .*db-pool-pq|db-pool-pq.* and .*chan-leak)/);
+  });
+  it("one process's snapshots, goroutines or heaps, are never taken for two programs", () => {
+    for (const dir of readdirSync(samples).flatMap((x) => (existsSync(path.join(samples, x, 'scenario.json')) ? readdirSync(path.join(samples, x)).map((v) => path.join(samples, x, v)) : []))) {
+      for (const [x, y] of [['goroutine.pb.gz', 'goroutine.2.pb.gz'], ['heap.pb.gz', 'heap.2.pb.gz']]) {
+        if (!existsSync(path.join(dir, x)) || !existsSync(path.join(dir, y))) continue;
+        const [a, b] = [x, y].map((f) => decode(new Uint8Array(readFileSync(path.join(dir, f))))).map((r) => (r.type === 'profile' ? r.profile : null));
+        expect(differentPrograms(a!, b!), `${dir} ${x} ${y}`).toBeNull();
+      }
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { isStandardLibrary } from '../model/names.js';
 import { contentionSites } from './correlate.js';
 import type { Finding, Severity } from './finding-kit.js';
 import type { ProfileAnalysis } from './index.js';
+import { differentPrograms } from './snapshot-order.js';
 
 function seconds(ns: number): string {
   if (ns >= 60e9) return `${(ns / 60e9).toFixed(1)} min`;
@@ -205,6 +206,8 @@ function heapAlone(a: ProfileAnalysis): Finding[] {
 
 /** Two heap profiles in time order: what grew between them. */
 function heapGrowth(x: ProfileAnalysis, y: ProfileAnalysis): Finding[] {
+  // two programs' heaps say nothing about growth
+  if (differentPrograms(x.profile, y.profile) !== null) return [];
   const a = retainedBySite(x.profile);
   const b = retainedBySite(y.profile);
   const grew = b.total - a.total;

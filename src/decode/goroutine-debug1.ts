@@ -149,76 +149,51 @@ export function readGoQuoted(s: string, i: number): { value: string; end: number
     if (c === 0x22) return { value: s.slice(i + 1, j), end: j + 1 };
     if (c === 0x5c) break;
   }
-  let out = s.slice(i + 1, j);
+  // runs between escapes are copied whole; the pieces joined once (a dump quoted in one JSON
+  // field is tens of megabytes)
+  const parts: string[] = [s.slice(i + 1, j)];
   while (j < s.length) {
-    const c = s.charCodeAt(j);
-    if (c === 0x22) return { value: out, end: j + 1 };
-    if (c !== 0x5c) {
-      out += s[j];
-      j++;
-      continue;
-    }
+    const run = j;
+    while (j < s.length && s.charCodeAt(j) !== 0x22 && s.charCodeAt(j) !== 0x5c) j++;
+    if (j > run) parts.push(s.slice(run, j));
+    if (j >= s.length) return null;
+    if (s.charCodeAt(j) === 0x22) return { value: parts.join(''), end: j + 1 };
     if (j + 1 >= s.length) return null;
-    const e = s[j + 1]!;
-    switch (e) {
-      case 'n':
-        out += '\n';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 'a':
-        out += '\x07';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'v':
-        out += '\v';
-        break;
-      case '\\':
-      case '"':
-      case "'":
-        out += e;
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        let code = 0;
-        for (let k = 0; k < n; k++) {
-          const d = hexDigit(s.charCodeAt(j + 2 + k));
-          if (d < 0) return null;
-          code = code * 16 + d;
-        }
-        out += code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
-        j += 2 + n;
-        continue;
-      }
-      default: {
-        if (e >= '0' && e <= '7') {
-          let code = 0;
-          for (let k = 0; k < 3; k++) {
-            const d = s.charCodeAt(j + 1 + k) - 0x30;
-            if (d < 0 || d > 7) return null;
-            code = code * 8 + d;
-          }
-          out += String.fromCharCode(code);
-          j += 4;
-          continue;
-        }
-        out += e;
-      }
-    }
-    j += 2;
+    const e = readEscape(s, j);
+    if (e === null) return null;
+    parts.push(e.value);
+    j = e.end;
   }
   return null;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'" };
+
+/** One escape at s[j] === '\\': its value and the index after it, or null when malformed. */
+function readEscape(s: string, j: number): { value: string; end: number } | null {
+  const e = s[j + 1]!;
+  const simple = SIMPLE_ESCAPES[e];
+  if (simple !== undefined) return { value: simple, end: j + 2 };
+  if (e === 'x' || e === 'u' || e === 'U') {
+    const n = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+    let code = 0;
+    for (let k = 0; k < n; k++) {
+      const d = hexDigit(s.charCodeAt(j + 2 + k));
+      if (d < 0) return null;
+      code = code * 16 + d;
+    }
+    return { value: code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd', end: j + 2 + n };
+  }
+  if (e >= '0' && e <= '7') {
+    let code = 0;
+    for (let k = 0; k < 3; k++) {
+      const d = s.charCodeAt(j + 1 + k) - 0x30;
+      if (d < 0 || d > 7) return null;
+      code = code * 8 + d;
+    }
+    return { value: String.fromCharCode(code), end: j + 4 };
+  }
+  return { value: e, end: j + 2 };
 }
 
 /**

@@ -38,8 +38,6 @@ export class LineReader {
   private peekedEnd = 0;
   /** 1-based number of the line last returned by `next()`. */
   lineNo: number;
-  /** Offset in the text where the line last returned by `next()` starts. */
-  lineStart = 0;
 
   /** Reads from offset `start`, which begins line `firstLine` (1-based). */
   constructor(
@@ -61,12 +59,10 @@ export class LineReader {
     if (this.peeked !== null) {
       const l = this.peeked;
       this.peeked = null;
-      this.lineStart = this.pos;
       this.pos = this.peekedEnd;
       this.lineNo++;
       return l;
     }
-    this.lineStart = this.pos;
     const l = this.read();
     if (l !== null) this.lineNo++;
     return l;
@@ -685,9 +681,12 @@ export function decodeGoroutineDebug1(text: string): Profile {
 /** The repair sentence for a text holding several dumps, of which the last is analysed. */
 export function severalDumps(dumps: { line: number; goroutines: number }[]): string {
   const last = dumps[dumps.length - 1]!;
-  const earlier = dumps
-    .slice(0, -1)
-    .map((d) => `${d.goroutines.toLocaleString('en-US')} goroutines from line ${d.line}`)
-    .join(', ');
+  // the first few by name: a test log of thousands of panics holds thousands of dumps
+  const shown = 5;
+  const earlier =
+    dumps
+      .slice(0, Math.min(shown, dumps.length - 1))
+      .map((d) => `${d.goroutines.toLocaleString('en-US')} goroutines from line ${d.line}`)
+      .join(', ') + (dumps.length - 1 > shown ? `, and ${(dumps.length - 1 - shown).toLocaleString('en-US')} more` : '');
   return `${dumps.length} dumps in one text: the last (${last.goroutines.toLocaleString('en-US')} goroutines from line ${last.line}) is analysed; earlier: ${earlier} (save each to a file of its own and give them in order to see the growth)`;
 }

@@ -33,7 +33,9 @@ export function firstRecordForm(text: string): TextForm | null {
 }
 
 function describeText(text: string): string {
-  const first = text.trim().split('\n')[0] ?? '';
+  const head = text.slice(0, 4096).trim();
+  const nl = head.indexOf('\n');
+  const first = nl < 0 ? head : head.slice(0, nl);
   const shown = first.replace(/[^\x20-\x7e]/g, '?').slice(0, 80);
   if (/^[[{]/.test(first)) return 'JSON, not a Go profile (and no goroutine dump inside it)';
   return shown ? `text that is not a Go profile: no goroutine record in it ("${shown}")` : 'text that is not a Go profile';

@@ -45,8 +45,12 @@ const KNOWN = [
   /^(?:SIGQUIT: quit|SIGABRT: abort)$/,
 ];
 
-/** A verdict glued to the end of a log line written without its newline (`…shutting downpanic: boom`). */
-const GLUED_VERDICT = /\S((?:panic|fatal error|SIG[A-Z]{2,}): .+)$/;
+/**
+ * A verdict glued to the end of a log line written without its newline (`…shutting downpanic:
+ * boom`): after a letter, digit or sentence end, not after a quote or `=` (a log line that
+ * quotes a recovered panic, `msg="panic: …"`, is not the runtime's verdict).
+ */
+const GLUED_VERDICT = /[\w.!)\]]((?:panic|fatal error|SIG[A-Z]{2,}): .+)$/;
 
 /** What a line outside the goroutine records is; null when it is not part of a traceback. */
 export function classifyOther(line: string): OtherLine {

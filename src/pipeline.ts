@@ -115,7 +115,6 @@ export interface RenderOptions {
   paint?: Paint;
   /** The viewer's script and styles, for HTML. */
   assets?: ViewerAssets;
-  now?: Date;
 }
 
 /** The report of a result, in one of the four forms; byte for byte what every caller writes. */
@@ -125,7 +124,7 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
     case 'json':
       return jsonReport(analyses, errors, { toolVersion: o.toolVersion, buckets: o.buckets ?? DEFAULT_BUCKETS, diagnosis, redacted });
     case 'md':
-      return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted, ...(o.now ? { now: o.now } : {}) });
+      return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted });
     case 'html': {
       if (!o.assets) throw new Error('the HTML report needs the viewer assets');
       return htmlReport(resultView(r, o), o.assets);
@@ -137,8 +136,8 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
 }
 
 /** What the HTML report and the page draw of a result. */
-export function resultView(r: PipelineResult, o: { toolVersion: string; now?: Date }): ReportView {
-  return reportView(r.analyses, r.errors, r.diagnosis, { toolVersion: o.toolVersion, marks: resultMarks(r), redacted: r.redacted, ...(o.now ? { now: o.now } : {}) });
+export function resultView(r: PipelineResult, o: { toolVersion: string }): ReportView {
+  return reportView(r.analyses, r.errors, r.diagnosis, { toolVersion: o.toolVersion, marks: resultMarks(r), redacted: r.redacted });
 }
 
 /** What a report of the result shows beside its data: the analysis's marks per profile and group. */

@@ -110,7 +110,7 @@ describe('pprof labels', () => {
       expect(tenants.values.reduce((n, v) => n + v.count, tenants.others)).toBe(pool.goroutines);
       const text = textReport([a], [], { paint: plain, buckets: 5, frames: 5, diagnosis: d });
       expect(text).toMatch(new RegExp(`labels: endpoint=/v1/orders/summary \\(${pool.goroutines}\\); tenant=t\\d+ \\(\\d+\\)`));
-      const md = markdownReport([a], [], { toolVersion: 'test', diagnosis: d, now: new Date(0) });
+      const md = markdownReport([a], [], { toolVersion: 'test', diagnosis: d });
       expect(md).toContain(`labels: endpoint=/v1/orders/summary (${pool.goroutines})`);
       const json = JSON.parse(jsonReport([a], [], { toolVersion: 'test', diagnosis: d }));
       expect(json.inputs[0].buckets.some((b: { labels: { key: string }[] }) => b.labels.some((l) => l.key === 'endpoint'))).toBe(true);

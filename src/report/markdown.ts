@@ -21,7 +21,6 @@ export interface MarkdownOptions {
   toolVersion: string;
   diagnosis: Diagnosis;
   redacted?: boolean;
-  now?: Date;
   /** Evidence stacks per finding (default 2). */
   stacks?: number;
 }
@@ -193,6 +192,6 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
     for (const e of errors) out.push(`- ${mdCode(e.path)}: ${mdText(e.message)}`);
     out.push('');
   }
-  out.push('---', '', `pprof-diag ${mdText(o.toolVersion)}, ${(o.now ?? new Date()).toISOString()}${o.redacted ? ', redacted' : ''}`, '');
+  out.push('---', '', `pprof-diag ${mdText(o.toolVersion)}${o.redacted ? ', redacted' : ''}`, '');
   return out.join('\n');
 }

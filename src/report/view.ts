@@ -77,7 +77,6 @@ export interface ViewTrace {
 export interface ReportView {
   version: number;
   toolVersion: string;
-  generatedAt: string;
   redacted: boolean;
   verdict: string;
   /** How the inputs were taken together: snapshot order, different programs. */
@@ -99,7 +98,6 @@ export interface ViewOptions {
   /** What the analysis matched in each profile and group (src/analyze/sample-marks.ts viewMarks). */
   marks: ViewMarks;
   redacted?: boolean;
-  now?: Date;
 }
 
 /** Profiles up to this many samples get a flame graph of every sample type, not only the chosen one. */
@@ -199,7 +197,6 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
   return {
     version: VIEW_VERSION,
     toolVersion: o.toolVersion,
-    generatedAt: (o.now ?? new Date()).toISOString(),
     redacted: o.redacted ?? false,
     verdict: diagnosis.verdict,
     notes: diagnosis.notes ?? [],

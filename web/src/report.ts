@@ -102,7 +102,7 @@ export class Report {
     for (const d of v.diffs) this.root.append(this.diffSection(d));
     for (const t of v.traces) this.root.append(this.traceSection(t));
     this.root.append(this.inputsSection());
-    this.root.append(el('footer', {}, `pprof-diag ${v.toolVersion}, report written ${v.generatedAt}${v.redacted ? ', redacted' : ''}`));
+    this.root.append(el('footer', {}, `pprof-diag ${v.toolVersion}${v.redacted ? ', redacted' : ''}`));
     this.drawCharts();
     let resizeTimer = 0;
     window.addEventListener('resize', () => {

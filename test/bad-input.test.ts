@@ -49,7 +49,7 @@ describe('bad input', () => {
       const bomb = new Uint8Array(gzipSync(Buffer.alloc(64 * 1024 * 1024)));
       expect(bomb.length).toBeLessThan(100_000);
       const msg = errorOf(() => decode(bomb, { gunzip, maxDecompressedBytes: 8 * 1024 * 1024 })).message;
-      expect(msg).toMatch(/more than 8\.0 MiB|more than 8 MiB/);
+      expect(msg).toMatch(/more than 8MiB /);
       expect(msg).toMatch(/--max-size/);
     });
 

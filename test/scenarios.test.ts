@@ -103,7 +103,7 @@ describe('heap and goroutine snapshots together', () => {
     const f = d.findings.find((x) => x.id === 'http-client-conn-leak')!;
     expect(f.severity).toBe('critical');
     const pinned = f.holders.find((h) => h.signature === 'heap-profile')!;
-    expect(pinned.description).toMatch(/^[\d.]+ (KiB|MiB) in use \(\d+% of the heap, \d+ objects\) held by HTTP client connections/);
+    expect(pinned.description).toMatch(/^[\d.]+(KiB|MiB) in use \(\d+% of the heap, \d+ objects\) held by HTTP client connections/);
   });
 });
 

@@ -7,6 +7,7 @@
 import type { Profile } from '../model/profile.js';
 import type { Finding } from './findings.js';
 import type { ProfileAnalysis } from './index.js';
+import { formatDuration, formatSize } from '../model/units.js';
 
 export interface Site {
   function: string;
@@ -68,9 +69,6 @@ export const LOCK_WAIT = /^(sync|internal\/sync)\.\(\*(RW)?Mutex\)\.(R?Lock|lock
 /** The advice to take a mutex profile, dropped once a mutex profile or a trace names the holder. */
 export const MUTEX_PROFILE_ADVICE = 'With a mutex profile (runtime.SetMutexProfileFraction), the Unlock sites show who holds it longest.';
 
-function seconds(ns: number): string {
-  return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(0)} ms`;
-}
 
 /** In-use bytes and objects of a heap profile allocated with a function matching `under` on the stack. */
 export function heapUnder(p: Profile, under: RegExp): { bytes: number; objects: number; totalBytes: number } {
@@ -109,9 +107,6 @@ const PINNED: Record<string, { under: RegExp; what: string }> = {
   'sql-tx-leak': { under: /^database\/sql\.\(\*DB\)\.(beginDC|begin)$/, what: 'open transactions' },
 };
 
-function mib(b: number): string {
-  return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
-}
 
 /** Adds what mutex, block and heap profiles among the inputs say to the findings they concern. */
 export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): void {
@@ -126,7 +121,7 @@ export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): voi
       if (h.bytes <= 0) continue;
       f.holders.push({
         signature: 'heap-profile',
-        description: `${mib(h.bytes)} in use (${Math.round((h.bytes / Math.max(h.totalBytes, 1)) * 100)}% of the heap, ${h.objects} objects) held by ${pin.what}, in ${a.path}`,
+        description: `${formatSize(h.bytes)} in use (${Math.round((h.bytes / Math.max(h.totalBytes, 1)) * 100)}% of the heap, ${h.objects} objects) held by ${pin.what}, in ${a.path}`,
         goroutines: 0,
       });
     }
@@ -141,7 +136,7 @@ export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): voi
       for (const s of sites) {
         f.holders.push({
           signature: 'mutex-profile',
-          description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${seconds(s.delayNanos)} of waiting (${Math.round(s.share * 100)}%) in ${a.path}`,
+          description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${formatDuration(s.delayNanos)} of waiting (${Math.round(s.share * 100)}%) in ${a.path}`,
           goroutines: 0,
         });
       }
@@ -152,7 +147,7 @@ export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): voi
     for (const a of block) {
       const sites = contentionSites(a.profile, 1, LOCK_WAIT);
       if (sites.length === 0 || sites[0]!.delayNanos < 1e6) continue;
-      f.summary += ` In ${a.path} the waiters block most in ${sites[0]!.function} (${sites[0]!.file.slice(sites[0]!.file.lastIndexOf('/') + 1)}:${sites[0]!.line}), ${seconds(sites[0]!.delayNanos)} in all.`;
+      f.summary += ` In ${a.path} the waiters block most in ${sites[0]!.function} (${sites[0]!.file.slice(sites[0]!.file.lastIndexOf('/') + 1)}:${sites[0]!.line}), ${formatDuration(sites[0]!.delayNanos)} in all.`;
     }
   }
 }

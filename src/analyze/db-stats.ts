@@ -8,6 +8,7 @@
  */
 
 import { UsageError } from '../model/errors.js';
+import { formatDuration } from '../model/units.js';
 
 export interface DbStats {
   /** Where in the document it was: the expvar name, or `db.Stats()` for a bare one. */
@@ -57,9 +58,6 @@ export function parseDbStats(text: string, source = 'db.Stats()'): DbStats[] {
   return out;
 }
 
-function seconds(ns: number): string {
-  return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(1)} ms`;
-}
 
 /** One sentence on a pool's present figures, compared with the size advised for its load (when given). */
 export function statsSentence(s: DbStats, advised: number | null, later: boolean): string {
@@ -71,7 +69,7 @@ export function statsSentence(s: DbStats, advised: number | null, later: boolean
       ? '; no wait for a connection so far'
       : s.waitDurationNs === 0
         ? `; ${s.waitCount.toLocaleString('en-US')} waits for a connection begun so far and none ended (WaitDuration counts only ended waits): they are all still waiting`
-        : `; ${s.waitCount.toLocaleString('en-US')} waits for a connection begun so far, ${seconds(s.waitDurationNs)} in all for those that ended (at least ${seconds(s.waitDurationNs / s.waitCount)} each on average)`;
+        : `; ${s.waitCount.toLocaleString('en-US')} waits for a connection begun so far, ${formatDuration(s.waitDurationNs)} in all for those that ended (at least ${formatDuration(s.waitDurationNs / s.waitCount)} each on average)`;
   let cmp = '';
   if (advised !== null) {
     const now = s.maxOpenConnections;

@@ -24,6 +24,7 @@ import { differentPrograms, inTimeOrder } from './snapshot-order.js';
 import type { Profile } from '../model/profile.js';
 import type { GoroutineBucket } from './summary.js';
 import { isProgramCode } from './finding-kit.js';
+import { formatDuration, formatSeconds } from '../model/units.js';
 
 export interface DiagnoseOptions {
   /** Load figures (`--qps`, `--latency`, …): pool findings then carry computed settings. */
@@ -94,7 +95,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   // present at the start to those at the end, and the latency of the waits in between.
   const snapshots: Diagnosis['snapshots'] = matches.map(({ path, m }) => ({ path, total: m.total, background: m.background, unmatched: m.unmatched }));
   let traceSnapshots = 0;
-  const seconds = (ns: number): string => formatSeconds(ns);
+  const seconds = (ns: number): string => formatDuration(ns);
   for (const a of analyses) {
     if (a.type !== 'trace') continue;
     traceSnapshots++;
@@ -190,7 +191,7 @@ function advise(f: Finding, load: LoadFigures | undefined, stats: DbStats[]): vo
   // every connection in use with callers queued: the pool's present size is what is in use
   const now = inUse > 0 ? ` (it holds ${inUse} now${inUse < a.maxOpenConns ? `: ${a.maxOpenConns - inUse} more` : inUse > a.maxOpenConns ? `: ${inUse - a.maxOpenConns} fewer` : ': as many'})` : '';
   f.remediation.push(
-    `${slow ? 'Once the queries are fast again, size' : 'Size'} the pool for ${load.qps} queries/s at ${(load.latencySeconds * 1000).toFixed(0)} ms: ${a.maxOpenConns} connections${now}. ${a.why} Settings: ${settings}.`,
+    `${slow ? 'Once the queries are fast again, size' : 'Size'} the pool for ${load.qps} queries/s at ${formatSeconds(load.latencySeconds)}: ${a.maxOpenConns} connections${now}. ${a.why} Settings: ${settings}.`,
   );
   for (const n of a.notes) f.remediation.push(n);
 }
@@ -227,7 +228,7 @@ function addLockHolders(byId: Map<string, Finding>, a: TraceAnalysis): void {
         signature: 'trace-unblock',
         description:
           `releases the lock: ${r.releaser} woke ${r.wakeups.toLocaleString('en-US')} waiter${r.wakeups === 1 ? '' : 's'} in ${a.path}` +
-          (held ? `; before letting go it waited in ${held.site} (${held.count} time${held.count === 1 ? '' : 's'}, ${formatSeconds(held.totalNs / held.count)} each on average)` : ''),
+          (held ? `; before letting go it waited in ${held.site} (${held.count} time${held.count === 1 ? '' : 's'}, ${formatDuration(held.totalNs / held.count)} each on average)` : ''),
         goroutines: r.goroutines,
       });
     }
@@ -300,14 +301,8 @@ function startMatch(a: TraceAnalysis, set: SignatureSet): SnapshotMatch | null {
   return matchSnapshot(p, set);
 }
 
-function formatSeconds(ns: number): string {
-  if (ns >= 1e9) return `${(ns / 1e9).toFixed(ns >= 10e9 ? 0 : 2)} s`;
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(ns >= 10e6 ? 0 : 1)} ms`;
-  return `${(ns / 1e3).toFixed(0)} µs`;
-}
-
 /** One sentence on the waits of a signature during a trace; waits the window cut are lower bounds, and said to be. */
-export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns: number) => string = formatSeconds): string {
+export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns: number) => string = formatDuration): string {
   const parts: string[] = [];
   const cut = l.begunBefore + l.stillWaiting;
   if (cut > 0 && l.all.count > 0) {

@@ -8,6 +8,7 @@ import { SIG } from './signature-ids.js';
 import type { Finding } from './findings.js';
 import type { SnapshotMatch } from './match.js';
 import type { GoroutineBucket } from './summary.js';
+import { formatSeconds } from '../model/units.js';
 
 export interface BucketGrowth {
   key: string;
@@ -155,7 +156,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
       id,
       severity,
       title,
-      summary: `${g.delta} more goroutines of one shape between the snapshots${seconds ? ` (${seconds.toFixed(0)} s apart)` : ''}: ${line}.`,
+      summary: `${g.delta} more goroutines of one shape between the snapshots${seconds ? ` (${formatSeconds(seconds)} apart)` : ''}: ${line}.`,
       goroutines: g.delta,
       share: b.total ? g.delta / b.total : 0,
       maxMinutes: null,
@@ -169,7 +170,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
   for (const f of out) {
     const lines = linesOf.get(f.id)!;
     if (lines.length > 1) {
-      f.summary = `${f.goroutines} more goroutines in ${lines.length} growing groups between the snapshots${seconds ? ` (${seconds.toFixed(0)} s apart)` : ''}; largest: ${lines[0]}.`;
+      f.summary = `${f.goroutines} more goroutines in ${lines.length} growing groups between the snapshots${seconds ? ` (${formatSeconds(seconds)} apart)` : ''}; largest: ${lines[0]}.`;
     }
   }
   return { before: a.total, after: b.total, delta: b.total - a.total, seconds, buckets, signatures, findings: out };

@@ -10,6 +10,7 @@ import { isStandardLibrary, packageOf } from '../model/names.js';
 import { builtinPacks } from '../signatures/builtin.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
+import { formatShare } from '../model/units.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -105,9 +106,7 @@ export function median(xs: number[]): number {
   return xs[Math.floor(xs.length / 2)]!;
 }
 
-export function pct(n: number, total: number): string {
-  return total > 0 ? `${Math.round((n / total) * 100)}%` : '0%';
-}
+export const pct = formatShare;
 
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

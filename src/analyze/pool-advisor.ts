@@ -15,6 +15,7 @@
 
 import defaultPolicyJson from './pool-policy.json' with { type: 'json' };
 import { UsageError } from '../model/errors.js';
+import { formatSeconds } from '../model/units.js';
 
 export interface PoolPolicy {
   /** The rule of thumb's multiplier on the busy connections. */
@@ -161,8 +162,7 @@ function goDuration(seconds: number): string {
 }
 
 function fmtSeconds(s: number): string {
-  if (!Number.isFinite(s)) return 'without bound';
-  return s >= 1 ? `${s.toFixed(2)} s` : s >= 0.001 ? `${(s * 1000).toFixed(1)} ms` : s > 0 ? `${(s * 1e6).toFixed(0)} µs` : '0';
+  return Number.isFinite(s) ? formatSeconds(s) : 'without bound';
 }
 
 /** The smallest size that meets the policy's targets (and the floor). */

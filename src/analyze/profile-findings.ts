@@ -13,19 +13,8 @@ import { contentionSites } from './correlate.js';
 import type { Finding, Severity } from './finding-kit.js';
 import type { ProfileAnalysis } from './index.js';
 import { differentPrograms } from './snapshot-order.js';
+import { formatDuration, formatSeconds, formatShare, formatSize } from '../model/units.js';
 
-function seconds(ns: number): string {
-  if (ns >= 60e9) return `${(ns / 60e9).toFixed(1)} min`;
-  return ns >= 1e9 ? `${(ns / 1e9).toFixed(1)} s` : `${(ns / 1e6).toFixed(0)} ms`;
-}
-
-function mib(b: number): string {
-  return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(0)} KiB`;
-}
-
-function pctOf(n: number, total: number): string {
-  return `${total > 0 ? Math.round((n / total) * 100) : 0}%`;
-}
 
 function finding(id: string, severity: Severity, title: string, summary: string, remediation: string[], share = 0): Finding {
   return { id, severity, title, summary, goroutines: 0, share, maxMinutes: null, evidence: [], holders: [], remediation, signatures: [] };
@@ -56,7 +45,7 @@ function delaySeverity(ns: number, p: Profile): Severity {
 
 /** What the delay covers: the profile's own window, or everything since the program started. */
 function window(p: Profile): string {
-  return p.durationNanos > 0 ? ` in ${seconds(p.durationNanos)}` : ' since the program started (a delta profile, ?seconds=30, tells the rate now)';
+  return p.durationNanos > 0 ? ` in ${formatDuration(p.durationNanos)}` : ' since the program started (a delta profile, ?seconds=30, tells the rate now)';
 }
 
 /** A mutex profile alone: the code that releases the contended lock held it while others waited. */
@@ -69,7 +58,7 @@ function mutexAlone(a: ProfileAnalysis): Finding[] {
     'mutex-contention',
     delaySeverity(delay, a.profile),
     'goroutines queue on a sync.Mutex',
-    `The mutex profile ${a.path} records ${seconds(delay)} of waiting on locks${window(a.profile)}; ${pctOf(top.delayNanos, delay)} of it on the lock released in ${top.function} (${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}): that code holds the lock while the others wait.`,
+    `The mutex profile ${a.path} records ${formatDuration(delay)} of waiting on locks${window(a.profile)}; ${formatShare(top.delayNanos, delay)} of it on the lock released in ${top.function} (${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}): that code holds the lock while the others wait.`,
     [
       `Shorten what ${top.function} does while holding the lock: no I/O, channel operations or slow calls inside it; copy what it needs and release.`,
       'A goroutine dump (debug=2) taken beside it shows how many wait now and for how long.',
@@ -77,7 +66,7 @@ function mutexAlone(a: ProfileAnalysis): Finding[] {
     top.share,
   );
   for (const s of sites) {
-    f.holders.push({ signature: 'mutex-profile', description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${seconds(s.delayNanos)} of waiting (${pctOf(s.delayNanos, delay)})`, goroutines: 0 });
+    f.holders.push({ signature: 'mutex-profile', description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${formatDuration(s.delayNanos)} of waiting (${formatShare(s.delayNanos, delay)})`, goroutines: 0 });
   }
   return [f];
 }
@@ -144,7 +133,7 @@ function blockAlone(a: ProfileAnalysis): Finding[] {
         b.id,
         delaySeverity(x.delay, p),
         b.title,
-        `The block profile ${a.path} records ${seconds(x.delay)} of goroutines ${b.what}${window(p)} (${pctOf(x.delay, delay)} of all blocking), most under ${x.site}.`,
+        `The block profile ${a.path} records ${formatDuration(x.delay)} of goroutines ${b.what}${window(p)} (${formatShare(x.delay, delay)} of all blocking), most under ${x.site}.`,
         [b.fix],
         delay > 0 ? x.delay / delay : 0,
       ),
@@ -200,8 +189,8 @@ export function retainedBySite(p: Profile): { total: number; sites: [string, num
 function heapAlone(a: ProfileAnalysis): Finding[] {
   const r = retainedBySite(a.profile);
   if (r.total <= 0 || r.sites.length === 0) return [];
-  const top = r.sites.slice(0, 3).map(([s, b]) => `${s} ${mib(b)} (${pctOf(b, r.total)})`);
-  return [finding('heap-retained', 'info', 'where the memory in use was allocated', `${a.path} holds ${mib(r.total)} in use; most under ${top.join(', ')}.`, ['Two heap profiles taken minutes apart show what grows.'])];
+  const top = r.sites.slice(0, 3).map(([s, b]) => `${s} ${formatSize(b)} (${formatShare(b, r.total)})`);
+  return [finding('heap-retained', 'info', 'where the memory in use was allocated', `${a.path} holds ${formatSize(r.total)} in use; most under ${top.join(', ')}.`, ['Two heap profiles taken minutes apart show what grows.'])];
 }
 
 /** Two heap profiles in time order: what grew between them. */
@@ -223,7 +212,7 @@ function heapGrowth(x: ProfileAnalysis, y: ProfileAnalysis): Finding[] {
       'memory-growth',
       grew >= a.total ? 'critical' : 'warning',
       'memory in use grows',
-      `Memory in use grew from ${mib(a.total)} to ${mib(b.total)} (+${pctOf(grew, a.total)})${secs !== null && secs > 0 ? ` in ${secs.toFixed(0)} s` : ''} between ${x.path} and ${y.path}; ${mib(d)} of it (${pctOf(d, grew)}) under ${site}${second ? `, ${mib(second[1])} (${pctOf(second[1], grew)}) under ${second[0]}` : ''}.`,
+      `Memory in use grew from ${formatSize(a.total)} to ${formatSize(b.total)} (+${formatShare(grew, a.total)})${secs !== null && secs > 0 ? ` in ${formatSeconds(secs)}` : ''} between ${x.path} and ${y.path}; ${formatSize(d)} of it (${formatShare(d, grew)}) under ${site}${second ? `, ${formatSize(second[1])} (${formatShare(second[1], grew)}) under ${second[0]}` : ''}.`,
       [`Find what keeps the objects allocated under ${site} reachable: a cache without a bound, a map that only grows, goroutines that never end holding their buffers.`],
       b.total > 0 ? grew / b.total : 0,
     ),
@@ -242,13 +231,13 @@ function cpuHotSpot(a: ProfileAnalysis): Finding[] {
   const top = [...by].sort((x, y) => y[1] - x[1])[0];
   if (t <= 0) return [];
   const flat = a.top[0];
-  const own = top !== undefined ? `${pctOf(top[1], t)} is spent in ${top[0]} and what it calls (the program's own code that takes most)` : 'none of it in the program\'s own code';
+  const own = top !== undefined ? `${formatShare(top[1], t)} is spent in ${top[0]} and what it calls (the program's own code that takes most)` : 'none of it in the program\'s own code';
   return [
     finding(
       'cpu-hotspot',
       'info',
       'where the CPU time goes',
-      `Of the ${seconds(t)} of CPU time in ${a.path}, ${own}${flat ? `; the busiest function itself is ${flat.function} (${pctOf(flat.flat, t)})` : ''}.`,
+      `Of the ${formatDuration(t)} of CPU time in ${a.path}, ${own}${flat ? `; the busiest function itself is ${flat.function} (${formatShare(flat.flat, t)})` : ''}.`,
       ['`go tool pprof -list FUNCTION` shows where in it the time goes.'],
     ),
   ];

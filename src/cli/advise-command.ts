@@ -6,6 +6,7 @@ import { advisePool, validatePolicy, type LoadFigures, type PoolPolicy, type Ser
 import { messageLine } from '../model/errors.js';
 import { InputError, readInput } from './inputs.js';
 import { parseDbStats, statsSentence, type DbStats } from '../analyze/db-stats.js';
+import { formatSeconds } from '../model/units.js';
 
 export interface AdviseFlags {
   qps: number;
@@ -79,7 +80,7 @@ export async function adviseCommand(flags: AdviseFlags, io: { out(s: string): vo
   for (const s of stats) io.out(`${statsSentence(s, advice.maxOpenConns, false)}\n\n`);
   const q = advice.queue;
   io.out(`${advice.maxOpenConns} connections per pool. ${advice.why}\n`);
-  io.out(`At ${advice.maxOpenConns}: utilisation ${Math.round(q.utilisation * 100)}%, ${(q.waitProbability * 100).toFixed(1)}% of queries wait for a connection, p99 wait ${q.p99WaitSeconds === 0 ? '0' : `${(q.p99WaitSeconds * 1000).toFixed(1)} ms`}.\n`);
+  io.out(`At ${advice.maxOpenConns}: utilisation ${Math.round(q.utilisation * 100)}%, ${(q.waitProbability * 100).toFixed(1)}% of queries wait for a connection, p99 wait ${formatSeconds(q.p99WaitSeconds)}.\n`);
   io.out(`Fleet: ${advice.fleetConnections} connections${advice.serverBudget !== null ? ` of a budget of ${advice.serverBudget}` : ''}.\n\n`);
   io.out('database/sql:\n');
   for (const line of advice.databaseSql) io.out(`  ${line}\n`);

@@ -11,6 +11,7 @@ import { gunzipNode } from './gunzip-node.js';
 import { loadPacks } from './setup.js';
 import { InputError, readInput } from './inputs.js';
 import { painter, colorWanted, type Io } from './terminal.js';
+import { formatSeconds } from '../model/units.js';
 
 export interface DiffFlags {
   format: 'text' | 'json';
@@ -60,7 +61,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
     io.out(JSON.stringify({ schemaVersion: 1, inputs: { before, after }, ...d, buckets: d.buckets.slice(0, flags.top) }, null, 2) + '\n');
   } else {
     const paint = painter(colorWanted(flags.color, process.stdout));
-    io.out(paint.bold(`${d.before} → ${d.after} goroutines (${d.delta >= 0 ? '+' : ''}${d.delta})${d.seconds ? ` over ${d.seconds.toFixed(0)} s` : ''}\n`));
+    io.out(paint.bold(`${d.before} → ${d.after} goroutines (${d.delta >= 0 ? '+' : ''}${d.delta})${d.seconds ? ` over ${formatSeconds(d.seconds)}` : ''}\n`));
     for (const f of d.findings) io.out(`\n${paint.red(f.severity.toUpperCase())} ${paint.bold(f.id)}: ${f.title}\n  ${f.summary}\n`);
     io.out(`\n${paint.bold('groups, most growth first')}\n`);
     for (const g of d.buckets.slice(0, flags.top)) {

@@ -5,6 +5,7 @@
  */
 import { Inflate } from 'pako';
 import { DecodeError } from '../model/errors.js';
+import { formatSize } from '../model/units.js';
 
 const Z_BUF_ERROR = -5;
 
@@ -14,12 +15,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 export type Gunzip = (bytes: Uint8Array, maxBytes: number) => Uint8Array;
 
-export function formatBytes(n: number): string {
-  if (n >= 1 << 30 && n % (1 << 30) === 0) return `${n / (1 << 30)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(n % (1 << 20) === 0 ? 0 : 1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} KiB`;
-  return `${n} bytes`;
-}
+export const formatBytes = formatSize;
 
 export function tooLarge(maxBytes: number): DecodeError {
   return new DecodeError(

@@ -15,7 +15,8 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { EvidenceStack, Finding } from '../analyze/findings.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration, formatLabels } from './units.js';
+import { formatCount, formatDuration, formatSeconds } from '../model/units.js';
+import { formatLabels } from './labels.js';
 
 export interface MarkdownOptions {
   toolVersion: string;
@@ -170,7 +171,7 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
   for (const x of d.diffs) {
     const grew = x.diff.signatures.filter((s) => s.delta !== 0 && s.role !== 'background').slice(0, 10);
     out.push(`## Between ${mdCode(x.before)} and ${mdCode(x.after)}`, '');
-    out.push(`${formatCount(x.diff.before)} → ${formatCount(x.diff.after)} goroutines (${x.diff.delta >= 0 ? '+' : ''}${formatCount(x.diff.delta)})${x.diff.seconds !== null ? ` in ${x.diff.seconds.toFixed(1)} s` : ''}.`, '');
+    out.push(`${formatCount(x.diff.before)} → ${formatCount(x.diff.after)} goroutines (${x.diff.delta >= 0 ? '+' : ''}${formatCount(x.diff.delta)})${x.diff.seconds !== null ? ` in ${formatSeconds(x.diff.seconds)}` : ''}.`, '');
     if (grew.length) {
       out.push('| signature | before | after | change |', '| --- | ---: | ---: | ---: |');
       for (const s of grew) out.push(`| ${mdCode(s.signature, true)} | ${formatCount(s.before)} | ${formatCount(s.after)} | ${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)} |`);

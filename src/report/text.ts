@@ -7,7 +7,8 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration, formatLabels, formatValue } from './units.js';
+import { formatCount, formatDuration, formatPercent, formatValue } from '../model/units.js';
+import { formatLabels } from './labels.js';
 
 export interface Paint {
   bold(s: string): string;
@@ -105,7 +106,7 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
     for (const e of a.top) {
       const flat = formatValue(e.flat, t.unit);
       const cum = formatValue(e.cum, t.unit);
-      const pct = t.total !== 0 ? ` ${padLeft(((e.flat / t.total) * 100).toFixed(1), 5)}%` : '';
+      const pct = t.total !== 0 ? ` ${padLeft(formatPercent(e.flat, t.total), 7)}` : '';
       out.push(`  ${padLeft(flat, 10)}${pct} ${padLeft(cum, 10)}  ${e.function}`);
     }
   }

@@ -13,6 +13,7 @@ import { hiddenFrame, topFunctions, type GoroutineBucket, type LabelSummary, typ
 import { VIEW_BUCKETS, type SampleMarks, type ViewMarks } from '../analyze/sample-marks.js';
 import { flameGraph, growthFlameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
+import { formatCount, formatDuration } from '../model/units.js';
 
 export const VIEW_VERSION = 1;
 
@@ -116,7 +117,7 @@ const FLAME_TITLE: Record<string, string> = {
 
 function describe(a: InputAnalysis): string {
   if (a.type === 'trace') {
-    return `${a.events.toLocaleString('en-US')} events, ${a.goroutines.toLocaleString('en-US')} goroutines, ${(a.durationNs / 1e9).toFixed(2)} s`;
+    return `${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`;
   }
   const parts = [`${a.samples.toLocaleString('en-US')} samples`];
   if (a.goroutines !== null) parts.push(`${a.goroutines.toLocaleString('en-US')} goroutines`);

@@ -13,7 +13,8 @@ import type { FlameNode } from '../../src/report/flame.js';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { EvidenceStack, Finding } from '../../src/analyze/findings.js';
 import { trimmedFrames } from '../../src/report/markdown.js';
-import { formatLabels } from '../../src/report/units.js';
+import { formatLabels } from '../../src/report/labels.js';
+import { formatCount, formatDuration, formatPercent, formatValue } from '../../src/model/units.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -41,29 +42,8 @@ function bound(ns: number | null, lower: boolean): string {
   return ns === null ? '–' : `${lower ? '≥ ' : ''}${formatNs(ns)}`;
 }
 
-function formatCount(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toFixed(2);
-}
-
 function formatNs(ns: number | null): string {
-  if (ns === null) return '–';
-  const a = Math.abs(ns);
-  if (a >= 60e9) return `${(ns / 60e9).toFixed(1)} min`;
-  if (a >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
-  if (a >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
-  if (a >= 1e3) return `${(ns / 1e3).toFixed(0)} µs`;
-  return `${Math.round(ns)} ns`;
-}
-
-function formatValue(v: number, unit: string): string {
-  if (unit === 'nanoseconds') return formatNs(v);
-  if (unit === 'bytes') {
-    if (v >= 2 ** 30) return `${(v / 2 ** 30).toFixed(2)} GiB`;
-    if (v >= 2 ** 20) return `${(v / 2 ** 20).toFixed(2)} MiB`;
-    if (v >= 2 ** 10) return `${(v / 2 ** 10).toFixed(1)} KiB`;
-    return `${v} B`;
-  }
-  return formatCount(v);
+  return ns === null ? '–' : formatDuration(ns);
 }
 
 interface FlameDatum {
@@ -268,7 +248,7 @@ export class Report {
         .setSearchMatch((d: FlameDatum, term: string) => term !== '' && d.data.n.toLowerCase().includes(term.toLowerCase()))
         .setLabelHandler(
           (d: FlameDatum) =>
-            `${d.data.n}: ${formatValue(d.data.v, flame.sampleType.unit)} (${((d.data.v / Math.max(flame.total, 1)) * 100).toFixed(2)}%)${flame.differential ? `, ${(d.data.d ?? 0) >= 0 ? '+' : ''}${d.data.d ?? 0} since the earlier snapshot` : ''}${signatureNote(flame, d.data)}`,
+            `${d.data.n}: ${formatValue(d.data.v, flame.sampleType.unit)} (${formatPercent(d.data.v, Math.max(flame.total, 1))})${flame.differential ? `, ${(d.data.d ?? 0) >= 0 ? '+' : ''}${d.data.d ?? 0} since the earlier snapshot` : ''}${signatureNote(flame, d.data)}`,
         )
         .setColorMapper((d: FlameDatum) => this.colourOf(flame, d))
         .setDetailsElement(host.querySelector('.flame-details'));
@@ -367,7 +347,7 @@ export class Report {
       'section',
       { class: 'diff' },
       el('h2', {}, `Between ${d.before} and ${d.after}`),
-      el('p', {}, `${formatCount(x.before)} → ${formatCount(x.after)} goroutines (${x.delta >= 0 ? '+' : ''}${formatCount(x.delta)})${x.seconds !== null ? ` in ${x.seconds.toFixed(1)} s` : ''}.`),
+      el('p', {}, `${formatCount(x.before)} → ${formatCount(x.after)} goroutines (${x.delta >= 0 ? '+' : ''}${formatCount(x.delta)})${x.seconds !== null ? ` in ${formatDuration(x.seconds * 1e9)}` : ''}.`),
       sigs.length ? table(['signature', 'before', 'after', 'change'], sigs.map((s) => [el('code', {}, s.signature), formatCount(s.before), formatCount(s.after), `${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)}`])) : null,
       groups.length
         ? table(
@@ -434,7 +414,7 @@ function signatureNote(flame: ViewFlame, n: FlameNode): string {
 /** The heaviest functions of a flame graph's profile, in the columns of `go tool pprof -top`. */
 function topTable(g: ViewFlame): HTMLElement {
   const total = Math.max(g.total, 1);
-  const pct = (v: number): string => `${((v / total) * 100).toFixed(2)}%`;
+  const pct = (v: number): string => formatPercent(v, total);
   let sum = 0;
   const rows = g.top!.map((e) => {
     sum += e.flat;

@@ -123,10 +123,10 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
       const note = lat.length ? latencySentence(lat[0]!, a.durationNs, seconds) : '';
       const have = byId.get(f.id);
       if (have) {
-        have.summary += ` The trace ${a.path} agrees${note ? `: ${note}` : '.'}`;
+        have.summary += note ? ` The trace ${a.path} shows these waits too: ${note}` : ` The trace ${a.path} shows these waits too.`;
         have.latency = [...(have.latency ?? []), ...lat];
       } else {
-        f.summary = `At the end of the trace ${a.path}: ${f.summary}${note ? ` ${note}` : ''}`;
+        f.summary = `At the end of the trace ${a.path}: ${f.summary}${note ? ` During it, ${note}` : ''}`;
         f.latency = lat;
         byId.set(f.id, f);
       }
@@ -279,7 +279,14 @@ function verdictOf(findings: Finding[], snapshots: number, only: SnapshotMatch |
     return unsure ?? 'No known failure signature: the goroutines look like normal work.';
   }
   const f = serious[0]!;
-  return `${f.severity.toUpperCase()}: ${f.title}. ${f.summary}`;
+  const more = serious.length > 1 ? ` (${serious.length - 1} more finding${serious.length > 2 ? 's' : ''} below.)` : '';
+  return `${f.severity.toUpperCase()}: ${f.title}. ${firstSentence(f.summary)}${more}`;
+}
+
+/** A summary's first sentence: the verdict says what is wrong in one or two, the finding the rest. */
+export function firstSentence(s: string): string {
+  const m = /[.!?](?=\s+[A-Z])/.exec(s);
+  return m ? s.slice(0, m.index + 1) : s;
 }
 
 /**
@@ -301,7 +308,7 @@ function startMatch(a: TraceAnalysis, set: SignatureSet): SnapshotMatch | null {
   return matchSnapshot(p, set);
 }
 
-/** One sentence on the waits of a signature during a trace; waits the window cut are lower bounds, and said to be. */
+/** The waits of a signature during a trace, as the end of a sentence; waits the window cut are lower bounds, and said to be. */
 export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns: number) => string = formatDuration): string {
   const parts: string[] = [];
   const cut = l.begunBefore + l.stillWaiting;
@@ -316,5 +323,5 @@ export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns
       `${l.count.toLocaleString('en-US')} wait${l.count === 1 ? '' : 's'} ended within the ${seconds(durationNs)} traced (p50 ${seconds(l.p50Ns!)}, p99 ${seconds(l.p99Ns!)}, max ${seconds(l.maxNs!)})`,
     );
   }
-  return parts.length ? `Waits ${l.description.replace(/^waits? /, '')}: ${parts.join('; ')}.` : '';
+  return parts.length ? `${parts.join('; ')}.` : '';
 }

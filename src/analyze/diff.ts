@@ -9,9 +9,12 @@ import type { Finding } from './findings.js';
 import type { SnapshotMatch } from './match.js';
 import type { GoroutineBucket } from './summary.js';
 import { formatSeconds } from '../model/units.js';
+import { groupNames } from './group-names.js';
 
 export interface BucketGrowth {
   key: string;
+  /** What tables call the group, unique within the diff (src/analyze/group-names.ts). */
+  name: string;
   before: number;
   after: number;
   delta: number;
@@ -92,6 +95,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
     const rep = (y ?? x)!;
     buckets.push({
       key,
+      name: '',
       before: n0,
       after: n1,
       delta: n1 - n0,
@@ -101,6 +105,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
     });
   }
   buckets.sort((p, q) => q.delta - p.delta || q.after - p.after);
+  groupNames(buckets).forEach((n, i) => (buckets[i]!.name = n));
   const ids = new Set([...a.hits.keys(), ...b.hits.keys()]);
   const signatures: SignatureGrowth[] = [...ids]
     .map((id) => {
@@ -142,7 +147,7 @@ export function diffSnapshots(a: SnapshotMatch, b: SnapshotMatch, t: GrowthThres
     }
     const existing = findings.get(id);
     const rate = seconds && seconds > 0 ? ` (${(g.delta / seconds).toFixed(1)}/s)` : '';
-    const line = `${g.before} → ${g.after} (+${g.delta})${rate} [${g.waitReason || '?'}] ${g.frames[0]?.function ?? '(no frames)'}`;
+    const line = `${g.before} → ${g.after} (+${g.delta})${rate} [${g.waitReason || '?'}] ${g.name}`;
     if (existing) {
       existing.goroutines += g.delta;
       existing.share = b.total ? existing.goroutines / b.total : 0;

@@ -7,6 +7,7 @@
 import type { Profile } from '../model/profile.js';
 import { sampleTypeTotals } from '../model/stacks.js';
 import { waitReason } from './wait-reason.js';
+import { groupNames } from './group-names.js';
 
 export interface TopEntry {
   function: string;
@@ -23,6 +24,8 @@ export interface FrameSummary {
 export interface GoroutineBucket {
   /** Identity used to match buckets across forms and snapshots: normalised leaf-side frames. */
   key: string;
+  /** What tables call the group, unique within its profile (src/analyze/group-names.ts). */
+  name: string;
   count: number;
   waitReason: string;
   /** Wait minutes over the bucket's goroutines (debug=2 only; null when none printed). */
@@ -132,6 +135,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
     if (b === undefined) {
       b = {
         key,
+        name: '',
         count: 0,
         waitReason: '',
         minMinutes: null,
@@ -176,6 +180,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
     if (t !== undefined) b.labels = labelSummaries(t);
   }
   out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  groupNames(out).forEach((n, i) => (out[i]!.name = n));
   return out;
 }
 

@@ -66,7 +66,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
     io.out(`\n${paint.bold('groups, most growth first')}\n`);
     for (const g of d.buckets.slice(0, flags.top)) {
       const sign = g.delta > 0 ? '+' : '';
-      io.out(`  ${String(g.before).padStart(6)} → ${String(g.after).padStart(6)}  ${(sign + g.delta).padStart(7)}  [${g.waitReason || '?'}] ${g.frames[0]?.function ?? ''}\n`);
+      io.out(`  ${String(g.before).padStart(6)} → ${String(g.after).padStart(6)}  ${(sign + g.delta).padStart(7)}  [${g.waitReason || '?'}] ${g.name}\n`);
     }
   }
   if (flags.failOn && d.findings.some((f) => severityAtLeast(f.severity, flags.failOn!))) return 1;

@@ -79,6 +79,7 @@ export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<strin
     out.goroutines = a.goroutines;
     out.statedTotal = a.statedTotal;
     out.buckets = (a.buckets ?? []).slice(0, maxBuckets).map((b) => ({
+      name: b.name,
       count: b.count,
       waitReason: b.waitReason || null,
       minMinutes: b.minMinutes,

@@ -163,8 +163,9 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
     out.push('> **Redacted:** file paths, argument values, label values and host names are replaced by placeholders; function names are kept.', '');
   }
   if (d.findings.length) {
-    out.push('## Findings', '', '| # | severity | finding | summary |', '| ---: | --- | --- | --- |');
-    d.findings.forEach((f, i) => out.push(`| ${i + 1} | ${SEVERITY_MARK[f.severity] ?? f.severity} | ${mdCode(f.id, true)} | ${cell(f.summary)} |`));
+    // the table names each finding; what it found is said once, in its section below
+    out.push('## Findings', '', '| # | severity | finding | what |', '| ---: | --- | --- | --- |');
+    d.findings.forEach((f, i) => out.push(`| ${i + 1} | ${SEVERITY_MARK[f.severity] ?? f.severity} | ${mdCode(f.id, true)} | ${cell(f.title)} |`));
     out.push('');
     d.findings.forEach((f, i) => out.push(...findingMd(f, i + 1, o.stacks ?? 2)));
   }

@@ -238,7 +238,7 @@ export function redactReport(
   errors: InputError[] = [],
 ): { analyses: InputAnalysis[]; diagnosis: Diagnosis; errors: InputError[] } {
   const r = new Redactor();
-  // input names and the profiles' values first: text that quotes one (`The trace x.out agrees`,
+  // input names and the profiles' values first: text that quotes one (`The trace x.out shows these waits too`,
   // a file name in a holder's description) then finds its placeholder
   for (const a of analyses) r.inputName(a.path);
   for (const e of errors) r.inputName(e.path);

@@ -90,7 +90,7 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
             ? `, ${b.maxMinutes} min`
             : `, ${b.minMinutes}–${b.maxMinutes} min`
           : '';
-      out.push(`  ${padLeft(formatCount(b.count), 7)}  ${paint.yellow(`[${b.waitReason || 'wait reason not in this form'}${minutes}]`)}`);
+      out.push(`  ${padLeft(formatCount(b.count), 7)}  ${paint.bold(b.name)}  ${paint.yellow(`[${b.waitReason || 'wait reason not in this form'}${minutes}]`)}`);
       const frames = b.frames.slice(0, o.frames);
       for (const f of frames) out.push(`           ${f.function} ${paint.dim(`${f.file}:${f.line}`)}`);
       if (b.frames.length > frames.length) out.push(paint.dim(`           … ${b.frames.length - frames.length} more frames`));

@@ -40,6 +40,7 @@ export interface ViewFlame extends FlameGraph {
 }
 
 export interface ViewBucket {
+  name: string;
   count: number;
   waitReason: string;
   minMinutes: number | null;
@@ -232,6 +233,7 @@ function viewBucket(marks: ViewMarks) {
   return (b: GoroutineBucket): ViewBucket => {
     const m = marks.buckets.get(b);
     return {
+      name: b.name,
       count: b.count,
       waitReason: b.waitReason,
       minMinutes: b.minMinutes,

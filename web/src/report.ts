@@ -311,7 +311,7 @@ export class Report {
   private bucketsSection(b: ReportView['buckets'][number]): HTMLElement {
     const rows = b.rows.map((r) => {
       const minutes = r.maxMinutes !== null && r.maxMinutes > 0 ? (r.minMinutes === r.maxMinutes ? `${r.maxMinutes} min` : `${r.minMinutes ?? 0}–${r.maxMinutes} min`) : '';
-      const stack = el('details', {}, el('summary', {}, r.frames[0]?.function ?? '(no stack)'), el('pre', { class: 'stack' }, r.frames.map((f) => `${f.function}  ${f.file}:${f.line}`).join('\n') + (r.createdBy ? `\ncreated by ${r.createdBy}` : '') + (r.labels && r.labels.length > 0 ? `\nlabels: ${formatLabels(r.labels)}` : '')));
+      const stack = el('details', {}, el('summary', {}, r.name), el('pre', { class: 'stack' }, r.frames.map((f) => `${f.function}  ${f.file}:${f.line}`).join('\n') + (r.createdBy ? `\ncreated by ${r.createdBy}` : '') + (r.labels && r.labels.length > 0 ? `\nlabels: ${formatLabels(r.labels)}` : '')));
       const badges = el(
         'span',
         { class: 'badges' },
@@ -321,7 +321,7 @@ export class Report {
       return [formatCount(r.count), r.waitReason || '–', minutes, stack, badges];
     });
     const more = b.more > 0 ? el('p', { class: 'hint' }, `${formatCount(b.more)} more groups in the JSON report.`) : null;
-    const grid = table(['goroutines', 'wait reason', 'waiting', 'stack (leaf first)', 'signatures'], rows, 'buckets-table');
+    const grid = table(['goroutines', 'wait reason', 'waiting', 'group (its stack, leaf first)', 'signatures'], rows, 'buckets-table');
     // filter the groups by any text of theirs: a function, a wait reason, a signature, a label
     const filter = el('input', { type: 'search', class: 'group-filter', placeholder: 'filter groups (function, wait reason, signature, label)', 'aria-label': 'filter goroutine groups' }) as HTMLInputElement;
     filter.addEventListener('input', () => {
@@ -351,8 +351,8 @@ export class Report {
       sigs.length ? table(['signature', 'before', 'after', 'change'], sigs.map((s) => [el('code', {}, s.signature), formatCount(s.before), formatCount(s.after), `${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)}`])) : null,
       groups.length
         ? table(
-            ['group (leaf frame)', 'wait reason', 'before', 'after', 'change'],
-            groups.map((g) => [el('code', {}, g.frames[0]?.function ?? '(no stack)'), g.waitReason || '–', formatCount(g.before), formatCount(g.after), `${g.delta >= 0 ? '+' : ''}${formatCount(g.delta)}`]),
+            ['group', 'wait reason', 'before', 'after', 'change'],
+            groups.map((g) => [el('code', {}, g.name), g.waitReason || '–', formatCount(g.before), formatCount(g.after), `${g.delta >= 0 ? '+' : ''}${formatCount(g.delta)}`]),
           )
         : null,
     );

@@ -111,6 +111,8 @@ export interface RenderOptions {
   /** Goroutine groups shown (text, JSON; default DEFAULT_BUCKETS) and frames per group (text). */
   buckets?: number;
   frames?: number;
+  /** Markdown: evidence stacks folded into `<details>`, and the most characters (src/report/markdown.ts). */
+  markdown?: { details?: boolean; limit?: number };
   /** Colours for text; plain when absent. */
   paint?: Paint;
   /** The viewer's script and styles, for HTML. */
@@ -124,7 +126,7 @@ export function render(r: PipelineResult, format: ReportFormat, o: RenderOptions
     case 'json':
       return jsonReport(analyses, errors, { toolVersion: o.toolVersion, buckets: o.buckets ?? DEFAULT_BUCKETS, diagnosis, redacted });
     case 'md':
-      return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted });
+      return markdownReport(analyses, errors, { toolVersion: o.toolVersion, diagnosis, redacted, ...o.markdown });
     case 'html': {
       if (!o.assets) throw new Error('the HTML report needs the viewer assets');
       return htmlReport(resultView(r, o), o.assets);

@@ -25,6 +25,8 @@ export interface AnalyzeFlags {
   top: number;
   buckets: number;
   frames: number;
+  mdDetails?: boolean;
+  mdLimit: number;
   seconds?: number;
   timeout: number;
   maxSize: number;
@@ -126,6 +128,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       toolVersion: VERSION,
       buckets: flags.buckets,
       frames: flags.frames,
+      markdown: { details: flags.mdDetails ?? false, limit: flags.mdLimit },
       paint: painter(flags.output === undefined && colorWanted(flags.color, process.stdout)),
     });
   }

@@ -47,6 +47,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--top <n>', 'how many top functions to show', parseCount, 10)
     .option('--buckets <n>', 'how many goroutine groups to show', parseCount, DEFAULT_BUCKETS)
     .option('--frames <n>', 'frames shown per goroutine group in text output', parseCount, 8)
+    .option('--md-details', 'Markdown: fold each evidence stack into <details> (GitHub, GitLab; not Jira)')
+    .option('--md-limit <chars>', 'Markdown: most characters, shortened to fit (65536: a GitHub comment; 32767 for Jira)', parseCount, 65_536)
     .option('--seconds <n>', 'seconds of profiling to ask a live service for (CPU profile, trace)', parsePositive)
     .option('--timeout <seconds>', 'how long to wait for a live service, beyond --seconds', parsePositive, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed (a decompression bomb stops here)', parseSize, 1024 ** 3)

@@ -24,7 +24,17 @@ export interface MarkdownOptions {
   redacted?: boolean;
   /** Evidence stacks per finding (default 2). */
   stacks?: number;
+  /**
+   * Fold each evidence stack into `<details>` (GitHub and GitLab show it folded; Jira and plain
+   * CommonMark renderers do not support it, so it is off unless asked for).
+   */
+  details?: boolean;
+  /** Most characters the report may take (default 65,536, a GitHub comment); see markdownReport. */
+  limit?: number;
 }
+
+/** The most characters a GitHub issue or pull-request comment holds. */
+export const GITHUB_COMMENT_LIMIT = 65_536;
 
 /** Control characters as visible text (`\x1b`), so they cannot act on a terminal or a renderer. */
 export function visibleControls(s: string): string {
@@ -89,8 +99,8 @@ function minutesText(e: EvidenceStack): string {
   return e.minMinutes === e.maxMinutes ? `, waiting ${e.maxMinutes} min` : `, waiting ${e.minMinutes ?? 0}–${e.maxMinutes} min`;
 }
 
-function evidenceMd(e: EvidenceStack): string[] {
-  const { frames, more } = trimmedFrames(e.frames);
+function evidenceMd(e: EvidenceStack, maxFrames: number, details: boolean): string[] {
+  const { frames, more } = trimmedFrames(e.frames, maxFrames);
   const head = `${formatCount(e.goroutines)} goroutine${e.goroutines === 1 ? '' : 's'} ${mdCode(`[${e.waitReason || 'wait reason not in this form'}]`)}${minutesText(e)} — ${mdCode(e.signature)}`;
   const width = Math.min(72, Math.max(...frames.map((f) => f.function.length), 10));
   const lines = frames.map((f) => {
@@ -100,6 +110,8 @@ function evidenceMd(e: EvidenceStack): string[] {
   if (more > 0) lines.push(`  … ${more} more frame${more === 1 ? '' : 's'}`);
   if (e.createdBy) lines.push(`  created by ${e.createdBy}`);
   if (e.labels && e.labels.length > 0) lines.push(`  labels: ${formatLabels(e.labels)}`);
+  // the summary line is Markdown escaped as everywhere else, inside the one tag pair we write
+  if (details) return ['<details>', `<summary>${head}</summary>`, '', mdBlock(lines), '', '</details>'];
   return [head, '', mdBlock(lines)];
 }
 
@@ -123,12 +135,12 @@ function latencyMd(f: Finding): string[] {
   return [...out, ''];
 }
 
-function findingMd(f: Finding, n: number, stacks: number): string[] {
+function findingMd(f: Finding, n: number, l: Level): string[] {
   const out = [`### ${n}. ${f.severity.toUpperCase()} ${mdCode(f.id)} — ${mdText(f.title)}`, '', mdText(f.summary), ''];
-  const ev = f.evidence.slice(0, stacks);
+  const ev = f.evidence.slice(0, l.stacks);
   if (ev.length) {
     out.push('**Evidence** (▶ marks the frames the signature matched)', '');
-    for (const e of ev) out.push(...evidenceMd(e), '');
+    for (const e of ev) out.push(...evidenceMd(e, l.frames, l.details), '');
     if (f.evidence.length > ev.length) out.push(`${f.evidence.length - ev.length} more stack${f.evidence.length - ev.length === 1 ? '' : 's'} in the JSON report.`, '');
   }
   if (f.holders.length) {
@@ -154,11 +166,59 @@ function inputRow(a: InputAnalysis): string {
   return `| ${mdCode(a.path, true)} | ${cell(a.kind)} | ${cell(a.format)}${a.compressed ? ' (gzip)' : ''} | ${cell(a.goVersion ?? '–')} | ${captured} | ${contents} |`;
 }
 
+/** How much a rendering holds: the first that fits the limit is written. */
+interface Level {
+  stacks: number;
+  frames: number;
+  details: boolean;
+  /** Notes on the inputs, and the diffs' tables. */
+  extras: boolean;
+  /** Said at the top when something was left out to fit. */
+  note: string | null;
+  /** How many findings get their section (default all). */
+  sections?: number;
+}
+
+function levels(o: MarkdownOptions): Level[] {
+  const details = o.details ?? false;
+  const stacks = o.stacks ?? 2;
+  const limit = (o.limit ?? GITHUB_COMMENT_LIMIT).toLocaleString('en-US');
+  const cut = (what: string) => `Shortened to fit ${limit} characters: ${what}; the JSON report has everything.`;
+  return [
+    { stacks, frames: 14, details, extras: true, note: null },
+    { stacks: Math.min(stacks, 1), frames: 8, details, extras: true, note: cut('one evidence stack per finding, 8 frames each') },
+    { stacks: Math.min(stacks, 1), frames: 8, details, extras: false, note: cut('one evidence stack per finding, no notes on the inputs') },
+    { stacks: 0, frames: 0, details, extras: false, note: cut('no evidence stacks, no notes on the inputs') },
+  ];
+}
+
+/**
+ * The report, whole when it fits `limit` (a GitHub comment by default); otherwise with fewer
+ * evidence stacks, then without the inputs' notes, then without stacks, saying so at the top.
+ * The verdict and every finding's heading, summary and advice are never cut: past the last
+ * level, the findings after the limit keep their table row and are named in a closing line.
+ */
 export function markdownReport(analyses: InputAnalysis[], errors: InputError[], o: MarkdownOptions): string {
+  const limit = o.limit ?? GITHUB_COMMENT_LIMIT;
+  const all = levels(o);
+  for (const l of all) {
+    const text = renderMd(analyses, errors, o, l);
+    if (text.length <= limit) return text;
+  }
+  // the sections of as many findings as fit; the others keep their row in the table
+  const last = all[all.length - 1]!;
+  let n = o.diagnosis.findings.length;
+  let text = renderMd(analyses, errors, o, { ...last, sections: n });
+  while (text.length > limit && n > 0) text = renderMd(analyses, errors, o, { ...last, sections: --n });
+  return text;
+}
+
+function renderMd(analyses: InputAnalysis[], errors: InputError[], o: MarkdownOptions, l: Level): string {
   const d = o.diagnosis;
   const out: string[] = ['# pprof-diag report', ''];
   out.push(`**${mdText(d.verdict)}**`, '');
   for (const n of d.notes ?? []) out.push(`> ${mdText(n)}`, '');
+  if (l.note) out.push(`> ${mdText(l.note)}`, '');
   if (o.redacted) {
     out.push('> **Redacted:** file paths, argument values, label values and host names are replaced by placeholders; function names are kept.', '');
   }
@@ -167,28 +227,15 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
     out.push('## Findings', '', '| # | severity | finding | what |', '| ---: | --- | --- | --- |');
     d.findings.forEach((f, i) => out.push(`| ${i + 1} | ${SEVERITY_MARK[f.severity] ?? f.severity} | ${mdCode(f.id, true)} | ${cell(f.title)} |`));
     out.push('');
-    d.findings.forEach((f, i) => out.push(...findingMd(f, i + 1, o.stacks ?? 2)));
+    const shown = Math.min(d.findings.length, l.sections ?? Infinity);
+    d.findings.slice(0, shown).forEach((f, i) => out.push(...findingMd(f, i + 1, l)));
+    if (shown < d.findings.length) out.push(`Findings ${shown + 1}–${d.findings.length} are in the JSON report: their sections would not fit.`, '');
   }
-  for (const x of d.diffs) {
-    const grew = x.diff.signatures.filter((s) => s.delta !== 0 && s.role !== 'background').slice(0, 10);
-    out.push(`## Between ${mdCode(x.before)} and ${mdCode(x.after)}`, '');
-    out.push(`${formatCount(x.diff.before)} → ${formatCount(x.diff.after)} goroutines (${x.diff.delta >= 0 ? '+' : ''}${formatCount(x.diff.delta)})${x.diff.seconds !== null ? ` in ${formatSeconds(x.diff.seconds)}` : ''}.`, '');
-    if (grew.length) {
-      out.push('| signature | before | after | change |', '| --- | ---: | ---: | ---: |');
-      for (const s of grew) out.push(`| ${mdCode(s.signature, true)} | ${formatCount(s.before)} | ${formatCount(s.after)} | ${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)} |`);
-      out.push('');
-    }
-  }
+  for (const x of d.diffs) out.push(...diffMd(x, l.extras));
   out.push('## Inputs', '', '| file | kind | format | Go | captured | contents |', '| --- | --- | --- | --- | --- | --- |');
   for (const a of analyses) out.push(inputRow(a));
   out.push('');
-  for (const a of analyses) {
-    const notes = a.type === 'profile' ? [...a.warnings, ...a.repairs.map((w) => `read leniently: ${w}`)] : a.warnings;
-    if (notes.length === 0) continue;
-    out.push(`Notes on ${mdCode(a.path)}:`, '');
-    for (const n of notes) out.push(`- ${mdText(n)}`);
-    out.push('');
-  }
+  if (l.extras) out.push(...notesMd(analyses));
   if (errors.length) {
     out.push('**Not read:**', '');
     for (const e of errors) out.push(`- ${mdCode(e.path)}: ${mdText(e.message)}`);
@@ -196,4 +243,28 @@ export function markdownReport(analyses: InputAnalysis[], errors: InputError[], 
   }
   out.push('---', '', `pprof-diag ${mdText(o.toolVersion)}${o.redacted ? ', redacted' : ''}`, '');
   return out.join('\n');
+}
+
+function diffMd(x: Diagnosis['diffs'][number], tables: boolean): string[] {
+  const out = [`## Between ${mdCode(x.before)} and ${mdCode(x.after)}`, ''];
+  out.push(`${formatCount(x.diff.before)} → ${formatCount(x.diff.after)} goroutines (${x.diff.delta >= 0 ? '+' : ''}${formatCount(x.diff.delta)})${x.diff.seconds !== null ? ` in ${formatSeconds(x.diff.seconds)}` : ''}.`, '');
+  const grew = x.diff.signatures.filter((s) => s.delta !== 0 && s.role !== 'background').slice(0, 10);
+  if (tables && grew.length) {
+    out.push('| signature | before | after | change |', '| --- | ---: | ---: | ---: |');
+    for (const s of grew) out.push(`| ${mdCode(s.signature, true)} | ${formatCount(s.before)} | ${formatCount(s.after)} | ${s.delta >= 0 ? '+' : ''}${formatCount(s.delta)} |`);
+    out.push('');
+  }
+  return out;
+}
+
+function notesMd(analyses: InputAnalysis[]): string[] {
+  const out: string[] = [];
+  for (const a of analyses) {
+    const notes = a.type === 'profile' ? [...a.warnings, ...a.repairs.map((w) => `read leniently: ${w}`)] : a.warnings;
+    if (notes.length === 0) continue;
+    out.push(`Notes on ${mdCode(a.path)}:`, '');
+    for (const n of notes) out.push(`- ${mdText(n)}`);
+    out.push('');
+  }
+  return out;
 }

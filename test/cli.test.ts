@@ -75,7 +75,7 @@ describe('pprof-diag CLI', () => {
     const r = run(['analyze', '--format', 'json', trace]);
     expect(r.code).toBe(0);
     const t = parseReport(r.stdout).inputs[0];
-    expect(t).toMatchObject({ kind: 'trace', format: 'trace', goVersion: 'go1.25' });
+    expect(t).toMatchObject({ kind: 'trace', format: 'trace', goVersion: null, traceFormat: '1.25' });
     expect(t.events).toBeGreaterThan(1000);
     expect(t.goroutines).toBeGreaterThan(10);
     expect(t.durationNs).toBeGreaterThan(0);

@@ -72,7 +72,10 @@ export interface TraceAnalysis {
   kind: 'trace';
   format: 'trace';
   compressed: boolean;
-  goVersion: string;
+  /** A trace does not say which Go wrote it: null. */
+  goVersion: string | null;
+  /** The trace format version its header gives ("1.26"): written by that Go or a later one that kept the format. */
+  traceFormat: string;
   events: number;
   goroutines: number;
   durationNs: number;
@@ -139,7 +142,8 @@ export class TraceAnalyzer {
       kind: 'trace',
       format: 'trace',
       compressed,
-      goVersion: t.goVersion,
+      goVersion: null,
+      traceFormat: t.goVersion.replace(/^go/, ''),
       events: t.eventCount,
       goroutines: t.goroutines,
       durationNs: t.durationNs,

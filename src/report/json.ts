@@ -30,6 +30,7 @@ export function jsonInput(a: InputAnalysis, maxBuckets = Infinity): Record<strin
       format: a.format,
       compressed: a.compressed,
       goVersion: a.goVersion,
+      traceFormat: a.traceFormat,
       sampleTypes: [],
       events: a.events,
       goroutines: a.goroutines,

@@ -13,7 +13,8 @@
 import { isStandardLibrary } from '../model/names.js';
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { EvidenceStack, Finding } from '../analyze/findings.js';
-import type { InputAnalysis } from '../analyze/index.js';
+import type { InputAnalysis, TraceAnalysis } from '../analyze/index.js';
+import type { WaitLatency } from '../analyze/trace/latency.js';
 import type { InputError } from './json.js';
 import { formatCount, formatDuration, formatSeconds } from '../model/units.js';
 import { formatLabels } from './labels.js';
@@ -118,21 +119,50 @@ function evidenceMd(e: EvidenceStack, maxFrames: number, details: boolean): stri
 function latencyMd(f: Finding): string[] {
   const lat = (f.latency ?? []).filter((l) => l.count + l.begunBefore + l.stillWaiting > 0);
   if (lat.length === 0) return [];
+  return ['**Wait latency in the trace** (all waits seen; ≥ marks a lower bound, where waits cut by the trace’s start or end weigh in)', '', ...latencyTable(lat), ''];
+}
+
+function latencyTable(lat: readonly WaitLatency[]): string[] {
   const ns = (v: number | null) => (v === null ? '–' : formatDuration(v));
   const bound = (v: number | null, lower: boolean) => (v === null ? '–' : `${lower ? '≥ ' : ''}${formatDuration(v)}`);
-  const out = [
-    '**Wait latency in the trace** (all waits seen; ≥ marks a lower bound, where waits cut by the trace’s start or end weigh in)',
-    '',
-    '| signature | waits | p50 | p99 | max | ended inside (p50) | begun before the trace | still waiting at its end |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
+  const out = ['| signature | waits | p50 | p99 | max | ended inside (p50) | begun before the trace | still waiting at its end |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const l of lat) {
     const a = l.all;
     out.push(
       `| ${mdCode(l.signature, true)} | ${formatCount(a.count)} | ${bound(a.p50Ns, a.p50IsLowerBound)} | ${bound(a.p99Ns, a.p99IsLowerBound)} | ${bound(a.maxNs, a.maxIsLowerBound)} | ${formatCount(l.count)}${l.p50Ns !== null ? ` (${ns(l.p50Ns)})` : ''} | ${formatCount(l.begunBefore)}${l.begunBeforeMaxNs !== null ? ` (≥ ${ns(l.begunBeforeMaxNs)})` : ''} | ${formatCount(l.stillWaiting)}${l.stillWaitingMaxNs !== null ? ` (≥ ${ns(l.stillWaitingMaxNs)})` : ''} |`,
     );
   }
-  return [...out, ''];
+  return out;
+}
+
+/**
+ * What a trace shows besides the findings: where its goroutines blocked (as `go tool trace
+ * -pprof` splits it), its goroutine groups by start function (as `go tool trace` lists them) and
+ * the wait latency of every signature seen.
+ */
+function traceMd(a: TraceAnalysis, extras: boolean): string[] {
+  const out = [`## Trace ${mdCode(a.path)}`, ''];
+  out.push(`${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)} (trace format ${mdText(a.traceFormat)}).`, '');
+  const blocking = a.blocking.filter((b) => b.count > 0);
+  if (blocking.length) {
+    out.push('| blocked in | intervals | total | most under |', '| --- | ---: | ---: | --- |');
+    for (const b of blocking) out.push(`| ${cell(b.type)} | ${formatCount(b.count)} | ${formatDuration(b.delayNs)} | ${cell(b.top.slice(0, 3).map((e) => `${e.function} (${formatDuration(e.flat)})`).join('; ') || '–')} |`);
+    out.push('');
+  }
+  if (!extras) return out;
+  const groups = a.goroutineGroups.slice(0, 10);
+  if (groups.length) {
+    out.push('| goroutines started in | goroutines | ended | blocked at the end | running | waiting to run | in syscalls | blocked |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const g of groups) {
+      const blocked = [...g.blockNs.values()].reduce((s, v) => s + v, 0);
+      out.push(`| ${mdCode(g.name || '(unknown)', true)} | ${formatCount(g.count)} | ${formatCount(g.ended)} | ${formatCount(g.blockedAtEnd)} | ${formatDuration(g.execNs)} | ${formatDuration(g.schedWaitNs)} | ${formatDuration(g.syscallNs)} | ${formatDuration(blocked)} |`);
+    }
+    if (a.goroutineGroups.length > groups.length) out.push('', `${formatCount(a.goroutineGroups.length - groups.length)} more groups in the JSON report.`);
+    out.push('');
+  }
+  const lat = (a.waitLatency ?? []).filter((l) => l.all.count > 0);
+  if (lat.length) out.push('Wait latency by signature (≥ marks a lower bound: waits cut by the trace’s start or end):', '', ...latencyTable(lat), '');
+  return out;
 }
 
 function findingMd(f: Finding, n: number, l: Level): string[] {
@@ -163,7 +193,7 @@ function inputRow(a: InputAnalysis): string {
     a.type === 'trace'
       ? `${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`
       : `${formatCount(a.samples)} samples${a.goroutines !== null ? `, ${formatCount(a.goroutines)} goroutines` : ''}`;
-  return `| ${mdCode(a.path, true)} | ${cell(a.kind)} | ${cell(a.format)}${a.compressed ? ' (gzip)' : ''} | ${cell(a.goVersion ?? '–')} | ${captured} | ${contents} |`;
+  return `| ${mdCode(a.path, true)} | ${cell(a.kind)} | ${cell(a.format)}${a.compressed ? ' (gzip)' : ''} | ${cell(a.type === 'trace' ? `trace format ${a.traceFormat}` : (a.goVersion ?? '–'))} | ${captured} | ${contents} |`;
 }
 
 /** How much a rendering holds: the first that fits the limit is written. */
@@ -232,6 +262,7 @@ function renderMd(analyses: InputAnalysis[], errors: InputError[], o: MarkdownOp
     if (shown < d.findings.length) out.push(`Findings ${shown + 1}–${d.findings.length} are in the JSON report: their sections would not fit.`, '');
   }
   for (const x of d.diffs) out.push(...diffMd(x, l.extras));
+  for (const a of analyses) if (a.type === 'trace') out.push(...traceMd(a, l.extras));
   out.push('## Inputs', '', '| file | kind | format | Go | captured | contents |', '| --- | --- | --- | --- | --- | --- |');
   for (const a of analyses) out.push(inputRow(a));
   out.push('');

@@ -57,7 +57,8 @@ const FORMAT_TITLE: Record<string, string> = {
 function header(a: InputAnalysis, paint: Paint): string {
   const parts = [FORMAT_TITLE[a.format] ?? a.format];
   if (a.compressed) parts.push('gzip');
-  if (a.goVersion) parts.push(a.goVersion);
+  if (a.type === 'trace') parts.push(`trace format ${a.traceFormat}`);
+  else if (a.goVersion) parts.push(a.goVersion);
   return `${paint.bold(a.path)} — ${paint.cyan(KIND_TITLE[a.kind] ?? a.kind)} (${parts.join(', ')})`;
 }
 
@@ -114,9 +115,38 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
 }
 
 function traceText(a: TraceAnalysis, o: TextOptions): string[] {
-  const out = [header(a, o.paint)];
+  const { paint } = o;
+  const out = [header(a, paint)];
   out.push(`  ${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)} in ${a.generations} generation${a.generations === 1 ? '' : 's'}`);
-  for (const w of a.warnings) out.push(o.paint.yellow(`  note: ${w}`));
+  for (const w of a.warnings) out.push(paint.yellow(`  note: ${w}`));
+  const blocking = a.blocking.filter((b) => b.count > 0);
+  if (blocking.length) {
+    out.push('', paint.bold('  blocked in (as go tool trace -pprof splits it)'));
+    for (const b of blocking) {
+      const top = b.top.slice(0, 3).map((e) => `${e.function} ${formatDuration(e.flat)}`).join(', ');
+      out.push(`  ${pad(b.type, 8)} ${padLeft(formatDuration(b.delayNs), 10)} in ${padLeft(formatCount(b.count), 7)} intervals${top ? paint.dim(`  most under ${top}`) : ''}`);
+    }
+  }
+  const groups = a.goroutineGroups.slice(0, o.buckets);
+  if (groups.length) {
+    out.push('', paint.bold(`  goroutines by start function (${formatCount(a.goroutineGroups.length)} groups): count, ended, blocked at the end, running, waiting to run, blocked`));
+    for (const g of groups) {
+      const blocked = [...g.blockNs.values()].reduce((s, v) => s + v, 0);
+      const figures = [formatCount(g.count), formatCount(g.ended), formatCount(g.blockedAtEnd)].map((x) => padLeft(x, 6)).join(' ');
+      const times = [g.execNs, g.schedWaitNs, blocked].map((x) => padLeft(formatDuration(x), 10)).join(' ');
+      out.push(`  ${figures} ${times}  ${g.name || '(unknown)'}`);
+    }
+    if (a.goroutineGroups.length > groups.length) out.push(paint.dim(`  … ${a.goroutineGroups.length - groups.length} more groups (--buckets N shows more)`));
+  }
+  const lat = (a.waitLatency ?? []).filter((l) => l.all.count > 0);
+  if (lat.length) {
+    out.push('', paint.bold('  wait latency by signature (≥: a lower bound, the wait was cut by the trace’s start or end)'));
+    const bound = (v: number | null, lower: boolean) => (v === null ? '–' : `${lower ? '≥ ' : ''}${formatDuration(v)}`);
+    for (const l of lat) {
+      const x = l.all;
+      out.push(`  ${pad(l.signature, 38)} ${padLeft(formatCount(x.count), 7)} waits  p50 ${bound(x.p50Ns, x.p50IsLowerBound)}  p99 ${bound(x.p99Ns, x.p99IsLowerBound)}  max ${bound(x.maxNs, x.maxIsLowerBound)}`);
+    }
+  }
   return out;
 }
 

@@ -170,7 +170,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
       });
       traces.push({
         path: a.path,
-        goVersion: a.goVersion,
+        goVersion: `trace format ${a.traceFormat}`,
         durationNs: a.durationNs,
         events: a.events,
         goroutines: a.goroutines,
@@ -210,7 +210,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
       kind: a.kind,
       format: a.format,
       compressed: a.compressed,
-      goVersion: a.goVersion,
+      goVersion: a.type === 'trace' ? `trace format ${a.traceFormat}` : a.goVersion,
       timeNanos: a.type === 'profile' ? a.timeNanos : 0,
       description: describe(a),
       warnings: a.type === 'profile' ? [...a.warnings, ...a.repairs.map((w) => `read leniently: ${w}`)] : a.warnings,

@@ -379,7 +379,7 @@ export class Report {
       'section',
       { class: 'trace' },
       el('h2', {}, `Execution trace — ${t.path}`),
-      el('p', {}, `${t.goVersion ?? 'Go version unknown'}: ${formatCount(t.events)} events, ${formatCount(t.goroutines)} goroutines, ${formatNs(t.durationNs)}.`),
+      el('p', {}, `${t.goVersion ?? ''}: ${formatCount(t.events)} events, ${formatCount(t.goroutines)} goroutines, ${formatNs(t.durationNs)}.`),
       el('h3', {}, 'Blocking by kind'),
       blocking,
       lat.length ? el('h3', {}, 'Wait latency by signature') : null,

@@ -10,7 +10,7 @@
 
 import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
 import { viewMarks, type ViewMarks } from './analyze/sample-marks.js';
-import { analyzeDecoded, type InputAnalysis } from './analyze/index.js';
+import { analyzeDecoded, checkSampleIndexFits, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
 import type { DbStats } from './analyze/db-stats.js';
 import { decode, expectKind } from './decode/index.js';
@@ -87,7 +87,10 @@ export function diagnoseAnalyses(analyses: InputAnalysis[], errors: InputError[]
   return { analyses: r.analyses, errors: r.errors, diagnosis, redacted: true, packs, ignore };
 }
 
-/** Every input decoded and analysed (a bad one becomes its line in `errors`), then diagnosed together. */
+/**
+ * Every input decoded and analysed (a bad one becomes its line in `errors`), then diagnosed
+ * together. Throws a UsageError when `sampleIndex` fits none of the profiles.
+ */
 export function analyze(inputs: PipelineInput[], opts: PipelineOptions = {}): PipelineResult {
   const analyses: InputAnalysis[] = [];
   const errors: InputError[] = [];
@@ -98,6 +101,7 @@ export function analyze(inputs: PipelineInput[], opts: PipelineOptions = {}): Pi
       errors.push({ path: input.name, message: errorLine(e) });
     }
   }
+  checkSampleIndexFits(analyses, opts.sampleIndex);
   return diagnoseAnalyses(analyses, errors, opts);
 }
 

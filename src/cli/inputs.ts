@@ -5,7 +5,7 @@
  */
 
 import { UsageError } from '../model/errors.js';
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { concatBytes, formatBytes } from '../decode/gzip.js';
 
@@ -37,6 +37,25 @@ export interface InputStream {
   size: number | null;
   /** Pieces of the input; iterate once. Failures are InputErrors (limits included). */
   chunks: AsyncIterable<Uint8Array>;
+}
+
+/** A file system error as the user can act on it: "no such file", "permission denied", or node's own words. */
+export function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return (e as Error).message.split('\n')[0]!;
+}
+
+/** Writes a report or profile the user asked for; a file that cannot be written is an InputError naming it. */
+export function writeOutput(file: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(file, data);
+  } catch (e) {
+    throw new InputError(`cannot write ${file}: ${fileProblem(e)}`);
+  }
 }
 
 export async function readInput(spec: string, opts: FetchOptions): Promise<RawInput> {
@@ -97,6 +116,16 @@ async function* streamChunks(stream: NodeJS.ReadableStream, maxBytes: number, wh
 /** Endpoints that profile for a while before answering and take `seconds`. */
 function takesSeconds(u: URL): boolean {
   return /\/debug\/pprof\/(profile|trace)\/?$/.test(u.pathname);
+}
+
+/** Whether `--seconds` means anything for this input: a live CPU profile or trace endpoint. */
+export function takesSecondsOption(spec: string): boolean {
+  if (!isUrl(spec)) return false;
+  try {
+    return takesSeconds(new URL(spec));
+  } catch {
+    return false;
+  }
 }
 
 async function fetchProfile(spec: string, opts: FetchOptions): Promise<InputStream> {

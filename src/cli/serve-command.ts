@@ -10,7 +10,7 @@ import type { InputError as ReportedError } from '../report/json.js';
 import { serve } from '../server/serve.js';
 import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
-import { loadPacks, loadViewerAssets, parsePort, parsePositive, parseSize, VERSION } from './setup.js';
+import { loadPacks, loadViewerAssets, parsePort, parseSize, parseWait, VERSION } from './setup.js';
 import { collect, type Io } from './terminal.js';
 
 export interface ServeFlags {
@@ -107,7 +107,7 @@ export function registerServe(program: Command, io: Io, setCode: (code: number) 
     .option('--port <n>', 'port to listen on (0: any free one)', parsePort, 7070)
     .option('--host <address>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
     .option('--max-size <size>', 'largest upload or input, compressed or decompressed (1GiB, 64MB …)', parseSize, 1024 ** 3)
-    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
     .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
     .option('--open', 'open the page in the desktop’s browser')
     .option('--rules <file>', 'add a signature pack; repeatable', collect, [])

@@ -7,7 +7,7 @@ import type { ViewerAssets } from '../report/html.js';
 import { SignatureSet } from '../signatures/engine.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { InvalidArgumentError } from 'commander';
-import { InputError } from './inputs.js';
+import { fileProblem, InputError } from './inputs.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
 export function loadViewerAssets(): ViewerAssets | null {
@@ -28,7 +28,7 @@ export function loadPacks(files: string[]): SignaturePack[] {
     try {
       doc = JSON.parse(readFileSync(f, 'utf8'));
     } catch (e) {
-      throw new InputError(`${f}: cannot read rules: ${messageLine(e)}`);
+      throw new InputError(`${f}: cannot read rules: ${e instanceof SyntaxError ? `not JSON (${messageLine(e)})` : fileProblem(e)}`);
     }
     // what `pprof-diag rules --format json` prints, a list of signatures, loads as a pack too
     const pack = Array.isArray(doc) ? ({ version: 1, name: f, signatures: doc } as SignaturePack) : (doc as SignaturePack);
@@ -50,7 +50,26 @@ export function parseSize(v: string): number {
   const n = Number(m[1]);
   const unit = (m[2] ?? 'b').toLowerCase()[0];
   const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : unit === 't' ? 1024 ** 4 : 1;
-  return Math.floor(n * mult);
+  const bytes = Math.floor(n * mult);
+  if (bytes < 1) throw new InvalidArgumentError('expected a size of at least one byte');
+  return bytes;
+}
+
+/** Longest wait a timer can count (node's timers hold at most 2^31 − 1 ms), in seconds. */
+const MAX_WAIT_SECONDS = 2_000_000;
+
+/** Seconds to wait or to profile: positive, and short enough for a timer. */
+export function parseWait(v: string): number {
+  const n = parsePositive(v);
+  if (n > MAX_WAIT_SECONDS) throw new InvalidArgumentError(`expected at most ${MAX_WAIT_SECONDS.toLocaleString('en-US')} seconds`);
+  return n;
+}
+
+/** A count of things that must be at least one: instances, pools, connections. */
+export function parseAtLeastOne(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, at least 1');
+  return n;
 }
 
 export function parsePositive(v: string): number {

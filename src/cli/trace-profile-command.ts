@@ -1,13 +1,12 @@
 /** `pprof-diag trace-profile`: a blocking profile of an execution trace, as `go tool trace -pprof` writes. */
 
-import { writeFileSync } from 'node:fs';
 import { BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
 import { decode } from '../decode/index.js';
 import { errorLine } from '../model/errors.js';
 import type { Trace } from '../model/trace.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { gunzipNode } from './gunzip-node.js';
-import { InputError } from './inputs.js';
+import { InputError, writeOutput } from './inputs.js';
 import { Progress, traceProgress, type Io } from './terminal.js';
 import { readTraceOrBytes } from './trace-input.js';
 
@@ -43,7 +42,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
       profiler.add(d.trace);
       trace = d.trace;
     }
-    writeFileSync(flags.output, blockingProfileBytes(trace, profiler.records()));
+    writeOutput(flags.output, blockingProfileBytes(trace, profiler.records()));
     for (const w of trace.warnings) io.err(`pprof-diag: ${spec}: warning: ${w}\n`);
     return 0;
   } catch (e) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { advisePool, validatePolicy, type LoadFigures, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
 import { messageLine } from '../model/errors.js';
-import { fileProblem, InputError, readInput } from './inputs.js';
+import { fileProblem, InputError, readInput, type FetchOptions } from './inputs.js';
 import { parseDbStats, statsSentence, type DbStats } from '../analyze/db-stats.js';
 
 export interface AdviseFlags {
@@ -34,7 +34,7 @@ export function loadFigures(flags: { qps: number; latency: number; latencyP99?: 
 }
 
 /** The pool's own figures (db.Stats() JSON or an expvar document), from a file, - or a URL. */
-export async function readDbStats(spec: string, limits: { timeoutMs: number; maxBytes: number }): Promise<DbStats[]> {
+export async function readDbStats(spec: string, limits: FetchOptions): Promise<DbStats[]> {
   let bytes: Uint8Array;
   try {
     bytes = (await readInput(spec, limits)).bytes;

@@ -28,6 +28,7 @@ export interface AnalyzeFlags {
   seconds?: number;
   timeout: number;
   maxSize: number;
+  insecure?: boolean;
   kind?: ProfileKind;
   quiet?: boolean;
   color: boolean;
@@ -85,7 +86,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       const analyzer = new TraceAnalyzer();
       const raw = await readTraceOrBytes(
         spec,
-        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true },
         {
           onTrace: () => {
             if (flags.kind) checkKind('trace', flags.kind);
@@ -133,7 +134,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
   let dbStats: DbStats[] | undefined;
   if (flags.dbStats !== undefined) {
     try {
-      dbStats = await readDbStats(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      dbStats = await readDbStats(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true });
     } catch (e) {
       io.err(`pprof-diag: --db-stats ${errorLine(e)}\n`);
       return 2;

@@ -19,6 +19,7 @@ export interface DiffFlags {
   top: number;
   timeout: number;
   maxSize: number;
+  insecure?: boolean;
   failOn?: Severity;
   color: boolean;
 }
@@ -35,7 +36,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
   const matched = [];
   for (const spec of [before, after]) {
     try {
-      const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true });
       const a = analyzeInput(raw, { maxSize: flags.maxSize, gunzip: gunzipNode });
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
         throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);

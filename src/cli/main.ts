@@ -55,6 +55,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--seconds <n>', 'seconds of profiling to ask a live service for (CPU profile, trace)', parseWait)
     .option('--timeout <seconds>', 'how long to wait for a live service, beyond --seconds', parseWait, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed (a decompression bomb stops here)', parseSize, 1024 ** 3)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .addOption(new Option('--kind <kind>', 'fail unless each input is a profile of this kind').choices(KINDS))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
     .option('--rules <file>', 'add a signature pack (JSON, the shape `pprof-diag rules --format json` prints); repeatable', collect, [])
@@ -83,6 +84,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--top <n>', 'how many groups to show', parseCount, 15)
     .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
     .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
     .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
@@ -122,6 +124,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .requiredOption('-o, --output <file>', 'where to write the profile')
     .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .option('-q, --quiet', 'no progress output on the terminal')
     .action(async (spec: string, flags: TraceProfileFlags) => setCode(await traceProfileCommand(spec, flags, io)));
 

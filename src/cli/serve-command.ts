@@ -19,6 +19,7 @@ export interface ServeFlags {
   maxSize: number;
   timeout: number;
   allowFetch?: boolean;
+  insecure?: boolean;
   open?: boolean;
   rules: string[];
   ignore: string[];
@@ -58,7 +59,7 @@ export async function serveCommand(inputs: string[], flags: ServeFlags, io: Io, 
     return 2;
   }
   const fetchInput = async (spec: string): Promise<PipelineInput> => {
-    const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+    const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true });
     return { name: raw.name, bytes: raw.bytes };
   };
   // the inputs given at start: read once, reported at /report
@@ -108,6 +109,7 @@ export function registerServe(program: Command, io: Io, setCode: (code: number) 
     .option('--host <address>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
     .option('--max-size <size>', 'largest upload or input, compressed or decompressed (1GiB, 64MB …)', parseSize, 1024 ** 3)
     .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
     .option('--open', 'open the page in the desktop’s browser')
     .option('--rules <file>', 'add a signature pack; repeatable', collect, [])

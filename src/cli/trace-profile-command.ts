@@ -15,6 +15,7 @@ export interface TraceProfileFlags {
   output: string;
   timeout: number;
   maxSize: number;
+  insecure?: boolean;
   quiet?: boolean;
 }
 
@@ -26,7 +27,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     progress.show(`reading ${spec}`);
     const raw = await readTraceOrBytes(
       spec,
-      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true },
       {
         onPart: (part) => profiler.add(part),
         onProgress: (done, total, generations) => progress.show(`decoding ${spec} ${traceProgress(done, total, generations)}`),

@@ -11,13 +11,13 @@ import { checkKind } from '../decode/index.js';
 import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { gunzipNode } from './gunzip-node.js';
-import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
+import { limitsOf, loadPacks, loadViewerAssets, VERSION, type LimitFlags } from './setup.js';
 import { loadFigures, readDbStats } from './advise-command.js';
 import { readTraceOrBytes } from './trace-input.js';
 import { takesSecondsOption, writeOutput } from './inputs.js';
 import { Progress, painter, colorWanted, traceProgress, type Io } from './terminal.js';
 
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends LimitFlags {
   format: 'text' | 'json' | 'md' | 'html';
   output?: string;
   redact?: boolean;
@@ -86,7 +86,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       const analyzer = new TraceAnalyzer();
       const raw = await readTraceOrBytes(
         spec,
-        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true },
+        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize },
         {
           onTrace: () => {
             if (flags.kind) checkKind('trace', flags.kind);
@@ -105,6 +105,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
           { name: raw.name, bytes: raw.bytes },
           {
             maxSize: flags.maxSize,
+            limits: limitsOf(flags),
             gunzip: gunzipNode,
             sampleIndex: flags.sampleIndex,
             top: flags.top,

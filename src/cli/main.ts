@@ -13,7 +13,7 @@ import { analyzeCommand, type AnalyzeFlags } from './analyze-command.js';
 import { diffCommand, type DiffFlags } from './diff-command.js';
 import { rulesCommand } from './rules-command.js';
 import { registerServe } from './serve-command.js';
-import { parseAtLeastOne, parseCount, parsePositive, parseSize, parseWait, VERSION } from './setup.js';
+import { addLimitOptions, parseAtLeastOne, parseCount, parsePositive, parseSize, parseWait, VERSION } from './setup.js';
 import { collect, type Io } from './terminal.js';
 import { traceProfileCommand, type TraceProfileFlags } from './trace-profile-command.js';
 
@@ -142,6 +142,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       }
     });
 
+  for (const c of program.commands) if (['analyze', 'diff', 'trace-profile', 'serve'].includes(c.name())) addLimitOptions(c);
   return program;
 }
 

@@ -10,10 +10,10 @@ import type { InputError as ReportedError } from '../report/json.js';
 import { serve } from '../server/serve.js';
 import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
-import { loadPacks, loadViewerAssets, parsePort, parseSize, parseWait, VERSION } from './setup.js';
+import { limitsOf, loadPacks, loadViewerAssets, parsePort, parseSize, parseWait, VERSION, type LimitFlags } from './setup.js';
 import { collect, type Io } from './terminal.js';
 
-export interface ServeFlags {
+export interface ServeFlags extends LimitFlags {
   port: number;
   host: string;
   maxSize: number;
@@ -53,7 +53,7 @@ function webFiles(): Map<string, string> {
 export async function serveCommand(inputs: string[], flags: ServeFlags, io: Io, stop: Promise<void>): Promise<number> {
   let pipeline: PipelineOptions;
   try {
-    pipeline = { packs: loadPacks(flags.rules), ignore: flags.ignore, gunzip: gunzipNode, maxSize: flags.maxSize };
+    pipeline = { packs: loadPacks(flags.rules), ignore: flags.ignore, gunzip: gunzipNode, maxSize: flags.maxSize, limits: limitsOf(flags) };
   } catch (e) {
     io.err(`pprof-diag: ${errorLine(e)}\n`);
     return 2;

@@ -2,11 +2,11 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { messageLine } from '../model/errors.js';
+import { defaultLimits, messageLine, type DecodeLimits } from '../model/errors.js';
 import type { ViewerAssets } from '../report/html.js';
 import { SignatureSet } from '../signatures/engine.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { fileProblem, InputError } from './inputs.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
@@ -88,4 +88,39 @@ export function parsePort(v: string): number {
   const n = parseCount(v);
   if (n > 65535) throw new InvalidArgumentError('expected a port, 0 to 65535');
   return n;
+}
+
+/** The bounds on an input, as options (the decompressed size is --max-size, beside them). */
+export interface LimitFlags {
+  maxSize: number;
+  maxSamples: number;
+  maxLocations: number;
+  maxStringLength: number;
+  maxStackDepth: number;
+  maxLabels: number;
+  maxGenerationSize: number;
+}
+
+/** Adds the options of the bounds an input is held to (see DecodeLimits) to a command that reads inputs. */
+export function addLimitOptions(cmd: Command): Command {
+  const d = defaultLimits;
+  return cmd
+    .option('--max-samples <n>', 'most samples (goroutines) one profile may hold', parseAtLeastOne, d.maxSamples)
+    .option('--max-locations <n>', 'most locations one profile may hold', parseAtLeastOne, d.maxLocations)
+    .option('--max-string-length <n>', 'longest string (function, file or label) in characters', parseAtLeastOne, d.maxStringLength)
+    .option('--max-stack-depth <n>', 'most frames in one stack', parseAtLeastOne, d.maxStackDepth)
+    .option('--max-labels <n>', 'most labels on one sample', parseCount, d.maxLabels)
+    .option('--max-generation-size <size>', 'largest generation of an execution trace (held whole while decoded)', parseSize, d.maxGenerationBytes);
+}
+
+export function limitsOf(f: LimitFlags): DecodeLimits {
+  return {
+    maxDecompressedBytes: f.maxSize,
+    maxSamples: f.maxSamples,
+    maxLocations: f.maxLocations,
+    maxStringLength: f.maxStringLength,
+    maxStackDepth: f.maxStackDepth,
+    maxLabels: f.maxLabels,
+    maxGenerationBytes: f.maxGenerationSize,
+  };
 }

@@ -7,10 +7,11 @@ import type { Trace } from '../model/trace.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { gunzipNode } from './gunzip-node.js';
 import { InputError, writeOutput } from './inputs.js';
+import { limitsOf, type LimitFlags } from './setup.js';
 import { Progress, traceProgress, type Io } from './terminal.js';
 import { readTraceOrBytes } from './trace-input.js';
 
-export interface TraceProfileFlags {
+export interface TraceProfileFlags extends LimitFlags {
   type: BlockingType;
   output: string;
   timeout: number;
@@ -27,7 +28,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     progress.show(`reading ${spec}`);
     const raw = await readTraceOrBytes(
       spec,
-      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true },
+      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize },
       {
         onPart: (part) => profiler.add(part),
         onProgress: (done, total, generations) => progress.show(`decoding ${spec} ${traceProgress(done, total, generations)}`),
@@ -38,7 +39,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     if (raw.type === 'trace') trace = raw.trace;
     else {
       // not told by its head: the ordinary decoders say what it is
-      const d = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
+      const d = decode(raw.bytes, { ...limitsOf(flags), gunzip: gunzipNode });
       if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
       profiler.add(d.trace);
       trace = d.trace;

@@ -85,6 +85,15 @@ const CASES: [string[], RegExp][] = [
   [['analyze', '--db-stats', NOT_STATS, GOROUTINE], /--db-stats .*not-stats\.json: no database\/sql pool figures in it/],
   [['analyze', '-o', path.join(dir, 'missing-dir', 'report.txt'), GOROUTINE], /cannot write .*report\.txt: no such file or directory/],
   [['analyze', '--fromat', 'json', GOROUTINE], /unknown option '--fromat' \(did you mean --format\?\)/],
+  [['analyze', '--max-samples', '0', GOROUTINE], /--max-samples <n>' argument '0' is invalid: expected a whole number, at least 1/],
+  [['analyze', '--max-locations', 'all', GOROUTINE], /--max-locations <n>' argument 'all' is invalid/],
+  [['analyze', '--max-string-length', '-5', GOROUTINE], /--max-string-length <n>' argument '-5' is invalid/],
+  [['analyze', '--max-stack-depth', '1.5', GOROUTINE], /--max-stack-depth <n>' argument '1\.5' is invalid/],
+  [['analyze', '--max-labels', '-1', GOROUTINE], /--max-labels <n>' argument '-1' is invalid: expected a whole number/],
+  [['analyze', '--max-generation-size', '0', TRACE], /--max-generation-size <size>' argument '0' is invalid: expected a size of at least one byte/],
+  [['diff', '--max-stack-depth', 'deep', GOROUTINE, GOROUTINE], /--max-stack-depth <n>' argument 'deep' is invalid/],
+  [['trace-profile', '--type', 'sync', '--max-generation-size', 'big', TRACE, '-o', path.join(dir, 'x.pb.gz')], /--max-generation-size <size>' argument 'big' is invalid/],
+  [['serve', '--max-samples', 'none'], /--max-samples <n>' argument 'none' is invalid/],
   [['analyze'], /missing required argument 'inputs'/],
   [['analyze', MISSING], /no-such-file\.json: no such file/],
   // advise
@@ -174,5 +183,41 @@ describe('an option that fits only some inputs', () => {
     const r = analyze(inputs, { sampleIndex: 'inuse_space' });
     expect(r.analyses.map((a) => (a.type === 'profile' ? a.sampleTypes[a.sampleIndex]!.type : null))).toEqual(['goroutine', 'inuse_space']);
     expect(() => analyze(inputs.slice(0, 1), { sampleIndex: 'inuse_space' })).toThrow(UsageError);
+  });
+});
+
+describe('serve applies sample_index as analyze does', () => {
+  it('to the uploads it fits, and answers 400 in one line when it fits none', async () => {
+    const { serve } = await import('../src/server/serve.js');
+    const { server, url } = await serve({
+      host: '127.0.0.1',
+      port: 0,
+      maxSize: 1 << 30,
+      allowFetch: false,
+      toolVersion: 'test',
+      assets: null,
+      pipeline: {},
+      preloaded: null,
+      webFiles: new Map(),
+    });
+    try {
+      const post = (sampleIndex: string) => {
+        const form = new FormData();
+        for (const p of [GOROUTINE, HEAP]) form.append('files', new Blob([readFileSync(p)]), path.basename(p));
+        return fetch(`${url}api/analyze?format=json&sample_index=${sampleIndex}`, { method: 'POST', body: form });
+      };
+      const ok = await post('alloc_space');
+      expect(ok.status).toBe(200);
+      const doc = (await ok.json()) as { inputs: { sampleIndex: string }[] };
+      expect(doc.inputs.map((i) => i.sampleIndex)).toEqual(['goroutine', 'alloc_space']);
+      const bad = await post('bogus');
+      expect(bad.status).toBe(400);
+      const body = await bad.text();
+      expect(body.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(body).error).toMatch(/^sample index "bogus" is not a sample type of any input \(goroutine\.pb\.gz: goroutine; heap\.pb\.gz: alloc_objects/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

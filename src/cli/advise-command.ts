@@ -18,6 +18,7 @@ export interface AdviseFlags {
   serverKind: ServerKind;
   policy?: string;
   dbStats?: string;
+  insecure?: boolean;
   format: 'text' | 'json';
 }
 
@@ -70,7 +71,7 @@ function readPolicy(file: string | undefined): PoolPolicy | undefined {
 }
 
 export async function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }): Promise<number> {
-  const stats = flags.dbStats !== undefined ? await readDbStats(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20 }) : [];
+  const stats = flags.dbStats !== undefined ? await readDbStats(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20, insecure: flags.insecure === true }) : [];
   const advice = advisePool(
     {
       ...loadFigures(flags),

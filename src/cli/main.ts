@@ -28,7 +28,7 @@ const defaultIo: Io = {
 
 /** A usage error of the parser as one line: `pprof-diag: option '--qps <n>' argument '-1' is invalid: …`. */
 function usageLine(str: string): string {
-  const msg = str.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\.?\s*\n\s*/g, '; ').replace(/ is invalid\. /, ' is invalid: ');
+  const msg = str.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\.?\s*\n\s*/g, '; ').replace(/ is invalid\. /, ' is invalid: ').replace(/\.$/, '');
   return `pprof-diag: ${msg} (see --help)\n`;
 }
 
@@ -106,6 +106,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--server-kind <kind>', 'the database server').choices(['postgres', 'mysql', 'tidb']).default('postgres'))
     .option('--policy <file>', 'a policy JSON overriding the targets and rules (see src/analyze/pool-policy.json)')
     .option('--db-stats <file|url>', "the pool's own figures to compare with: db.Stats() as JSON, or an expvar /debug/vars that publishes it")
+    .option('--insecure', 'accept the --db-stats service\'s TLS certificate that cannot be verified')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: AdviseFlags) => {
       try {

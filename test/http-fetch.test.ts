@@ -47,6 +47,10 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
       more();
       return;
     }
+    case '/debug/pprof/heap':
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': heap.length });
+      res.end(heap);
+      return;
     case '/stall':
       res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
       res.write(goroutine.subarray(0, 100));
@@ -139,6 +143,14 @@ describe('live endpoints', () => {
     // the client hung up: the server did not get to write its 256 MiB
     await new Promise((r) => setTimeout(r, 200));
     expect(streamed).toBeLessThan(64 << 20);
+  });
+
+  it('refuses an answer whose stated length is past --max-size before reading it', async () => {
+    const r = await run(['analyze', '--max-size', '1KiB', `${badBase}/debug/pprof/heap`]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toMatch(/heap: the answer is [\d.]+ KiB, larger than the 1 KiB limit \(raise --max-size\)$/);
+    const ok = await run(['analyze', '--max-size', '1MiB', '--format', 'json', `${badBase}/debug/pprof/heap`]);
+    expect(ok.code).toBe(0);
   });
 
   it('gives up on a server that sends its headers and stalls', async () => {

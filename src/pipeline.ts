@@ -10,12 +10,12 @@
 
 import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
 import { viewMarks, type ViewMarks } from './analyze/sample-marks.js';
-import { analyzeDecoded, type InputAnalysis } from './analyze/index.js';
+import { analyzeDecoded, checkSampleIndexFits, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
 import type { DbStats } from './analyze/db-stats.js';
 import { decode, expectKind } from './decode/index.js';
 import type { Gunzip } from './decode/gzip.js';
-import { errorLine } from './model/errors.js';
+import { errorLine, type DecodeLimits } from './model/errors.js';
 import type { ProfileKind } from './model/profile.js';
 import { htmlReport, type ViewerAssets } from './report/html.js';
 import { jsonReport, type InputError } from './report/json.js';
@@ -39,6 +39,8 @@ export interface PipelineOptions {
   kind?: ProfileKind;
   /** Ceiling for decompressed sizes, in bytes. */
   maxSize?: number;
+  /** The other bounds on an input (samples, locations, string length, stack depth, labels). */
+  limits?: Partial<DecodeLimits>;
   /** gzip implementation (node's zlib is faster than the default). */
   gunzip?: Gunzip;
   /** Extra signature packs, and signature or finding ids to silence. */
@@ -68,6 +70,7 @@ export interface PipelineResult {
 /** Decodes and analyses one input; throws a DecodeError (or UsageError) for bad input. */
 export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): InputAnalysis {
   const decoded = decode(input.bytes, {
+    ...opts.limits,
     ...(opts.maxSize !== undefined ? { maxDecompressedBytes: opts.maxSize } : {}),
     ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -87,7 +90,10 @@ export function diagnoseAnalyses(analyses: InputAnalysis[], errors: InputError[]
   return { analyses: r.analyses, errors: r.errors, diagnosis, redacted: true, packs, ignore };
 }
 
-/** Every input decoded and analysed (a bad one becomes its line in `errors`), then diagnosed together. */
+/**
+ * Every input decoded and analysed (a bad one becomes its line in `errors`), then diagnosed
+ * together. Throws a UsageError when `sampleIndex` fits none of the profiles.
+ */
 export function analyze(inputs: PipelineInput[], opts: PipelineOptions = {}): PipelineResult {
   const analyses: InputAnalysis[] = [];
   const errors: InputError[] = [];
@@ -98,6 +104,7 @@ export function analyze(inputs: PipelineInput[], opts: PipelineOptions = {}): Pi
       errors.push({ path: input.name, message: errorLine(e) });
     }
   }
+  checkSampleIndexFits(analyses, opts.sampleIndex);
   return diagnoseAnalyses(analyses, errors, opts);
 }
 

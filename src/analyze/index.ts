@@ -4,6 +4,7 @@
  */
 
 import type { Decoded } from '../decode/index.js';
+import { UsageError } from '../model/errors.js';
 import type { Profile, ProfileKind, InputFormat } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
 import { BLOCKING_TYPES, BlockingProfiler, blockingAsProfile, type BlockingRecord, type BlockingType } from './trace/blocking.js';
@@ -15,6 +16,7 @@ import {
   goroutineBuckets,
   hiddenFrame,
   goroutineCount,
+  findSampleIndex,
   resolveSampleIndex,
   sampleTypeSummaries,
   topFunctions,
@@ -173,8 +175,37 @@ export function isGoroutineKind(kind: ProfileKind): boolean {
   return kind === 'goroutine' || kind === 'goroutineleak';
 }
 
+/** The sample types of a profile, for a sentence. */
+function typeNames(p: Profile): string {
+  return p.sampleTypes.map((t) => t.type).join(', ') || 'none';
+}
+
+/**
+ * The sample type a profile's top list uses: the one asked for where the profile has it, else its
+ * default, with a warning saying so (an option given for a heap profile does not fail the
+ * goroutine profile beside it; checkSampleIndexFits fails when it fits no input at all).
+ */
+function chosenSampleIndex(p: Profile, want: string | undefined): { index: number; warning: string | null } {
+  if (want === undefined || want === '') return { index: resolveSampleIndex(p, want), warning: null };
+  const k = findSampleIndex(p, want);
+  if (k !== null) return { index: k, warning: null };
+  const fallback = p.sampleTypes[p.defaultSampleType]?.type ?? 'none';
+  return { index: p.defaultSampleType, warning: `sample index "${want}" is not one of this profile's sample types (${typeNames(p)}): its default, ${fallback}, is used` };
+}
+
+/** Fails, as the user's mistake, when `--sample-index` fits none of the profiles analysed. */
+export function checkSampleIndexFits(analyses: InputAnalysis[], want: string | undefined): void {
+  if (want === undefined || want === '' || analyses.length === 0) return;
+  const profiles = analyses.filter((a): a is ProfileAnalysis => a.type === 'profile');
+  if (profiles.some((a) => findSampleIndex(a.profile, want) !== null)) return;
+  if (profiles.length === 0) throw new UsageError(`sample index "${want}" is for profiles, and every input is an execution trace`);
+  if (analyses.length === 1) throw new UsageError(`sample index "${want}" is not one of this profile's sample types (${typeNames(profiles[0]!.profile)})`);
+  const each = profiles.map((a) => `${a.path}: ${typeNames(a.profile)}`).join('; ');
+  throw new UsageError(`sample index "${want}" is not a sample type of any input (${each})`);
+}
+
 export function analyzeProfile(path: string, p: Profile, compressed: boolean, opts: AnalyzeOptions = {}): ProfileAnalysis {
-  const sampleIndex = resolveSampleIndex(p, opts.sampleIndex);
+  const { index: sampleIndex, warning } = chosenSampleIndex(p, opts.sampleIndex);
   const goroutineKind = isGoroutineKind(p.kind);
   return {
     type: 'profile',
@@ -195,7 +226,7 @@ export function analyzeProfile(path: string, p: Profile, compressed: boolean, op
     statedTotal: p.statedTotal,
     top: p.sampleTypes.length > 0 ? topFunctions(p, sampleIndex, opts.top ?? 10, goroutineKind ? (n) => hiddenFrame(n, true) : undefined) : [],
     buckets: goroutineKind ? goroutineBuckets(p) : null,
-    warnings: p.warnings,
+    warnings: warning === null ? p.warnings : [...p.warnings, warning],
     repairs: p.repairs ?? [],
     profile: p,
   };

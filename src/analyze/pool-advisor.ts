@@ -98,7 +98,16 @@ function check(name: string, v: number, min: number): void {
   if (!Number.isFinite(v) || v < min) throw new UsageError(`${name} must be a number ≥ ${min} (got ${v})`);
 }
 
+/** The policy file's own notes, beside the targets. */
+const POLICY_NOTES = new Set(['version', 'description']);
+
 export function validatePolicy(p: Partial<PoolPolicy>): PoolPolicy {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new UsageError('a policy is a JSON object of targets, as in pool-policy.json');
+  const unknown = Object.keys(p).filter((k) => !Object.hasOwn(defaultPolicy, k));
+  if (unknown.length > 0) {
+    const known = Object.keys(defaultPolicy).filter((k) => !POLICY_NOTES.has(k));
+    throw new UsageError(`unknown policy field${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
+  }
   const merged = { ...defaultPolicy, ...p };
   check('headroom', merged.headroom, 1);
   check('maxIdleRatio', merged.maxIdleRatio, 0);

@@ -4,6 +4,7 @@
  * of identical stacks.
  */
 
+import { UsageError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { sampleTypeTotals } from '../model/stacks.js';
 import { waitReason } from './wait-reason.js';
@@ -269,16 +270,20 @@ export function goroutineCount(p: Profile): number {
   return n;
 }
 
-/** Resolves `--sample-index` (a name like inuse_space or a number) against the profile. */
-export function resolveSampleIndex(p: Profile, want: string | undefined): number {
-  if (want === undefined || want === '') return p.defaultSampleType;
+/** The index of a sample type named like `--sample-index` (inuse_space, or its number); null when the profile has none such. */
+export function findSampleIndex(p: Profile, want: string): number | null {
   if (/^\d+$/.test(want)) {
     const n = Number(want);
     if (n < p.sampleTypes.length) return n;
   }
   const k = p.sampleTypes.findIndex((t) => t.type === want);
-  if (k >= 0) return k;
-  throw new Error(
-    `sample index "${want}" is not one of this profile's sample types (${p.sampleTypes.map((t) => t.type).join(', ')})`,
-  );
+  return k >= 0 ? k : null;
+}
+
+/** Resolves `--sample-index` (a name like inuse_space or a number) against the profile. */
+export function resolveSampleIndex(p: Profile, want: string | undefined): number {
+  if (want === undefined || want === '') return p.defaultSampleType;
+  const k = findSampleIndex(p, want);
+  if (k !== null) return k;
+  throw new UsageError(`sample index "${want}" is not one of this profile's sample types (${p.sampleTypes.map((t) => t.type).join(', ')})`);
 }

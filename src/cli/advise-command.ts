@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { advisePool, validatePolicy, type LoadFigures, type PoolPolicy, type ServerKind } from '../analyze/pool-advisor.js';
 import { messageLine } from '../model/errors.js';
-import { InputError, readInput } from './inputs.js';
+import { fileProblem, InputError, readInput, type FetchOptions } from './inputs.js';
 import { parseDbStats, statsSentence, type DbStats } from '../analyze/db-stats.js';
 import { formatSeconds } from '../model/units.js';
 
@@ -19,6 +19,7 @@ export interface AdviseFlags {
   serverKind: ServerKind;
   policy?: string;
   dbStats?: string;
+  insecure?: boolean;
   format: 'text' | 'json';
 }
 
@@ -35,8 +36,14 @@ export function loadFigures(flags: { qps: number; latency: number; latencyP99?: 
 }
 
 /** The pool's own figures (db.Stats() JSON or an expvar document), from a file, - or a URL. */
-export async function readDbStats(spec: string, limits: { timeoutMs: number; maxBytes: number }): Promise<DbStats[]> {
-  return parseDbStats(new TextDecoder().decode((await readInput(spec, limits)).bytes), spec);
+export async function readDbStats(spec: string, limits: FetchOptions): Promise<DbStats[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = (await readInput(spec, limits)).bytes;
+  } catch (e) {
+    throw new InputError(`${spec}: ${messageLine(e)}`);
+  }
+  return parseDbStats(new TextDecoder().decode(bytes), spec);
 }
 
 /**
@@ -48,6 +55,7 @@ export function parseSeconds(v: string): number {
   if (!m) throw new InvalidArgumentError('expected a duration such as 50ms, 0.05s or 2s');
   if (m[2] === undefined) throw new InvalidArgumentError(`give a unit: ${m[1]}ms or ${m[1]}s`);
   const n = Number(m[1]);
+  if (n === 0) throw new InvalidArgumentError('expected a duration above 0');
   const unit = m[2];
   return unit === 'ms' ? n / 1000 : unit === 'us' || unit === 'µs' ? n / 1e6 : unit === 'm' ? n * 60 : n;
 }
@@ -58,13 +66,13 @@ function readPolicy(file: string | undefined): PoolPolicy | undefined {
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new InputError(`${file}: cannot read policy: ${messageLine(e)}`);
+    throw new InputError(`${file}: cannot read policy: ${e instanceof SyntaxError ? `not JSON (${messageLine(e)})` : fileProblem(e)}`);
   }
   return validatePolicy(doc as Partial<PoolPolicy>);
 }
 
 export async function adviseCommand(flags: AdviseFlags, io: { out(s: string): void }): Promise<number> {
-  const stats = flags.dbStats !== undefined ? await readDbStats(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20 }) : [];
+  const stats = flags.dbStats !== undefined ? await readDbStats(flags.dbStats, { timeoutMs: 30_000, maxBytes: 64 << 20, insecure: flags.insecure === true }) : [];
   const advice = advisePool(
     {
       ...loadFigures(flags),

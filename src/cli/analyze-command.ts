@@ -2,22 +2,22 @@
 
 import { signatureSet } from '../analyze/diagnose.js';
 import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
-import { errorLine, messageLine } from '../model/errors.js';
+import { errorLine } from '../model/errors.js';
 import type { DbStats } from '../analyze/db-stats.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
-import { TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
+import { checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { checkKind } from '../decode/index.js';
 import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { gunzipNode } from './gunzip-node.js';
-import { loadPacks, loadViewerAssets, VERSION } from './setup.js';
+import { limitsOf, loadPacks, loadViewerAssets, VERSION, type LimitFlags } from './setup.js';
 import { loadFigures, readDbStats } from './advise-command.js';
-import { writeFileSync } from 'node:fs';
 import { readTraceOrBytes } from './trace-input.js';
+import { takesSecondsOption, writeOutput } from './inputs.js';
 import { Progress, painter, colorWanted, traceProgress, type Io } from './terminal.js';
 
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends LimitFlags {
   format: 'text' | 'json' | 'md' | 'html';
   output?: string;
   redact?: boolean;
@@ -30,6 +30,7 @@ export interface AnalyzeFlags {
   seconds?: number;
   timeout: number;
   maxSize: number;
+  insecure?: boolean;
   kind?: ProfileKind;
   quiet?: boolean;
   color: boolean;
@@ -45,6 +46,22 @@ export interface AnalyzeFlags {
   dbStats?: string;
 }
 
+/** An option given for inputs of a kind none of the inputs is: what to tell the user, or null. */
+function optionsFitNone(specs: string[], flags: AnalyzeFlags): string | null {
+  if (flags.seconds !== undefined && !specs.some(takesSecondsOption)) {
+    return '--seconds is for live CPU profile and trace endpoints (http://…/debug/pprof/profile, …/trace), and no input is one';
+  }
+  return null;
+}
+
+/** What is wrong with the load figures given together, or null. */
+function loadFlagsMistake(flags: AnalyzeFlags): string | null {
+  if ((flags.qps === undefined) !== (flags.latency === undefined)) return '--qps and --latency go together';
+  if (flags.latencyP99 !== undefined && flags.latency === undefined) return '--latency-p99 needs --qps and --latency';
+  if (flags.latencyP99 !== undefined && flags.latency !== undefined && flags.latencyP99 < flags.latency) return 'the p99 latency cannot be below the mean latency';
+  return null;
+}
+
 export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: Io): Promise<number> {
   const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
   let packs: SignaturePack[];
@@ -53,6 +70,11 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
     signatureSet({ packs, ignore: flags.ignore });
   } catch (e) {
     io.err(`pprof-diag: ${errorLine(e)}\n`);
+    return 2;
+  }
+  const misfit = optionsFitNone(specs, flags);
+  if (misfit !== null) {
+    io.err(`pprof-diag: ${misfit}\n`);
     return 2;
   }
   const analyses: InputAnalysis[] = [];
@@ -66,7 +88,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       const analyzer = new TraceAnalyzer();
       const raw = await readTraceOrBytes(
         spec,
-        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize },
         {
           onTrace: () => {
             if (flags.kind) checkKind('trace', flags.kind);
@@ -85,6 +107,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
           { name: raw.name, bytes: raw.bytes },
           {
             maxSize: flags.maxSize,
+            limits: limitsOf(flags),
             gunzip: gunzipNode,
             sampleIndex: flags.sampleIndex,
             top: flags.top,
@@ -99,15 +122,22 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
   }
   progress.clear();
   for (const e of errors) io.err(`pprof-diag: ${e.path}: ${e.message}\n`);
-  if ((flags.qps === undefined) !== (flags.latency === undefined)) {
-    io.err('pprof-diag: --qps and --latency go together\n');
+  try {
+    checkSampleIndexFits(analyses, flags.sampleIndex);
+  } catch (e) {
+    io.err(`pprof-diag: ${errorLine(e)}\n`);
+    return 2;
+  }
+  const loadMistake = loadFlagsMistake(flags);
+  if (loadMistake !== null) {
+    io.err(`pprof-diag: ${loadMistake}\n`);
     return 2;
   }
   const load = flags.qps !== undefined && flags.latency !== undefined ? loadFigures({ ...flags, qps: flags.qps, latency: flags.latency }) : undefined;
   let dbStats: DbStats[] | undefined;
   if (flags.dbStats !== undefined) {
     try {
-      dbStats = await readDbStats(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+      dbStats = await readDbStats(flags.dbStats, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true });
     } catch (e) {
       io.err(`pprof-diag: --db-stats ${errorLine(e)}\n`);
       return 2;
@@ -135,9 +165,9 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
   if (report !== null) {
     if (flags.output !== undefined) {
       try {
-        writeFileSync(flags.output, report);
+        writeOutput(flags.output, report);
       } catch (e) {
-        io.err(`pprof-diag: ${flags.output}: ${messageLine(e)}\n`);
+        io.err(`pprof-diag: ${errorLine(e)}\n`);
         return 2;
       }
     } else io.out(report);

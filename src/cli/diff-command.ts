@@ -8,18 +8,19 @@ import { severityAtLeast, type Severity } from '../analyze/findings.js';
 import { differentPrograms, inTimeOrder } from '../analyze/snapshot-order.js';
 import { analyzeInput } from '../pipeline.js';
 import { gunzipNode } from './gunzip-node.js';
-import { loadPacks } from './setup.js';
+import { limitsOf, loadPacks, type LimitFlags } from './setup.js';
 import { InputError, readInput } from './inputs.js';
 import { painter, colorWanted, type Io } from './terminal.js';
 import { formatSeconds } from '../model/units.js';
 
-export interface DiffFlags {
+export interface DiffFlags extends LimitFlags {
   format: 'text' | 'json';
   rules: string[];
   ignore: string[];
   top: number;
   timeout: number;
   maxSize: number;
+  insecure?: boolean;
   failOn?: Severity;
   color: boolean;
 }
@@ -36,8 +37,8 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
   const matched = [];
   for (const spec of [before, after]) {
     try {
-      const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
-      const a = analyzeInput(raw, { maxSize: flags.maxSize, gunzip: gunzipNode });
+      const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true });
+      const a = analyzeInput(raw, { maxSize: flags.maxSize, limits: limitsOf(flags), gunzip: gunzipNode });
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
         throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
       }

@@ -4,14 +4,13 @@
  * Every failure is an InputError with one line for the user.
  */
 
-import { UsageError } from '../model/errors.js';
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { concatBytes, formatBytes } from '../decode/gzip.js';
+import { answerBody, httpGet } from './http-get.js';
+import { InputError } from './input-error.js';
 
-export class InputError extends UsageError {
-  override readonly name = 'InputError';
-}
+export { InputError } from './input-error.js';
 
 export interface FetchOptions {
   /** Seconds of profiling asked of the service for CPU profiles and traces. */
@@ -20,6 +19,8 @@ export interface FetchOptions {
   timeoutMs: number;
   /** Largest input accepted, in bytes (compressed size on the wire). */
   maxBytes: number;
+  /** Accept a live service's TLS certificate that cannot be verified. */
+  insecure?: boolean;
 }
 
 export interface RawInput {
@@ -37,6 +38,25 @@ export interface InputStream {
   size: number | null;
   /** Pieces of the input; iterate once. Failures are InputErrors (limits included). */
   chunks: AsyncIterable<Uint8Array>;
+}
+
+/** A file system error as the user can act on it: "no such file", "permission denied", or node's own words. */
+export function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return (e as Error).message.split('\n')[0]!;
+}
+
+/** Writes a report or profile the user asked for; a file that cannot be written is an InputError naming it. */
+export function writeOutput(file: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(file, data);
+  } catch (e) {
+    throw new InputError(`cannot write ${file}: ${fileProblem(e)}`);
+  }
 }
 
 export async function readInput(spec: string, opts: FetchOptions): Promise<RawInput> {
@@ -99,6 +119,16 @@ function takesSeconds(u: URL): boolean {
   return /\/debug\/pprof\/(profile|trace)\/?$/.test(u.pathname);
 }
 
+/** Whether `--seconds` means anything for this input: a live CPU profile or trace endpoint. */
+export function takesSecondsOption(spec: string): boolean {
+  if (!isUrl(spec)) return false;
+  try {
+    return takesSeconds(new URL(spec));
+  } catch {
+    return false;
+  }
+}
+
 async function fetchProfile(spec: string, opts: FetchOptions): Promise<InputStream> {
   let url: URL;
   try {
@@ -110,64 +140,36 @@ async function fetchProfile(spec: string, opts: FetchOptions): Promise<InputStre
     url.searchParams.set('seconds', String(opts.seconds));
   }
   const wait = (Number(url.searchParams.get('seconds')) || 0) * 1000;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), opts.timeoutMs + wait);
-  let res: Response;
+  const get = { timeoutMs: opts.timeoutMs + wait, insecure: opts.insecure === true };
+  const answer = await httpGet(url, get);
+  const res = answer.res;
+  const declared = Number(res.headers['content-length'] ?? NaN);
   try {
-    res = await fetch(url, { signal: controller.signal, redirect: 'follow' });
-  } catch (e) {
-    clearTimeout(timer);
-    if (controller.signal.aborted) {
-      throw new InputError(`no answer within ${Math.round((opts.timeoutMs + wait) / 1000)} s (raise --timeout)`);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const body = await firstLine(answerBody(answer, 4096, get));
+      throw new InputError(`the service answered ${status} ${res.statusMessage ?? ''}`.trimEnd() + (body ? `: ${body}` : ''));
     }
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const code = cause?.code ?? '';
-    if (code === 'ECONNREFUSED') throw new InputError(`connection refused: nothing listens at ${url.host}`);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new InputError(`unknown host ${url.hostname}`);
-    if (code === 'ECONNRESET') throw new InputError(`connection reset by ${url.host}`);
-    throw new InputError(`unreachable: ${cause?.message ?? (e as Error).message}`);
-  }
-  let declared: number;
-  try {
-    if (!res.ok) {
-      const body = (await res.text().catch(() => '')).trim().split('\n')[0]?.slice(0, 120) ?? '';
-      throw new InputError(`the service answered ${res.status} ${res.statusText}${body ? `: ${body}` : ''}`);
-    }
-    const type = res.headers.get('content-type') ?? '';
-    if (/text\/html/i.test(type)) {
+    if (/text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
       throw new InputError('the service answered with an HTML page, not a profile (is the path under /debug/pprof/ right?)');
     }
-    declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > opts.maxBytes) {
-      throw new InputError(`the answer is ${formatBytes(declared)}, larger than the ${formatBytes(opts.maxBytes)} limit`);
+      throw new InputError(`the answer is ${formatBytes(declared)}, larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size)`);
     }
   } catch (e) {
-    clearTimeout(timer);
+    res.destroy();
+    answer.done();
     throw e;
   }
-  const body = res.body;
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    try {
-      if (body === null) return;
-      const reader = body.getReader();
-      let total = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.length;
-        if (total > opts.maxBytes) {
-          await reader.cancel();
-          throw new InputError(`the answer is larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size)`);
-        }
-        yield value;
-      }
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      if (controller.signal.aborted) throw new InputError(`the answer did not finish within ${Math.round((opts.timeoutMs + wait) / 1000)} s`);
-      throw new InputError(`reading the answer failed: ${(e as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
+  return { name: spec, size: Number.isFinite(declared) ? declared : null, chunks: answerBody(answer, opts.maxBytes, get) };
+}
+
+/** The first line of an error page, short. */
+async function firstLine(body: AsyncIterable<Uint8Array>): Promise<string> {
+  try {
+    const text = new TextDecoder().decode(await collectChunks(body));
+    return text.trim().split('\n')[0]?.slice(0, 120) ?? '';
+  } catch {
+    return '';
   }
-  return { name: spec, size: Number.isFinite(declared) ? declared : null, chunks: chunks() };
 }

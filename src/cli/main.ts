@@ -13,7 +13,7 @@ import { analyzeCommand, type AnalyzeFlags } from './analyze-command.js';
 import { diffCommand, type DiffFlags } from './diff-command.js';
 import { rulesCommand } from './rules-command.js';
 import { registerServe } from './serve-command.js';
-import { parseCount, parsePositive, parseSize, VERSION } from './setup.js';
+import { addLimitOptions, parseAtLeastOne, parseCount, parsePositive, parseSize, parseWait, VERSION } from './setup.js';
 import { collect, type Io } from './terminal.js';
 import { traceProfileCommand, type TraceProfileFlags } from './trace-profile-command.js';
 
@@ -26,15 +26,20 @@ const defaultIo: Io = {
   err: (s) => process.stderr.write(s),
 };
 
+/** A usage error of the parser as one line: `pprof-diag: option '--qps <n>' argument '-1' is invalid: …`. */
+function usageLine(str: string): string {
+  const msg = str.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\.?\s*\n\s*/g, '; ').replace(/ is invalid\. /, ' is invalid: ').replace(/\.$/, '');
+  return `pprof-diag: ${msg} (see --help)\n`;
+}
+
 export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command();
   program
     .name('pprof-diag')
     .description('Reads Go profiles, goroutine dumps and execution traces, and says why the service is stuck.')
     .version(VERSION)
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride()
-    .showHelpAfterError('(run pprof-diag --help for usage)');
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (str, write) => write(usageLine(str)) })
+    .exitOverride();
 
   program
     .command('analyze')
@@ -49,9 +54,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--frames <n>', 'frames shown per goroutine group in text output', parseCount, 8)
     .option('--md-details', 'Markdown: fold each evidence stack into <details> (GitHub, GitLab; not Jira)')
     .option('--md-limit <chars>', 'Markdown: most characters, shortened to fit (65536: a GitHub comment; 32767 for Jira)', parseCount, 65_536)
-    .option('--seconds <n>', 'seconds of profiling to ask a live service for (CPU profile, trace)', parsePositive)
-    .option('--timeout <seconds>', 'how long to wait for a live service, beyond --seconds', parsePositive, 30)
+    .option('--seconds <n>', 'seconds of profiling to ask a live service for (CPU profile, trace)', parseWait)
+    .option('--timeout <seconds>', 'how long to wait for a live service, beyond --seconds', parseWait, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed (a decompression bomb stops here)', parseSize, 1024 ** 3)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .addOption(new Option('--kind <kind>', 'fail unless each input is a profile of this kind').choices(KINDS))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
     .option('--rules <file>', 'add a signature pack (JSON, the shape `pprof-diag rules --format json` prints); repeatable', collect, [])
@@ -60,9 +66,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--latency <duration>', 'mean time a query holds a connection, with its unit (50ms, 0.05s)', parseSeconds)
     .option('--latency-p99 <duration>', 'the 99th percentile of that time, for the tail', parseSeconds)
     .option('--db-stats <file|url>', "the pool's own figures: db.Stats() as JSON, or an expvar /debug/vars that publishes it")
-    .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
-    .option('--pools <n>', 'pools per instance', parsePositive, 1)
-    .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
+    .option('--instances <n>', 'instances sharing the database server', parseAtLeastOne, 1)
+    .option('--pools <n>', 'pools per instance', parseAtLeastOne, 1)
+    .option('--server-max-connections <n>', "the server's max_connections", parseAtLeastOne)
     .option('-q, --quiet', 'no progress output on the terminal')
     .option('--no-color', 'no colour in text output (NO_COLOR is honoured too)')
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
@@ -78,8 +84,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<after>', 'the later snapshot')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--top <n>', 'how many groups to show', parseCount, 15)
-    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or worse exists').choices(['warning', 'critical']))
     .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
     .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
@@ -94,13 +101,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .requiredOption('--qps <n>', 'peak queries per second of one instance', parsePositive)
     .requiredOption('--latency <duration>', 'mean time a query holds a connection, with its unit (50ms, 0.05s)', parseSeconds)
     .option('--latency-p99 <duration>', 'the 99th percentile of that time, for the tail', parseSeconds)
-    .option('--instances <n>', 'instances sharing the database server', parsePositive, 1)
-    .option('--pools <n>', 'pools per instance (read and write pools count as two)', parsePositive, 1)
-    .option('--server-max-connections <n>', "the server's max_connections", parsePositive)
+    .option('--instances <n>', 'instances sharing the database server', parseAtLeastOne, 1)
+    .option('--pools <n>', 'pools per instance (read and write pools count as two)', parseAtLeastOne, 1)
+    .option('--server-max-connections <n>', "the server's max_connections", parseAtLeastOne)
     .option('--reserved-connections <n>', 'connections the server keeps for others (superuser, replication, other clients); default PostgreSQL 3', parseCount)
     .addOption(new Option('--server-kind <kind>', 'the database server').choices(['postgres', 'mysql', 'tidb']).default('postgres'))
     .option('--policy <file>', 'a policy JSON overriding the targets and rules (see src/analyze/pool-policy.json)')
     .option('--db-stats <file|url>', "the pool's own figures to compare with: db.Stats() as JSON, or an expvar /debug/vars that publishes it")
+    .option('--insecure', 'accept the --db-stats service\'s TLS certificate that cannot be verified')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (flags: AdviseFlags) => {
       try {
@@ -117,8 +125,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<trace>', 'the execution trace (file, - or URL)')
     .addOption(new Option('--type <type>', 'which waits').choices([...BLOCKING_TYPES]).makeOptionMandatory())
     .requiredOption('-o, --output <file>', 'where to write the profile')
-    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
     .option('--max-size <size>', 'largest input, compressed or decompressed', parseSize, 1024 ** 3)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .option('-q, --quiet', 'no progress output on the terminal')
     .action(async (spec: string, flags: TraceProfileFlags) => setCode(await traceProfileCommand(spec, flags, io)));
 
@@ -136,6 +145,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       }
     });
 
+  for (const c of program.commands) if (['analyze', 'diff', 'trace-profile', 'serve'].includes(c.name())) addLimitOptions(c);
   return program;
 }
 

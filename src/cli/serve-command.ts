@@ -10,15 +10,16 @@ import type { InputError as ReportedError } from '../report/json.js';
 import { serve } from '../server/serve.js';
 import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
-import { loadPacks, loadViewerAssets, parsePort, parsePositive, parseSize, VERSION } from './setup.js';
+import { limitsOf, loadPacks, loadViewerAssets, parsePort, parseSize, parseWait, VERSION, type LimitFlags } from './setup.js';
 import { collect, type Io } from './terminal.js';
 
-export interface ServeFlags {
+export interface ServeFlags extends LimitFlags {
   port: number;
   host: string;
   maxSize: number;
   timeout: number;
   allowFetch?: boolean;
+  insecure?: boolean;
   open?: boolean;
   rules: string[];
   ignore: string[];
@@ -52,13 +53,13 @@ function webFiles(): Map<string, string> {
 export async function serveCommand(inputs: string[], flags: ServeFlags, io: Io, stop: Promise<void>): Promise<number> {
   let pipeline: PipelineOptions;
   try {
-    pipeline = { packs: loadPacks(flags.rules), ignore: flags.ignore, gunzip: gunzipNode, maxSize: flags.maxSize };
+    pipeline = { packs: loadPacks(flags.rules), ignore: flags.ignore, gunzip: gunzipNode, maxSize: flags.maxSize, limits: limitsOf(flags) };
   } catch (e) {
     io.err(`pprof-diag: ${errorLine(e)}\n`);
     return 2;
   }
   const fetchInput = async (spec: string): Promise<PipelineInput> => {
-    const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize });
+    const raw = await readInput(spec, { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true });
     return { name: raw.name, bytes: raw.bytes };
   };
   // the inputs given at start: read once, reported at /report
@@ -107,7 +108,8 @@ export function registerServe(program: Command, io: Io, setCode: (code: number) 
     .option('--port <n>', 'port to listen on (0: any free one)', parsePort, 7070)
     .option('--host <address>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
     .option('--max-size <size>', 'largest upload or input, compressed or decompressed (1GiB, 64MB …)', parseSize, 1024 ** 3)
-    .option('--timeout <seconds>', 'how long to wait for a live service', parsePositive, 30)
+    .option('--timeout <seconds>', 'how long to wait for a live service', parseWait, 30)
+    .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .option('--allow-fetch', 'let requests name URLs for the server to fetch (off: it never fetches on a request’s behalf)')
     .option('--open', 'open the page in the desktop’s browser')
     .option('--rules <file>', 'add a signature pack; repeatable', collect, [])

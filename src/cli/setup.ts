@@ -2,12 +2,12 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { messageLine } from '../model/errors.js';
+import { defaultLimits, messageLine, type DecodeLimits } from '../model/errors.js';
 import type { ViewerAssets } from '../report/html.js';
 import { SignatureSet } from '../signatures/engine.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { InvalidArgumentError } from 'commander';
-import { InputError } from './inputs.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { fileProblem, InputError } from './inputs.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
 export function loadViewerAssets(): ViewerAssets | null {
@@ -28,7 +28,7 @@ export function loadPacks(files: string[]): SignaturePack[] {
     try {
       doc = JSON.parse(readFileSync(f, 'utf8'));
     } catch (e) {
-      throw new InputError(`${f}: cannot read rules: ${messageLine(e)}`);
+      throw new InputError(`${f}: cannot read rules: ${e instanceof SyntaxError ? `not JSON (${messageLine(e)})` : fileProblem(e)}`);
     }
     // what `pprof-diag rules --format json` prints, a list of signatures, loads as a pack too
     const pack = Array.isArray(doc) ? ({ version: 1, name: f, signatures: doc } as SignaturePack) : (doc as SignaturePack);
@@ -50,7 +50,26 @@ export function parseSize(v: string): number {
   const n = Number(m[1]);
   const unit = (m[2] ?? 'b').toLowerCase()[0];
   const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : unit === 't' ? 1024 ** 4 : 1;
-  return Math.floor(n * mult);
+  const bytes = Math.floor(n * mult);
+  if (bytes < 1) throw new InvalidArgumentError('expected a size of at least one byte');
+  return bytes;
+}
+
+/** Longest wait a timer can count (node's timers hold at most 2^31 − 1 ms), in seconds. */
+const MAX_WAIT_SECONDS = 2_000_000;
+
+/** Seconds to wait or to profile: positive, and short enough for a timer. */
+export function parseWait(v: string): number {
+  const n = parsePositive(v);
+  if (n > MAX_WAIT_SECONDS) throw new InvalidArgumentError(`expected at most ${MAX_WAIT_SECONDS.toLocaleString('en-US')} seconds`);
+  return n;
+}
+
+/** A count of things that must be at least one: instances, pools, connections. */
+export function parseAtLeastOne(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number, at least 1');
+  return n;
 }
 
 export function parsePositive(v: string): number {
@@ -69,4 +88,39 @@ export function parsePort(v: string): number {
   const n = parseCount(v);
   if (n > 65535) throw new InvalidArgumentError('expected a port, 0 to 65535');
   return n;
+}
+
+/** The bounds on an input, as options (the decompressed size is --max-size, beside them). */
+export interface LimitFlags {
+  maxSize: number;
+  maxSamples: number;
+  maxLocations: number;
+  maxStringLength: number;
+  maxStackDepth: number;
+  maxLabels: number;
+  maxGenerationSize: number;
+}
+
+/** Adds the options of the bounds an input is held to (see DecodeLimits) to a command that reads inputs. */
+export function addLimitOptions(cmd: Command): Command {
+  const d = defaultLimits;
+  return cmd
+    .option('--max-samples <n>', 'most samples (goroutines) one profile may hold', parseAtLeastOne, d.maxSamples)
+    .option('--max-locations <n>', 'most locations one profile may hold', parseAtLeastOne, d.maxLocations)
+    .option('--max-string-length <n>', 'longest string (function, file or label) in characters', parseAtLeastOne, d.maxStringLength)
+    .option('--max-stack-depth <n>', 'most frames in one stack', parseAtLeastOne, d.maxStackDepth)
+    .option('--max-labels <n>', 'most labels on one sample', parseCount, d.maxLabels)
+    .option('--max-generation-size <size>', 'largest generation of an execution trace (held whole while decoded)', parseSize, d.maxGenerationBytes);
+}
+
+export function limitsOf(f: LimitFlags): DecodeLimits {
+  return {
+    maxDecompressedBytes: f.maxSize,
+    maxSamples: f.maxSamples,
+    maxLocations: f.maxLocations,
+    maxStringLength: f.maxStringLength,
+    maxStackDepth: f.maxStackDepth,
+    maxLabels: f.maxLabels,
+    maxGenerationBytes: f.maxGenerationSize,
+  };
 }

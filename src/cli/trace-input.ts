@@ -5,7 +5,8 @@
  * comes back as its bytes, for the ordinary decoders.
  */
 
-import { concatBytes, isGzip } from '../decode/gzip.js';
+import { concatBytes, formatBytes, isGzip } from '../decode/gzip.js';
+import { defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Trace } from '../model/trace.js';
 import { gunzipHead, gunzipStream } from './gunzip-node.js';
@@ -27,7 +28,7 @@ export interface TraceReadOptions {
 /** Enough of the head to tell a trace (16 bytes; of a gzip stream, its first block). */
 const HEAD = 64 * 1024;
 
-export async function readTraceOrBytes(spec: string, fetch: FetchOptions, opts: TraceReadOptions): Promise<TraceOrBytes> {
+export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { maxGenerationBytes?: number }, opts: TraceReadOptions): Promise<TraceOrBytes> {
   const input = await openInput(spec, fetch);
   const it = input.chunks[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
@@ -55,12 +56,29 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions, opts: 
   }
   opts.onTrace?.(compressed);
   const d = new TraceStreamDecoder();
+  // the decoder holds a generation whole (an old-format trace, all of it) until it is complete
+  const maxGeneration = fetch.maxGenerationBytes ?? defaultLimits.maxGenerationBytes;
   for await (const c of compressed ? gunzipStream(all(), fetch.maxBytes) : all()) {
-    d.push(c);
+    pushWithin(d, c, maxGeneration);
     for (const p of d.take()) opts.onPart(p);
     opts.onProgress?.(read, input.size, d.generations);
   }
   d.end();
   for (const p of d.take()) opts.onPart(p);
   return { type: 'trace', name: input.name, compressed, trace: d.result() };
+}
+
+/**
+ * Gives the decoder a piece of the input in steps of an eighth of the limit (1 MiB at most), so
+ * that a generation past the limit is seen before much more than the limit is held.
+ */
+function pushWithin(d: TraceStreamDecoder, c: Uint8Array, maxGeneration: number): void {
+  const step = Math.min(1 << 20, Math.max(256, Math.floor(maxGeneration / 8)));
+  for (let at = 0; at < c.length; at += step) {
+    d.push(c.length <= step ? c : c.subarray(at, at + step));
+    if (d.heldBytes > maxGeneration) {
+      const what = d.family === 'v1' ? `an old-format trace (held whole) of ${d.heldBytes.toLocaleString('en-US')} bytes so far` : `generation ${d.generations + 1} of the trace holds ${d.heldBytes.toLocaleString('en-US')} bytes so far`;
+      throw limitError('maxGenerationBytes', what, formatBytes(maxGeneration));
+    }
+  }
 }

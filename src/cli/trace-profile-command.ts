@@ -1,21 +1,22 @@
 /** `pprof-diag trace-profile`: a blocking profile of an execution trace, as `go tool trace -pprof` writes. */
 
-import { writeFileSync } from 'node:fs';
 import { BlockingProfiler, type BlockingType } from '../analyze/trace/blocking.js';
 import { decode } from '../decode/index.js';
 import { errorLine } from '../model/errors.js';
 import type { Trace } from '../model/trace.js';
 import { blockingProfileBytes } from '../report/trace-pprof.js';
 import { gunzipNode } from './gunzip-node.js';
-import { InputError } from './inputs.js';
+import { InputError, writeOutput } from './inputs.js';
+import { limitsOf, type LimitFlags } from './setup.js';
 import { Progress, traceProgress, type Io } from './terminal.js';
 import { readTraceOrBytes } from './trace-input.js';
 
-export interface TraceProfileFlags {
+export interface TraceProfileFlags extends LimitFlags {
   type: BlockingType;
   output: string;
   timeout: number;
   maxSize: number;
+  insecure?: boolean;
   quiet?: boolean;
 }
 
@@ -27,7 +28,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     progress.show(`reading ${spec}`);
     const raw = await readTraceOrBytes(
       spec,
-      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize },
+      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize },
       {
         onPart: (part) => profiler.add(part),
         onProgress: (done, total, generations) => progress.show(`decoding ${spec} ${traceProgress(done, total, generations)}`),
@@ -38,12 +39,12 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     if (raw.type === 'trace') trace = raw.trace;
     else {
       // not told by its head: the ordinary decoders say what it is
-      const d = decode(raw.bytes, { maxDecompressedBytes: flags.maxSize, gunzip: gunzipNode });
+      const d = decode(raw.bytes, { ...limitsOf(flags), gunzip: gunzipNode });
       if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
       profiler.add(d.trace);
       trace = d.trace;
     }
-    writeFileSync(flags.output, blockingProfileBytes(trace, profiler.records()));
+    writeOutput(flags.output, blockingProfileBytes(trace, profiler.records()));
     for (const w of trace.warnings) io.err(`pprof-diag: ${spec}: warning: ${w}\n`);
     return 0;
   } catch (e) {

@@ -4,6 +4,7 @@
  */
 
 import { DecodeError, defaultLimits, type DecodeLimits } from '../model/errors.js';
+import { checkProfileLimits } from './limits.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { gunzipPako, isGzip, type Gunzip } from './gzip.js';
 import { decodePprof } from './pprof.js';
@@ -83,7 +84,14 @@ export function sniff(bytes: Uint8Array): Sniffed {
   return 'binary';
 }
 
+/** Decodes an input of any format it recognises; a profile past a limit (DecodeLimits) is refused. */
 export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
+  const d = decodeAny(bytes, opts);
+  if (d.type === 'profile') checkProfileLimits(d.profile, opts);
+  return d;
+}
+
+function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Decoded {
   const max = opts.maxDecompressedBytes ?? defaultLimits.maxDecompressedBytes;
   if (bytes.length === 0) throw new DecodeError('empty input');
   let compressed = false;

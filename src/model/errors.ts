@@ -10,15 +10,53 @@ export class DecodeError extends Error {
   }
 }
 
-/** Limits every decoder honours; the CLI exposes them as options. */
+/**
+ * Limits every decoder honours, so that a hostile or broken input ends in one line rather than
+ * exhausting memory or time; the CLI exposes each as an option (LIMIT_OPTIONS).
+ */
 export interface DecodeLimits {
   /** Largest decompressed size accepted, in bytes (a decompression bomb stops here). */
   maxDecompressedBytes: number;
+  /** Most samples (goroutines, for a goroutine dump) in one profile. */
+  maxSamples: number;
+  /** Most locations in one profile. */
+  maxLocations: number;
+  /** Longest string (function name, file name, label) in characters. */
+  maxStringLength: number;
+  /** Most frames in one sample's stack. */
+  maxStackDepth: number;
+  /** Most labels on one sample. */
+  maxLabels: number;
+  /** Largest generation of an execution trace, in bytes (a generation is held whole while it is decoded). */
+  maxGenerationBytes: number;
 }
 
 export const defaultLimits: DecodeLimits = {
   maxDecompressedBytes: 1024 * 1024 * 1024,
+  maxSamples: 50_000_000,
+  maxLocations: 20_000_000,
+  maxStringLength: 1024 * 1024,
+  maxStackDepth: 100_000,
+  maxLabels: 10_000,
+  maxGenerationBytes: 1024 * 1024 * 1024,
 };
+
+/** The command-line option that raises each limit. */
+export const LIMIT_OPTIONS: Record<keyof DecodeLimits, string> = {
+  maxDecompressedBytes: '--max-size',
+  maxSamples: '--max-samples',
+  maxLocations: '--max-locations',
+  maxStringLength: '--max-string-length',
+  maxStackDepth: '--max-stack-depth',
+  maxLabels: '--max-labels',
+  maxGenerationBytes: '--max-generation-size',
+};
+
+/** The error for an input past a limit: what it holds, the limit, and the option that raises it. */
+export function limitError(limit: keyof DecodeLimits, what: string, max: number | string): DecodeError {
+  const shown = typeof max === 'number' ? max.toLocaleString('en-US') : max;
+  return new DecodeError(`${what}, more than the limit of ${shown} (raise ${LIMIT_OPTIONS[limit]} to read it)`);
+}
 
 /**
  * A user's mistake that is not in an input's bytes: an option with a bad value, a rules file

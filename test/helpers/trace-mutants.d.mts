@@ -1,0 +1,3 @@
+export const MUTANT_SOURCES: string[];
+export const MUTANTS_PER_SOURCE: number;
+export function traceMutants(repoRoot: string, source: string, count?: number): { name: string; bytes: Uint8Array }[];

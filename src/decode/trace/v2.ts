@@ -158,7 +158,9 @@ export class V2Decoder {
   private total: number;
   /** No more decoding: the trace ended, or a generation failed. */
   private stopped = false;
-  private failure: { e: DecodeError; gstart: number; gen?: number; atEnd: boolean } | null = null;
+  private failure: { e: DecodeError; gstart: number; gen?: number; atEnd: boolean; at: number } | null = null;
+  /** Time of the trace's first row (ns, Go's clock), -1 before it. */
+  private firstTs = -1;
   private ended = false;
 
   // ordering state (lives across generations)
@@ -223,7 +225,7 @@ export class V2Decoder {
     this.ended = true;
     if (!this.stopped) this.pump(true);
     const f = this.failure;
-    if (f !== null) this.fail(f.e, f.gstart, this.total, f.gen, f.atEnd);
+    if (f !== null) this.fail(f.e, f.gstart, this.total, f.gen, f.atEnd, f.at);
     this.buf = new Uint8Array(0);
     this.len = this.genStart = 0;
     if (this.unknownSampleStacks > 0) {
@@ -297,14 +299,16 @@ export class V2Decoder {
         this.processGeneration(g);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
+        // the last event that was in order, or the generation's start
+        const at = this.lastTs;
         this.b.truncate(startRows);
         this.lastTs = startTs;
         // inside a generation, data ending early means a damaged batch, not a cut file
         const err = e instanceof TruncatedError ? new DecodeError(`damaged batch: ${e.message}`) : e;
-        this.stop(err, gstart, g.gen, this.ver < 26 && eof && g.end >= this.len);
+        this.stop(err, gstart, g.gen, this.ver < 26 && eof && g.end >= this.len, at);
         return;
       }
-      this.generations++;
+      if (this.generations++ === 0) this.firstTs = Math.trunc(g.minTs * this.nsPerTick);
       this.genStart = g.end;
       this.scan = null;
       this.opts.onGeneration?.(this.base + g.end);
@@ -316,17 +320,21 @@ export class V2Decoder {
   }
 
   /** A generation could not be used: the error now when none decoded, else a warning at the end. */
-  private stop(e: DecodeError, gstart: number, gen?: number, atEnd = false): void {
+  private stop(e: DecodeError, gstart: number, gen?: number, atEnd = false, at = -1): void {
     this.stopped = true;
     this.buf = new Uint8Array(0);
     this.len = this.genStart = 0;
     this.scan = null;
     if (this.generations === 0) this.fail(e, gstart, this.total, gen, atEnd);
-    this.failure = { e, gstart, gen, atEnd };
+    this.failure = { e, gstart, gen, atEnd, at };
   }
 
-  /** A generation could not be used: a warning when earlier ones decoded, else the error. */
-  private fail(e: DecodeError, gstart: number, total: number, gen?: number, atEnd = false): void {
+  /**
+   * A generation could not be used: a warning when earlier ones decoded, else the error. The
+   * warning says where the consistent part ends, what was analysed and what was dropped; `at`
+   * is the time of the last event in order before the failure (-1: none read).
+   */
+  private fail(e: DecodeError, gstart: number, total: number, gen?: number, atEnd = false, at = -1): void {
     const dropped = total - gstart;
     if (this.generations === 0) {
       if (e instanceof TruncatedError) {
@@ -335,16 +343,20 @@ export class V2Decoder {
       throw new DecodeError(e.message);
     }
     const which = gen !== undefined && gen !== 0 ? `generation ${gen}` : 'last generation';
+    const n = this.generations;
+    const kept = `analysed the first ${n === 1 ? 'generation' : `${n} generations`} (${seconds(this.lastTs - this.firstTs)})`;
+    const share = `${dropped} bytes dropped (${Math.max(1, Math.round((100 * dropped) / Math.max(1, total)))}% of the input)`;
     if (atEnd && !(e instanceof TruncatedError)) {
       // Before Go 1.26 nothing marks a generation's end: a trace cut between two batches
       // shows up as a last generation that does not decode.
-      this.b.warn(`truncated or damaged: ${which} (the last) unusable, ${dropped} bytes dropped: ${e.message}`);
+      this.b.warn(`truncated or damaged: ${which} (the last) unusable: ${e.message}; ${kept}, ${share}`);
       return;
     }
     if (e instanceof TruncatedError) {
-      this.b.warn(`truncated: ${which} incomplete, ${dropped} bytes dropped (${e.message})`);
+      this.b.warn(`truncated: ${which} incomplete (${e.message}); ${kept}, ${share}`);
     } else {
-      this.b.warn(`${which} unusable, ${dropped} bytes dropped: ${e.message}`);
+      const from = at > this.lastTs ? ` (at ${seconds(at - this.firstTs)})` : '';
+      this.b.warn(`trace inconsistent from ${which} on${from}: ${e.message}; ${kept}, not ${which} or later: ${share}`);
     }
   }
 
@@ -650,7 +662,8 @@ export class V2Decoder {
       const len = r.u();
       if (len > 1024 || len < 0) throw new DecodeError(`invalid string size ${len}, maximum is 1024`);
       if (end - r.pos < len) throw new DecodeError(`failed to read full string: read ${end - r.pos} but wanted ${len}`);
-      if (id === 0 || id < 0 || id > MAX_EXACT || strMap.has(id)) throw new DecodeError(`multiple strings with the same ID: id=${id}`);
+      if (id < 0 || id > MAX_EXACT) throw new DecodeError(`string ID ${id < 0 ? '2^64-1' : id} is too large (2^53 or more)`);
+      if (id === 0 || strMap.has(id)) throw new DecodeError(`multiple strings with the same ID: id=${id}`);
       const s = decodeUtf8(buf, r.pos, r.pos + len);
       r.pos += len;
       strMap.set(id, strings.intern(s));
@@ -674,7 +687,8 @@ export class V2Decoder {
       const id = r.u();
       const n = r.u();
       if (n > 128 || n < 0) throw new DecodeError(`invalid stack size ${n}, maximum is 128`);
-      if (id === 0 || id < 0 || id > MAX_EXACT || seen.has(id)) throw new DecodeError(`multiple stacks with the same ID: id=${id}`);
+      if (id < 0 || id > MAX_EXACT) throw new DecodeError(`stack ID ${id < 0 ? '2^64-1' : id} is too large (2^53 or more)`);
+      if (id === 0 || seen.has(id)) throw new DecodeError(`multiple stacks with the same ID: id=${id}`);
       seen.add(id);
       ids.push(id);
       starts.push(pcs.length);
@@ -1342,6 +1356,11 @@ export class V2Decoder {
     }
     return true;
   }
+}
+
+/** A span of trace time for a message: `1.234 s`. */
+function seconds(ns: number): string {
+  return `${(Math.max(0, ns) / 1e9).toFixed(3)} s`;
 }
 
 function endRange(s: { ranges: number[] | null }, startEv: number): number {

@@ -5,11 +5,12 @@
 # not, the error it gives. Traces are the MANIFEST.tsv rows of kind trace-old-* / trace-new-*
 # and the fuzz inputs (`*.decoded.bin`) that start with a trace header, the samples' traces,
 # and the damaged variants test/helpers/trace-mutants.mjs makes of a few of those (one byte
-# overwritten). One line per trace:
+# overwritten, or one batch left out). One line per trace:
 #   path <TAB> accepts|rejects <TAB> events read before the verdict <TAB> Go's error (or empty)
 # Paths are relative to the corpus, start with samples/, or are a mutant's name
-# (SOURCE#K@OFFSET=VALUE). Not needed by `npm test`, which reads the committed file. Needs samples/toolchain.sh (run first if
-# samples/.work/TOOLCHAINS_READY is missing).
+# (SOURCE#K@OFFSET=VALUE, SOURCE#drop-K@START+LENGTH). Not needed by `npm test`, which reads
+# the committed file. Needs samples/toolchain.sh (run first if samples/.work/TOOLCHAINS_READY
+# is missing).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -47,9 +48,10 @@ mutants=$(mktemp -d)
 trap 'rm -rf "$mutants"' EXIT
 node --input-type=module -e '
   import { writeFileSync } from "node:fs";
-  import { MUTANT_SOURCES, traceMutants } from "'"$repo"'/test/helpers/trace-mutants.mjs";
+  import { MUTANT_SOURCES, traceBatchDrops, traceMutants } from "'"$repo"'/test/helpers/trace-mutants.mjs";
   let k = 0;
-  for (const s of MUTANT_SOURCES) for (const m of traceMutants(process.argv[1], s)) {
+  const all = MUTANT_SOURCES.flatMap((s) => [...traceMutants(process.argv[1], s), ...traceBatchDrops(process.argv[1], s)]);
+  for (const m of all) {
     writeFileSync(`${process.argv[2]}/${String(k).padStart(5, "0")}`, m.bytes);
     writeFileSync(`${process.argv[2]}/${String(k++).padStart(5, "0")}.name`, m.name);
   }' "$repo" "$mutants"

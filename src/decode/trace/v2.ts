@@ -346,16 +346,16 @@ export class V2Decoder {
     const n = this.generations;
     const kept = `analysed the first ${n === 1 ? 'generation' : `${n} generations`} (${seconds(this.lastTs - this.firstTs)})`;
     const share = `${dropped} bytes dropped (${Math.max(1, Math.round((100 * dropped) / Math.max(1, total)))}% of the input)`;
+    const from = at > this.lastTs ? ` (at ${seconds(at - this.firstTs)})` : '';
     if (atEnd && !(e instanceof TruncatedError)) {
       // Before Go 1.26 nothing marks a generation's end: a trace cut between two batches
       // shows up as a last generation that does not decode.
-      this.b.warn(`truncated or damaged: ${which} (the last) unusable: ${e.message}; ${kept}, ${share}`);
+      this.b.warn(`truncated or damaged: ${which} (the last) unusable${from}: ${e.message}; ${kept}, ${share}`);
       return;
     }
     if (e instanceof TruncatedError) {
       this.b.warn(`truncated: ${which} incomplete (${e.message}); ${kept}, ${share}`);
     } else {
-      const from = at > this.lastTs ? ` (at ${seconds(at - this.firstTs)})` : '';
       this.b.warn(`trace inconsistent from ${which} on${from}: ${e.message}; ${kept}, not ${which} or later: ${share}`);
     }
   }

@@ -879,8 +879,7 @@ export class V2Decoder {
   }
 
   private advance(c: Cursor): boolean {
-    const gen = this.gen;
-    if (this.initialGen === 0) this.initialGen = gen;
+    if (this.initialGen === 0) this.initialGen = this.gen;
     const m = c.m;
     let ms: MState | undefined;
     this.cg = -1;
@@ -898,11 +897,70 @@ export class V2Decoder {
     this.ng = this.cg;
     this.np = this.cp;
     const t = c.typ;
+    let ok: boolean;
+    switch (t) {
+      case Ev.ProcStatus:
+      case Ev.ProcStart:
+      case Ev.ProcStop:
+      case Ev.ProcSteal:
+        ok = this.orderProc(t, c);
+        break;
+      case Ev.GoStatus:
+      case Ev.GoStatusStack:
+        ok = this.orderGoStatus(t, c);
+        break;
+      case Ev.GoCreate:
+      case Ev.GoCreateBlocked:
+      case Ev.GoCreateSyscall:
+      case Ev.GoStart:
+      case Ev.GoDestroy:
+      case Ev.GoStop:
+      case Ev.GoBlock:
+      case Ev.GoUnblock:
+      case Ev.GoSwitch:
+      case Ev.GoSwitchDestroy:
+        ok = this.orderGo(t, c);
+        break;
+      case Ev.GoSyscallBegin:
+      case Ev.GoSyscallEnd:
+      case Ev.GoSyscallEndBlocked:
+      case Ev.GoDestroySyscall:
+        ok = this.orderSyscall(t, c);
+        break;
+      case Ev.STWBegin:
+      case Ev.GCMarkAssistBegin:
+      case Ev.STWEnd:
+      case Ev.GCMarkAssistEnd:
+      case Ev.GCMarkAssistActive:
+      case Ev.GCSweepActive:
+      case Ev.GCSweepBegin:
+      case Ev.GCSweepEnd:
+        ok = this.orderRange(t, c);
+        break;
+      case Ev.GCActive:
+      case Ev.GCBegin:
+      case Ev.GCEnd:
+        ok = this.orderGC(t, c);
+        break;
+      default:
+        ok = this.orderAnnotation(t, c);
+        break;
+    }
+    if (!ok) return false;
+    if (ms !== undefined) {
+      ms.p = this.np;
+      ms.g = this.ng;
+    }
+    return true;
+  }
+
+  /** Proc events: status, start, stop, steal. */
+  private orderProc(t: number, c: Cursor): boolean {
     const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const a2 = c.a2;
-    const a3 = c.a3;
+    const gen = this.gen;
     switch (t) {
       case Ev.ProcStatus: {
         const pid = a0;
@@ -941,7 +999,7 @@ export class V2Decoder {
           if (!found) throw new DecodeError(`failed to find sched context for proc ${pid} that's about to be stolen`);
         }
         this.emit(time, K.ProcStatus, 0, pid, oldState, procStatusToState[status]!, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.ProcStart: {
         const s = this.pStates.get(a0);
@@ -952,7 +1010,7 @@ export class V2Decoder {
         s.seq = a1;
         this.np = a0;
         this.emit(time, K.ProcStart, 0, a0, PS.Idle, PS.Running, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.ProcStop: {
         const s = this.pStates.get(this.cp);
@@ -964,7 +1022,7 @@ export class V2Decoder {
         s.status = P_IDLE;
         this.np = -1;
         this.emit(time, K.ProcStop, 0, this.cp, PS.Running, PS.Idle, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.ProcSteal: {
         const pid = a0;
@@ -977,22 +1035,35 @@ export class V2Decoder {
         s.seq = a1;
         if (old === P_ABANDONED) {
           this.emit(time, K.ProcSteal, 0, pid, PS.Idle, PS.Idle, 0, a2, 0);
-          break;
+          return true;
         }
         const mid = a2;
         if (mid === this.cm) {
           if (this.cp !== pid) throw new DecodeError(`tried to self-steal proc ${pid} (thread ${mid}), but got proc ${this.cp} instead`);
           this.np = -1;
           this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
-          break;
+          return true;
         }
         const other = this.mStates.get(mid);
         if (other === undefined) throw new DecodeError(`stole proc from non-existent thread ${mid}`);
         if (other.p !== pid) throw new DecodeError(`tried to steal proc ${pid} from thread ${mid}, but got proc ${other.p} instead`);
         other.p = -1;
         this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** A goroutine's status at a generation's start. */
+  private orderGoStatus(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const a3 = c.a3;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GoStatus:
       case Ev.GoStatusStack: {
         const gid = a0;
@@ -1041,8 +1112,20 @@ export class V2Decoder {
         }
         const stack = t === Ev.GoStatusStack ? this.stk(a3) : 0;
         this.emit(time, K.GoStatus, stack, gid, oldState, goStatusToState[status]!, 0, mid, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Goroutine lifecycle: create, start, stop, block, unblock, switch, destroy. */
+  private orderGo(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GoCreate:
       case Ev.GoCreateBlocked: {
         this.req(t, 2, 2, 1);
@@ -1054,7 +1137,7 @@ export class V2Decoder {
         this.gStates.set(newg, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
         const kind = t === Ev.GoCreateBlocked ? K.GoCreateBlocked : K.GoCreate;
         this.emit(time, kind, this.stk(a2), newg, GS.NotExist, goStatusToState[status]!, 0, this.stk(a1), 0);
-        break;
+        return true;
       }
       case Ev.GoCreateSyscall: {
         this.req(t, 2, 1, 0);
@@ -1063,7 +1146,7 @@ export class V2Decoder {
         this.gStates.set(newg, { status: G_SYSCALL, seqGen: gen, seq: 0, regions: null, ranges: null });
         this.ng = newg;
         this.emit(time, K.GoCreateSyscall, 0, newg, GS.NotExist, GS.Syscall, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoStart: {
         const s = this.gState(a0);
@@ -1074,14 +1157,14 @@ export class V2Decoder {
         s.seq = a1;
         this.ng = a0;
         this.emit(time, K.GoStart, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoDestroy: {
         this.runningG(t);
         this.gStates.delete(this.cg);
         this.ng = -1;
         this.emit(time, K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoStop:
       case Ev.GoBlock: {
@@ -1090,7 +1173,7 @@ export class V2Decoder {
         s.status = block ? G_WAITING : G_RUNNABLE;
         this.ng = -1;
         this.emit(time, block ? K.GoBlock : K.GoStop, this.stk(a1), this.cg, GS.Running, block ? GS.Waiting : GS.Runnable, this.sid(a0), 0, 0);
-        break;
+        return true;
       }
       case Ev.GoUnblock: {
         const s = this.gState(a0);
@@ -1099,7 +1182,7 @@ export class V2Decoder {
         s.seqGen = gen;
         s.seq = a1;
         this.emit(time, K.GoUnblock, this.stk(a2), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoSwitch:
       case Ev.GoSwitchDestroy: {
@@ -1119,8 +1202,19 @@ export class V2Decoder {
         next.seq = a1;
         this.ng = a0;
         this.emitAt(time, K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Syscalls: begin, end, end blocked, destroy in a syscall. */
+  private orderSyscall(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GoSyscallBegin: {
         const s = this.runningG(t);
         s.status = G_SYSCALL;
@@ -1132,7 +1226,7 @@ export class V2Decoder {
         }
         ps.seq = a0;
         this.emit(time, K.GoSyscallBegin, this.stk(a1), this.cg, GS.Running, GS.Syscall, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoSyscallEnd: {
         this.req(t, 2, 2, 2);
@@ -1147,7 +1241,7 @@ export class V2Decoder {
         }
         ps.status = P_RUNNING;
         this.emit(time, K.GoSyscallEnd, 0, this.cg, GS.Syscall, GS.Running, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoSyscallEndBlocked: {
         if (this.cp !== -1) {
@@ -1162,7 +1256,7 @@ export class V2Decoder {
         this.ng = -1;
         s.status = G_RUNNABLE;
         this.emit(time, K.GoSyscallEndBlocked, 0, this.cg, GS.Syscall, GS.Runnable, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoDestroySyscall: {
         this.req(t, 2, 1, 2);
@@ -1182,8 +1276,19 @@ export class V2Decoder {
           this.emit(time, K.ProcSteal, 0, this.cp, PS.Running, PS.Idle, 0, this.cm, 0);
         }
         this.emit(time, K.GoDestroySyscall, 0, this.cg, GS.Syscall, GS.NotExist, 0, 0, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Ranges on a goroutine or proc: STW, mark assist, sweep (begin, end, active). */
+  private orderRange(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const gen = this.gen;
+    switch (t) {
       case Ev.STWBegin:
       case Ev.GCMarkAssistBegin: {
         this.req(t, 2, 2, 2);
@@ -1195,7 +1300,7 @@ export class V2Decoder {
         (s.ranges ??= []).push(key);
         if (t === Ev.STWBegin) this.emit(time, K.STWBegin, this.stk(a1), -1, 0, 0, desc, 0, 0);
         else this.emit(time, K.GCMarkAssistBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.STWEnd:
       case Ev.GCMarkAssistEnd: {
@@ -1205,21 +1310,21 @@ export class V2Decoder {
         const desc = endRange(s, rangeStart(t));
         if (t === Ev.STWEnd) this.emit(time, K.STWEnd, 0, -1, 0, 0, desc, 0, 0);
         else this.emit(time, K.GCMarkAssistEnd, 0, -1, 0, 0, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GCMarkAssistActive: {
         const s = this.gState(a0);
         if (s === undefined) throw new DecodeError(`uninitialized goroutine ${a0} found during ${evName(t)}`);
         activeRange(s, Ev.GCMarkAssistBegin * TWO32, gen === this.initialGen, evName(t));
         this.emit(time, K.GCMarkAssistActive, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCSweepActive: {
         const ps = this.pStates.get(a0);
         if (ps === undefined) throw new DecodeError(`encountered GCSweepActive for unknown proc ${a0}`);
         activeRange(ps, Ev.GCSweepBegin * TWO32, gen === this.initialGen, evName(t));
         this.emit(time, K.GCSweepActive, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCSweepBegin: {
         this.req(t, 2, 2, 1);
@@ -1229,7 +1334,7 @@ export class V2Decoder {
         if (hasRange(ps.ranges, key)) throw new DecodeError(`discovered GCSweepBegin already in flight when starting it (proc ${this.cp})`);
         (ps.ranges ??= []).push(key);
         this.emit(time, K.GCSweepBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GCSweepEnd: {
         this.req(t, 2, 2, 1);
@@ -1237,29 +1342,40 @@ export class V2Decoder {
         if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
         endRange(ps, Ev.GCSweepBegin);
         this.emit(time, K.GCSweepEnd, 0, -1, 0, 0, 0, a0, a1);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** GC cycles, by their sequence numbers. */
+  private orderGC(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GCActive: {
         if (gen === this.initialGen) {
           if (this.gcState !== GC_UNDETERMINED) throw new DecodeError("GCActive in the first generation isn't first GC event");
           this.gcSeq = a0;
           this.gcState = GC_RUNNING;
           this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
-          break;
+          return true;
         }
         if (a0 !== this.gcSeq + 1) return false;
         if (this.gcState !== GC_RUNNING) throw new DecodeError('encountered GCActive while GC was not in progress');
         this.gcSeq = a0;
         this.req(t, 2, 2, 2);
         this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCBegin: {
         if (this.gcState === GC_UNDETERMINED) {
           this.gcSeq = a0;
           this.gcState = GC_RUNNING;
           this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
-          break;
+          return true;
         }
         if (a0 !== this.gcSeq + 1) return false;
         if (this.gcState === GC_RUNNING) throw new DecodeError('encountered GCBegin while GC was already in progress');
@@ -1267,7 +1383,7 @@ export class V2Decoder {
         this.gcState = GC_RUNNING;
         this.req(t, 2, 2, 2);
         this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCEnd: {
         if (a0 !== this.gcSeq + 1) return false;
@@ -1277,25 +1393,37 @@ export class V2Decoder {
         this.gcState = GC_NOT_RUNNING;
         this.req(t, 2, 2, 2);
         this.emit(time, K.GCEnd, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Events that change no state machine but need their context: procs change, labels, logs, heap figures, tasks, regions, experimental events. */
+  private orderAnnotation(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const a3 = c.a3;
+    switch (t) {
       case Ev.ProcsChange:
         this.req(t, 2, 2, 2);
         this.emit(time, K.ProcsChange, this.stk(a1), -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       case Ev.GoLabel:
         this.req(t, 2, 2, 2);
         this.emit(time, K.GoLabel, 0, -1, 0, 0, this.sid(a0), 0, 0);
-        break;
+        return true;
       case Ev.UserLog:
         this.req(t, 2, 2, 2);
         this.emit(time, K.Log, this.stk(a3), -1, 0, 0, this.sid(a1), a0, this.sid(a2));
-        break;
+        return true;
       case Ev.HeapAlloc:
       case Ev.HeapGoal:
         this.req(t, 2, 2, 1);
         this.emit(time, t === Ev.HeapAlloc ? K.HeapAlloc : K.HeapGoal, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       case Ev.UserTaskBegin: {
         if (this.activeTasks.has(a0)) throw new DecodeError(`task ID conflict: ${a0}`);
         const parent = a1 === 0 ? -1 : a1;
@@ -1304,7 +1432,7 @@ export class V2Decoder {
         this.activeTasks.set(a0, { name: nm ?? 0, parent });
         this.req(t, 2, 2, 2);
         this.emit(time, K.TaskBegin, this.stk(a3), -1, 0, 0, nm ?? 0, a0, parent);
-        break;
+        return true;
       }
       case Ev.UserTaskEnd: {
         const task = this.activeTasks.get(a0);
@@ -1317,7 +1445,7 @@ export class V2Decoder {
         }
         this.req(t, 2, 2, 2);
         this.emit(time, K.TaskEnd, this.stk(a1), -1, 0, 0, nm, a0, parent);
-        break;
+        return true;
       }
       case Ev.UserRegionBegin:
       case Ev.UserRegionEnd: {
@@ -1340,21 +1468,16 @@ export class V2Decoder {
           r.length = n - 2;
         }
         this.emit(time, t === Ev.UserRegionBegin ? K.RegionBegin : K.RegionEnd, this.stk(a2), -1, 0, 0, region, a0, 0);
-        break;
+        return true;
       }
       default:
         if (t >= Ev.Span && t <= Ev.GoroutineStackFree) {
           this.req(t, 2, 1, 1);
           this.emit(time, K.Experimental, 0, -1, 0, 0, this.b.strings.intern(evName(t)), a0, a1);
-          break;
+          return true;
         }
         throw new DecodeError(`bad event type found while ordering: ${t}`);
     }
-    if (ms !== undefined) {
-      ms.p = this.np;
-      ms.g = this.ng;
-    }
-    return true;
   }
 }
 

@@ -567,36 +567,8 @@ export class V2Decoder {
 
     for (const i of stackBatches) this.readStacks(g.pstart[i]! + 1, g.pend[i]!, strMap, stackMap);
 
-    // CPU samples, sorted by time (stable)
-    const sTime: number[] = [];
-    const sM: number[] = [];
-    const sP: number[] = [];
-    const sG: number[] = [];
-    const sStk: number[] = [];
-    for (const i of cpuBatches) {
-      const r = new ByteReader(buf, g.pstart[i]! + 1, g.pend[i]!, base);
-      while (r.pos < r.end) {
-        const t = r.byte();
-        if (t !== Ev.CPUSample) throw new DecodeError(`expected CPU sample event, got ${t}`);
-        const ts = r.u();
-        const m = r.u();
-        const p = r.u();
-        const gg = r.u();
-        const stk = r.u();
-        if (ts < 0 || ts > MAX_EXACT || m > MAX_EXACT || p > MAX_EXACT || gg > MAX_EXACT) {
-          throw new DecodeError('CPU sample with an out-of-range value');
-        }
-        sTime.push(Math.trunc(ts * nsPerTick));
-        sM.push(m);
-        sP.push(p);
-        sG.push(gg === 0 ? -1 : gg);
-        sStk.push(stk);
-      }
-    }
+    const { sTime, sM, sP, sG, sStk, order } = this.readCPUSamples(g, cpuBatches, nsPerTick);
     const ns = sTime.length;
-    const order = new Array<number>(ns);
-    for (let i = 0; i < ns; i++) order[i] = i;
-    order.sort((a, b) => sTime[a]! - sTime[b]! || a - b);
 
     if (hasSnap && this.clock === null) {
       this.clock = { absNs: Math.trunc(snapTs * nsPerTick), wallSec: snap.sec, wallNsec: snap.nsec, monoNs: snap.mono };
@@ -649,6 +621,39 @@ export class V2Decoder {
         );
       }
     }
+  }
+
+  /** The CPU samples of a generation's sample batches, and their order by time (stable). */
+  private readCPUSamples(g: GenBatches, cpuBatches: number[], nsPerTick: number) {
+    const sTime: number[] = [];
+    const sM: number[] = [];
+    const sP: number[] = [];
+    const sG: number[] = [];
+    const sStk: number[] = [];
+    for (const i of cpuBatches) {
+      const r = new ByteReader(this.buf, g.pstart[i]! + 1, g.pend[i]!, this.base);
+      while (r.pos < r.end) {
+        const t = r.byte();
+        if (t !== Ev.CPUSample) throw new DecodeError(`expected CPU sample event, got ${t}`);
+        const ts = r.u();
+        const m = r.u();
+        const p = r.u();
+        const gg = r.u();
+        const stk = r.u();
+        if (ts < 0 || ts > MAX_EXACT || m > MAX_EXACT || p > MAX_EXACT || gg > MAX_EXACT) {
+          throw new DecodeError('CPU sample with an out-of-range value');
+        }
+        sTime.push(Math.trunc(ts * nsPerTick));
+        sM.push(m);
+        sP.push(p);
+        sG.push(gg === 0 ? -1 : gg);
+        sStk.push(stk);
+      }
+    }
+    const order = new Array<number>(sTime.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => sTime[a]! - sTime[b]! || a - b);
+    return { sTime, sM, sP, sG, sStk, order };
   }
 
   private readStrings(start: number, end: number, strMap: Map<number, number>): void {

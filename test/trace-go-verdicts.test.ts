@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeTrace, traceHeaderVersion } from '../src/decode/trace/index.js';
+import { decodeTrace, decodeTraceParts, traceHeaderVersion } from '../src/decode/trace/index.js';
 import { DecodeError } from '../src/model/errors.js';
 import type { Trace } from '../src/model/trace.js';
 import { corpusRoot, repoRoot } from './helpers/corpus.js';
@@ -189,6 +189,38 @@ describe('damaged variants of real traces against Go\'s reader', () => {
     expect(seen.refused).toBeGreaterThanOrEqual(10);
     expect(seen.warned).toBeGreaterThanOrEqual(5);
     expect(seen.accepted).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stream the same verdict and warnings as a whole decode, in pieces of 4 KB', () => {
+    let compared = 0;
+    for (const source of MUTANT_SOURCES) {
+      for (const m of [...traceMutants(repoRoot, source), ...traceBatchDrops(repoRoot, source)]) {
+        if (verdicts.get(m.name)!.accepts) continue;
+        const whole = decodeOrError(m.bytes);
+        const pieces: Uint8Array[] = [];
+        for (let i = 0; i < m.bytes.length; i += 4096) pieces.push(m.bytes.subarray(i, i + 4096));
+        let streamed: Outcome;
+        let rows = 0;
+        try {
+          const it = decodeTraceParts(pieces);
+          let x = it.next();
+          for (; !x.done; x = it.next()) rows += x.value.events.length;
+          streamed = { trace: x.value };
+        } catch (e) {
+          streamed = { error: e as Error };
+        }
+        if ('error' in whole) {
+          expect('error' in streamed, m.name).toBe(true);
+          expect((streamed as { error: Error }).error.message, m.name).toBe(whole.error.message);
+        } else {
+          if ('error' in streamed) throw new Error(`${m.name}: streamed: ${streamed.error.message}`);
+          expect(streamed.trace.warnings, m.name).toEqual(whole.trace.warnings);
+          expect(rows, m.name).toBe(whole.trace.eventCount);
+        }
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(150);
   });
 
   it('warn from the second generation on and refuse damage in the first (multi-generation traces)', () => {

@@ -9,9 +9,11 @@
  *   `go 1.26 trace` (written by Go 1.26 and 1.27). A later header is read as 1.26, with a
  *   warning.
  *
- * Bad input raises DecodeError with a one-line message. A v2 trace whose later part is
- * truncated or damaged keeps its complete generations and says what was dropped in
- * `warnings`.
+ * The trace is checked as Go's reader checks it (event types and arguments, string and stack
+ * references, the ordering state machine). Bad input raises DecodeError with a one-line
+ * message. A v2 trace whose later part is truncated or inconsistent keeps the generations
+ * before the damage and says in `warnings` from which generation and time on it stopped being
+ * consistent, what was analysed and what was dropped.
  *
  * Whole (decodeTrace: every row in one Trace) or a generation at a time (TraceStreamDecoder,
  * decodeTraceParts: one part per generation, memory bounded by a generation); both give the

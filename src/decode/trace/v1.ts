@@ -306,7 +306,10 @@ class V1Parser {
     const hb = r.byte();
     const t = hb & 0x3f;
     const narg = (hb >> 6) + 1;
-    if (t === 0 || t >= EvCount || DESC[t]!.since > this.ver) throw new DecodeError(`unknown event type ${t} at byte ${at}`);
+    // FutileWakeup: Go 1.7-1.10 traces may hold it; Go's reader refuses it in later ones
+    if (t === 0 || t >= EvCount || DESC[t]!.since > this.ver || (t === EvFutileWakeup && this.ver >= 11)) {
+      throw new DecodeError(`unknown event type ${t} at byte ${at}`);
+    }
     const args = this.args;
     this.argc = 0;
     if (t === EvString) {

@@ -158,7 +158,9 @@ export class V2Decoder {
   private total: number;
   /** No more decoding: the trace ended, or a generation failed. */
   private stopped = false;
-  private failure: { e: DecodeError; gstart: number; gen?: number; atEnd: boolean } | null = null;
+  private failure: { e: DecodeError; gstart: number; gen?: number; atEnd: boolean; at: number } | null = null;
+  /** Time of the trace's first row (ns, Go's clock), -1 before it. */
+  private firstTs = -1;
   private ended = false;
 
   // ordering state (lives across generations)
@@ -223,7 +225,7 @@ export class V2Decoder {
     this.ended = true;
     if (!this.stopped) this.pump(true);
     const f = this.failure;
-    if (f !== null) this.fail(f.e, f.gstart, this.total, f.gen, f.atEnd);
+    if (f !== null) this.fail(f.e, f.gstart, this.total, f.gen, f.atEnd, f.at);
     this.buf = new Uint8Array(0);
     this.len = this.genStart = 0;
     if (this.unknownSampleStacks > 0) {
@@ -297,14 +299,16 @@ export class V2Decoder {
         this.processGeneration(g);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
+        // the last event that was in order, or the generation's start
+        const at = this.lastTs;
         this.b.truncate(startRows);
         this.lastTs = startTs;
         // inside a generation, data ending early means a damaged batch, not a cut file
         const err = e instanceof TruncatedError ? new DecodeError(`damaged batch: ${e.message}`) : e;
-        this.stop(err, gstart, g.gen, this.ver < 26 && eof && g.end >= this.len);
+        this.stop(err, gstart, g.gen, this.ver < 26 && eof && g.end >= this.len, at);
         return;
       }
-      this.generations++;
+      if (this.generations++ === 0) this.firstTs = Math.trunc(g.minTs * this.nsPerTick);
       this.genStart = g.end;
       this.scan = null;
       this.opts.onGeneration?.(this.base + g.end);
@@ -316,17 +320,21 @@ export class V2Decoder {
   }
 
   /** A generation could not be used: the error now when none decoded, else a warning at the end. */
-  private stop(e: DecodeError, gstart: number, gen?: number, atEnd = false): void {
+  private stop(e: DecodeError, gstart: number, gen?: number, atEnd = false, at = -1): void {
     this.stopped = true;
     this.buf = new Uint8Array(0);
     this.len = this.genStart = 0;
     this.scan = null;
     if (this.generations === 0) this.fail(e, gstart, this.total, gen, atEnd);
-    this.failure = { e, gstart, gen, atEnd };
+    this.failure = { e, gstart, gen, atEnd, at };
   }
 
-  /** A generation could not be used: a warning when earlier ones decoded, else the error. */
-  private fail(e: DecodeError, gstart: number, total: number, gen?: number, atEnd = false): void {
+  /**
+   * A generation could not be used: a warning when earlier ones decoded, else the error. The
+   * warning says where the consistent part ends, what was analysed and what was dropped; `at`
+   * is the time of the last event in order before the failure (-1: none read).
+   */
+  private fail(e: DecodeError, gstart: number, total: number, gen?: number, atEnd = false, at = -1): void {
     const dropped = total - gstart;
     if (this.generations === 0) {
       if (e instanceof TruncatedError) {
@@ -335,16 +343,20 @@ export class V2Decoder {
       throw new DecodeError(e.message);
     }
     const which = gen !== undefined && gen !== 0 ? `generation ${gen}` : 'last generation';
+    const n = this.generations;
+    const kept = `analysed the first ${n === 1 ? 'generation' : `${n} generations`} (${seconds(this.lastTs - this.firstTs)})`;
+    const share = `${dropped} bytes dropped (${Math.max(1, Math.round((100 * dropped) / Math.max(1, total)))}% of the input)`;
+    const from = at > this.lastTs ? ` (at ${seconds(at - this.firstTs)})` : '';
     if (atEnd && !(e instanceof TruncatedError)) {
       // Before Go 1.26 nothing marks a generation's end: a trace cut between two batches
       // shows up as a last generation that does not decode.
-      this.b.warn(`truncated or damaged: ${which} (the last) unusable, ${dropped} bytes dropped: ${e.message}`);
+      this.b.warn(`truncated or damaged: ${which} (the last) unusable${from}: ${e.message}; ${kept}, ${share}`);
       return;
     }
     if (e instanceof TruncatedError) {
-      this.b.warn(`truncated: ${which} incomplete, ${dropped} bytes dropped (${e.message})`);
+      this.b.warn(`truncated: ${which} incomplete (${e.message}); ${kept}, ${share}`);
     } else {
-      this.b.warn(`${which} unusable, ${dropped} bytes dropped: ${e.message}`);
+      this.b.warn(`trace inconsistent from ${which} on${from}: ${e.message}; ${kept}, not ${which} or later: ${share}`);
     }
   }
 
@@ -555,36 +567,8 @@ export class V2Decoder {
 
     for (const i of stackBatches) this.readStacks(g.pstart[i]! + 1, g.pend[i]!, strMap, stackMap);
 
-    // CPU samples, sorted by time (stable)
-    const sTime: number[] = [];
-    const sM: number[] = [];
-    const sP: number[] = [];
-    const sG: number[] = [];
-    const sStk: number[] = [];
-    for (const i of cpuBatches) {
-      const r = new ByteReader(buf, g.pstart[i]! + 1, g.pend[i]!, base);
-      while (r.pos < r.end) {
-        const t = r.byte();
-        if (t !== Ev.CPUSample) throw new DecodeError(`expected CPU sample event, got ${t}`);
-        const ts = r.u();
-        const m = r.u();
-        const p = r.u();
-        const gg = r.u();
-        const stk = r.u();
-        if (ts < 0 || ts > MAX_EXACT || m > MAX_EXACT || p > MAX_EXACT || gg > MAX_EXACT) {
-          throw new DecodeError('CPU sample with an out-of-range value');
-        }
-        sTime.push(Math.trunc(ts * nsPerTick));
-        sM.push(m);
-        sP.push(p);
-        sG.push(gg === 0 ? -1 : gg);
-        sStk.push(stk);
-      }
-    }
+    const { sTime, sM, sP, sG, sStk, order } = this.readCPUSamples(g, cpuBatches, nsPerTick);
     const ns = sTime.length;
-    const order = new Array<number>(ns);
-    for (let i = 0; i < ns; i++) order[i] = i;
-    order.sort((a, b) => sTime[a]! - sTime[b]! || a - b);
 
     if (hasSnap && this.clock === null) {
       this.clock = { absNs: Math.trunc(snapTs * nsPerTick), wallSec: snap.sec, wallNsec: snap.nsec, monoNs: snap.mono };
@@ -639,6 +623,39 @@ export class V2Decoder {
     }
   }
 
+  /** The CPU samples of a generation's sample batches, and their order by time (stable). */
+  private readCPUSamples(g: GenBatches, cpuBatches: number[], nsPerTick: number) {
+    const sTime: number[] = [];
+    const sM: number[] = [];
+    const sP: number[] = [];
+    const sG: number[] = [];
+    const sStk: number[] = [];
+    for (const i of cpuBatches) {
+      const r = new ByteReader(this.buf, g.pstart[i]! + 1, g.pend[i]!, this.base);
+      while (r.pos < r.end) {
+        const t = r.byte();
+        if (t !== Ev.CPUSample) throw new DecodeError(`expected CPU sample event, got ${t}`);
+        const ts = r.u();
+        const m = r.u();
+        const p = r.u();
+        const gg = r.u();
+        const stk = r.u();
+        if (ts < 0 || ts > MAX_EXACT || m > MAX_EXACT || p > MAX_EXACT || gg > MAX_EXACT) {
+          throw new DecodeError('CPU sample with an out-of-range value');
+        }
+        sTime.push(Math.trunc(ts * nsPerTick));
+        sM.push(m);
+        sP.push(p);
+        sG.push(gg === 0 ? -1 : gg);
+        sStk.push(stk);
+      }
+    }
+    const order = new Array<number>(sTime.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => sTime[a]! - sTime[b]! || a - b);
+    return { sTime, sM, sP, sG, sStk, order };
+  }
+
   private readStrings(start: number, end: number, strMap: Map<number, number>): void {
     const buf = this.buf;
     const r = new ByteReader(buf, start, end, this.base);
@@ -650,7 +667,8 @@ export class V2Decoder {
       const len = r.u();
       if (len > 1024 || len < 0) throw new DecodeError(`invalid string size ${len}, maximum is 1024`);
       if (end - r.pos < len) throw new DecodeError(`failed to read full string: read ${end - r.pos} but wanted ${len}`);
-      if (id === 0 || id < 0 || id > MAX_EXACT || strMap.has(id)) throw new DecodeError(`multiple strings with the same ID: id=${id}`);
+      if (id < 0 || id > MAX_EXACT) throw new DecodeError(`string ID ${id < 0 ? '2^64-1' : id} is too large (2^53 or more)`);
+      if (id === 0 || strMap.has(id)) throw new DecodeError(`multiple strings with the same ID: id=${id}`);
       const s = decodeUtf8(buf, r.pos, r.pos + len);
       r.pos += len;
       strMap.set(id, strings.intern(s));
@@ -674,7 +692,8 @@ export class V2Decoder {
       const id = r.u();
       const n = r.u();
       if (n > 128 || n < 0) throw new DecodeError(`invalid stack size ${n}, maximum is 128`);
-      if (id === 0 || id < 0 || id > MAX_EXACT || seen.has(id)) throw new DecodeError(`multiple stacks with the same ID: id=${id}`);
+      if (id < 0 || id > MAX_EXACT) throw new DecodeError(`stack ID ${id < 0 ? '2^64-1' : id} is too large (2^53 or more)`);
+      if (id === 0 || seen.has(id)) throw new DecodeError(`multiple stacks with the same ID: id=${id}`);
       seen.add(id);
       ids.push(id);
       starts.push(pcs.length);
@@ -865,8 +884,7 @@ export class V2Decoder {
   }
 
   private advance(c: Cursor): boolean {
-    const gen = this.gen;
-    if (this.initialGen === 0) this.initialGen = gen;
+    if (this.initialGen === 0) this.initialGen = this.gen;
     const m = c.m;
     let ms: MState | undefined;
     this.cg = -1;
@@ -884,11 +902,70 @@ export class V2Decoder {
     this.ng = this.cg;
     this.np = this.cp;
     const t = c.typ;
+    let ok: boolean;
+    switch (t) {
+      case Ev.ProcStatus:
+      case Ev.ProcStart:
+      case Ev.ProcStop:
+      case Ev.ProcSteal:
+        ok = this.orderProc(t, c);
+        break;
+      case Ev.GoStatus:
+      case Ev.GoStatusStack:
+        ok = this.orderGoStatus(t, c);
+        break;
+      case Ev.GoCreate:
+      case Ev.GoCreateBlocked:
+      case Ev.GoCreateSyscall:
+      case Ev.GoStart:
+      case Ev.GoDestroy:
+      case Ev.GoStop:
+      case Ev.GoBlock:
+      case Ev.GoUnblock:
+      case Ev.GoSwitch:
+      case Ev.GoSwitchDestroy:
+        ok = this.orderGo(t, c);
+        break;
+      case Ev.GoSyscallBegin:
+      case Ev.GoSyscallEnd:
+      case Ev.GoSyscallEndBlocked:
+      case Ev.GoDestroySyscall:
+        ok = this.orderSyscall(t, c);
+        break;
+      case Ev.STWBegin:
+      case Ev.GCMarkAssistBegin:
+      case Ev.STWEnd:
+      case Ev.GCMarkAssistEnd:
+      case Ev.GCMarkAssistActive:
+      case Ev.GCSweepActive:
+      case Ev.GCSweepBegin:
+      case Ev.GCSweepEnd:
+        ok = this.orderRange(t, c);
+        break;
+      case Ev.GCActive:
+      case Ev.GCBegin:
+      case Ev.GCEnd:
+        ok = this.orderGC(t, c);
+        break;
+      default:
+        ok = this.orderAnnotation(t, c);
+        break;
+    }
+    if (!ok) return false;
+    if (ms !== undefined) {
+      ms.p = this.np;
+      ms.g = this.ng;
+    }
+    return true;
+  }
+
+  /** Proc events: status, start, stop, steal. */
+  private orderProc(t: number, c: Cursor): boolean {
     const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const a2 = c.a2;
-    const a3 = c.a3;
+    const gen = this.gen;
     switch (t) {
       case Ev.ProcStatus: {
         const pid = a0;
@@ -927,7 +1004,7 @@ export class V2Decoder {
           if (!found) throw new DecodeError(`failed to find sched context for proc ${pid} that's about to be stolen`);
         }
         this.emit(time, K.ProcStatus, 0, pid, oldState, procStatusToState[status]!, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.ProcStart: {
         const s = this.pStates.get(a0);
@@ -938,7 +1015,7 @@ export class V2Decoder {
         s.seq = a1;
         this.np = a0;
         this.emit(time, K.ProcStart, 0, a0, PS.Idle, PS.Running, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.ProcStop: {
         const s = this.pStates.get(this.cp);
@@ -950,7 +1027,7 @@ export class V2Decoder {
         s.status = P_IDLE;
         this.np = -1;
         this.emit(time, K.ProcStop, 0, this.cp, PS.Running, PS.Idle, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.ProcSteal: {
         const pid = a0;
@@ -963,22 +1040,35 @@ export class V2Decoder {
         s.seq = a1;
         if (old === P_ABANDONED) {
           this.emit(time, K.ProcSteal, 0, pid, PS.Idle, PS.Idle, 0, a2, 0);
-          break;
+          return true;
         }
         const mid = a2;
         if (mid === this.cm) {
           if (this.cp !== pid) throw new DecodeError(`tried to self-steal proc ${pid} (thread ${mid}), but got proc ${this.cp} instead`);
           this.np = -1;
           this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
-          break;
+          return true;
         }
         const other = this.mStates.get(mid);
         if (other === undefined) throw new DecodeError(`stole proc from non-existent thread ${mid}`);
         if (other.p !== pid) throw new DecodeError(`tried to steal proc ${pid} from thread ${mid}, but got proc ${other.p} instead`);
         other.p = -1;
         this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** A goroutine's status at a generation's start. */
+  private orderGoStatus(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const a3 = c.a3;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GoStatus:
       case Ev.GoStatusStack: {
         const gid = a0;
@@ -1027,8 +1117,20 @@ export class V2Decoder {
         }
         const stack = t === Ev.GoStatusStack ? this.stk(a3) : 0;
         this.emit(time, K.GoStatus, stack, gid, oldState, goStatusToState[status]!, 0, mid, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Goroutine lifecycle: create, start, stop, block, unblock, switch, destroy. */
+  private orderGo(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GoCreate:
       case Ev.GoCreateBlocked: {
         this.req(t, 2, 2, 1);
@@ -1040,7 +1142,7 @@ export class V2Decoder {
         this.gStates.set(newg, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
         const kind = t === Ev.GoCreateBlocked ? K.GoCreateBlocked : K.GoCreate;
         this.emit(time, kind, this.stk(a2), newg, GS.NotExist, goStatusToState[status]!, 0, this.stk(a1), 0);
-        break;
+        return true;
       }
       case Ev.GoCreateSyscall: {
         this.req(t, 2, 1, 0);
@@ -1049,7 +1151,7 @@ export class V2Decoder {
         this.gStates.set(newg, { status: G_SYSCALL, seqGen: gen, seq: 0, regions: null, ranges: null });
         this.ng = newg;
         this.emit(time, K.GoCreateSyscall, 0, newg, GS.NotExist, GS.Syscall, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoStart: {
         const s = this.gState(a0);
@@ -1060,14 +1162,14 @@ export class V2Decoder {
         s.seq = a1;
         this.ng = a0;
         this.emit(time, K.GoStart, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoDestroy: {
         this.runningG(t);
         this.gStates.delete(this.cg);
         this.ng = -1;
         this.emit(time, K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoStop:
       case Ev.GoBlock: {
@@ -1076,7 +1178,7 @@ export class V2Decoder {
         s.status = block ? G_WAITING : G_RUNNABLE;
         this.ng = -1;
         this.emit(time, block ? K.GoBlock : K.GoStop, this.stk(a1), this.cg, GS.Running, block ? GS.Waiting : GS.Runnable, this.sid(a0), 0, 0);
-        break;
+        return true;
       }
       case Ev.GoUnblock: {
         const s = this.gState(a0);
@@ -1085,7 +1187,7 @@ export class V2Decoder {
         s.seqGen = gen;
         s.seq = a1;
         this.emit(time, K.GoUnblock, this.stk(a2), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoSwitch:
       case Ev.GoSwitchDestroy: {
@@ -1105,8 +1207,19 @@ export class V2Decoder {
         next.seq = a1;
         this.ng = a0;
         this.emitAt(time, K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Syscalls: begin, end, end blocked, destroy in a syscall. */
+  private orderSyscall(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GoSyscallBegin: {
         const s = this.runningG(t);
         s.status = G_SYSCALL;
@@ -1118,7 +1231,7 @@ export class V2Decoder {
         }
         ps.seq = a0;
         this.emit(time, K.GoSyscallBegin, this.stk(a1), this.cg, GS.Running, GS.Syscall, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoSyscallEnd: {
         this.req(t, 2, 2, 2);
@@ -1133,7 +1246,7 @@ export class V2Decoder {
         }
         ps.status = P_RUNNING;
         this.emit(time, K.GoSyscallEnd, 0, this.cg, GS.Syscall, GS.Running, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoSyscallEndBlocked: {
         if (this.cp !== -1) {
@@ -1148,7 +1261,7 @@ export class V2Decoder {
         this.ng = -1;
         s.status = G_RUNNABLE;
         this.emit(time, K.GoSyscallEndBlocked, 0, this.cg, GS.Syscall, GS.Runnable, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GoDestroySyscall: {
         this.req(t, 2, 1, 2);
@@ -1168,8 +1281,19 @@ export class V2Decoder {
           this.emit(time, K.ProcSteal, 0, this.cp, PS.Running, PS.Idle, 0, this.cm, 0);
         }
         this.emit(time, K.GoDestroySyscall, 0, this.cg, GS.Syscall, GS.NotExist, 0, 0, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Ranges on a goroutine or proc: STW, mark assist, sweep (begin, end, active). */
+  private orderRange(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const gen = this.gen;
+    switch (t) {
       case Ev.STWBegin:
       case Ev.GCMarkAssistBegin: {
         this.req(t, 2, 2, 2);
@@ -1181,7 +1305,7 @@ export class V2Decoder {
         (s.ranges ??= []).push(key);
         if (t === Ev.STWBegin) this.emit(time, K.STWBegin, this.stk(a1), -1, 0, 0, desc, 0, 0);
         else this.emit(time, K.GCMarkAssistBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.STWEnd:
       case Ev.GCMarkAssistEnd: {
@@ -1191,21 +1315,21 @@ export class V2Decoder {
         const desc = endRange(s, rangeStart(t));
         if (t === Ev.STWEnd) this.emit(time, K.STWEnd, 0, -1, 0, 0, desc, 0, 0);
         else this.emit(time, K.GCMarkAssistEnd, 0, -1, 0, 0, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GCMarkAssistActive: {
         const s = this.gState(a0);
         if (s === undefined) throw new DecodeError(`uninitialized goroutine ${a0} found during ${evName(t)}`);
         activeRange(s, Ev.GCMarkAssistBegin * TWO32, gen === this.initialGen, evName(t));
         this.emit(time, K.GCMarkAssistActive, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCSweepActive: {
         const ps = this.pStates.get(a0);
         if (ps === undefined) throw new DecodeError(`encountered GCSweepActive for unknown proc ${a0}`);
         activeRange(ps, Ev.GCSweepBegin * TWO32, gen === this.initialGen, evName(t));
         this.emit(time, K.GCSweepActive, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCSweepBegin: {
         this.req(t, 2, 2, 1);
@@ -1215,7 +1339,7 @@ export class V2Decoder {
         if (hasRange(ps.ranges, key)) throw new DecodeError(`discovered GCSweepBegin already in flight when starting it (proc ${this.cp})`);
         (ps.ranges ??= []).push(key);
         this.emit(time, K.GCSweepBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
-        break;
+        return true;
       }
       case Ev.GCSweepEnd: {
         this.req(t, 2, 2, 1);
@@ -1223,29 +1347,40 @@ export class V2Decoder {
         if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
         endRange(ps, Ev.GCSweepBegin);
         this.emit(time, K.GCSweepEnd, 0, -1, 0, 0, 0, a0, a1);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** GC cycles, by their sequence numbers. */
+  private orderGC(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const gen = this.gen;
+    switch (t) {
       case Ev.GCActive: {
         if (gen === this.initialGen) {
           if (this.gcState !== GC_UNDETERMINED) throw new DecodeError("GCActive in the first generation isn't first GC event");
           this.gcSeq = a0;
           this.gcState = GC_RUNNING;
           this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
-          break;
+          return true;
         }
         if (a0 !== this.gcSeq + 1) return false;
         if (this.gcState !== GC_RUNNING) throw new DecodeError('encountered GCActive while GC was not in progress');
         this.gcSeq = a0;
         this.req(t, 2, 2, 2);
         this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCBegin: {
         if (this.gcState === GC_UNDETERMINED) {
           this.gcSeq = a0;
           this.gcState = GC_RUNNING;
           this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
-          break;
+          return true;
         }
         if (a0 !== this.gcSeq + 1) return false;
         if (this.gcState === GC_RUNNING) throw new DecodeError('encountered GCBegin while GC was already in progress');
@@ -1253,7 +1388,7 @@ export class V2Decoder {
         this.gcState = GC_RUNNING;
         this.req(t, 2, 2, 2);
         this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
       case Ev.GCEnd: {
         if (a0 !== this.gcSeq + 1) return false;
@@ -1263,25 +1398,37 @@ export class V2Decoder {
         this.gcState = GC_NOT_RUNNING;
         this.req(t, 2, 2, 2);
         this.emit(time, K.GCEnd, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       }
+    }
+    throw new DecodeError(`bad event type found while ordering: ${t}`);
+  }
+
+  /** Events that change no state machine but need their context: procs change, labels, logs, heap figures, tasks, regions, experimental events. */
+  private orderAnnotation(t: number, c: Cursor): boolean {
+    const time = c.time;
+    const a0 = c.a0;
+    const a1 = c.a1;
+    const a2 = c.a2;
+    const a3 = c.a3;
+    switch (t) {
       case Ev.ProcsChange:
         this.req(t, 2, 2, 2);
         this.emit(time, K.ProcsChange, this.stk(a1), -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       case Ev.GoLabel:
         this.req(t, 2, 2, 2);
         this.emit(time, K.GoLabel, 0, -1, 0, 0, this.sid(a0), 0, 0);
-        break;
+        return true;
       case Ev.UserLog:
         this.req(t, 2, 2, 2);
         this.emit(time, K.Log, this.stk(a3), -1, 0, 0, this.sid(a1), a0, this.sid(a2));
-        break;
+        return true;
       case Ev.HeapAlloc:
       case Ev.HeapGoal:
         this.req(t, 2, 2, 1);
         this.emit(time, t === Ev.HeapAlloc ? K.HeapAlloc : K.HeapGoal, 0, -1, 0, 0, 0, a0, 0);
-        break;
+        return true;
       case Ev.UserTaskBegin: {
         if (this.activeTasks.has(a0)) throw new DecodeError(`task ID conflict: ${a0}`);
         const parent = a1 === 0 ? -1 : a1;
@@ -1290,7 +1437,7 @@ export class V2Decoder {
         this.activeTasks.set(a0, { name: nm ?? 0, parent });
         this.req(t, 2, 2, 2);
         this.emit(time, K.TaskBegin, this.stk(a3), -1, 0, 0, nm ?? 0, a0, parent);
-        break;
+        return true;
       }
       case Ev.UserTaskEnd: {
         const task = this.activeTasks.get(a0);
@@ -1303,7 +1450,7 @@ export class V2Decoder {
         }
         this.req(t, 2, 2, 2);
         this.emit(time, K.TaskEnd, this.stk(a1), -1, 0, 0, nm, a0, parent);
-        break;
+        return true;
       }
       case Ev.UserRegionBegin:
       case Ev.UserRegionEnd: {
@@ -1326,22 +1473,22 @@ export class V2Decoder {
           r.length = n - 2;
         }
         this.emit(time, t === Ev.UserRegionBegin ? K.RegionBegin : K.RegionEnd, this.stk(a2), -1, 0, 0, region, a0, 0);
-        break;
+        return true;
       }
       default:
         if (t >= Ev.Span && t <= Ev.GoroutineStackFree) {
           this.req(t, 2, 1, 1);
           this.emit(time, K.Experimental, 0, -1, 0, 0, this.b.strings.intern(evName(t)), a0, a1);
-          break;
+          return true;
         }
         throw new DecodeError(`bad event type found while ordering: ${t}`);
     }
-    if (ms !== undefined) {
-      ms.p = this.np;
-      ms.g = this.ng;
-    }
-    return true;
   }
+}
+
+/** A span of trace time for a message: `1.234 s`. */
+function seconds(ns: number): string {
+  return `${(Math.max(0, ns) / 1e9).toFixed(3)} s`;
 }
 
 function endRange(s: { ranges: number[] | null }, startEv: number): number {

@@ -128,7 +128,7 @@ const CASES: [string[], RegExp][] = [
   [['trace-profile', TRACE, '-o', path.join(dir, 'x.pb.gz')], /required option '--type <type>' not specified/],
   [['trace-profile', '--type', 'sync', GOROUTINE, '-o', path.join(dir, 'x.pb.gz')], /a goroutine profile, not an execution trace/],
   [['trace-profile', '--type', 'sync', TRACE, '-o', path.join(dir, 'missing-dir', 'x.pb.gz')], /cannot write .*x\.pb\.gz: no such file or directory/],
-  [['trace-profile', '--type', 'sync', '--max-size', '1KiB', TRACE, '-o', path.join(dir, 'x.pb.gz')], /larger than the 1 KiB limit \(raise --max-size/],
+  [['trace-profile', '--type', 'sync', '--max-size', '1KiB', TRACE, '-o', path.join(dir, 'x.pb.gz')], /larger than the 1KiB limit \(raise --max-size/],
   // rules, serve, the program
   [['rules', '--rules', RULES_UNKNOWN], /unknown field "severity"/],
   [['rules', '--format', 'pdf'], /--format <format>' argument 'pdf' is invalid/],

@@ -45,7 +45,7 @@ const verdicts = new Map<string, Verdict>(
 );
 
 /** The warning a trace analysed only up to its damage carries. */
-const DAMAGE = /^(trace inconsistent from generation \d+ on|truncated or damaged: generation \d+|truncated: generation \d+).*; analysed the first (generation|\d+ generations) \(\d+\.\d{3} s\),.* \d+ bytes dropped \(\d+% of the input\)$/;
+const DAMAGE = /^(trace inconsistent from generation \d+ on|truncated or damaged: generation \d+|truncated: generation \d+).*; analysed the first (generation|\d+ generations) \([\d.]+(ns|us|ms|s|hrs)\),.* \d+ bytes dropped \(\d+% of the input\)$/;
 
 type Outcome = { trace: Trace } | { error: Error };
 

@@ -17,6 +17,7 @@ import { GoState as GS, ProcState as PS, TraceEventKind as K } from '../../model
 import { ByteReader, MAX_EXACT, TruncatedError, decodeUtf8 } from './bytes.js';
 import { TraceBuilder } from './builder.js';
 import { Ev, V2_NARGS, V2_SPECS } from './v2-spec.js';
+import { formatDuration } from '../../model/units.js';
 
 // Wire goroutine statuses.
 const G_RUNNABLE = 1;
@@ -1486,9 +1487,9 @@ export class V2Decoder {
   }
 }
 
-/** A span of trace time for a message: `1.234 s`. */
+/** A span of trace time for a message: `1.23s`. */
 function seconds(ns: number): string {
-  return `${(Math.max(0, ns) / 1e9).toFixed(3)} s`;
+  return formatDuration(Math.max(0, ns));
 }
 
 function endRange(s: { ranges: number[] | null }, startEv: number): number {

@@ -167,6 +167,15 @@ describe('the page', () => {
     expect(await page.$$eval('#inputs li', (l) => l.length)).toBe(5);
     const incident = ['goroutine.pb.gz', 'mutex.pb.gz', 'block.pb.gz', 'heap.pb.gz', 'trace.out'];
     for (const format of ['json', 'md', 'html']) expect(await download(page, `export-${format}`)).toBe(cli(incident, format, dir('mutex-hot')));
+    // on the mutex profile's graph, the finding lights the function that releases the lock there
+    const options = await page.$$eval('#flame-select option', (o) => o.map((x) => [(x as HTMLOptionElement).value, x.textContent ?? '']));
+    const mutex = options.find(([, t]) => t.startsWith('mutex.pb.gz'))![0]!;
+    await page.selectOption('#flame-select', mutex);
+    await page.click('[data-finding="mutex-contention"]');
+    expect(await page.inputValue('#flame-select')).toBe(mutex);
+    const lit = await page.$$eval('#flame-hosts .flame:not([hidden]) .selected-frame', (n) => n.map((g) => g.textContent ?? ''));
+    expect(lit.some((t) => t.includes('main.(*priceCache).price'))).toBe(true);
+    await page.screenshot({ path: path.join(out, 'mutex-holder.png') });
     await page.screenshot({ path: path.join(out, 'one-incident.png') });
     expect(errors).toEqual([]);
   }, 120_000);

@@ -138,6 +138,7 @@ export function correlate(findings: Finding[], analyses: ProfileAnalysis[]): voi
           signature: 'mutex-profile',
           description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${formatDuration(s.delayNanos)} of waiting (${Math.round(s.share * 100)}%) in ${a.path}`,
           goroutines: 0,
+          at: { input: a.path, function: s.function },
         });
       }
       f.summary += ` The mutex profile puts ${Math.round(sites[0]!.share * 100)}% of the waiting on the lock released in ${sites[0]!.function}.`;

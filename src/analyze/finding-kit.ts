@@ -31,6 +31,8 @@ export interface Holder {
   signature: string;
   description: string;
   goroutines: number;
+  /** Where the holder shows in another input's profile (a mutex profile's releasing function), for a viewer to highlight. */
+  at?: { input: string; function: string };
 }
 
 export interface Finding {
@@ -223,6 +225,15 @@ function libraryPrefixes(): string[] {
 /** The program's own code: neither Go's standard library nor a library the signatures know. */
 export function isProgramCode(fn: string): boolean {
   return !isStandardLibrary(fn) && !libraryPrefixes().some((p) => fn.startsWith(p));
+}
+
+/** Whose code a frame is, for colouring: 0 the runtime, 1 the rest of Go's standard library, 2 a library, 3 the program's own. */
+export type FrameClass = 0 | 1 | 2 | 3;
+
+export function frameClass(fn: string): FrameClass {
+  if (/^(runtime|internal\/runtime|runtime\/internal)[./]/.test(fn) || (!fn.includes('.') && !fn.includes('/'))) return 0;
+  if (isStandardLibrary(fn)) return 1;
+  return isProgramCode(fn) ? 3 : 2;
 }
 
 /** Whether a group's labels share a value with the given key → values. */

@@ -66,7 +66,7 @@ function mutexAlone(a: ProfileAnalysis): Finding[] {
     top.share,
   );
   for (const s of sites) {
-    f.holders.push({ signature: 'mutex-profile', description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${formatDuration(s.delayNanos)} of waiting (${formatShare(s.delayNanos, delay)})`, goroutines: 0 });
+    f.holders.push({ signature: 'mutex-profile', description: `releases the contended lock: ${s.function} (${s.file}:${s.line}), ${formatDuration(s.delayNanos)} of waiting (${formatShare(s.delayNanos, delay)})`, goroutines: 0, at: { input: a.path, function: s.function } });
   }
   return [f];
 }

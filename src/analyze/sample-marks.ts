@@ -109,7 +109,8 @@ export const VIEW_BUCKETS = 200;
 
 /** Everything a report of these analyses shows beside their data, for the signatures its findings name. */
 export function viewMarks(analyses: InputAnalysis[], diagnosis: Diagnosis, set: SignatureSet, buckets = VIEW_BUCKETS): ViewMarks {
-  const mark = new Set(diagnosis.findings.flatMap((f) => f.signatures));
+  // the waiters' frames and the holders' (a lib/pq query in flight under a pool that ran dry)
+  const mark = new Set(diagnosis.findings.flatMap((f) => [...f.signatures, ...f.holders.map((h) => h.signature).filter((id) => set.get(id) !== undefined)]));
   const samples = new Map<Profile, SampleMarks>();
   const groups = new Map<GoroutineBucket, BucketSignatures>();
   const profiles: Profile[] = [];

@@ -11,6 +11,7 @@
 
 import type { Profile } from '../model/profile.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
+import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
 
 export interface FlameNode {
   /** Function name. */
@@ -24,6 +25,18 @@ export interface FlameNode {
   d?: number;
   /** Set on the frame that stands for a node's pruned children: how many there were. */
   o?: number;
+  /** Whose code the frame is (src/analyze/finding-kit.ts frameClass): 0 runtime, 1 standard library, 2 a library, 3 the program's. */
+  k?: FrameClass;
+}
+
+/** frameClass, once a name. */
+function classes(): (name: string) => FrameClass {
+  const seen = new Map<string, FrameClass>();
+  return (name) => {
+    let k = seen.get(name);
+    if (k === undefined) seen.set(name, (k = frameClass(name)));
+    return k;
+  };
 }
 
 export interface FlameGraph {
@@ -216,6 +229,7 @@ function growPath(path: Int32Array): Int32Array {
  */
 function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }): { root: FlameNode; folds: Map<FlameNode, number[]> } {
   const out: (FlameNode | undefined)[] = new Array(t.count);
+  const classOf = classes();
   const byCaller = new Map<number, FlameNode>();
   const folds = new Map<FlameNode, number[]>();
   out[0] = { n: 'all', v: t.value[0]! };
@@ -237,7 +251,8 @@ function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; 
       folds.get(o)!.push(id);
       continue;
     }
-    const n = id === 0 ? out[0]! : { n: p.strings.get(t.name[id]!), v: t.value[id]! };
+    const name = p.strings.get(t.name[id]!);
+    const n: FlameNode = id === 0 ? out[0]! : { n: name, v: t.value[id]!, k: classOf(name) };
     const s = t.marks.get(id);
     if (s) n.s = [...s].sort((a, b) => a - b);
     if (id !== 0) (out[pid]!.c ??= []).push(n);
@@ -265,6 +280,7 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
     first[t.parent[id]!] = id;
   }
   let added = 0;
+  const classOf = classes();
   const open = (node: FlameNode, ids: number[], fold: boolean): void => {
     for (;;) {
       const groups = new Map<number, { v: number; ids: number[] }>();
@@ -289,7 +305,8 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
         }
         if (++added > budget) return;
         big++;
-        const n: FlameNode = { n: p.strings.get(name), v: g.v };
+        const fn = p.strings.get(name);
+        const n: FlameNode = { n: fn, v: g.v, k: classOf(fn) };
         (node.c ??= []).push(n);
         open(n, g.ids, false);
       }

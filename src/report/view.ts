@@ -128,7 +128,7 @@ function describe(a: InputAnalysis): string {
 export function reportView(analyses: InputAnalysis[], errors: InputError[], diagnosis: Diagnosis, o: ViewOptions): ReportView {
   const findingSigs = new Map<string, string[]>();
   for (const f of diagnosis.findings) {
-    for (const s of f.signatures) {
+    for (const s of [...f.signatures, ...f.holders.map((h) => h.signature).filter((id) => o.marks.descriptions.has(id))]) {
       const l = findingSigs.get(s) ?? [];
       if (!l.includes(f.id)) l.push(f.id);
       findingSigs.set(s, l);

@@ -33,9 +33,14 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
 const PALETTE = ['#d62728', '#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#aec7e8', '#ffbb78'];
 const SEARCH_COLOUR = '#e600e6';
 const PLAIN_COLOUR = '#d9d4cc';
+/** Frames no signature matched, by whose code they are (FlameNode.k): muted, so signatures stand out. */
+const CLASS_COLOURS = ['#cdd5e0', '#e6dcc6', '#cfe3c8', '#f5c9a0'] as const;
+const CLASS_NAMES = ['Go runtime', 'Go standard library', 'libraries', "the program's own code"] as const;
 /** The "… N more" frames: grey, so pruned children never pass for a function's own time. */
 const FOLDED_COLOUR = '#d5d8dd';
 const DIM_COLOUR = '#eeeae4';
+/** Where the selected finding's holder shows in another profile. */
+const HOLDER_COLOUR = '#b22222';
 
 /** A wait figure, `≥ ` before it when waits cut by the trace's window make it a lower bound. */
 function bound(ns: number | null, lower: boolean): string {
@@ -166,7 +171,7 @@ export class Report {
   private selectFinding(f: Finding | null): void {
     this.selectedFinding = f?.id ?? null;
     this.onSelect?.(this.selectedFinding);
-    this.selected = f ? new Set(f.signatures) : null;
+    this.selected = f ? new Set([...f.signatures, ...f.holders.map((h) => h.signature)]) : null;
     for (const card of this.root.querySelectorAll<HTMLElement>('article.finding')) {
       const on = card.dataset.finding === this.selectedFinding;
       card.classList.toggle('selected', on);
@@ -191,9 +196,15 @@ export class Report {
     if (f) this.root.querySelector('#flames')?.scrollIntoView({ block: 'nearest' });
   }
 
+  /** Whether flame i shows the finding: frames its signatures matched, or the function its holder is at in that profile. */
   private flameHas(i: number, f: Finding): boolean {
     const g = this.v.flames[i];
-    return g !== undefined && g.signatures.some((s) => f.signatures.includes(s));
+    if (g === undefined) return false;
+    if (g.signatures.some((s) => f.signatures.includes(s) || f.holders.some((h) => h.signature === s))) return true;
+    const at = new Set(f.holders.filter((h) => h.at?.input === g.input).map((h) => h.at!.function));
+    if (at.size === 0) return false;
+    const walk = (n: FlameNode): boolean => at.has(n.n) || (n.c ?? []).some(walk);
+    return walk(g.root);
   }
 
   private flameSection(): HTMLElement {
@@ -207,6 +218,9 @@ export class Report {
       for (const c of this.charts) c.chart.resetZoom();
     });
     const legend = el('ul', { id: 'legend' });
+    legend.append(
+      el('li', { class: 'classes' }, ...CLASS_NAMES.flatMap((name, k) => [el('span', { class: 'swatch', style: `background:${CLASS_COLOURS[k]}` }), ` ${name} `]), el('span', { class: 'swatch', style: `background:${FOLDED_COLOUR}` }), ' folded small frames'),
+    );
     for (const s of this.v.signatures) {
       legend.append(el('li', { 'data-signature': s.id }, el('span', { class: 'swatch', style: `background:${this.colour.get(s.id)}` }), el('code', {}, s.id), ` ${s.description} (${s.findings.join(', ')})`));
     }
@@ -291,7 +305,15 @@ export class Report {
     const sigs = (d.data.s ?? []).map((k) => flame.signatures[k]!);
     const shown = sigs.filter((s) => this.colour.has(s) && (this.selected === null || this.selected.has(s)));
     if (shown.length) return this.colour.get(shown[0]!)!;
-    return this.selected === null ? PLAIN_COLOUR : DIM_COLOUR;
+    if (this.heldAt(flame, d.data)) return HOLDER_COLOUR;
+    if (this.selected !== null) return DIM_COLOUR;
+    return d.data.k !== undefined ? CLASS_COLOURS[d.data.k] : PLAIN_COLOUR;
+  }
+
+  /** Whether a frame is where the selected finding's holder shows in this profile (a mutex profile's releasing function). */
+  private heldAt(flame: ViewFlame, n: FlameNode): boolean {
+    const f = this.selectedFinding === null ? undefined : this.v.findings.find((x) => x.id === this.selectedFinding);
+    return f !== undefined && f.holders.some((h) => h.at !== undefined && h.at.input === flame.input && h.at.function === n.n);
   }
 
   /** Recolour the frames, and mark those of the selected finding for the eye and for tests. */
@@ -304,7 +326,7 @@ export class Report {
       select(host)
         .selectAll<SVGGElement, FlameDatum>('g')
         .classed('signature-frame', (d) => d?.data?.s !== undefined && d.data.s.some((k) => this.colour.has(flame.signatures[k]!)))
-        .classed('selected-frame', (d) => this.selected !== null && d?.data?.s !== undefined && d.data.s.some((k) => this.selected!.has(flame.signatures[k]!)));
+        .classed('selected-frame', (d) => this.selected !== null && d?.data !== undefined && ((d.data.s ?? []).some((k) => this.selected!.has(flame.signatures[k]!)) || this.heldAt(flame, d.data)));
     }
   }
 

@@ -62,11 +62,14 @@ describe('the HTML report in Chromium', () => {
     expect(await page.locator('article.finding[data-finding="db-pool-exhausted"]').getAttribute('aria-pressed')).toBe('true');
     const selected = page.locator(`${visible} g.selected-frame`);
     expect(await selected.count()).toBeGreaterThan(0);
-    // the highlighted frames are the signature's frame, in the legend's colour
+    // the highlighted frames are the waiters' signature's frame and the holders' (lib/pq reading
+    // the server's answer), each in its legend colour
+    const holder = await page.locator('#legend li[data-signature="pq.read"] .swatch').evaluate((e) => getComputedStyle(e).backgroundColor);
     const names = await selected.evaluateAll((gs) => gs.map((g) => g.getAttribute('name')));
     expect(names).toContain('database/sql.(*DB).conn');
+    expect(names.some((n) => n?.startsWith('github.com/lib/pq.'))).toBe(true);
     const fills = await selected.locator('rect').evaluateAll((rs) => rs.map((r) => getComputedStyle(r).fill));
-    expect(new Set(fills)).toEqual(new Set([colour]));
+    expect(new Set(fills)).toEqual(new Set([colour, holder]));
     // other frames are dimmed
     const others = await page.locator(`${visible} g:not(.selected-frame) rect`).evaluateAll((rs) => [...new Set(rs.map((r) => r.getAttribute('fill')))]);
     expect(others).toEqual(['#eeeae4']);

@@ -177,7 +177,7 @@ export class Report {
       card.classList.toggle('selected', on);
       card.setAttribute('aria-pressed', on ? 'true' : 'false');
     }
-    for (const li of this.root.querySelectorAll<HTMLElement>('#legend li')) {
+    for (const li of this.root.querySelectorAll<HTMLElement>('#legend li[data-signature]')) {
       li.classList.toggle('dim', this.selected !== null && !this.selected.has(li.dataset.signature ?? ''));
     }
     // show the flame graph where the finding's frames are, if the current one has none

@@ -10,7 +10,6 @@
  * as `\xNN`.
  */
 
-import { isStandardLibrary } from '../model/names.js';
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { EvidenceStack, Finding } from '../analyze/findings.js';
 import type { InputAnalysis, TraceAnalysis } from '../analyze/index.js';
@@ -18,6 +17,7 @@ import type { WaitLatency } from '../analyze/trace/latency.js';
 import type { InputError } from './json.js';
 import { formatCount, formatDuration, formatSeconds } from '../model/units.js';
 import { formatLabels } from './labels.js';
+import { foldedLine, framesThatMatter } from './frames.js';
 
 export interface MarkdownOptions {
   toolVersion: string;
@@ -79,32 +79,19 @@ export function mdBlock(lines: string[]): string {
 
 const SEVERITY_MARK: Record<string, string> = { critical: '🔴 critical', warning: '🟠 warning', info: '🔵 info' };
 
-/**
- * The frames of an evidence stack that matter: from the leaf past the frames the signature
- * matched, through the standard-library frames that follow, to a few frames of the code that
- * called in (the application's or a library's), at most `max`.
- */
-export function trimmedFrames<F extends { function: string; matched: boolean }>(frames: F[], max = 14): { frames: F[]; more: number } {
-  let last = -1;
-  frames.forEach((f, i) => {
-    if (f.matched) last = i;
-  });
-  let j = last + 1;
-  while (j < frames.length && j - last < 10 && isStandardLibrary(frames[j]!.function)) j++;
-  const keep = Math.min(frames.length, max, last >= 0 ? j + 3 : 8);
-  return { frames: frames.slice(0, keep), more: frames.length - keep };
-}
-
 function minutesText(e: EvidenceStack): string {
   if (e.maxMinutes === null || e.maxMinutes <= 0) return '';
   return e.minMinutes === e.maxMinutes ? `, waiting ${e.maxMinutes} min` : `, waiting ${e.minMinutes ?? 0}–${e.maxMinutes} min`;
 }
 
 function evidenceMd(e: EvidenceStack, maxFrames: number, details: boolean): string[] {
-  const { frames, more } = trimmedFrames(e.frames, maxFrames);
+  const { shown, more } = framesThatMatter(e.frames, maxFrames);
+  const frames = shown.flatMap((x) => ('frame' in x ? [x.frame] : []));
   const head = `${formatCount(e.goroutines)} goroutine${e.goroutines === 1 ? '' : 's'} ${mdCode(`[${e.waitReason || 'wait reason not in this form'}]`)}${minutesText(e)} — ${mdCode(e.signature)}`;
   const width = Math.min(72, Math.max(...frames.map((f) => f.function.length), 10));
-  const lines = frames.map((f) => {
+  const lines = shown.map((x) => {
+    if (!('frame' in x)) return `  ${foldedLine(x.folded)}`;
+    const f = x.frame;
     const loc = f.file ? `${f.file}:${f.line}` : '';
     return `${f.matched ? '▶ ' : '  '}${f.function.padEnd(width)}  ${loc}`.trimEnd();
   });

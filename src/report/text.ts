@@ -9,6 +9,7 @@ import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/i
 import type { InputError } from './json.js';
 import { formatCount, formatDuration, formatPercent, formatValue } from '../model/units.js';
 import { formatLabels } from './labels.js';
+import { foldedLine, framesThatMatter } from './frames.js';
 
 export interface Paint {
   bold(s: string): string;
@@ -156,8 +157,16 @@ function findingText(f: Finding, o: TextOptions): string[] {
   const out = [`${sev} ${paint.bold(f.id)}: ${f.title}`, `  ${f.summary}`];
   for (const e of f.evidence.slice(0, 2)) {
     out.push(paint.dim(`  ${e.goroutines} × [${e.waitReason || '?'}]`));
-    const frames = e.frames.slice(0, o.frames);
-    for (const fr of frames) out.push(`    ${fr.matched ? paint.bold(fr.function) : fr.function} ${paint.dim(`${fr.file}:${fr.line}`)}`);
+    const { shown, more } = framesThatMatter(e.frames, o.frames);
+    for (const x of shown) {
+      if (!('frame' in x)) {
+        out.push(paint.dim(`    ${foldedLine(x.folded)}`));
+        continue;
+      }
+      const fr = x.frame;
+      out.push(`    ${fr.matched ? paint.bold(fr.function) : fr.function} ${paint.dim(`${fr.file}:${fr.line}`)}`);
+    }
+    if (more > 0) out.push(paint.dim(`    … ${more} more frames`));
   }
   if (f.holders.length) {
     out.push('  held by:');

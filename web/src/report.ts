@@ -12,7 +12,7 @@ import flamegraph from 'd3-flame-graph';
 import type { FlameNode } from '../../src/report/flame.js';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { EvidenceStack, Finding } from '../../src/analyze/findings.js';
-import { trimmedFrames } from '../../src/report/markdown.js';
+import { foldedLine, framesThatMatter } from '../../src/report/frames.js';
 import { formatLabels } from '../../src/report/labels.js';
 import { formatCount, formatDuration, formatPercent, formatValue } from '../../src/model/units.js';
 
@@ -147,13 +147,18 @@ export class Report {
   }
 
   private evidence(e: EvidenceStack): HTMLElement {
-    const keep = trimmedFrames(e.frames).frames.length;
+    const { shown, more } = framesThatMatter(e.frames);
     const minutes = e.maxMinutes !== null && e.maxMinutes > 0 ? (e.minMinutes === e.maxMinutes ? `, ${e.maxMinutes} min` : `, ${e.minMinutes ?? 0}–${e.maxMinutes} min`) : '';
     const pre = el('pre', { class: 'stack' });
-    for (const f of e.frames.slice(0, keep)) {
+    for (const x of shown) {
+      if (!('frame' in x)) {
+        pre.append(el('span', { class: 'file' }, `${foldedLine(x.folded)}\n`));
+        continue;
+      }
+      const f = x.frame;
       pre.append(el('span', { class: f.matched ? 'frame matched' : 'frame' }, f.function), el('span', { class: 'file' }, f.file ? `  ${f.file}:${f.line}` : ''), '\n');
     }
-    if (e.frames.length > keep) pre.append(el('span', { class: 'file' }, `… ${e.frames.length - keep} more frames\n`));
+    if (more > 0) pre.append(el('span', { class: 'file' }, `… ${more} more frames\n`));
     if (e.createdBy) pre.append(el('span', { class: 'file' }, `created by ${e.createdBy}`));
     if (e.labels && e.labels.length > 0) pre.append(el('span', { class: 'file' }, `\nlabels: ${formatLabels(e.labels)}`));
     return el('div', { class: 'evidence' }, el('p', {}, `${formatCount(e.goroutines)} × [${e.waitReason || 'wait reason not in this form'}${minutes}] `, el('code', {}, e.signature)), pre);

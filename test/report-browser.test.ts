@@ -48,6 +48,33 @@ async function open(html: string, name: string): Promise<{ page: Page; errors: s
 }
 
 describe('the HTML report in Chromium', () => {
+  it('shows each view of an incident of several inputs: verdict, findings, flame graphs, groups, growth, trace, inputs', async () => {
+    const dir = path.join(repoRoot, 'samples', 'quiet-controls', 'go1.27');
+    const r = reportsOfFiles(['goroutine.pb.gz', 'goroutine.2.pb.gz', 'heap.pb.gz', 'mutex.pb.gz', 'trace.out'].map((f) => path.join(dir, f)));
+    const { page, errors, requests } = await open(r.html, 'views');
+    const views: [string, string][] = [
+      ['header.verdict', 'verdict'],
+      ['#findings', 'findings'],
+      ['#flames', 'flames'],
+      ['section.buckets', 'groups'],
+      ['section.diff', 'growth'],
+      ['section.trace', 'trace'],
+      ['#inputs', 'inputs'],
+    ];
+    for (const [selector, name] of views) {
+      const view = page.locator(selector).first();
+      expect(await view.count(), selector).toBe(1);
+      expect((await view.innerText()).length, selector).toBeGreaterThan(20);
+      await view.screenshot({ path: path.join(out, `view-${name}.png`) });
+    }
+    // the groups table names each group once
+    const groups = await page.locator('section.buckets').first().locator('tbody tr summary').allInnerTexts();
+    expect(groups.length).toBeGreaterThan(3);
+    expect(new Set(groups).size).toBe(groups.length);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+  }, 60_000);
+
   it('draws the flame graph and highlights a finding’s frames on click', async () => {
     const dir = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27');
     const r = reportsOfFiles([path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'trace.out')]);

@@ -231,7 +231,7 @@ export function isProgramCode(fn: string): boolean {
 export type FrameClass = 0 | 1 | 2 | 3;
 
 export function frameClass(fn: string): FrameClass {
-  if (/^(runtime|internal\/runtime|runtime\/internal)[./]/.test(fn) || (!fn.includes('.') && !fn.includes('/'))) return 0;
+  if (/^(runtime\.|internal\/runtime\/|runtime\/internal\/)/.test(fn) || (!fn.includes('.') && !fn.includes('/'))) return 0;
   if (isStandardLibrary(fn)) return 1;
   return isProgramCode(fn) ? 3 : 2;
 }

@@ -131,6 +131,18 @@ describe('flame graph trees', () => {
     }
   });
 
+  it('say whose code each frame is: the runtime, the standard library, a library, the program', () => {
+    const p = profileOf(new Uint8Array(readFileSync(path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.pb.gz'))));
+    const byName = new Map<string, number | undefined>();
+    walk(flameGraph(p).root, (n) => byName.set(n.n, n.k));
+    expect(byName.get('runtime.gopark')).toBe(0);
+    expect(byName.get('database/sql.(*DB).conn')).toBe(1);
+    expect(byName.get('runtime/pprof.Do')).toBe(1);
+    expect([...byName].filter(([n]) => n.startsWith('github.com/lib/pq.')).map(([, k]) => k)).toContain(2);
+    expect(byName.get('main.(*orderStore).summary')).toBe(3);
+    expect(byName.get('all')).toBeUndefined();
+  });
+
   it('mark the frames a signature matched', () => {
     const file = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.pb.gz');
     const p = profileOf(new Uint8Array(readFileSync(file)));

@@ -113,6 +113,16 @@ describe('a hostile profile', () => {
     expect(r.md).not.toContain('\u001b');
   });
 
+  it('writes no HTML in the Markdown with <details> but its own tag pairs, the payload inside as text', () => {
+    const tokens = md.parse(r.mdDetails, {});
+    const html = markup(tokens);
+    expect(html.length).toBeGreaterThan(0);
+    for (const h of html) expect(h).toMatch(/^html_block: (<details>\n<summary>[^<>]*<\/summary>|<\/details>)\n?$/);
+    const rendered = md.render(r.mdDetails);
+    expect(rendered).not.toMatch(/<script|<img|<b>|href=/i);
+    expect(r.mdDetails).not.toContain('\u001b');
+  });
+
   it('puts the payload in the HTML only as JSON data', () => {
     expect(scriptsOf(r.html)).toEqual(['<script type="application/json" id="report-data">', '<script>']);
     expect(r.html).not.toMatch(/<img|<svg onload/i);

@@ -37,6 +37,13 @@ export interface MarkdownOptions {
 /** The most characters a GitHub issue or pull-request comment holds. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
+/** Text for inside an HTML element: on one line, controls visible, markup characters as entities. */
+function htmlText(s: string): string {
+  return visibleControls(s)
+    .replace(/[\r\n]/g, ' ')
+    .replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** Control characters as visible text (`\x1b`), so they cannot act on a terminal or a renderer. */
 export function visibleControls(s: string): string {
   // eslint-disable-next-line no-control-regex
@@ -99,7 +106,11 @@ function evidenceMd(e: EvidenceStack, maxFrames: number, details: boolean): stri
   if (e.createdBy) lines.push(`  created by ${e.createdBy}`);
   if (e.labels && e.labels.length > 0) lines.push(`  labels: ${formatLabels(e.labels)}`);
   // the summary line is Markdown escaped as everywhere else, inside the one tag pair we write
-  if (details) return ['<details>', `<summary>${head}</summary>`, '', mdBlock(lines), '', '</details>'];
+  if (details) {
+    // inside the tag pair Markdown is not read: the line is plain text, HTML-escaped, controls shown
+    const plainHead = `${formatCount(e.goroutines)} goroutine${e.goroutines === 1 ? '' : 's'} [${e.waitReason || 'wait reason not in this form'}]${minutesText(e)} — ${e.signature}`;
+    return ['<details>', `<summary>${htmlText(plainHead)}</summary>`, '', mdBlock(lines), '', '</details>'];
+  }
   return [head, '', mdBlock(lines)];
 }
 

@@ -18,10 +18,10 @@ export function viewerAssets(): ViewerAssets {
 export function reportsOf(inputs: { name: string; bytes: Uint8Array }[]) {
   const analyses: InputAnalysis[] = inputs.map((i) => analyzeDecoded(i.name, decode(i.bytes)));
   const diagnosis = diagnose(analyses);
-  const now = new Date('2026-01-01T00:00:00Z');
-  const md = markdownReport(analyses, [], { toolVersion: 'test', diagnosis, now });
-  const view = reportView(analyses, [], diagnosis, { toolVersion: 'test', marks: viewMarks(analyses, diagnosis, signatureSet()), now });
-  return { analyses, diagnosis, md, view, html: htmlReport(view, viewerAssets()) };
+  const md = markdownReport(analyses, [], { toolVersion: 'test', diagnosis });
+  const mdDetails = markdownReport(analyses, [], { toolVersion: 'test', diagnosis, details: true });
+  const view = reportView(analyses, [], diagnosis, { toolVersion: 'test', marks: viewMarks(analyses, diagnosis, signatureSet()) });
+  return { analyses, diagnosis, md, mdDetails, view, html: htmlReport(view, viewerAssets()) };
 }
 
 export function reportsOfFiles(files: string[]) {

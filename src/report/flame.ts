@@ -121,10 +121,11 @@ class Trie {
   child(parent: number, name: number): number {
     const mask = this.slots - 1;
     const table = this.table;
-    let h = hash(parent, name) & mask;
+    let h = home(parent, name) & mask;
+    const step = hash(parent, name) | 1;
     for (let at = table[3 * h + 2]!; at !== 0; at = table[3 * h + 2]!) {
       if (table[3 * h] === parent && table[3 * h + 1] === name) return at - 1;
-      h = (h + 1) & mask;
+      h = (h + step) & mask;
     }
     const id = this.count++;
     if (id === this.name.length) this.grow();
@@ -155,8 +156,9 @@ class Trie {
     const table = new Int32Array(3 * this.slots);
     const mask = this.slots - 1;
     for (let id = 1; id < this.count; id++) {
-      let h = hash(this.parent[id]!, this.name[id]!) & mask;
-      while (table[3 * h + 2] !== 0) h = (h + 1) & mask;
+      let h = home(this.parent[id]!, this.name[id]!) & mask;
+      const step = hash(this.parent[id]!, this.name[id]!) | 1;
+      while (table[3 * h + 2] !== 0) h = (h + step) & mask;
       table[3 * h] = this.parent[id]!;
       table[3 * h + 1] = this.name[id]!;
       table[3 * h + 2] = id + 1;
@@ -171,6 +173,17 @@ class Trie {
     for (let id = 1; id < this.count; id++) k[id] = k[this.parent[id]!]! && this.value[id]! >= min ? 1 : 0;
     return k;
   }
+}
+
+/**
+ * Where a child is looked for first: beside its parent's own place (two slots a node, the table
+ * holding at least twice as many slots as nodes), so the nodes of one path, made one after the
+ * other, are looked up in a few cache lines rather than all over a table of millions; a place
+ * taken sends the probe on by a step of its own (double hashing), so a node with thousands of
+ * children does not pile them up beside it.
+ */
+function home(parent: number, name: number): number {
+  return parent * 2 + (Math.imul(name + 1, 0x85ebca77) >>> 31);
 }
 
 function hash(parent: number, name: number): number {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The page against the command line, on the largest bench inputs, in one run, as ratios:
-// time from giving the file to the page (the file input) to its first flame graph drawn, in
+// time from giving the file to the page (the file input, once the page is ready for files) to
+// its first flame graph drawn, in
 // Debian's headless Chromium against `pprof-diag serve` on loopback, over the time of
 // `pprof-diag analyze --format json` of the same file as a whole process. Medians of a few runs.
 // Inputs: bench/.work/inputs (bench/gen-large.sh), or paths given on the command line.
@@ -47,6 +48,8 @@ try {
     for (let i = 0; i < runs; i++) {
       const p = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
       await p.goto(base);
+      // from a page ready for files (its worker loaded), as a user finds it when picking one
+      await p.waitForSelector('html[data-ready]', { timeout: 60_000 });
       const t0 = performance.now();
       await p.setInputFiles('#file', file);
       await p.waitForSelector('#flames svg', { timeout: 600_000 });

@@ -14,7 +14,8 @@ type FromWorker =
   | { type: 'progress'; text: string }
   | { type: 'view'; view: ReportView }
   | { type: 'done'; json: string; md: string; html: string | null }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'ready' };
 
 interface Input {
   name: string;
@@ -86,7 +87,7 @@ class App {
       this.exportsBar,
       this.out,
     );
-    this.spare = new Worker('worker.js');
+    this.spare = this.warm();
     void fetch('viewer-assets.json')
       .then((r) => (r.ok ? r.json() : null))
       .then((a: ViewerAssets | null) => (this.assets = a))
@@ -109,11 +110,20 @@ class App {
 
   private spare: Worker | null = null;
 
+  /** A worker started ahead, its script parsed while the user picks files; the page says when it is ready. */
+  private warm(): Worker {
+    const w = new Worker('worker.js');
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.type === 'ready') document.documentElement.dataset.ready = '1';
+    };
+    return w;
+  }
+
   private stop(): void {
     this.worker?.terminate();
     this.worker = null;
     this.cancel.hidden = true;
-    this.spare ??= new Worker('worker.js');
+    this.spare ??= this.warm();
   }
 
   private run(): void {
@@ -132,7 +142,7 @@ class App {
         this.status.textContent = `Could not diagnose: ${m.message}`;
         this.stop();
       } else if (m.type === 'view') this.show(m.view);
-      else this.exports(m);
+      else if (m.type === 'done') this.exports(m);
     };
     const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
     // the copies are handed over, not cloned again: the page keeps its own for the next run

@@ -46,6 +46,9 @@ async function inflateAhead(bytes: Uint8Array, maxBytes: number): Promise<Uint8A
   }
 }
 
+// loaded: the page may say it is ready for files
+scope.postMessage({ type: 'ready' });
+
 scope.onmessage = async (e) => {
   const { redact, toolVersion, assets } = e.data;
   const inputs: PipelineInput[] = e.data.inputs;

@@ -180,6 +180,19 @@ describe('the page', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
+  it('lights a block profile finding on the block profile’s own graph', async () => {
+    const { page, errors } = await open();
+    await page.setInputFiles('#file', [path.join(dir('mutex-hot'), 'block.pb.gz')]);
+    await verdict(page);
+    const before = await page.inputValue('#flame-select');
+    await page.click('[data-finding="mutex-contention"]');
+    expect(await page.inputValue('#flame-select')).toBe(before);
+    const lit = await page.$$eval('#flame-hosts .flame:not([hidden]) .selected-frame', (n) => n.map((g) => g.getAttribute('name') ?? ''));
+    expect(lit).toContain('main.(*priceCache).price');
+    await page.screenshot({ path: path.join(out, 'block-site.png') });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it('switches a profile between its sample types', async () => {
     const { page, errors } = await open();
     await page.setInputFiles('#file', [path.join(dir('mutex-hot'), 'heap.pb.gz')]);

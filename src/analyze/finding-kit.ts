@@ -53,6 +53,8 @@ export interface Finding {
   latency?: WaitLatency[];
   /** The runtime's own message this finding states (`fatal error: …`, `panic: …`): such findings lead. */
   runtimeVerdict?: string;
+  /** Where the finding shows in a profile that has no goroutine stacks to match (a block profile's site), for a viewer to highlight. */
+  at?: { input: string; function: string }[];
 }
 
 export interface Thresholds {

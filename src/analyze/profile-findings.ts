@@ -138,6 +138,7 @@ function blockAlone(a: ProfileAnalysis): Finding[] {
         delay > 0 ? x.delay / delay : 0,
       ),
     );
+    out[out.length - 1]!.at = [{ input: a.path, function: x.site }];
   }
   return out;
 }

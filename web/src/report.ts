@@ -42,6 +42,11 @@ const DIM_COLOUR = '#eeeae4';
 /** Where the selected finding's holder shows in another profile. */
 const HOLDER_COLOUR = '#b22222';
 
+/** Where a finding shows in other profiles' graphs: its holders' places and its own. */
+function placesOf(f: Finding): { input: string; function: string }[] {
+  return [...f.holders.flatMap((h) => (h.at ? [h.at] : [])), ...(f.at ?? [])];
+}
+
 /** A wait figure, `≥ ` before it when waits cut by the trace's window make it a lower bound. */
 function bound(ns: number | null, lower: boolean): string {
   return ns === null ? '–' : `${lower ? '≥ ' : ''}${formatNs(ns)}`;
@@ -206,7 +211,7 @@ export class Report {
     const g = this.v.flames[i];
     if (g === undefined) return false;
     if (g.signatures.some((s) => f.signatures.includes(s) || f.holders.some((h) => h.signature === s))) return true;
-    const at = new Set(f.holders.filter((h) => h.at?.input === g.input).map((h) => h.at!.function));
+    const at = new Set(placesOf(f).filter((x) => x.input === g.input).map((x) => x.function));
     if (at.size === 0) return false;
     const walk = (n: FlameNode): boolean => at.has(n.n) || (n.c ?? []).some(walk);
     return walk(g.root);
@@ -315,10 +320,10 @@ export class Report {
     return d.data.k !== undefined ? CLASS_COLOURS[d.data.k] : PLAIN_COLOUR;
   }
 
-  /** Whether a frame is where the selected finding's holder shows in this profile (a mutex profile's releasing function). */
+  /** Whether a frame is where the selected finding shows in this profile: its holder (a mutex profile's releasing function), or its site (a block profile's). */
   private heldAt(flame: ViewFlame, n: FlameNode): boolean {
     const f = this.selectedFinding === null ? undefined : this.v.findings.find((x) => x.id === this.selectedFinding);
-    return f !== undefined && f.holders.some((h) => h.at !== undefined && h.at.input === flame.input && h.at.function === n.n);
+    return f !== undefined && placesOf(f).some((at) => at.input === flame.input && at.function === n.n);
   }
 
   /** Recolour the frames, and mark those of the selected finding for the eye and for tests. */

@@ -53,6 +53,16 @@ describe('bad input', () => {
       expect(msg).toMatch(/--max-size/);
     });
 
+    it(`stops a bomb past 64MiB by the ratio rule, long before --max-size (${name})`, () => {
+      // eight gzip members of 64 MiB of zeros each: one stream of 512 MiB from about 520 KB
+      const member = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+      const bomb = new Uint8Array(Buffer.concat(Array.from({ length: 8 }, () => member)));
+      const msg = errorOf(() => decode(bomb, { gunzip })).message;
+      expect(msg).toMatch(/^inflates more than 300 times its compressed size past 64MiB \(a decompression bomb\?\); raise --max-ratio to read it anyway$/);
+      // raised, it reads as far as --max-size allows
+      expect(errorOf(() => decode(bomb, { gunzip, maxRatio: 5000, maxDecompressedBytes: 100 * 1024 * 1024 })).message).toMatch(/more than 100MiB .*--max-size/);
+    });
+
     it(`reports corrupt compressed data (${name})`, () => {
       const real = corpusFile(GOROUTINE).slice();
       for (let i = 40; i < 400; i += 3) real[i] = real[i]! ^ 0x5a;

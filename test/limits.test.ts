@@ -3,7 +3,10 @@
  * naming the option that raises it, and the same capture at exactly its own size passes. The
  * sizes are measured from the capture itself, not written down.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
@@ -95,4 +98,23 @@ describe('bounds on an input', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/more than 4KiB.*--max-size/);
   });
+});
+
+describe('a decompression bomb given to the command line', () => {
+  it('is refused by the ratio rule in one line, in bounded memory', () => {
+    // 10 GiB of zeros as 160 gzip members of 64 MiB each: about 10 MB on disk
+    const member = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    const dir = mkdtempSync(path.join(tmpdir(), 'bomb-'));
+    const file = path.join(dir, 'goroutine.pb.gz');
+    writeFileSync(file, Buffer.concat(Array.from({ length: 160 }, () => member)));
+    // the process's own peak memory, written as it exits
+    const rss = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))";
+    const r = spawnSync(process.execPath, ['--import', rss, path.join(repoRoot, 'bin', 'pprof-diag.js'), 'analyze', file], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/inflates more than 300 times its compressed size past 64MiB \(a decompression bomb\?\); raise --max-ratio to read it anyway$/);
+    const kib = Number(/^maxrss (\d+)$/.exec(lines[1] ?? '')?.[1]);
+    expect(kib).toBeGreaterThan(0);
+    expect(kib).toBeLessThan(300 * 1024);
+  }, 60_000);
 });

@@ -88,7 +88,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       const analyzer = new TraceAnalyzer();
       const raw = await readTraceOrBytes(
         spec,
-        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize },
+        { seconds: flags.seconds, timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize, maxRatio: flags.maxRatio },
         {
           onTrace: () => {
             if (flags.kind) checkKind('trace', flags.kind);

@@ -5,17 +5,35 @@
  */
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { DecodeError } from '../model/errors.js';
-import { tooLarge, type Gunzip } from '../decode/gzip.js';
+import { RATIO_FLOOR, pastRatio, tooLarge, tooManyTimes, type Gunzip } from '../decode/gzip.js';
 
-export const gunzipNode: Gunzip = (bytes, maxBytes) => {
+/** How much of a large input is inflated first to see whether it is a bomb (see RATIO_FLOOR). */
+const PROBE = 256 * 1024;
+
+export const gunzipNode: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
+  if (Number.isFinite(maxRatio) && bytes.length > PROBE) probeRatio(bytes.subarray(0, PROBE), maxRatio);
+  // the whole, held to the ratio too: at most maxRatio times its size past the floor
+  const cap = Number.isFinite(maxRatio) ? Math.min(maxBytes, Math.max(RATIO_FLOOR, maxRatio * bytes.length)) : maxBytes;
   try {
-    const out = gunzipSync(bytes, { maxOutputLength: Math.min(maxBytes + 1, 2 ** 32) });
-    if (out.length > maxBytes) throw tooLarge(maxBytes);
+    const out = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, 2 ** 32) });
+    if (out.length > cap) throw cap < maxBytes ? tooManyTimes(maxRatio) : tooLarge(maxBytes);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && cap < maxBytes) throw tooManyTimes(maxRatio);
     throw gunzipFailure(e, maxBytes);
   }
 };
+
+/** A bomb shows in its first bytes: the head of the input inflated, stopped once past the ratio rule. */
+function probeRatio(head: Uint8Array, maxRatio: number): void {
+  const cap = Math.max(RATIO_FLOOR, maxRatio * head.length);
+  try {
+    gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: cap });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooManyTimes(maxRatio);
+    // anything else wrong with the stream is the whole inflate's to say
+  }
+}
 
 /** zlib's error as the one-line DecodeError the decoders give. */
 function gunzipFailure(e: unknown, maxBytes: number): DecodeError {
@@ -38,13 +56,15 @@ export function gunzipHead(bytes: Uint8Array, max: number): Uint8Array {
   }
 }
 
-/** Decompresses pieces as they come, up to `maxBytes` of output, with gunzipNode's errors. */
-export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
+/** Decompresses pieces as they come, up to `maxBytes` of output and the ratio rule, with gunzipNode's errors. */
+export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes: number, maxRatio = Infinity): AsyncGenerator<Uint8Array> {
   const z = createGunzip({ chunkSize: 1 << 20 });
   let failed: Error | null = null; // the input's own failure (an InputError), passed on as it is
+  let read = 0;
   const feed = (async () => {
     try {
       for await (const c of chunks) {
+        read += c.length;
         if (!z.write(c)) await new Promise<void>((resolve) => z.once('drain', resolve));
       }
       z.end();
@@ -59,6 +79,7 @@ export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes:
       const b = out as Buffer;
       total += b.length;
       if (total > maxBytes) throw tooLarge(maxBytes);
+      if (pastRatio(total, read, maxRatio)) throw tooManyTimes(maxRatio);
       yield new Uint8Array(b.buffer, b.byteOffset, b.length);
     }
   } catch (e) {

@@ -99,6 +99,7 @@ export interface LimitFlags {
   maxStackDepth: number;
   maxLabels: number;
   maxGenerationSize: number;
+  maxRatio: number;
 }
 
 /** Adds the options of the bounds an input is held to (see DecodeLimits) to a command that reads inputs. */
@@ -110,7 +111,8 @@ export function addLimitOptions(cmd: Command): Command {
     .option('--max-string-length <n>', 'longest string (function, file or label) in characters', parseAtLeastOne, d.maxStringLength)
     .option('--max-stack-depth <n>', 'most frames in one stack', parseAtLeastOne, d.maxStackDepth)
     .option('--max-labels <n>', 'most labels on one sample', parseCount, d.maxLabels)
-    .option('--max-generation-size <size>', 'largest generation of an execution trace (held whole while decoded)', parseSize, d.maxGenerationBytes);
+    .option('--max-generation-size <size>', 'largest generation of an execution trace (held whole while decoded)', parseSize, d.maxGenerationBytes)
+    .option('--max-ratio <n>', 'past 64MiB of output, most times a gzip input may inflate its size (a decompression bomb stops here)', parseAtLeastOne, d.maxRatio);
 }
 
 export function limitsOf(f: LimitFlags): DecodeLimits {
@@ -122,5 +124,6 @@ export function limitsOf(f: LimitFlags): DecodeLimits {
     maxStackDepth: f.maxStackDepth,
     maxLabels: f.maxLabels,
     maxGenerationBytes: f.maxGenerationSize,
+    maxRatio: f.maxRatio,
   };
 }

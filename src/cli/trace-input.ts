@@ -28,7 +28,7 @@ export interface TraceReadOptions {
 /** Enough of the head to tell a trace (16 bytes; of a gzip stream, its first block). */
 const HEAD = 64 * 1024;
 
-export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { maxGenerationBytes?: number }, opts: TraceReadOptions): Promise<TraceOrBytes> {
+export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { maxGenerationBytes?: number; maxRatio?: number }, opts: TraceReadOptions): Promise<TraceOrBytes> {
   const input = await openInput(spec, fetch);
   const it = input.chunks[Symbol.asyncIterator]();
   const head: Uint8Array[] = [];
@@ -58,7 +58,7 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
   const d = new TraceStreamDecoder();
   // the decoder holds a generation whole (an old-format trace, all of it) until it is complete
   const maxGeneration = fetch.maxGenerationBytes ?? defaultLimits.maxGenerationBytes;
-  for await (const c of compressed ? gunzipStream(all(), fetch.maxBytes) : all()) {
+  for await (const c of compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all()) {
     pushWithin(d, c, maxGeneration);
     for (const p of d.take()) opts.onPart(p);
     opts.onProgress?.(read, input.size, d.generations);

@@ -28,7 +28,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     progress.show(`reading ${spec}`);
     const raw = await readTraceOrBytes(
       spec,
-      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize },
+      { timeoutMs: flags.timeout * 1000, maxBytes: flags.maxSize, insecure: flags.insecure === true, maxGenerationBytes: flags.maxGenerationSize, maxRatio: flags.maxRatio },
       {
         onPart: (part) => profiler.add(part),
         onProgress: (done, total, generations) => progress.show(`decoding ${spec} ${traceProgress(done, total, generations)}`),

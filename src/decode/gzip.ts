@@ -4,7 +4,7 @@
  * memory; a truncated or corrupt stream is a DecodeError.
  */
 import { Inflate } from 'pako';
-import { DecodeError } from '../model/errors.js';
+import { DecodeError, LIMIT_OPTIONS } from '../model/errors.js';
 import { formatSize } from '../model/units.js';
 
 const Z_BUF_ERROR = -5;
@@ -13,7 +13,27 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-export type Gunzip = (bytes: Uint8Array, maxBytes: number) => Uint8Array;
+/** Decompresses `bytes` whole, refusing more than `maxBytes` of output or, past RATIO_FLOOR of it, more than `maxRatio` times the input. */
+export type Gunzip = (bytes: Uint8Array, maxBytes: number, maxRatio?: number) => Uint8Array;
+
+/**
+ * Output past which the ratio rule applies: smaller inputs inflate freely up to --max-size,
+ * larger ones are refused as soon as they pass `maxRatio` times what was read of the input, so
+ * a bomb stops after tens of MiB instead of at --max-size.
+ */
+export const RATIO_FLOOR = 64 * 1024 * 1024;
+
+/** The bomb refused by the ratio rule, as tooLarge says its limit, with the option that raises the rule. */
+export function tooManyTimes(maxRatio: number): DecodeError {
+  return new DecodeError(
+    `inflates more than ${maxRatio.toLocaleString('en-US')} times its compressed size past ${formatBytes(RATIO_FLOOR)} (a decompression bomb?); raise ${LIMIT_OPTIONS.maxRatio} to read it anyway`,
+  );
+}
+
+/** Whether `output` bytes from `input` bytes of gzip breaks the ratio rule. */
+export function pastRatio(output: number, input: number, maxRatio: number): boolean {
+  return output > RATIO_FLOOR && output > maxRatio * input;
+}
 
 export const formatBytes = formatSize;
 
@@ -24,21 +44,26 @@ export function tooLarge(maxBytes: number): DecodeError {
 }
 
 /** Decompresses one or more concatenated gzip members. */
-export const gunzipPako: Gunzip = (bytes, maxBytes) => {
+export const gunzipPako: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
   const inflate = new Inflate({ chunkSize: 1 << 16 }) as Inflate & { ended: boolean };
   const chunks: Uint8Array[] = [];
   let total = 0;
   let over = false;
+  let read = 0;
+  let bomb = false;
   inflate.onData = (chunk: Uint8Array) => {
     total += chunk.length;
     if (total > maxBytes) over = true;
+    else if (pastRatio(total, read, maxRatio)) bomb = true;
     else chunks.push(chunk);
   };
   const step = 1 << 16;
   for (let off = 0; off < bytes.length; off += step) {
     const end = Math.min(off + step, bytes.length);
+    read = end;
     inflate.push(bytes.subarray(off, end), end === bytes.length);
     if (over) throw tooLarge(maxBytes);
+    if (bomb) throw tooManyTimes(maxRatio);
     if (inflate.err === Z_BUF_ERROR) break; // ran out of input before the end of the stream
     if (inflate.err) throw new DecodeError(`corrupt gzip stream: ${inflate.msg || 'error ' + inflate.err}`);
     if (inflate.ended) break; // trailing bytes after the last member are ignored, as gzip does

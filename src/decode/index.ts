@@ -97,7 +97,7 @@ function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Decoded {
   let compressed = false;
   let kind = sniff(bytes);
   if (kind === 'gzip') {
-    bytes = (opts.gunzip ?? gunzipPako)(bytes, max);
+    bytes = (opts.gunzip ?? gunzipPako)(bytes, max, opts.maxRatio ?? defaultLimits.maxRatio);
     compressed = true;
     if (bytes.length === 0) throw new DecodeError('empty input (gzip of nothing)');
     kind = sniff(bytes);

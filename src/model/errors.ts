@@ -29,6 +29,11 @@ export interface DecodeLimits {
   maxLabels: number;
   /** Largest generation of an execution trace, in bytes (a generation is held whole while it is decoded). */
   maxGenerationBytes: number;
+  /**
+   * Most times a gzip stream may inflate its compressed size once past 64 MiB of output (a
+   * decompression bomb of zeros inflates about 1,000 times; real profiles 3–70 times).
+   */
+  maxRatio: number;
 }
 
 export const defaultLimits: DecodeLimits = {
@@ -39,6 +44,7 @@ export const defaultLimits: DecodeLimits = {
   maxStackDepth: 100_000,
   maxLabels: 10_000,
   maxGenerationBytes: 1024 * 1024 * 1024,
+  maxRatio: 300,
 };
 
 /** The command-line option that raises each limit. */
@@ -50,6 +56,7 @@ export const LIMIT_OPTIONS: Record<keyof DecodeLimits, string> = {
   maxStackDepth: '--max-stack-depth',
   maxLabels: '--max-labels',
   maxGenerationBytes: '--max-generation-size',
+  maxRatio: '--max-ratio',
 };
 
 /** The error for an input past a limit: what it holds, the limit, and the option that raises it. */

@@ -3,7 +3,7 @@
  * the page's thread, so a large profile does not freeze it. Nothing leaves the browser.
  */
 import type { InputAnalysis } from '../../src/analyze/index.js';
-import { concatBytes, gunzipPako, isGzip, type Gunzip } from '../../src/decode/gzip.js';
+import { concatBytes, gunzipPako, isGzip, pastRatio, type Gunzip } from '../../src/decode/gzip.js';
 import { defaultLimits, errorLine } from '../../src/model/errors.js';
 import { analyzeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
@@ -34,7 +34,8 @@ async function inflateAhead(bytes: Uint8Array, maxBytes: number): Promise<Uint8A
       const { done, value } = await reader.read();
       if (done) break;
       total += value.length;
-      if (total > maxBytes) {
+      // past the limit or the ratio rule: the portable inflate reads it again and says which
+      if (total > maxBytes || pastRatio(total, bytes.length, defaultLimits.maxRatio)) {
         await reader.cancel();
         return null;
       }

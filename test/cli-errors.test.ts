@@ -91,6 +91,7 @@ const CASES: [string[], RegExp][] = [
   [['analyze', '--max-stack-depth', '1.5', GOROUTINE], /--max-stack-depth <n>' argument '1\.5' is invalid/],
   [['analyze', '--max-labels', '-1', GOROUTINE], /--max-labels <n>' argument '-1' is invalid: expected a whole number/],
   [['analyze', '--max-generation-size', '0', TRACE], /--max-generation-size <size>' argument '0' is invalid: expected a size of at least one byte/],
+  [['analyze', '--max-ratio', '0', GOROUTINE], /--max-ratio <n>' argument '0' is invalid: expected a whole number, at least 1/],
   [['diff', '--max-stack-depth', 'deep', GOROUTINE, GOROUTINE], /--max-stack-depth <n>' argument 'deep' is invalid/],
   [['trace-profile', '--type', 'sync', '--max-generation-size', 'big', TRACE, '-o', path.join(dir, 'x.pb.gz')], /--max-generation-size <size>' argument 'big' is invalid/],
   [['serve', '--max-samples', 'none'], /--max-samples <n>' argument 'none' is invalid/],

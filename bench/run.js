@@ -118,3 +118,31 @@ for (const file of inputs()) {
 console.table(rows);
 if (go) console.log(`go tool pprof: ${execFileSync(go, ['version']).toString().trim()}`);
 else console.log('go tool pprof: not found (run samples/toolchain.sh); end-to-end ratios omitted');
+
+// A decompression bomb (10 GiB of zeros as 160 gzip members, about 10 MB): pprof-diag refuses it
+// by the ratio rule; go tool pprof reads it whole, as far as its own limits let it. Wall time and
+// peak memory of each as a whole process, side by side.
+function peak(cmd, args, timeoutMs) {
+  const rss = "data:text/javascript,process.on('exit',()=>process.stderr.write('\\nmaxrss '+process.resourceUsage().maxRSS+'\\n'))";
+  const node = cmd === process.execPath;
+  const timed = existsSync('/usr/bin/time') && !node;
+  const t0 = performance.now();
+  const r = node
+    ? spawnSync(cmd, ['--import', rss, ...args], { encoding: 'utf8', timeout: timeoutMs })
+    : spawnSync(timed ? '/usr/bin/time' : cmd, timed ? ['-f', '\nmaxrss %M', cmd, ...args] : args, { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, GOTOOLCHAIN: 'local' } });
+  const ms = performance.now() - t0;
+  const kib = Number(/maxrss (\d+)/.exec(r.stderr ?? '')?.[1] ?? NaN);
+  return { ms, mib: Number.isFinite(kib) ? kib / 1024 : null, status: r.status, timedOut: r.error?.code === 'ETIMEDOUT' };
+}
+{
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { gzipSync } = await import('node:zlib');
+  const member = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+  const bomb = path.join(mkdtempSync(path.join(tmpdir(), 'bench-bomb-')), 'bomb.pb.gz');
+  writeFileSync(bomb, Buffer.concat(Array.from({ length: 160 }, () => member)));
+  const ours = peak(process.execPath, [path.join(root, 'bin', 'pprof-diag.js'), 'analyze', bomb], 120_000);
+  const theirs = go ? peak(go, ['tool', 'pprof', '-top', bomb], 120_000) : null;
+  const fmt = (x) => (x === null ? '—' : `${(x.ms / 1000).toFixed(2)} s, ${x.mib === null ? '?' : x.mib.toFixed(0)} MiB${x.timedOut ? ' (stopped after 120 s)' : ''}, exit ${x.status}`);
+  console.log(`decompression bomb, 10 GiB of zeros in ${(member.length * 160 / 1e6).toFixed(1)} MB: pprof-diag ${fmt(ours)}; go tool pprof -top ${fmt(theirs)}`);
+}

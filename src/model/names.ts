@@ -52,6 +52,18 @@ const STD = new Set(
  * a GOPATH package, or a test's own `_test` package.
  */
 export function isStandardLibrary(fn: string): boolean {
+  let v = stdCache.get(fn);
+  if (v === undefined) {
+    if (stdCache.size >= 100_000) stdCache.clear();
+    stdCache.set(fn, (v = standardLibrary(fn)));
+  }
+  return v;
+}
+
+/** isStandardLibrary's answers: a profile asks about the same few thousand names millions of times. */
+const stdCache = new Map<string, boolean>();
+
+function standardLibrary(fn: string): boolean {
   const pkg = packageOf(fn);
   if (pkg === fn && !fn.includes('.')) return true;
   if (pkg.endsWith('_test')) return false;

@@ -1,0 +1,154 @@
+// Runs one fuzz input the way the command line (or the page) runs a user's input, from its bytes
+// to every report form, and says how it ended: read, refused with a user error, or crashed.
+// Runs in a worker thread so that a hang or run-away memory ends the worker, not the fuzzer.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { TraceAnalyzer } from '../dist/analyze/index.js';
+import { advisePool, validatePolicy } from '../dist/analyze/pool-advisor.js';
+import { gunzipNode } from '../dist/cli/gunzip-node.js';
+import { loadPacks } from '../dist/cli/setup.js';
+import { readTraceOrBytes } from '../dist/cli/trace-input.js';
+import { DecodeError, UsageError } from '../dist/model/errors.js';
+import { analyzeInput, diagnoseAnalyses, render } from '../dist/pipeline.js';
+import { root } from './targets.mjs';
+
+const MAX_SIZE = 1024 ** 3;
+const file = path.join(os.tmpdir(), `pprof-diag-fuzz-${process.pid}-${threadId}.bin`);
+let assets = null;
+try {
+  assets = JSON.parse(readFileSync(path.join(root, 'dist', 'web', 'viewer-assets.json'), 'utf8'));
+} catch {
+  // no viewer assets built: the HTML form is left out
+}
+
+/** Every report form of a result; the JSON one must parse. */
+function renderAll(result) {
+  const o = { toolVersion: 'fuzz', ...(assets ? { assets } : {}) };
+  render(result, 'text', o);
+  render(result, 'md', o);
+  JSON.parse(render(result, 'json', o));
+  if (assets) render(result, 'html', o);
+}
+
+/** As `pprof-diag analyze FILE` does: a trace streamed a generation at a time, anything else whole. */
+async function analyzeAsCli(bytes) {
+  writeFileSync(file, bytes);
+  const analyzer = new TraceAnalyzer();
+  const raw = await readTraceOrBytes(file, { timeoutMs: 10_000, maxBytes: MAX_SIZE }, { onPart: (p) => analyzer.add(p) });
+  if (raw.type === 'trace') return analyzer.finish(raw.name, raw.trace, raw.compressed, {});
+  return analyzeInput({ name: raw.name, bytes: raw.bytes }, { maxSize: MAX_SIZE, gunzip: gunzipNode });
+}
+
+let goroutines = null;
+
+/** `--rules FILE` loaded, then used to diagnose a real goroutine profile. */
+async function runRules(bytes) {
+  writeFileSync(file, bytes);
+  const packs = loadPacks([file]);
+  goroutines ??= readFileSync(path.join(root, 'samples', 'chan-leak', 'go1.27', 'goroutine.debug2.txt'));
+  const analysis = analyzeInput({ name: 'goroutine.debug2.txt', bytes: goroutines }, {});
+  renderAll(diagnoseAnalyses([analysis], [], { packs }));
+}
+
+/** `advise --policy FILE`: the document read as the command reads it, then used for advice. */
+function runPolicy(bytes) {
+  let doc;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    // the command reports a document that is not JSON as the user's, in one line
+    throw new UsageError(`cannot read policy: ${e.message}`);
+  }
+  const policy = validatePolicy(doc);
+  // with and without a server budget (which caps the size the policy asks for)
+  JSON.stringify(advisePool({ qps: 400, latencySeconds: 0.02, latencyP99Seconds: 0.2, instances: 6, poolsPerInstance: 2, serverMaxConnections: 200 }, policy));
+  JSON.stringify(advisePool({ qps: 50, latencySeconds: 0.005, instances: 1, poolsPerInstance: 1 }, policy));
+}
+
+async function runInput(bytes, entry) {
+  const analysis = entry === 'cli' ? await analyzeAsCli(bytes) : analyzeInput({ name: 'input', bytes }, {});
+  renderAll(diagnoseAnalyses([analysis], [], {}));
+}
+
+/** What is wrong with a user error's message, or null when it is one clear line. */
+function unclear(msg) {
+  if (typeof msg !== 'string' || msg.trim() === '') return 'an empty message';
+  if (msg.includes('\n')) return 'a message of several lines';
+  if (/^internal error/i.test(msg)) return 'a user error called an internal error';
+  if (/\b(undefined|NaN)\b|\[object Object\]/.test(msg)) return 'a message with undefined, NaN or [object Object] in it';
+  return null;
+}
+
+async function runOne({ run, bytes, entry }) {
+  try {
+    if (run === 'rules') await runRules(bytes);
+    else if (run === 'policy') runPolicy(bytes);
+    else await runInput(bytes, entry);
+    return { status: 'ok' };
+  } catch (e) {
+    if (e instanceof DecodeError || e instanceof UsageError) {
+      const why = unclear(e.message);
+      return why ? { status: 'unclear', message: `${why}: ${JSON.stringify(e.message)}` } : { status: 'user-error', message: e.message };
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    return { status: 'crash', message: `${err.name}: ${err.message}`, stack: err.stack ?? '' };
+  }
+}
+
+// ---- coverage -----------------------------------------------------------------------------------
+
+const session = workerData?.coverage ? new Session() : null;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+}
+/** Covered line numbers per compiled decoder file, over the worker's life. */
+const covered = new Map();
+
+/** Lines a reader would call code: not blank, not a comment, not a lone bracket. */
+function codeLines(src) {
+  const lines = [];
+  let start = 0;
+  for (const text of src.split('\n')) {
+    const t = text.trim();
+    const code = t !== '' && !/^(\/\/|\/\*|\*)/.test(t) && !/^[\]})]+[;,]?$/.test(t);
+    lines.push({ start: start + (text.length - text.trimStart().length), code });
+    start += text.length + 1;
+  }
+  return lines;
+}
+
+/** Paints each function's ranges, outer before inner, and keeps the lines whose first character ran. */
+async function takeCoverage() {
+  const { result } = await session.post('Profiler.takePreciseCoverage');
+  for (const script of result) {
+    const m = /\/dist\/(decode\/.*\.js)$/.exec(script.url);
+    if (!m) continue;
+    const src = readFileSync(new URL(script.url), 'utf8');
+    const counts = new Int32Array(src.length);
+    const fns = [...script.functions].sort((a, b) => b.ranges[0].endOffset - b.ranges[0].startOffset - (a.ranges[0].endOffset - a.ranges[0].startOffset));
+    for (const f of fns) for (const r of f.ranges) counts.fill(r.count > 0 ? 1 : 0, r.startOffset, r.endOffset);
+    const lines = codeLines(src);
+    const seen = covered.get(m[1]) ?? { lines: lines.filter((l) => l.code).length, hit: new Set() };
+    lines.forEach((l, i) => {
+      if (l.code && counts[l.start] > 0) seen.hit.add(i);
+    });
+    covered.set(m[1], seen);
+  }
+  return [...covered].map(([file, c]) => ({ file, lines: c.lines, hit: [...c.hit] }));
+}
+
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'coverage') {
+    parentPort.postMessage({ id: msg.id, status: 'ok', coverage: session ? await takeCoverage() : null });
+  } else if (msg.type === 'run') {
+    parentPort.postMessage({ id: msg.id, ...(await runOne(msg)) });
+  } else if (msg.type === 'end') {
+    rmSync(file, { force: true });
+    parentPort.postMessage({ id: msg.id, status: 'ended' });
+  }
+});

@@ -1,0 +1,71 @@
+/**
+ * The bounded fuzz pass: every decoder (and the --rules / --policy loaders) fed a fixed number of
+ * mutations of real captures, drawn from a fixed seed, each run from its bytes to every report
+ * form in a worker thread with a time and a heap limit. The only allowed failure is a user error
+ * with one clear line. Then every crasher found so far, regenerated from its seed and recipe
+ * (test/fuzz-crashers/), must end cleanly. `npm run fuzz` runs the same targets for longer.
+ * Runs against dist/ (npm test builds it first).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Runner, formatFailure, fuzzTarget, inputOf } from '../fuzz/runner.mjs';
+import { targetsWithSeeds } from '../fuzz/targets.mjs';
+import { repoRoot } from './helpers/corpus.js';
+
+/** The pass's seed: a failure prints it, with the recipe, and FUZZ_SEED=N replays another. */
+const SEED = Number(process.env.FUZZ_SEED ?? 19);
+
+interface Seed {
+  path: string;
+  bytes: Uint8Array;
+}
+interface Target {
+  name: string;
+  run: string;
+  ciRuns: number;
+  seeds: Seed[];
+}
+
+const targets: Target[] = targetsWithSeeds();
+const runner = new Runner();
+afterAll(() => runner.close());
+
+describe(`fuzz, seed ${SEED}`, () => {
+  for (const target of targets) {
+    it(`${target.name}: ${target.ciRuns} mutated inputs end in a report or one clear line`, async () => {
+      const { stats, failure } = await fuzzTarget(target, runner, { seed: SEED, runs: target.ciRuns });
+      expect(failure ? formatFailure(failure) : null).toBeNull();
+      expect(stats.executions).toBe(target.ciRuns);
+      // the mutations both keep inputs readable and break them
+      expect(stats.ok).toBeGreaterThan(0);
+      expect(stats.userErrors).toBeGreaterThan(0);
+    });
+  }
+});
+
+interface Crasher {
+  target: string;
+  seed: string;
+  recipe: { ops: unknown[]; gzip: boolean; entry: string };
+  found: string;
+  expect: 'ok' | 'user-error';
+  message?: string;
+}
+
+const crasherDir = path.join(repoRoot, 'test', 'fuzz-crashers');
+
+describe('fuzz crashers, regenerated from their seed and recipe', () => {
+  for (const f of readdirSync(crasherDir).filter((f) => f.endsWith('.json')).sort()) {
+    const c = JSON.parse(readFileSync(path.join(crasherDir, f), 'utf8')) as Crasher;
+    it(`${f}: ${c.found}`, async () => {
+      const target = targets.find((t) => t.name === c.target)!;
+      expect(target).toBeDefined();
+      const seed = target.seeds.findIndex((s) => s.path === c.seed);
+      expect(seed).toBeGreaterThanOrEqual(0);
+      const r = await runner.run(target.run, inputOf(target, { ...c.recipe, seed }), c.recipe.entry);
+      expect({ status: r.status, message: r.message }).toMatchObject({ status: c.expect });
+      if (c.message) expect(r.message).toContain(c.message);
+    });
+  }
+});

@@ -45,6 +45,7 @@ export class Runner {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        clearInterval(watch);
         w.off('message', onMessage);
         w.off('error', onError);
         w.off('exit', onExit);
@@ -63,6 +64,12 @@ export class Runner {
       };
       const onExit = (code) => finish({ status: 'crash', message: `worker exited with code ${code}` }, true);
       const timer = setTimeout(() => finish({ status: 'hang', message: `still running after ${this.hangMs / 1000} s` }, true), msg.type === 'run' ? this.hangMs : 60_000);
+      // the heap limit does not cover array buffers: the process's resident size does
+      const rssAtStart = process.memoryUsage.rss();
+      const watch = setInterval(() => {
+        const grown = process.memoryUsage.rss() - rssAtStart;
+        if (grown > this.heapMb * 1024 * 1024) finish({ status: 'memory', message: `resident memory grew by ${Math.round(grown / 2 ** 20)} MiB` }, true);
+      }, 50);
       w.on('message', onMessage);
       w.on('error', onError);
       w.on('exit', onExit);

@@ -82,9 +82,30 @@ function unclear(msg) {
   return null;
 }
 
+/** Inputs that fail on purpose, so that a test can see each failure caught. */
+async function runProbe(what) {
+  const hold = [];
+  switch (what) {
+    case 'loop':
+      for (;;);
+    case 'heap':
+      for (;;) hold.push({ a: hold.length, b: [hold.length] });
+    case 'buffers':
+      for (;;) {
+        hold.push(new Uint8Array(64 * 1024 * 1024).fill(1));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    case 'throw':
+      return hold[0].missing;
+    case 'unclear':
+      throw new UsageError('value is undefined');
+  }
+}
+
 async function runOne({ run, bytes, entry }) {
   try {
-    if (run === 'rules') await runRules(bytes);
+    if (run === 'probe') await runProbe(new TextDecoder().decode(bytes));
+    else if (run === 'rules') await runRules(bytes);
     else if (run === 'policy') runPolicy(bytes);
     else await runInput(bytes, entry);
     return { status: 'ok' };

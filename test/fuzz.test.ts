@@ -69,3 +69,28 @@ describe('fuzz crashers, regenerated from their seed and recipe', () => {
     });
   }
 });
+
+describe('the fuzzer catches each kind of failure', () => {
+  // a short time limit for the hang; a long one for memory, so that it is memory that ends them
+  const quick = new Runner({ hangMs: 1000, heapMb: 256 });
+  const patient = new Runner({ hangMs: 20_000, heapMb: 256 });
+  afterAll(() => Promise.all([quick.close(), patient.close()]));
+  const probe = (what: string) => (/heap|buffers/.test(what) ? patient : quick).run('probe', new TextEncoder().encode(what), 'cli');
+
+  it('an exception of our own code', async () => {
+    expect(await probe('throw')).toMatchObject({ status: 'crash', message: expect.stringMatching(/^TypeError: /) });
+  });
+  it('a user error that is not one clear line', async () => {
+    expect(await probe('unclear')).toMatchObject({ status: 'unclear' });
+  });
+  it('a hang, and the next input runs in a new worker', async () => {
+    expect(await probe('loop')).toMatchObject({ status: 'hang' });
+    expect(await probe('throw')).toMatchObject({ status: 'crash' });
+  });
+  it('a heap that grows without bound', async () => {
+    expect(await probe('heap')).toMatchObject({ status: 'memory' });
+  });
+  it('buffers that grow without bound (outside the heap)', async () => {
+    expect(await probe('buffers')).toMatchObject({ status: 'memory' });
+  });
+});

@@ -412,12 +412,9 @@ function applyWrap(text, how) {
   return text;
 }
 
-/** The input a recipe makes of the target's seeds (`others` are the target's seeds, for splices). */
-export function applyRecipe(target, recipe, gzip) {
-  const seeds = target.seeds;
-  let b = seeds[recipe.seed % seeds.length].bytes;
-  const others = seeds.map((s) => s.bytes);
-  for (const o of recipe.ops) {
+/** Edits applied in turn; splices take their bytes from `others` (the target's real seeds). */
+export function applyOps(b, ops, others) {
+  for (const o of ops) {
     if (o.op === 'pb') b = applyPbOp(b, o, protoFields(b));
     else if (o.op === 'line') b = enc.encode(applyLineOp(dec.decode(b), o, others));
     else if (o.op === 'varint') b = applyVarintOp(b, o);
@@ -426,11 +423,25 @@ export function applyRecipe(target, recipe, gzip) {
     else if (o.op === 'wrap') b = enc.encode(applyWrap(dec.decode(b), o.how));
     else b = applyByteOp(b, o, others);
   }
+  return b;
+}
+
+/**
+ * The input a recipe makes: its start picked from `pool` (the target's seeds, then inputs kept
+ * for reaching new code, each { path, bytes, chain } with the edits that made it from its seed),
+ * the recipe's edits applied, gzipped when the recipe says so.
+ */
+export function applyRecipe(target, recipe, gzip, pool = target.seeds) {
+  target.seedBytes ??= target.seeds.map((s) => s.bytes);
+  const b = applyOps(pool[recipe.seed % pool.length].bytes, recipe.ops, target.seedBytes);
   return recipe.gzip ? gzip(b) : b;
 }
 
-/** Where a recipe came from, in words: the seed's path and the edits. */
-export function describeRecipe(target, recipe) {
-  const seed = target.seeds[recipe.seed % target.seeds.length];
-  return `${target.name}: seed ${seed.path}; ops ${JSON.stringify(recipe.ops, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v))}${recipe.gzip ? '; gzipped' : ''}; entry ${recipe.entry}`;
+const opsJson = (ops) => JSON.stringify(ops, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v));
+
+/** Where a recipe came from, in words: the seed's path, the edits that made its start, its own. */
+export function describeRecipe(target, recipe, pool = target.seeds) {
+  const start = pool[recipe.seed % pool.length];
+  const chain = (start.chain ?? []).map((ops) => `; then ${opsJson(ops)}`).join('');
+  return `${target.name}: seed ${start.path}${chain}; ops ${opsJson(recipe.ops)}${recipe.gzip ? '; gzipped' : ''}; entry ${recipe.entry}`;
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// `npm run fuzz`: fuzzes every decoder for a while and prints executions, outcomes and line
-// coverage of the decoders per target. Every failure is printed with its seed and recipe; the run
-// goes on to the next target, and the exit status is 1 when any target failed.
+// `npm run fuzz`: fuzzes every decoder for a while, guided by line coverage (an input that runs
+// a line of src/ no input had run before becomes a start for later mutations), and prints
+// executions, outcomes and the decoders' line coverage. Every failure is printed with its seed
+// and recipe; the run goes on to the next target, and the exit status is 1 when any failed.
 //
 //   npm run fuzz                          60 s per target
-//   npm run fuzz -- --seconds 120 --seed 7 --targets pprof,traceV2 --no-coverage
+//   npm run fuzz -- --seconds 120 --seed 7 --targets pprof,traceV2
+//   npm run fuzz -- --no-guide        mutations of the seeds only (no inputs kept for new lines)
+//   npm run fuzz -- --no-coverage     neither coverage nor guidance (faster executions)
 //   FUZZ_SECONDS=120 FUZZ_SEED=7 npm run fuzz
 import { parseArgs } from 'node:util';
 import { Runner, formatFailure, fuzzTarget } from './runner.mjs';
@@ -16,6 +19,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: process.env.FUZZ_SEED ?? String(Date.now() % 2 ** 31) },
     targets: { type: 'string', default: process.env.FUZZ_TARGETS ?? '' },
     'no-coverage': { type: 'boolean', default: false },
+    'no-guide': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -37,10 +41,10 @@ const runner = new Runner({ coverage: !values['no-coverage'] });
 const rows = [];
 let failed = 0;
 for (const target of all.filter((t) => wanted.includes(t.name))) {
-  const { stats, failure } = await fuzzTarget(target, runner, { seed, timeMs: seconds * 1000 });
+  const { stats, failure } = await fuzzTarget(target, runner, { seed, timeMs: seconds * 1000, guided: !values['no-guide'] });
   rows.push(stats);
   const rate = Math.round(stats.executions / (stats.ms / 1000));
-  console.log(`${target.name.padEnd(11)} ${String(stats.executions).padStart(8)} execs (${rate}/s) from ${stats.seeds} seeds: ${stats.ok} read, ${stats.userErrors} refused (${stats.distinctMessages} distinct messages)${failure ? ', FAILED' : ''}`);
+  console.log(`${target.name.padEnd(11)} ${String(stats.executions).padStart(8)} execs (${rate}/s) from ${stats.seeds} seeds: ${stats.ok} read, ${stats.userErrors} refused (${stats.distinctMessages} distinct messages), ${stats.kept} kept for new lines${failure ? ', FAILED' : ''}`);
   if (failure) {
     failed++;
     console.log(formatFailure(failure));

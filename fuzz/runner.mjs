@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { applyRecipe, describeRecipe, recipeArbitrary } from './mutate.mjs';
+import { applyOps, applyRecipe, describeRecipe, recipeArbitrary } from './mutate.mjs';
 
 /** An input that runs longer than this hangs. */
 export const HANG_MS = 10_000;
@@ -77,8 +77,18 @@ export class Runner {
     });
   }
 
-  run(run, bytes, entry) {
-    return this.ask({ type: 'run', run, bytes, entry });
+  /** Runs one input; with `guided`, says how many lines it ran that no input had run before (`novel`). */
+  async run(run, bytes, entry, guided = false) {
+    const r = await this.ask({ type: 'run', run, bytes, entry, guided: guided && this.coverage });
+    if (!r.fresh) return r;
+    this.seen ??= new Set();
+    let novel = 0;
+    for (const key of r.fresh) {
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      novel++;
+    }
+    return { ...r, novel };
   }
 
   /**
@@ -108,22 +118,64 @@ export class Runner {
   }
 }
 
-/** The input a recipe makes, as bytes (what a stored regression recipe regenerates). */
-export function inputOf(target, recipe) {
-  return applyRecipe(target, recipe, gzip);
+/**
+ * The input a stored crasher regenerates: its seed (by path), the edits that made its start in
+ * a guided run (`chain`), then its recipe's own.
+ */
+export function inputOf(target, { seed, chain = [], recipe }) {
+  const start = target.seeds.find((s) => s.path === seed);
+  if (!start) throw new Error(`fuzz target ${target.name} has no seed ${seed}`);
+  const bytes = chain.reduce((b, ops) => applyOps(b, ops, target.seeds.map((s) => s.bytes)), start.bytes);
+  return applyRecipe(target, { ...recipe, seed: 0 }, gzip, [{ bytes }]);
 }
 
+/** Inputs kept for reaching new lines, per target; beyond this the oldest make room. */
+const MAX_KEPT = 2000;
+/** Kept inputs larger than this are not kept (they slow every execution down). */
+const MAX_KEPT_BYTES = 1024 * 1024;
+/** Executions per round of a guided run: inputs kept in a round become starts in the next. */
+const ROUND = 500;
+
 /**
- * Fuzzes one target: `runs` recipes drawn from `seed` (or as many as fit in `timeMs`). Resolves to
- * the figures; a failure comes back as `failure`, with the seed, fast-check's path and the recipe.
+ * Fuzzes one target: `runs` recipes drawn from `seed` (or as many as fit in `timeMs`). With
+ * `guided` (and a runner measuring coverage) it runs in rounds: an input that runs a line of
+ * src/ no input had run before is kept and becomes a start for later rounds, its edits recorded.
+ * Resolves to the figures; a failure comes back as `failure`, with the round's seed, fast-check's
+ * path and the recipe (and the edits that made its start).
  */
-export async function fuzzTarget(target, runner, { seed, runs, timeMs }) {
-  const stats = { target: target.name, seeds: target.seeds.length, executions: 0, ok: 0, userErrors: 0, messages: new Set(), ms: 0 };
+export async function fuzzTarget(target, runner, { seed, runs, timeMs, guided = false }) {
+  const stats = { target: target.name, seeds: target.seeds.length, executions: 0, ok: 0, userErrors: 0, kept: 0, messages: new Set(), ms: 0 };
   const started = Date.now();
+  const pool = target.seeds.map((s) => ({ ...s, chain: [] }));
+  const limit = runs ?? Number.MAX_SAFE_INTEGER;
+  let failure = null;
+  for (let round = 0; failure === null && stats.executions < limit; round++) {
+    const left = timeMs ? timeMs - (Date.now() - started) : null;
+    if (left !== null && left <= 0) break;
+    const kept = [];
+    const frozen = pool.slice();
+    failure = await fuzzRound(target, runner, frozen, stats, kept, {
+      seed: seed + round,
+      runs: guided ? Math.min(ROUND, limit - stats.executions) : limit,
+      timeMs: left,
+      guided,
+    });
+    for (const k of kept) pool.push(k);
+    if (pool.length > target.seeds.length + MAX_KEPT) pool.splice(target.seeds.length, pool.length - target.seeds.length - MAX_KEPT);
+    if (!guided) break;
+  }
+  stats.ms = Date.now() - started;
+  stats.distinctMessages = stats.messages.size;
+  delete stats.messages;
+  return { stats, failure, pool };
+}
+
+async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, timeMs, guided }) {
   let last = null;
   const property = fc.asyncProperty(recipeArbitrary(target), async (recipe) => {
-    const bytes = inputOf(target, recipe);
-    const r = await runner.run(target.run, bytes, recipe.entry);
+    const raw = applyRecipe(target, recipe, (b) => b, pool);
+    const bytes = recipe.gzip ? gzip(raw) : raw;
+    const r = await runner.run(target.run, bytes, recipe.entry, guided);
     stats.executions++;
     if (r.status === 'ok') stats.ok++;
     else if (r.status === 'user-error') {
@@ -134,34 +186,35 @@ export async function fuzzTarget(target, runner, { seed, runs, timeMs }) {
       last = { ...r, recipe, size: bytes.length };
       return false;
     }
+    if (r.novel > 0 && raw.length <= MAX_KEPT_BYTES) {
+      const start = pool[recipe.seed % pool.length];
+      kept.push({ path: start.path, bytes: raw, chain: [...start.chain, recipe.ops] });
+      stats.kept++;
+    }
     return true;
   });
   const details = await fc.check(property, {
     seed,
-    numRuns: runs ?? Number.MAX_SAFE_INTEGER,
+    numRuns: runs,
     ...(timeMs ? { interruptAfterTimeLimit: timeMs } : {}),
     // a hang costs its full time limit at every step of shrinking; a few steps are enough
     ...(timeMs ? { skipAllAfterTimeLimit: timeMs * 4 } : {}),
   });
-  stats.ms = Date.now() - started;
-  stats.distinctMessages = stats.messages.size;
-  delete stats.messages;
-  if (!details.failed) return { stats, failure: null };
+  if (!details.failed) return null;
   const recipe = details.counterexample?.[0] ?? last?.recipe;
-  const again = recipe ? await runner.run(target.run, inputOf(target, recipe), recipe.entry) : last;
+  const again = recipe ? await runner.run(target.run, applyRecipe(target, recipe, gzip, pool), recipe.entry) : last;
   return {
-    stats,
-    failure: {
-      target: target.name,
-      seed: details.seed,
-      path: details.counterexamplePath,
-      recipe,
-      status: again?.status ?? last?.status,
-      message: again?.message ?? last?.message,
-      stack: again?.stack ?? last?.stack ?? '',
-      where: recipe ? describeRecipe(target, recipe) : '',
-      error: details.errorInstance ? String(details.errorInstance) : '',
-    },
+    target: target.name,
+    seed: details.seed,
+    path: details.counterexamplePath,
+    recipe,
+    seedPath: recipe ? pool[recipe.seed % pool.length].path : '',
+    chain: recipe ? pool[recipe.seed % pool.length].chain : [],
+    status: again?.status ?? last?.status,
+    message: again?.message ?? last?.message,
+    stack: again?.stack ?? last?.stack ?? '',
+    where: recipe ? describeRecipe(target, recipe, pool) : '',
+    error: details.errorInstance ? String(details.errorInstance) : '',
   };
 }
 
@@ -171,6 +224,9 @@ export function formatFailure(f) {
     `fuzz target ${f.target}: ${f.status}: ${f.message}`,
     `  reproduce: seed ${f.seed}, path ${JSON.stringify(f.path)}`,
     `  input: ${f.where}`,
+    ...(f.recipe
+      ? [`  as a regression (test/fuzz-crashers/NAME.json): ${JSON.stringify({ target: f.target, seed: f.seedPath, ...(f.chain.length ? { chain: f.chain } : {}), recipe: { ops: f.recipe.ops, gzip: f.recipe.gzip, entry: f.recipe.entry } }, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v))}`]
+      : []),
     ...(f.stack ? f.stack.split('\n').slice(0, 8).map((l) => `  ${l}`) : []),
   ].join('\n');
 }

@@ -127,47 +127,69 @@ if (session) {
   await session.post('Profiler.enable');
   await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
 }
-/** Covered line numbers per compiled decoder file, over the worker's life. */
+/** The compiled files whose lines count: the decoders (reported), and what runs after them (guidance). */
+const WATCHED = /\/dist\/((?:decode|analyze|signatures|model|report)\/.*\.js|pipeline\.js)$/;
+/** Lines covered per watched file over the worker's life, and each file's code lines. */
 const covered = new Map();
+const sources = new Map();
 
-/** Lines a reader would call code: not blank, not a comment, not a lone bracket. */
-function codeLines(src) {
-  const lines = [];
+/** Lines a reader would call code (not blank, not a comment, not a lone bracket), by their first character. */
+function codeLines(url) {
+  let lines = sources.get(url);
+  if (lines) return lines;
+  lines = [];
   let start = 0;
-  for (const text of src.split('\n')) {
+  for (const text of readFileSync(new URL(url), 'utf8').split('\n')) {
     const t = text.trim();
     const code = t !== '' && !/^(\/\/|\/\*|\*)/.test(t) && !/^[\]})]+[;,]?$/.test(t);
-    lines.push({ start: start + (text.length - text.trimStart().length), code });
+    if (code) lines.push({ n: lines.length, at: start + (text.length - text.trimStart().length) });
     start += text.length + 1;
   }
+  sources.set(url, lines);
   return lines;
 }
 
-/** Paints each function's ranges, outer before inner, and keeps the lines whose first character ran. */
+/**
+ * Takes V8's block coverage since the last take (it resets the counts), paints each function's
+ * ranges over the file, outer before inner, and adds the lines whose first character ran. Returns
+ * the lines never covered before, as "file:line".
+ */
 async function takeCoverage() {
   const { result } = await session.post('Profiler.takePreciseCoverage');
+  const fresh = [];
   for (const script of result) {
-    const m = /\/dist\/(decode\/.*\.js)$/.exec(script.url);
-    if (!m) continue;
-    const src = readFileSync(new URL(script.url), 'utf8');
-    const counts = new Int32Array(src.length);
+    const m = WATCHED.exec(script.url);
+    if (!m || !script.functions.some((f) => f.ranges[0].count > 0)) continue;
+    const lines = codeLines(script.url);
+    const end = lines.length ? lines[lines.length - 1].at + 1 : 0;
+    const counts = new Uint8Array(end);
     const fns = [...script.functions].sort((a, b) => b.ranges[0].endOffset - b.ranges[0].startOffset - (a.ranges[0].endOffset - a.ranges[0].startOffset));
-    for (const f of fns) for (const r of f.ranges) counts.fill(r.count > 0 ? 1 : 0, r.startOffset, r.endOffset);
-    const lines = codeLines(src);
-    const seen = covered.get(m[1]) ?? { lines: lines.filter((l) => l.code).length, hit: new Set() };
-    lines.forEach((l, i) => {
-      if (l.code && counts[l.start] > 0) seen.hit.add(i);
-    });
-    covered.set(m[1], seen);
+    for (const f of fns) for (const r of f.ranges) if (r.startOffset < end) counts.fill(r.count > 0 ? 1 : 0, r.startOffset, Math.min(r.endOffset, end));
+    let seen = covered.get(m[1]);
+    if (!seen) covered.set(m[1], (seen = { lines: lines.length, hit: new Set() }));
+    for (const l of lines) {
+      if (counts[l.at] && !seen.hit.has(l.n)) {
+        seen.hit.add(l.n);
+        fresh.push(`${m[1]}:${l.n}`);
+      }
+    }
   }
-  return [...covered].map(([file, c]) => ({ file, lines: c.lines, hit: [...c.hit] }));
+  return fresh;
+}
+
+/** Coverage so far, of the decoders only (what `npm run fuzz` reports). */
+async function decoderCoverage() {
+  await takeCoverage();
+  return [...covered].filter(([file]) => file.startsWith('decode/')).map(([file, c]) => ({ file, lines: c.lines, hit: [...c.hit] }));
 }
 
 parentPort.on('message', async (msg) => {
   if (msg.type === 'coverage') {
-    parentPort.postMessage({ id: msg.id, status: 'ok', coverage: session ? await takeCoverage() : null });
+    parentPort.postMessage({ id: msg.id, status: 'ok', coverage: session ? await decoderCoverage() : null });
   } else if (msg.type === 'run') {
-    parentPort.postMessage({ id: msg.id, ...(await runOne(msg)) });
+    const r = await runOne(msg);
+    // with guidance, the lines this input ran that no input had run before in this worker
+    parentPort.postMessage({ id: msg.id, ...r, ...(session && msg.guided ? { fresh: await takeCoverage() } : {}) });
   } else if (msg.type === 'end') {
     rmSync(file, { force: true });
     parentPort.postMessage({ id: msg.id, status: 'ended' });

@@ -47,6 +47,8 @@ describe(`fuzz, seed ${SEED}`, () => {
 interface Crasher {
   target: string;
   seed: string;
+  /** The edits that made the start of the recipe in a guided run, in order. */
+  chain?: unknown[][];
   recipe: { ops: unknown[]; gzip: boolean; entry: string };
   found: string;
   expect: 'ok' | 'user-error';
@@ -61,13 +63,31 @@ describe('fuzz crashers, regenerated from their seed and recipe', () => {
     it(`${f}: ${c.found}`, async () => {
       const target = targets.find((t) => t.name === c.target)!;
       expect(target).toBeDefined();
-      const seed = target.seeds.findIndex((s) => s.path === c.seed);
-      expect(seed).toBeGreaterThanOrEqual(0);
-      const r = await runner.run(target.run, inputOf(target, { ...c.recipe, seed }), c.recipe.entry);
+      const r = await runner.run(target.run, inputOf(target, c), c.recipe.entry);
       expect({ status: r.status, message: r.message }).toMatchObject({ status: c.expect });
       if (c.message) expect(r.message).toContain(c.message);
     });
   }
+});
+
+describe('guided by coverage', () => {
+  const measuring = new Runner({ coverage: true });
+  afterAll(() => measuring.close());
+
+  it('keeps inputs that run new lines, and each kept input regenerates from its seed and edits', async () => {
+    const target = targets.find((t) => t.name === 'legacyText')!;
+    const { stats, failure, pool } = await fuzzTarget(target, measuring, { seed: SEED, runs: 600, guided: true });
+    expect(failure ? formatFailure(failure) : null).toBeNull();
+    expect(stats.kept).toBeGreaterThan(0);
+    const kept = pool.filter((p: { chain: unknown[] }) => p.chain.length > 0);
+    expect(kept.length).toBe(stats.kept);
+    // the second round started from inputs the first kept
+    expect(kept.some((p: { chain: unknown[] }) => p.chain.length > 1)).toBe(true);
+    for (const p of kept as { path: string; bytes: Uint8Array; chain: unknown[][] }[]) {
+      const again = inputOf(target, { seed: p.path, chain: p.chain.slice(0, -1), recipe: { ops: p.chain.at(-1), gzip: false } });
+      expect(Buffer.from(again).equals(Buffer.from(p.bytes))).toBe(true);
+    }
+  });
 });
 
 describe('the fuzzer catches each kind of failure', () => {

@@ -1,6 +1,9 @@
 // The fuzzing loop: fast-check draws recipes (a real capture and edits to it), the input each makes
 // is run in a worker thread with a time limit and a heap limit, and anything but a clean read or
 // a one-line user error is a failure that fast-check shrinks to its smallest recipe.
+import { readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -30,6 +33,9 @@ export class Runner {
       stdout: true,
       stderr: true,
     });
+    // what a decoder might print is read and dropped, not let through into the report
+    w.stdout.resume();
+    w.stderr.resume();
     w.unref();
     this.worker = w;
     return w;
@@ -77,15 +83,21 @@ export class Runner {
     });
   }
 
-  /** Runs one input; with `guided`, says how many lines it ran that no input had run before (`novel`). */
-  async run(run, bytes, entry, guided = false) {
-    const r = await this.ask({ type: 'run', run, bytes, entry, guided: guided && this.coverage });
+  /**
+   * Runs one input; with `scope` (guidance by coverage), says how many lines it ran that no
+   * input of that scope had run before (`novel`), over every worker this runner has had.
+   */
+  async run(run, bytes, entry, scope = null) {
+    const guided = scope !== null && this.coverage;
+    const r = await this.ask({ type: 'run', run, bytes, entry, guided, scope });
     if (!r.fresh) return r;
-    this.seen ??= new Set();
+    this.seen ??= new Map();
+    let seen = this.seen.get(scope);
+    if (!seen) this.seen.set(scope, (seen = new Set()));
     let novel = 0;
     for (const key of r.fresh) {
-      if (this.seen.has(key)) continue;
-      this.seen.add(key);
+      if (seen.has(key)) continue;
+      seen.add(key);
       novel++;
     }
     return { ...r, novel };
@@ -111,10 +123,14 @@ export class Runner {
   }
 
   async close() {
-    if (!this.worker) return;
-    await this.ask({ type: 'end' });
-    await this.worker.terminate();
-    this.worker = null;
+    if (this.worker) {
+      await this.ask({ type: 'end' });
+      await this.worker.terminate();
+      this.worker = null;
+    }
+    // the files of workers that were ended mid-input
+    const dir = os.tmpdir();
+    for (const f of readdirSync(dir)) if (f.startsWith(`pprof-diag-fuzz-${process.pid}-`)) rmSync(path.join(dir, f), { force: true });
   }
 }
 
@@ -175,7 +191,7 @@ async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, timeMs
   const property = fc.asyncProperty(recipeArbitrary(target), async (recipe) => {
     const raw = applyRecipe(target, recipe, (b) => b, pool);
     const bytes = recipe.gzip ? gzip(raw) : raw;
-    const r = await runner.run(target.run, bytes, recipe.entry, guided);
+    const r = await runner.run(target.run, bytes, recipe.entry, guided ? target.name : null);
     stats.executions++;
     if (r.status === 'ok') stats.ok++;
     else if (r.status === 'user-error') {

@@ -149,12 +149,17 @@ function codeLines(url) {
   return lines;
 }
 
+/** Lines run per scope (a target): what is new for one target may be old for another. */
+const seenBy = new Map();
+
 /**
  * Takes V8's block coverage since the last take (it resets the counts), paints each function's
  * ranges over the file, outer before inner, and adds the lines whose first character ran. Returns
- * the lines never covered before, as "file:line".
+ * the lines the scope had never run before, as "file:line".
  */
-async function takeCoverage() {
+async function takeCoverage(scope = '') {
+  let scoped = seenBy.get(scope);
+  if (!scoped) seenBy.set(scope, (scoped = new Set()));
   const { result } = await session.post('Profiler.takePreciseCoverage');
   const fresh = [];
   for (const script of result) {
@@ -168,10 +173,12 @@ async function takeCoverage() {
     let seen = covered.get(m[1]);
     if (!seen) covered.set(m[1], (seen = { lines: lines.length, hit: new Set() }));
     for (const l of lines) {
-      if (counts[l.at] && !seen.hit.has(l.n)) {
-        seen.hit.add(l.n);
-        fresh.push(`${m[1]}:${l.n}`);
-      }
+      if (!counts[l.at]) continue;
+      seen.hit.add(l.n);
+      const key = `${m[1]}:${l.n}`;
+      if (scoped.has(key)) continue;
+      scoped.add(key);
+      fresh.push(key);
     }
   }
   return fresh;
@@ -188,8 +195,8 @@ parentPort.on('message', async (msg) => {
     parentPort.postMessage({ id: msg.id, status: 'ok', coverage: session ? await decoderCoverage() : null });
   } else if (msg.type === 'run') {
     const r = await runOne(msg);
-    // with guidance, the lines this input ran that no input had run before in this worker
-    parentPort.postMessage({ id: msg.id, ...r, ...(session && msg.guided ? { fresh: await takeCoverage() } : {}) });
+    // with guidance, the lines this input ran that no input of its scope had run in this worker
+    parentPort.postMessage({ id: msg.id, ...r, ...(session && msg.guided ? { fresh: await takeCoverage(msg.scope) } : {}) });
   } else if (msg.type === 'end') {
     rmSync(file, { force: true });
     parentPort.postMessage({ id: msg.id, status: 'ended' });

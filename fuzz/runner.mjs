@@ -149,36 +149,39 @@ export function inputOf(target, { seed, chain = [], recipe }) {
 const MAX_KEPT = 2000;
 /** Kept inputs larger than this are not kept (they slow every execution down). */
 const MAX_KEPT_BYTES = 1024 * 1024;
-/** Executions per round of a guided run: inputs kept in a round become starts in the next. */
+/** Executions per round at most: inputs kept in a round become starts in the next. */
 const ROUND = 500;
+/** A round is sized to last about this long, so that a timed run ends near its time. */
+const ROUND_MS = 5_000;
 
 /**
- * Fuzzes one target: `runs` recipes drawn from `seed` (or as many as fit in `timeMs`). With
- * `guided` (and a runner measuring coverage) it runs in rounds: an input that runs a line of
- * src/ no input had run before is kept and becomes a start for later rounds, its edits recorded.
+ * Fuzzes one target: `runs` recipes drawn from `seed` (or as many as fit in `timeMs`), in rounds
+ * (round r draws from seed + r). A round is never cut short: fast-check's own time limit would
+ * abandon an input still running, and a hang at the end of the time would pass unseen. With
+ * `guided` (and a runner measuring coverage) an input that runs a line of src/ no input of the
+ * target had run before is kept and becomes a start for later rounds, its edits recorded.
  * Resolves to the figures; a failure comes back as `failure`, with the round's seed, fast-check's
- * path and the recipe (and the edits that made its start).
+ * path and the recipe (and the edits that made its start). `shrinkMs` bounds shrinking.
  */
-export async function fuzzTarget(target, runner, { seed, runs, timeMs, guided = false }) {
+export async function fuzzTarget(target, runner, { seed, runs, timeMs, guided = false, shrinkMs = 60_000 }) {
   const stats = { target: target.name, seeds: target.seeds.length, executions: 0, ok: 0, userErrors: 0, kept: 0, messages: new Set(), ms: 0 };
   const started = Date.now();
   const pool = target.seeds.map((s) => ({ ...s, chain: [] }));
   const limit = runs ?? Number.MAX_SAFE_INTEGER;
   let failure = null;
   for (let round = 0; failure === null && stats.executions < limit; round++) {
-    const left = timeMs ? timeMs - (Date.now() - started) : null;
-    if (left !== null && left <= 0) break;
+    const elapsed = Date.now() - started;
+    if (timeMs && elapsed >= timeMs) break;
+    // without a time, one round does it all (unless guided); with one, a first round of ten to
+    // measure the rate, then rounds of about ROUND_MS
+    let size = guided ? ROUND : limit;
+    if (timeMs && round === 0) size = 10;
+    else if (timeMs) size = Math.max(10, Math.min(ROUND, Math.round((stats.executions / elapsed) * Math.min(ROUND_MS, timeMs - elapsed))));
     const kept = [];
-    const frozen = pool.slice();
-    failure = await fuzzRound(target, runner, frozen, stats, kept, {
-      seed: seed + round,
-      runs: guided ? Math.min(ROUND, limit - stats.executions) : limit,
-      timeMs: left,
-      guided,
-    });
+    failure = await fuzzRound(target, runner, pool.slice(), stats, kept, { seed: seed + round, runs: Math.min(limit - stats.executions, size), guided, shrinkMs });
     for (const k of kept) pool.push(k);
     if (pool.length > target.seeds.length + MAX_KEPT) pool.splice(target.seeds.length, pool.length - target.seeds.length - MAX_KEPT);
-    if (!guided) break;
+    if (!guided && !timeMs) break;
   }
   stats.ms = Date.now() - started;
   stats.distinctMessages = stats.messages.size;
@@ -186,9 +189,12 @@ export async function fuzzTarget(target, runner, { seed, runs, timeMs, guided = 
   return { stats, failure, pool };
 }
 
-async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, timeMs, guided }) {
+async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, guided, shrinkMs }) {
   let last = null;
+  let failedAt = 0;
   const property = fc.asyncProperty(recipeArbitrary(target), async (recipe) => {
+    // a hang costs its full time at every step of shrinking: past shrinkMs, the smallest so far stands
+    if (failedAt && Date.now() - failedAt > shrinkMs) return true;
     const raw = applyRecipe(target, recipe, (b) => b, pool);
     const bytes = recipe.gzip ? gzip(raw) : raw;
     const r = await runner.run(target.run, bytes, recipe.entry, guided ? target.name : null);
@@ -200,6 +206,7 @@ async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, timeMs
       stats.messages.add(r.message.replace(/\d+/g, 'N').slice(0, 120));
     } else {
       last = { ...r, recipe, size: bytes.length };
+      failedAt ||= Date.now();
       return false;
     }
     if (r.novel > 0 && raw.length <= MAX_KEPT_BYTES) {
@@ -209,13 +216,7 @@ async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, timeMs
     }
     return true;
   });
-  const details = await fc.check(property, {
-    seed,
-    numRuns: runs,
-    ...(timeMs ? { interruptAfterTimeLimit: timeMs } : {}),
-    // a hang costs its full time limit at every step of shrinking; a few steps are enough
-    ...(timeMs ? { skipAllAfterTimeLimit: timeMs * 4 } : {}),
-  });
+  const details = await fc.check(property, { seed, numRuns: runs });
   if (!details.failed) return null;
   const recipe = details.counterexample?.[0] ?? last?.recipe;
   const again = recipe ? await runner.run(target.run, applyRecipe(target, recipe, gzip, pool), recipe.entry) : last;

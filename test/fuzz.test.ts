@@ -107,6 +107,13 @@ describe('the fuzzer catches each kind of failure', () => {
     expect(await probe('loop')).toMatchObject({ status: 'hang' });
     expect(await probe('throw')).toMatchObject({ status: 'crash' });
   });
+  it('a hang found while fuzzing against the clock is reported, shrunk, with its recipe', async () => {
+    const enc = new TextEncoder();
+    const target = { name: 'probe', run: 'probe-loops', mutations: [], seeds: [{ path: 'probe', bytes: enc.encode('safe '.repeat(40) + 'loop') }] };
+    const { failure } = await fuzzTarget(target, quick, { seed: SEED, timeMs: 300, shrinkMs: 2000 });
+    expect(failure).toMatchObject({ status: 'hang', seedPath: 'probe' });
+    expect(new TextDecoder().decode(inputOf(target, { seed: 'probe', recipe: failure.recipe }))).toContain('loop');
+  });
   it('a heap that grows without bound', async () => {
     expect(await probe('heap')).toMatchObject({ status: 'memory' });
   });

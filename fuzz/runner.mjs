@@ -227,9 +227,11 @@ async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, guided
     recipe,
     seedPath: recipe ? pool[recipe.seed % pool.length].path : '',
     chain: recipe ? pool[recipe.seed % pool.length].chain : [],
-    status: again?.status ?? last?.status,
-    message: again?.message ?? last?.message,
-    stack: again?.stack ?? last?.stack ?? '',
+    status: last?.status ?? again?.status,
+    message: last?.message ?? again?.message,
+    stack: last?.stack ?? again?.stack ?? '',
+    // the shrunk recipe run once more: a different end means the failure depends on more than the input
+    replay: again ? `${again.status}${again.message ? `: ${again.message}` : ''}` : '',
     where: recipe ? describeRecipe(target, recipe, pool) : '',
     error: details.errorInstance ? String(details.errorInstance) : '',
   };
@@ -239,7 +241,7 @@ async function fuzzRound(target, runner, pool, stats, kept, { seed, runs, guided
 export function formatFailure(f) {
   return [
     `fuzz target ${f.target}: ${f.status}: ${f.message}`,
-    `  reproduce: seed ${f.seed}, path ${JSON.stringify(f.path)}`,
+    `  reproduce: seed ${f.seed}, path ${JSON.stringify(f.path)}; run again: ${f.replay}`,
     `  input: ${f.where}`,
     ...(f.recipe
       ? [`  as a regression (test/fuzz-crashers/NAME.json): ${JSON.stringify({ target: f.target, seed: f.seedPath, ...(f.chain.length ? { chain: f.chain } : {}), recipe: { ops: f.recipe.ops, gzip: f.recipe.gzip, entry: f.recipe.entry } }, (_, v) => (v instanceof Uint8Array ? Array.from(v) : v))}`]

@@ -84,6 +84,21 @@ describe('input checks', () => {
     expect(() => validatePolicy({ targetWaitProbability: 1 })).toThrow(/below 1/);
     expect(() => validatePolicy({ headroom: 0.5 })).toThrow(/headroom/);
   });
+
+  it('refuses sizes no pool holds, in one line, rather than counting to them', () => {
+    expect(() => validatePolicy({ headroom: 1e308 })).toThrow(/headroom must be at most 100 \(got 1e\+308\)/);
+    expect(() => validatePolicy({ minOpenConns: 1e308 })).toThrow(/minOpenConns must be at most 100000/);
+    expect(() => advisePool(load(1e9, 1))).toThrow(/keep 1000000000 connections busy, more than 100000: is the unit right/);
+    // a policy's value as written, not "[object Object]"
+    expect(() => validatePolicy({ headroom: {} as number })).toThrow(/headroom must be a number ≥ 1 \(got \{\}\)/);
+    expect(() => validatePolicy({ minOpenConns: 'four' as unknown as number })).toThrow(/\(got "four"\)/);
+  });
+
+  it('Erlang C far above the load is 0 at once (B underflows and stays there)', () => {
+    const t = Date.now();
+    expect(erlangC(1e9, 8)).toBe(0);
+    expect(Date.now() - t).toBeLessThan(1000);
+  });
 });
 
 describe('each driver in its own names', () => {

@@ -94,12 +94,21 @@ export interface PoolAdvice {
   notes: string[];
 }
 
+/** A value from a user's document as it was written (a policy file may hold anything JSON holds). */
+function shown(v: unknown): string {
+  const s = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 function check(name: string, v: number, min: number): void {
-  if (!Number.isFinite(v) || v < min) throw new UsageError(`${name} must be a number ≥ ${min} (got ${v})`);
+  if (!Number.isFinite(v) || v < min) throw new UsageError(`${name} must be a number ≥ ${min} (got ${shown(v)})`);
 }
 
 /** The policy file's own notes, beside the targets. */
 const POLICY_NOTES = new Set(['version', 'description']);
+
+/** More connections than any one pool or server holds: sizes beyond it are a mistake in the figures. */
+const MAX_CONNECTIONS = 100_000;
 
 export function validatePolicy(p: Partial<PoolPolicy>): PoolPolicy {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new UsageError('a policy is a JSON object of targets, as in pool-policy.json');
@@ -110,6 +119,7 @@ export function validatePolicy(p: Partial<PoolPolicy>): PoolPolicy {
   }
   const merged = { ...defaultPolicy, ...p };
   check('headroom', merged.headroom, 1);
+  if (merged.headroom > 100) throw new UsageError(`headroom must be at most 100 (got ${shown(merged.headroom)})`);
   check('maxIdleRatio', merged.maxIdleRatio, 0);
   if (merged.maxIdleRatio > 1) throw new UsageError('maxIdleRatio must be at most 1');
   check('connMaxLifetimeSeconds', merged.connMaxLifetimeSeconds, 1);
@@ -120,6 +130,7 @@ export function validatePolicy(p: Partial<PoolPolicy>): PoolPolicy {
   if (merged.targetWaitProbability >= 1) throw new UsageError('targetWaitProbability must be below 1');
   check('targetP99WaitShare', merged.targetP99WaitShare, 0);
   check('minOpenConns', merged.minOpenConns, 1);
+  if (merged.minOpenConns > MAX_CONNECTIONS) throw new UsageError(`minOpenConns must be at most ${MAX_CONNECTIONS} (got ${shown(merged.minOpenConns)})`);
   return merged;
 }
 
@@ -129,7 +140,8 @@ export function erlangC(c: number, a: number): number {
   if (a >= c) return 1;
   // Erlang B by its recurrence (stable for large c), then C from B
   let b = 1;
-  for (let k = 1; k <= c; k++) b = (a * b) / (k + a * b);
+  // once B has underflowed to 0 it stays there (a pool far larger than its load never waits)
+  for (let k = 1; k <= c && b > 0; k++) b = (a * b) / (k + a * b);
   return (c * b) / (c - a * (1 - b));
 }
 
@@ -201,6 +213,10 @@ function checkLoad(load: LoadFigures): string[] {
   if (load.latencyP99Seconds !== undefined) {
     check('latency p99', load.latencyP99Seconds, 0);
     if (load.latencyP99Seconds < load.latencySeconds) throw new UsageError('the p99 latency cannot be below the mean latency');
+  }
+  const busy = load.qps * load.latencySeconds;
+  if (busy > MAX_CONNECTIONS) {
+    throw new UsageError(`${load.qps} queries/s holding a connection ${fmtSeconds(load.latencySeconds)} each keep ${Math.round(busy)} connections busy, more than ${MAX_CONNECTIONS}: is the unit right (50ms, not 50)?`);
   }
   if (load.latencySeconds > 60) notes.push(`A query holds a connection for ${fmtSeconds(load.latencySeconds)} on average: is the unit right (50ms, not 50)?`);
   return notes;

@@ -26,8 +26,9 @@ function isHexish(s: string, from: number, to: number): boolean {
   // 0x followed by zero or more hex digits (crash reports cut long lines inside a number)
   if (to - from < 2 || s.charCodeAt(from) !== 0x30 || s.charCodeAt(from + 1) !== 0x78) return false;
   for (let i = from + 2; i < to; i++) {
-    const c = s.charCodeAt(i) | 0x20;
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+    const c = s.charCodeAt(i);
+    const lower = c | 0x20;
+    if (!((c >= 0x30 && c <= 0x39) || (lower >= 0x61 && lower <= 0x66))) return false;
   }
   return true;
 }

@@ -136,173 +136,216 @@ export class GoroutineAnalyzer {
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
       const time = ev.time[i]!;
-      if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
-        this.blockLeaves.add(leafName(t, ev.stack[i]!));
-      }
-      if (this.first && (kind !== TraceEventKind.Sync || this.rules === 'go1.26')) {
-        // Go 1.24's reader yields each generation's sync at its end, not at its start: its
-        // first sync time is the first event's
-        this.first = false;
-        this.syncTs = time;
-      }
-      this.lastTs = time;
-      const running = ev.g[i]!;
-      if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample) {
-        const l = this.live.get(running);
-        if (l) l.ownStack = ev.stack[i]!;
-      }
-      switch (kind) {
-        case TraceEventKind.Sync:
-          if (!this.first) this.syncTs = time;
-          continue;
-        case TraceEventKind.GCMarkAssistBegin:
-        case TraceEventKind.GCMarkAssistActive:
-          this.rangeBegin(kind === TraceEventKind.GCMarkAssistActive ? ev.arg0[i]! : running, GC_MARK_ASSIST, kind === TraceEventKind.GCMarkAssistActive, time);
-          continue;
-        case TraceEventKind.GCMarkAssistEnd:
-          this.rangeEnd(running, GC_MARK_ASSIST, time);
-          continue;
-        case TraceEventKind.STWBegin:
-          this.rangeBegin(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, false, time);
-          continue;
-        case TraceEventKind.STWEnd:
-          this.rangeEnd(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, time);
-          continue;
-        case TraceEventKind.GCSweepBegin:
-        case TraceEventKind.GCSweepActive: {
-          // proc-scoped: attributed to the goroutine on the proc, if it ends the range too
-          if (!this.live.has(running)) continue;
-          const p = kind === TraceEventKind.GCSweepActive ? ev.arg0[i]! : ev.p[i]!;
-          this.rangesP.set(`${p}\u0000${GC_SWEEP}`, running);
-          this.rangeBegin(running, GC_SWEEP, kind === TraceEventKind.GCSweepActive, time);
-          continue;
-        }
-        case TraceEventKind.GCSweepEnd: {
-          const key = `${ev.p[i]!}\u0000${GC_SWEEP}`;
-          const g = this.rangesP.get(key);
-          if (g === undefined) continue;
-          this.rangesP.delete(key);
-          if (g === running) this.rangeEnd(g, GC_SWEEP, time);
-          continue;
-        }
-      }
+      this.note(t, i, kind, time);
+      if (this.syncOrRange(t, i, kind, time)) continue;
       if (isProcTransition(kind)) {
-        // a proc going idle under a goroutine in a syscall: from here on the syscall blocks
-        const from = ev.from[i]!;
-        const to = ev.to[i]!;
-        const p = ev.resource[i]!;
-        if (from !== to && to === ProcState.Idle) {
-          const g = this.syscallingP.get(p);
-          if (g !== undefined) {
-            const l = this.live.get(g);
-            if (l) l.lastSyscallBlock = time;
-            this.syscallingP.delete(p);
-          }
-        }
+        this.procTransition(t, i, time);
         continue;
       }
       if (!isGoroutineTransition(kind) && kind !== TraceEventKind.GoStatus) continue;
-      const id = ev.resource[i]!;
-      const from = ev.from[i]!;
-      const to = ev.to[i]!;
-      // The transition's stack: for a creation, where the new goroutine starts.
-      const stack = transitionStack(kind, ev.arg0[i]!, ev.stack[i]!, this.rules);
-      if (from === to) {
-        // nothing new for Go's figures; a later generation's status row still tells where it stands
-        const l = this.live.get(id);
-        if (l && stack !== 0) {
-          l.ownStack = stack;
-          if (to === GoState.Waiting && l.waitStack === 0) l.waitStack = stack;
-        }
-        continue;
+      this.goTransition(t, i, kind, time);
+    }
+  }
+
+  /** What every row tells: block leaves, the first sync's time, the last time, the running goroutine's stack. */
+  private note(t: Trace, i: number, kind: number, time: number): void {
+    const ev = t.events;
+    if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
+      this.blockLeaves.add(leafName(t, ev.stack[i]!));
+    }
+    if (this.first && (kind !== TraceEventKind.Sync || this.rules === 'go1.26')) {
+      // Go 1.24's reader yields each generation's sync at its end, not at its start: its
+      // first sync time is the first event's
+      this.first = false;
+      this.syncTs = time;
+    }
+    this.lastTs = time;
+    const running = ev.g[i]!;
+    if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample) {
+      const l = this.live.get(running);
+      if (l) l.ownStack = ev.stack[i]!;
+    }
+  }
+
+  /** A sync, or the begin or end of a goroutine- or proc-scoped range: true when the row is one. */
+  private syncOrRange(t: Trace, i: number, kind: number, time: number): boolean {
+    const ev = t.events;
+    const running = ev.g[i]!;
+    switch (kind) {
+      case TraceEventKind.Sync:
+        if (!this.first) this.syncTs = time;
+        return true;
+      case TraceEventKind.GCMarkAssistBegin:
+      case TraceEventKind.GCMarkAssistActive:
+        this.rangeBegin(kind === TraceEventKind.GCMarkAssistActive ? ev.arg0[i]! : running, GC_MARK_ASSIST, kind === TraceEventKind.GCMarkAssistActive, time);
+        return true;
+      case TraceEventKind.GCMarkAssistEnd:
+        this.rangeEnd(running, GC_MARK_ASSIST, time);
+        return true;
+      case TraceEventKind.STWBegin:
+        this.rangeBegin(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, false, time);
+        return true;
+      case TraceEventKind.STWEnd:
+        this.rangeEnd(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, time);
+        return true;
+      case TraceEventKind.GCSweepBegin:
+      case TraceEventKind.GCSweepActive: {
+        // proc-scoped: attributed to the goroutine on the proc, if it ends the range too
+        if (!this.live.has(running)) return true;
+        const p = kind === TraceEventKind.GCSweepActive ? ev.arg0[i]! : ev.p[i]!;
+        this.rangesP.set(`${p}\u0000${GC_SWEEP}`, running);
+        this.rangeBegin(running, GC_SWEEP, kind === TraceEventKind.GCSweepActive, time);
+        return true;
       }
-      let l = this.live.get(id);
-      // transition out
-      if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) {
-        const preexisting = from === GoState.Undetermined;
-        l = this.newGoroutine(id, preexisting ? this.syncTs : time, preexisting, preexisting ? -1 : running, preexisting ? '' : leafName(t, ev.stack[i]!));
-        if (preexisting) {
-          l.s.startState = to as GoState;
-          l.s.startReason = t.strings.get(ev.str[i]!);
-          l.s.startStack = ev.stack[i]!;
-        }
-        if (preexisting && this.rules === 'go1.26') {
-          // the time since the sync counts as spent in the state the status row names
-          const ns = time - this.syncTs;
-          if (to === GoState.Running) l.s.execNs += ns;
-          else if (to === GoState.Waiting) add(l.s.blockNs, t.strings.get(ev.str[i]!), ns);
-          else if (to === GoState.Runnable) l.s.schedWaitNs += ns;
-          else if (to === GoState.Syscall) {
-            if (ev.p[i]! < 0) l.s.syscallBlockNs += ns;
-            else l.s.syscallNs += ns;
-          }
-        }
-      } else if (from === GoState.Running) {
-        if (l.lastStart >= 0) l.s.execNs += time - l.lastStart;
-        l.lastStart = -1;
-      } else if (from === GoState.Waiting) {
-        if (l.lastBlock >= 0) {
-          const ns = time - l.lastBlock;
-          add(l.s.blockNs, l.lastBlockReason, ns);
-          this.recordWait(l, time);
-          l.lastBlock = -1;
-        }
-      } else if (from === GoState.Runnable) {
-        if (l.lastRunnable >= 0) {
-          l.s.schedWaitNs += time - l.lastRunnable;
-          l.lastRunnable = -1;
-        }
-      } else if (from === GoState.Syscall) {
-        if (l.lastSyscall >= 0) {
-          if (l.lastSyscallBlock >= 0) {
-            l.s.syscallBlockNs += time - l.lastSyscallBlock;
-            l.s.syscallNs += l.lastSyscallBlock - l.lastSyscall;
-          } else {
-            l.s.syscallNs += time - l.lastSyscall;
-          }
-          l.lastSyscall = -1;
-          l.lastSyscallBlock = -1;
-          const p = this.syscallingG.get(id);
-          if (p !== undefined) this.syscallingP.delete(p);
-          this.syscallingG.delete(id);
-        }
+      case TraceEventKind.GCSweepEnd: {
+        const key = `${ev.p[i]!}\u0000${GC_SWEEP}`;
+        const g = this.rangesP.get(key);
+        if (g === undefined) return true;
+        this.rangesP.delete(key);
+        if (g === running) this.rangeEnd(g, GC_SWEEP, time);
+        return true;
       }
-      if (l.s.name === '' && stack !== 0) l.s.name = rootName(t, stack);
-      if (stack !== 0) l.ownStack = stack;
-      l.stateSince = from === GoState.Undetermined ? this.syncTs : time;
-      l.stateSincePreexisting = from === GoState.Undetermined;
-      // transition in
-      switch (to) {
-        case GoState.Running:
-          l.lastStart = time;
-          if (l.s.startNs < 0) l.s.startNs = time;
-          break;
-        case GoState.Runnable:
-          l.lastRunnable = time;
-          break;
-        case GoState.Waiting: {
-          const reason = t.strings.get(ev.str[i]!);
-          if (reason !== 'forever') {
-            l.lastBlock = time;
-            l.lastBlockReason = reason;
-            l.waitStack = stack !== 0 ? stack : l.ownStack;
-            l.waitStart = from === GoState.Undetermined ? this.syncTs : time;
-            l.waitFromStart = l.stateSincePreexisting;
-            break;
-          }
-          this.finish(l, time, true);
+    }
+    return false;
+  }
+
+  /** A proc going idle under a goroutine in a syscall: from here on the syscall blocks. */
+  private procTransition(t: Trace, i: number, time: number): void {
+    const ev = t.events;
+    const from = ev.from[i]!;
+    const to = ev.to[i]!;
+    const p = ev.resource[i]!;
+    if (from !== to && to === ProcState.Idle) {
+      const g = this.syscallingP.get(p);
+      if (g !== undefined) {
+        const l = this.live.get(g);
+        if (l) l.lastSyscallBlock = time;
+        this.syscallingP.delete(p);
+      }
+    }
+  }
+
+  /** A goroutine's transition (or status row): out of its old state, then into its new one. */
+  private goTransition(t: Trace, i: number, kind: number, time: number): void {
+    const ev = t.events;
+    const id = ev.resource[i]!;
+    const from = ev.from[i]!;
+    const to = ev.to[i]!;
+    // The transition's stack: for a creation, where the new goroutine starts.
+    const stack = transitionStack(kind, ev.arg0[i]!, ev.stack[i]!, this.rules);
+    if (from === to) {
+      // nothing new for Go's figures; a later generation's status row still tells where it stands
+      const l = this.live.get(id);
+      if (l && stack !== 0) {
+        l.ownStack = stack;
+        if (to === GoState.Waiting && l.waitStack === 0) l.waitStack = stack;
+      }
+      return;
+    }
+    let l = this.live.get(id);
+    if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) l = this.enterTrace(t, i, time);
+    else this.leaveState(l, from, time);
+    if (l.s.name === '' && stack !== 0) l.s.name = rootName(t, stack);
+    if (stack !== 0) l.ownStack = stack;
+    l.stateSince = from === GoState.Undetermined ? this.syncTs : time;
+    l.stateSincePreexisting = from === GoState.Undetermined;
+    this.enterState(l, t, i, stack, time);
+  }
+
+  /** The goroutine of row i enters the trace: created, or seen first through a status row. */
+  private enterTrace(t: Trace, i: number, time: number): Live {
+    const ev = t.events;
+    const from = ev.from[i]!;
+    const to = ev.to[i]!;
+    const preexisting = from === GoState.Undetermined;
+    const l = this.newGoroutine(ev.resource[i]!, preexisting ? this.syncTs : time, preexisting, preexisting ? -1 : ev.g[i]!, preexisting ? '' : leafName(t, ev.stack[i]!));
+    if (preexisting) {
+      l.s.startState = to as GoState;
+      l.s.startReason = t.strings.get(ev.str[i]!);
+      l.s.startStack = ev.stack[i]!;
+    }
+    if (preexisting && this.rules === 'go1.26') {
+      // the time since the sync counts as spent in the state the status row names
+      const ns = time - this.syncTs;
+      if (to === GoState.Running) l.s.execNs += ns;
+      else if (to === GoState.Waiting) add(l.s.blockNs, t.strings.get(ev.str[i]!), ns);
+      else if (to === GoState.Runnable) l.s.schedWaitNs += ns;
+      else if (to === GoState.Syscall) {
+        if (ev.p[i]! < 0) l.s.syscallBlockNs += ns;
+        else l.s.syscallNs += ns;
+      }
+    }
+    return l;
+  }
+
+  /** The goroutine leaves state `from` at `time`: the interval it spent there is counted. */
+  private leaveState(l: Live, from: number, time: number): void {
+    if (from === GoState.Running) {
+      if (l.lastStart >= 0) l.s.execNs += time - l.lastStart;
+      l.lastStart = -1;
+    } else if (from === GoState.Waiting) {
+      if (l.lastBlock >= 0) {
+        const ns = time - l.lastBlock;
+        add(l.s.blockNs, l.lastBlockReason, ns);
+        this.recordWait(l, time);
+        l.lastBlock = -1;
+      }
+    } else if (from === GoState.Runnable) {
+      if (l.lastRunnable >= 0) {
+        l.s.schedWaitNs += time - l.lastRunnable;
+        l.lastRunnable = -1;
+      }
+    } else if (from === GoState.Syscall) {
+      if (l.lastSyscall >= 0) {
+        if (l.lastSyscallBlock >= 0) {
+          l.s.syscallBlockNs += time - l.lastSyscallBlock;
+          l.s.syscallNs += l.lastSyscallBlock - l.lastSyscall;
+        } else {
+          l.s.syscallNs += time - l.lastSyscall;
+        }
+        l.lastSyscall = -1;
+        l.lastSyscallBlock = -1;
+        const id = l.s.id;
+        const p = this.syscallingG.get(id);
+        if (p !== undefined) this.syscallingP.delete(p);
+        this.syscallingG.delete(id);
+      }
+    }
+  }
+
+  /** The goroutine enters the state row i names, at `time`; `stack`: the transition's stack. */
+  private enterState(l: Live, t: Trace, i: number, stack: number, time: number): void {
+    const ev = t.events;
+    switch (ev.to[i]!) {
+      case GoState.Running:
+        l.lastStart = time;
+        if (l.s.startNs < 0) l.s.startNs = time;
+        break;
+      case GoState.Runnable:
+        l.lastRunnable = time;
+        break;
+      case GoState.Waiting: {
+        const reason = t.strings.get(ev.str[i]!);
+        if (reason !== 'forever') {
+          l.lastBlock = time;
+          l.lastBlockReason = reason;
+          l.waitStack = stack !== 0 ? stack : l.ownStack;
+          l.waitStart = ev.from[i]! === GoState.Undetermined ? this.syncTs : time;
+          l.waitFromStart = l.stateSincePreexisting;
           break;
         }
-        case GoState.NotExist:
-          this.finish(l, time, true);
-          break;
-        case GoState.Syscall: {
-          const p = ev.p[i]!;
-          this.syscallingP.set(p, id);
-          this.syscallingG.set(id, p);
-          l.lastSyscall = time;
-          break;
-        }
+        this.finish(l, time, true);
+        break;
+      }
+      case GoState.NotExist:
+        this.finish(l, time, true);
+        break;
+      case GoState.Syscall: {
+        const p = ev.p[i]!;
+        this.syscallingP.set(p, l.s.id);
+        this.syscallingG.set(l.s.id, p);
+        l.lastSyscall = time;
+        break;
       }
     }
   }

@@ -684,254 +684,9 @@ class V1Parser {
 
   /** Validation and repairs of Go's postProcessTrace. */
   postProcess(ev: Events): void {
-    interface G {
-      state: number;
-      evType: number; // type of the last event that made it wait (or 0)
-      started: boolean;
-      createStk: number; // -1 none
-      assist: boolean;
-    }
-    interface P {
-      running: boolean;
-      g: number;
-      sweep: boolean;
-      stw: boolean;
-    }
-    const gs = new Map<number, G>();
-    const ps = new Map<number, P>();
-    const getG = (id: number): G => {
-      let g = gs.get(id);
-      if (g === undefined) {
-        g = { state: gDead, evType: 0, started: false, createStk: -1, assist: false };
-        gs.set(id, g);
-      }
-      return g;
-    };
-    const getP = (id: number): P => {
-      let p = ps.get(id);
-      if (p === undefined) {
-        p = { running: false, g: 0, sweep: false, stw: false };
-        ps.set(id, p);
-      }
-      return p;
-    };
-    getG(0).state = gRunning;
-    const running = (p: P, g: G, allowG0: boolean, G: number, Pid: number, t: number, time: number): void => {
-      const name = DESC[t]!.name;
-      if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while ${name} (time ${time})`);
-      if (p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while ${name} (time ${time})`);
-      if (!allowG0 && G === 0) throw new DecodeError(`g 0 did ${name} (time ${time})`);
-    };
-    const tasks = new Set<number>();
-    const regions = new Map<number, number[]>();
-    let gc = false;
-    let stw = false;
-    const n = ev.n;
-    for (let i = 0; i < n; i++) {
-      const t = ev.type[i]!;
-      const G = ev.g[i]!;
-      const Pid = ev.p[i]!;
-      const time = ev.ts[i]!;
-      switch (t) {
-        case EvProcStart: {
-          const p = getP(Pid);
-          if (p.running) throw new DecodeError(`p ${Pid} is running before start (time ${time})`);
-          p.running = true;
-          break;
-        }
-        case EvProcStop: {
-          const p = getP(Pid);
-          if (!p.running) throw new DecodeError(`p ${Pid} is not running before stop (time ${time})`);
-          if (p.g !== 0) throw new DecodeError(`p ${Pid} is running a goroutine ${p.g} during stop (time ${time})`);
-          p.running = false;
-          break;
-        }
-        case EvGCStart:
-          if (gc) throw new DecodeError(`previous GC is not ended before a new one (time ${time})`);
-          gc = true;
-          ev.p[i] = GCP;
-          break;
-        case EvGCDone:
-          if (!gc) throw new DecodeError(`bogus GC end (time ${time})`);
-          gc = false;
-          break;
-        case EvSTWStart:
-          if (this.ver < 10) {
-            const p = getP(Pid);
-            if (p.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
-            p.stw = true;
-          } else {
-            if (stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
-            stw = true;
-          }
-          break;
-        case EvSTWDone:
-          if (this.ver < 10) {
-            const p = getP(Pid);
-            if (!p.stw) throw new DecodeError(`bogus STW end (time ${time})`);
-            p.stw = false;
-          } else {
-            if (!stw) throw new DecodeError(`bogus STW end (time ${time})`);
-            stw = false;
-          }
-          break;
-        case EvGCSweepStart: {
-          const p = getP(Pid);
-          if (p.sweep) throw new DecodeError(`previous sweeping is not ended before a new one (time ${time})`);
-          p.sweep = true;
-          break;
-        }
-        case EvGCMarkAssistStart: {
-          const g = getG(G);
-          if (g.assist) throw new DecodeError(`previous mark assist is not ended before a new one (time ${time})`);
-          g.assist = true;
-          break;
-        }
-        case EvGCMarkAssistDone:
-          getG(G).assist = false;
-          break;
-        case EvGCSweepDone: {
-          const p = getP(Pid);
-          if (!p.sweep) throw new DecodeError(`bogus sweeping end (time ${time})`);
-          p.sweep = false;
-          break;
-        }
-        case EvGoWaiting:
-        case EvGoInSyscall: {
-          const g = getG(G);
-          if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before ${DESC[t]!.name} (time ${time})`);
-          g.state = gWaiting;
-          g.evType = t;
-          break;
-        }
-        case EvGoCreate: {
-          running(getP(Pid), getG(G), true, G, Pid, t, time);
-          const ng = ev.a0[i]!;
-          if (gs.has(ng)) throw new DecodeError(`g ${ng} already exists (time ${time})`);
-          gs.set(ng, { state: gRunnable, evType: t, started: false, createStk: ev.a1[i]!, assist: false });
-          break;
-        }
-        case EvGoStart:
-        case EvGoStartLabel: {
-          const g = getG(G);
-          const p = getP(Pid);
-          if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before start (time ${time})`);
-          if (p.g !== 0) throw new DecodeError(`p ${Pid} is already running g ${p.g} while start g ${G} (time ${time})`);
-          g.state = gRunning;
-          g.started = true;
-          p.g = G;
-          if (g.createStk !== -1) {
-            ev.stk[i] = g.createStk >>> 0;
-            g.createStk = -1;
-          }
-          g.evType = 0;
-          break;
-        }
-        case EvGoEnd:
-        case EvGoStop: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.started = false;
-          g.state = gDead;
-          p.g = 0;
-          if (t === EvGoEnd) regions.delete(G);
-          break;
-        }
-        case EvGoSched:
-        case EvGoPreempt: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.state = gRunnable;
-          g.started = false;
-          p.g = 0;
-          g.evType = t;
-          break;
-        }
-        case EvGoUnblock: {
-          const g = getG(G);
-          const p = getP(Pid);
-          if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while unpark (time ${time})`);
-          if (Pid !== TimerP && p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while unpark (time ${time})`);
-          const target = ev.a0[i]!;
-          const g1 = getG(target);
-          if (g1.state !== gWaiting) throw new DecodeError(`g ${target} is not waiting before unpark (time ${time})`);
-          if (g1.evType === EvGoBlockNet) ev.p[i] = NetpollP;
-          g1.state = gRunnable;
-          g1.evType = t;
-          break;
-        }
-        case EvGoSysCall: {
-          const g = getG(G);
-          running(getP(Pid), g, false, G, Pid, t, time);
-          g.evType = t;
-          break;
-        }
-        case EvGoSysBlock: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.state = gWaiting;
-          g.started = false;
-          p.g = 0;
-          break;
-        }
-        case EvGoSysExit: {
-          const g = getG(G);
-          if (g.state !== gWaiting) throw new DecodeError(`g ${G} is not waiting during syscall exit (time ${time})`);
-          g.state = gRunnable;
-          g.evType = t;
-          break;
-        }
-        case EvGoSleep:
-        case EvGoBlock:
-        case EvGoBlockSend:
-        case EvGoBlockRecv:
-        case EvGoBlockSelect:
-        case EvGoBlockSync:
-        case EvGoBlockCond:
-        case EvGoBlockNet:
-        case EvGoBlockGC: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.state = gWaiting;
-          g.evType = t;
-          g.started = false;
-          p.g = 0;
-          break;
-        }
-        case EvUserTaskCreate: {
-          const id = ev.a0[i]!;
-          if (tasks.has(id)) throw new DecodeError(`task id conflicts (id:${id})`);
-          tasks.add(id);
-          break;
-        }
-        case EvUserTaskEnd:
-          tasks.delete(ev.a0[i]!);
-          break;
-        case EvUserRegion: {
-          const mode = ev.a1[i]!;
-          let stack = regions.get(G);
-          if (mode === 0) {
-            if (stack === undefined) regions.set(G, (stack = []));
-            stack.push(i);
-          } else if (mode === 1) {
-            if (stack !== undefined && stack.length > 0) {
-              const s = stack[stack.length - 1]!;
-              if (ev.a0[s] !== ev.a0[i] || ev.a2[s] !== ev.a2[i]) {
-                throw new DecodeError(`misuse of region in goroutine ${G}: region end does not match the inner-most active region start`);
-              }
-              stack.pop();
-              if (stack.length === 0) regions.delete(G);
-            }
-          } else {
-            throw new DecodeError(`invalid user region mode: ${mode}`);
-          }
-          break;
-        }
-      }
+    const check = new PostProcessor(ev, this.ver);
+    for (let i = 0; i < ev.n; i++) {
+      check.event(i);
       const sid = ev.stk[i]!;
       if (sid !== 0 && !this.stackPcs.has(sid)) ev.stk[i] = 0;
     }
@@ -1228,6 +983,320 @@ class V1Parser {
     syncs++;
     b.push(K.Sync, lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 0);
     if (futile > 0) b.warn(`${futile} futile-wakeup markers ignored`);
+  }
+}
+
+/** A goroutine as Go's postProcessTrace follows it. */
+interface CheckedG {
+  state: number;
+  evType: number; // type of the last event that made it wait (or 0)
+  started: boolean;
+  createStk: number; // -1 none
+  assist: boolean;
+}
+
+/** A proc as Go's postProcessTrace follows it. */
+interface CheckedP {
+  running: boolean;
+  g: number;
+  sweep: boolean;
+  stw: boolean;
+}
+
+/**
+ * The validation and repairs of Go's postProcessTrace, one event at a time: each event must
+ * find its goroutine and proc in a state that allows it; GC starts move to the GC pseudo-proc,
+ * unblocks of a goroutine blocked on the network to the netpoll one, and a goroutine's first
+ * start takes the stack where it was created.
+ */
+class PostProcessor {
+  private readonly gs = new Map<number, CheckedG>();
+  private readonly ps = new Map<number, CheckedP>();
+  private readonly tasks = new Set<number>();
+  private readonly regions = new Map<number, number[]>();
+  private gc = false;
+  private stw = false;
+
+  constructor(
+    private readonly ev: Events,
+    private readonly ver: number,
+  ) {
+    this.getG(0).state = gRunning;
+  }
+
+  private getG(id: number): CheckedG {
+    let g = this.gs.get(id);
+    if (g === undefined) {
+      g = { state: gDead, evType: 0, started: false, createStk: -1, assist: false };
+      this.gs.set(id, g);
+    }
+    return g;
+  }
+
+  private getP(id: number): CheckedP {
+    let p = this.ps.get(id);
+    if (p === undefined) {
+      p = { running: false, g: 0, sweep: false, stw: false };
+      this.ps.set(id, p);
+    }
+    return p;
+  }
+
+  /** Requires goroutine G to be running on proc Pid (and not to be g 0 unless allowG0). */
+  private running(p: CheckedP, g: CheckedG, allowG0: boolean, G: number, Pid: number, t: number, time: number): void {
+    const name = DESC[t]!.name;
+    if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while ${name} (time ${time})`);
+    if (p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while ${name} (time ${time})`);
+    if (!allowG0 && G === 0) throw new DecodeError(`g 0 did ${name} (time ${time})`);
+  }
+
+  event(i: number): void {
+    const t = this.ev.type[i]!;
+    if (this.procOrGCEvent(i, t)) return;
+    if (this.goEvent(i, t)) return;
+    this.userEvent(i, t);
+  }
+
+  /** Procs, GC, stop-the-world, sweeping and mark assists: true when event i is one. */
+  private procOrGCEvent(i: number, t: number): boolean {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    switch (t) {
+      case EvProcStart: {
+        const p = this.getP(Pid);
+        if (p.running) throw new DecodeError(`p ${Pid} is running before start (time ${time})`);
+        p.running = true;
+        return true;
+      }
+      case EvProcStop: {
+        const p = this.getP(Pid);
+        if (!p.running) throw new DecodeError(`p ${Pid} is not running before stop (time ${time})`);
+        if (p.g !== 0) throw new DecodeError(`p ${Pid} is running a goroutine ${p.g} during stop (time ${time})`);
+        p.running = false;
+        return true;
+      }
+      case EvGCStart:
+        if (this.gc) throw new DecodeError(`previous GC is not ended before a new one (time ${time})`);
+        this.gc = true;
+        ev.p[i] = GCP;
+        return true;
+      case EvGCDone:
+        if (!this.gc) throw new DecodeError(`bogus GC end (time ${time})`);
+        this.gc = false;
+        return true;
+      case EvSTWStart:
+        if (this.ver < 10) {
+          const p = this.getP(Pid);
+          if (p.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
+          p.stw = true;
+        } else {
+          if (this.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
+          this.stw = true;
+        }
+        return true;
+      case EvSTWDone:
+        if (this.ver < 10) {
+          const p = this.getP(Pid);
+          if (!p.stw) throw new DecodeError(`bogus STW end (time ${time})`);
+          p.stw = false;
+        } else {
+          if (!this.stw) throw new DecodeError(`bogus STW end (time ${time})`);
+          this.stw = false;
+        }
+        return true;
+      case EvGCSweepStart: {
+        const p = this.getP(Pid);
+        if (p.sweep) throw new DecodeError(`previous sweeping is not ended before a new one (time ${time})`);
+        p.sweep = true;
+        return true;
+      }
+      case EvGCSweepDone: {
+        const p = this.getP(Pid);
+        if (!p.sweep) throw new DecodeError(`bogus sweeping end (time ${time})`);
+        p.sweep = false;
+        return true;
+      }
+      case EvGCMarkAssistStart: {
+        const g = this.getG(G);
+        if (g.assist) throw new DecodeError(`previous mark assist is not ended before a new one (time ${time})`);
+        g.assist = true;
+        return true;
+      }
+      case EvGCMarkAssistDone:
+        this.getG(G).assist = false;
+        return true;
+    }
+    return false;
+  }
+
+  /** Goroutine transitions: true when event i is one. */
+  private goEvent(i: number, t: number): boolean {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    switch (t) {
+      case EvGoWaiting:
+      case EvGoInSyscall: {
+        const g = this.getG(G);
+        if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before ${DESC[t]!.name} (time ${time})`);
+        g.state = gWaiting;
+        g.evType = t;
+        return true;
+      }
+      case EvGoCreate: {
+        this.running(this.getP(Pid), this.getG(G), true, G, Pid, t, time);
+        const ng = ev.a0[i]!;
+        if (this.gs.has(ng)) throw new DecodeError(`g ${ng} already exists (time ${time})`);
+        this.gs.set(ng, { state: gRunnable, evType: t, started: false, createStk: ev.a1[i]!, assist: false });
+        return true;
+      }
+      case EvGoStart:
+      case EvGoStartLabel:
+        this.goStart(i);
+        return true;
+      case EvGoEnd:
+      case EvGoStop: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.started = false;
+        g.state = gDead;
+        p.g = 0;
+        if (t === EvGoEnd) this.regions.delete(G);
+        return true;
+      }
+      case EvGoSched:
+      case EvGoPreempt: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.state = gRunnable;
+        g.started = false;
+        p.g = 0;
+        g.evType = t;
+        return true;
+      }
+      case EvGoUnblock:
+        this.goUnblock(i, t);
+        return true;
+      case EvGoSysCall: {
+        const g = this.getG(G);
+        this.running(this.getP(Pid), g, false, G, Pid, t, time);
+        g.evType = t;
+        return true;
+      }
+      case EvGoSysBlock: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.state = gWaiting;
+        g.started = false;
+        p.g = 0;
+        return true;
+      }
+      case EvGoSysExit: {
+        const g = this.getG(G);
+        if (g.state !== gWaiting) throw new DecodeError(`g ${G} is not waiting during syscall exit (time ${time})`);
+        g.state = gRunnable;
+        g.evType = t;
+        return true;
+      }
+      case EvGoSleep:
+      case EvGoBlock:
+      case EvGoBlockSend:
+      case EvGoBlockRecv:
+      case EvGoBlockSelect:
+      case EvGoBlockSync:
+      case EvGoBlockCond:
+      case EvGoBlockNet:
+      case EvGoBlockGC: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.state = gWaiting;
+        g.evType = t;
+        g.started = false;
+        p.g = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private goStart(i: number): void {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    const g = this.getG(G);
+    const p = this.getP(Pid);
+    if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before start (time ${time})`);
+    if (p.g !== 0) throw new DecodeError(`p ${Pid} is already running g ${p.g} while start g ${G} (time ${time})`);
+    g.state = gRunning;
+    g.started = true;
+    p.g = G;
+    if (g.createStk !== -1) {
+      ev.stk[i] = g.createStk >>> 0;
+      g.createStk = -1;
+    }
+    g.evType = 0;
+  }
+
+  private goUnblock(i: number, t: number): void {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    const g = this.getG(G);
+    const p = this.getP(Pid);
+    if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while unpark (time ${time})`);
+    if (Pid !== TimerP && p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while unpark (time ${time})`);
+    const target = ev.a0[i]!;
+    const g1 = this.getG(target);
+    if (g1.state !== gWaiting) throw new DecodeError(`g ${target} is not waiting before unpark (time ${time})`);
+    if (g1.evType === EvGoBlockNet) ev.p[i] = NetpollP;
+    g1.state = gRunnable;
+    g1.evType = t;
+  }
+
+  /** User tasks and regions. */
+  private userEvent(i: number, t: number): void {
+    const ev = this.ev;
+    switch (t) {
+      case EvUserTaskCreate: {
+        const id = ev.a0[i]!;
+        if (this.tasks.has(id)) throw new DecodeError(`task id conflicts (id:${id})`);
+        this.tasks.add(id);
+        break;
+      }
+      case EvUserTaskEnd:
+        this.tasks.delete(ev.a0[i]!);
+        break;
+      case EvUserRegion: {
+        const G = ev.g[i]!;
+        const mode = ev.a1[i]!;
+        let stack = this.regions.get(G);
+        if (mode === 0) {
+          if (stack === undefined) this.regions.set(G, (stack = []));
+          stack.push(i);
+        } else if (mode === 1) {
+          if (stack !== undefined && stack.length > 0) {
+            const s = stack[stack.length - 1]!;
+            if (ev.a0[s] !== ev.a0[i] || ev.a2[s] !== ev.a2[i]) {
+              throw new DecodeError(`misuse of region in goroutine ${G}: region end does not match the inner-most active region start`);
+            }
+            stack.pop();
+            if (stack.length === 0) this.regions.delete(G);
+          }
+        } else {
+          throw new DecodeError(`invalid user region mode: ${mode}`);
+        }
+        break;
+      }
+    }
   }
 }
 

@@ -697,7 +697,7 @@ class V1Parser {
   private stackRows = new Map<number, number>();
   private frameRows = new Map<number | bigint, number>();
 
-  private stackRow(id: number): number {
+  stackRow(id: number): number {
     if (id === 0) return 0;
     let row = this.stackRows.get(id);
     if (row !== undefined) return row;
@@ -723,7 +723,7 @@ class V1Parser {
 
   private strRows = new Map<number, number>();
 
-  private str(id: number): number {
+  str(id: number): number {
     if (id === 0) return 0;
     let row = this.strRows.get(id);
     if (row === undefined) {
@@ -737,252 +737,326 @@ class V1Parser {
     const b = this.b;
     const n = ev.n;
     b.reserve(b.n + n + (n >> 4) + 16);
+    new RowConverter(b, ev, this).run();
+  }
+}
+
+/** What turning v1 events into rows needs from the parser: its tables' stacks and strings as rows. */
+interface V1Tables {
+  readonly ver: number;
+  readonly inline: string[];
+  stackRow(id: number): number;
+  str(id: number): number;
+}
+
+/**
+ * Turns the merged, validated v1 events into the rows Go's v1→v2 converter yields, one event at
+ * a time; the event being converted is in the fields below the state.
+ */
+class RowConverter {
+  private readonly S: TraceBuilder['strings'];
+  private readonly rForever: number;
+  private readonly rPreempted: number;
+  private readonly rGosched: number;
+  private readonly rSleep: number;
+  private readonly rChanSend: number;
+  private readonly rChanRecv: number;
+  private readonly rNetwork: number;
+  private readonly rSync: number;
+  private readonly rCond: number;
+  private readonly rSelect: number;
+  private readonly rAssistWait: number;
+  private readonly stwRows: number[];
+  /** Next event of the same goroutine (for GoSysCall: did the syscall block?), -1 none. */
+  private readonly nextSameG: Int32Array;
+
+  private lastTs = -1;
+  private syncs = 0;
+  private readonly procMs = new Map<number, number>();
+  private readonly seenProcs = new Set<number>();
+  /** Goroutines created before the first Gomaxprocs, not yet seen otherwise. */
+  private readonly createdPreInit = new Map<number, true>();
+  private readonly tasks = new Map<number, { name: number; parent: number }>();
+  private preInit = true;
+  private lastStw = 0;
+  private futile = 0;
+
+  // the event being converted
+  private t = 0;
+  private P = 0;
+  private time = 0;
+  private a0 = 0;
+  private a1 = 0;
+  private stkId = 0;
+  private m = -1;
+  private G = -1;
+
+  constructor(
+    private readonly b: TraceBuilder,
+    private readonly ev: Events,
+    private readonly tables: V1Tables,
+  ) {
     const S = b.strings;
-    const rForever = S.intern('forever');
-    const rPreempted = S.intern('preempted');
-    const rGosched = S.intern('runtime.Gosched');
-    const rSleep = S.intern('sleep');
-    const rChanSend = S.intern('chan send');
-    const rChanRecv = S.intern('chan receive');
-    const rNetwork = S.intern('network');
-    const rSync = S.intern('sync');
-    const rCond = S.intern('sync.(*Cond).Wait');
-    const rSelect = S.intern('select');
-    const rAssistWait = S.intern('GC mark assist wait for work');
-    const stwRows = STW_REASONS.map((s) => S.intern(s));
-
-    // next event of the same goroutine (for GoSysCall: did the syscall block?)
-    const nextSameG = new Int32Array(n).fill(-1);
-    {
-      const last = new Map<number, number>();
-      for (let i = n - 1; i >= 0; i--) {
-        const g = ev.g[i]!;
-        const j = last.get(g);
-        if (j !== undefined) nextSameG[i] = j;
-        last.set(g, i);
-      }
+    this.S = S;
+    this.rForever = S.intern('forever');
+    this.rPreempted = S.intern('preempted');
+    this.rGosched = S.intern('runtime.Gosched');
+    this.rSleep = S.intern('sleep');
+    this.rChanSend = S.intern('chan send');
+    this.rChanRecv = S.intern('chan receive');
+    this.rNetwork = S.intern('network');
+    this.rSync = S.intern('sync');
+    this.rCond = S.intern('sync.(*Cond).Wait');
+    this.rSelect = S.intern('select');
+    this.rAssistWait = S.intern('GC mark assist wait for work');
+    this.stwRows = STW_REASONS.map((s) => S.intern(s));
+    const n = ev.n;
+    this.nextSameG = new Int32Array(n).fill(-1);
+    const last = new Map<number, number>();
+    for (let i = n - 1; i >= 0; i--) {
+      const g = ev.g[i]!;
+      const j = last.get(g);
+      if (j !== undefined) this.nextSameG[i] = j;
+      last.set(g, i);
     }
+  }
 
-    let lastTs = -1;
-    let syncs = 0;
-    const procMs = new Map<number, number>();
-    const seenProcs = new Set<number>();
-    const createdPreInit = new Map<number, true>();
-    const tasks = new Map<number, { name: number; parent: number }>();
-    let preInit = true;
-    let lastStw = 0;
-    let futile = 0;
-
-    const row = (
-      time: number,
-      kind: number,
-      g: number,
-      p: number,
-      m: number,
-      stack: number,
-      resource: number,
-      from: number,
-      to: number,
-      str: number,
-      x0: number,
-      x1: number,
-    ): void => {
-      if (time <= lastTs) time = lastTs + 1;
-      lastTs = time;
-      b.push(kind, time, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
-    };
-
+  run(): void {
+    const b = this.b;
+    const ev = this.ev;
+    const n = ev.n;
     if (n > 0) {
-      syncs++;
-      b.push(K.Sync, ev.ts[0]! - 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 1);
+      this.syncs++;
+      b.push(K.Sync, ev.ts[0]! - 1, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 1);
     }
     for (let i = 0; i < n; i++) {
       const t = ev.type[i]!;
       const P = ev.p[i]!;
-      const time = ev.ts[i]!;
-      const a0 = ev.a0[i]!;
-      const a1 = ev.a1[i]!;
-      const stkId = ev.stk[i]!;
-      if (t === EvProcStart) procMs.set(P, a0);
-      const m = P !== -1 && t !== EvCPUSample ? (procMs.get(P) ?? -1) : -1;
-      if (t === EvProcStop) procMs.delete(P);
-      const G = ev.g[i]! === 0 ? -1 : ev.g[i]!;
-      switch (t) {
-        case EvGomaxprocs:
-          if (preInit) {
-            preInit = false;
-            for (const gid of createdPreInit.keys()) row(time, K.GoStatus, -1, -1, -1, 0, gid, GS.Undetermined, GS.Runnable, 0, -1, 0);
-            createdPreInit.clear();
-            break;
-          }
-          row(time, K.ProcsChange, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, a0, 0);
-          break;
-        case EvProcStart:
-          if (seenProcs.has(P)) {
-            row(time, K.ProcStart, G, P, m, 0, P, PS.Idle, PS.Running, 0, 0, 0);
-          } else {
-            seenProcs.add(P);
-            row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Running, 0, 0, 0);
-          }
-          break;
-        case EvProcStop:
-          if (seenProcs.has(P)) {
-            row(time, K.ProcStop, G, P, m, 0, P, PS.Running, PS.Idle, 0, 0, 0);
-          } else {
-            seenProcs.add(P);
-            row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Idle, 0, 0, 0);
-          }
-          break;
-        case EvGCStart:
-          row(time, K.GCBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, a0, 0);
-          break;
-        case EvGCDone:
-          row(time, K.GCEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
-          break;
-        case EvSTWStart: {
-          let reason = 0;
-          if (this.ver < 21) reason = a0 === 0 || a0 === 1 ? a0 + 1 : 0;
-          else reason = a0 >= 0 && a0 < STW_REASONS.length ? a0 : 0;
-          lastStw = stwRows[reason]!;
-          row(time, K.STWBegin, G, P, m, 0, -1, 0, 0, lastStw, 0, 0);
-          break;
-        }
-        case EvSTWDone:
-          row(time, K.STWEnd, G, P, m, 0, -1, 0, 0, lastStw, 0, 0);
-          break;
-        case EvGCSweepStart:
-          row(time, K.GCSweepBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
-          break;
-        case EvGCSweepDone:
-          row(time, K.GCSweepEnd, G, P, m, 0, -1, 0, 0, 0, a0, a1);
-          break;
-        case EvGoCreate:
-          if (preInit) {
-            createdPreInit.set(a0, true);
-            break;
-          }
-          row(time, K.GoCreate, G, P, m, this.stackRow(stkId), a0, GS.NotExist, GS.Runnable, 0, this.stackRow(a1 >>> 0), 0);
-          break;
-        case EvGoStart:
-          if (preInit) {
-            createdPreInit.delete(a0);
-            row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Running, 0, -1, 0);
-          } else {
-            row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-          }
-          break;
-        case EvGoStartLabel:
-          row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-          row(time, K.GoLabel, G, P, m, 0, -1, 0, 0, this.str(ev.a2[i]!), 0, 0);
-          break;
-        case EvGoEnd:
-          row(time, K.GoDestroy, G, P, m, 0, G, GS.Running, GS.NotExist, 0, 0, 0);
-          break;
-        case EvGoStop:
-        case EvGoSleep:
-        case EvGoBlock:
-        case EvGoBlockSend:
-        case EvGoBlockRecv:
-        case EvGoBlockSelect:
-        case EvGoBlockSync:
-        case EvGoBlockCond:
-        case EvGoBlockNet:
-        case EvGoBlockGC: {
-          const reason =
-            t === EvGoStop
-              ? rForever
-              : t === EvGoSleep
-                ? rSleep
-                : t === EvGoBlock
-                  ? 0
-                  : t === EvGoBlockSend
-                    ? rChanSend
-                    : t === EvGoBlockRecv
-                      ? rChanRecv
-                      : t === EvGoBlockSelect
-                        ? rSelect
-                        : t === EvGoBlockSync
-                          ? rSync
-                          : t === EvGoBlockCond
-                            ? rCond
-                            : t === EvGoBlockNet
-                              ? rNetwork
-                              : rAssistWait;
-          row(time, K.GoBlock, G, P, m, this.stackRow(stkId), G, GS.Running, GS.Waiting, reason, 0, 0);
-          break;
-        }
-        case EvGoSched:
-        case EvGoPreempt:
-          row(time, K.GoStop, G, P, m, this.stackRow(stkId), G, GS.Running, GS.Runnable, t === EvGoSched ? rGosched : rPreempted, 0, 0);
-          break;
-        case EvGoUnblock:
-          row(time, K.GoUnblock, G, P, m, this.stackRow(stkId), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
-          break;
-        case EvGoSysCall: {
-          const j = nextSameG[i]!;
-          const blocked = j >= 0 && ev.type[j] === EvGoSysBlock;
-          const stack = this.stackRow(stkId);
-          row(time, K.GoSyscallBegin, G, P, m, stack, G, GS.Running, GS.Syscall, 0, 0, 0);
-          if (!blocked) row(time + 1, K.GoSyscallEnd, G, P, m, 0, G, GS.Syscall, GS.Running, 0, 0, 0);
-          break;
-        }
-        case EvGoSysExit:
-          row(time, K.GoSyscallEndBlocked, G, P, m, 0, G, GS.Syscall, GS.Runnable, 0, 0, 0);
-          break;
-        case EvGoSysBlock:
-          break;
-        case EvGoWaiting:
-          createdPreInit.delete(a0);
-          row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Waiting, 0, -1, 0);
-          break;
-        case EvGoInSyscall:
-          createdPreInit.delete(a0);
-          row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Syscall, 0, -1, 0);
-          break;
-        case EvHeapAlloc:
-          row(time, K.HeapAlloc, G, P, m, 0, -1, 0, 0, 0, a0, 0);
-          break;
-        case EvHeapGoal:
-          row(time, K.HeapGoal, G, P, m, 0, -1, 0, 0, 0, a0, 0);
-          break;
-        case EvGCMarkAssistStart:
-          row(time, K.GCMarkAssistBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
-          break;
-        case EvGCMarkAssistDone:
-          row(time, K.GCMarkAssistEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
-          break;
-        case EvUserTaskCreate: {
-          const parent = a1 === 0 ? -1 : a1;
-          const name = this.str(ev.a2[i]!);
-          tasks.set(a0, { name, parent: a1 });
-          row(time, K.TaskBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, name, a0, parent);
-          break;
-        }
-        case EvUserTaskEnd: {
-          const task = tasks.get(a0);
-          if (task !== undefined) tasks.delete(a0);
-          row(time, K.TaskEnd, G, P, m, this.stackRow(stkId), -1, 0, 0, task ? task.name : 0, a0, task ? task.parent : -1);
-          break;
-        }
-        case EvUserRegion:
-          row(time, a1 === 0 ? K.RegionBegin : K.RegionEnd, G, P, m, this.stackRow(stkId), -1, 0, 0, this.str(ev.a2[i]!), a0, 0);
-          break;
-        case EvUserLog:
-          row(time, K.Log, G, P, m, this.stackRow(stkId), -1, 0, 0, this.str(a1), a0, S.intern(this.inline[ev.a3[i]!] ?? ''));
-          break;
-        case EvCPUSample:
-          row(time, K.CPUSample, G, P, -1, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
-          break;
-        case EvFutileWakeup:
-          futile++;
-          break;
-        default:
-          throw new DecodeError(`unexpected event type ${DESC[t]?.name ?? t}`);
-      }
+      this.t = t;
+      this.P = P;
+      this.time = ev.ts[i]!;
+      this.a0 = ev.a0[i]!;
+      this.a1 = ev.a1[i]!;
+      this.stkId = ev.stk[i]!;
+      if (t === EvProcStart) this.procMs.set(P, this.a0);
+      this.m = P !== -1 && t !== EvCPUSample ? (this.procMs.get(P) ?? -1) : -1;
+      if (t === EvProcStop) this.procMs.delete(P);
+      this.G = ev.g[i]! === 0 ? -1 : ev.g[i]!;
+      if (this.procEvent()) continue;
+      if (this.goEvent(i)) continue;
+      this.otherEvent(i);
     }
-    syncs++;
-    b.push(K.Sync, lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 0);
-    if (futile > 0) b.warn(`${futile} futile-wakeup markers ignored`);
+    this.syncs++;
+    b.push(K.Sync, this.lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+    if (this.futile > 0) b.warn(`${this.futile} futile-wakeup markers ignored`);
+  }
+
+  /** One row; times stay strictly increasing, pseudo-procs become -1. */
+  private row(time: number, kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
+    if (time <= this.lastTs) time = this.lastTs + 1;
+    this.lastTs = time;
+    this.b.push(kind, time, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
+  }
+
+  /** GOMAXPROCS, procs, GC, stop-the-world, sweeping, heap and mark assists: true when the event is one. */
+  private procEvent(): boolean {
+    const { t, P, time, a0, a1, m, G } = this;
+    switch (t) {
+      case EvGomaxprocs:
+        if (this.preInit) {
+          this.preInit = false;
+          for (const gid of this.createdPreInit.keys()) this.row(time, K.GoStatus, -1, -1, -1, 0, gid, GS.Undetermined, GS.Runnable, 0, -1, 0);
+          this.createdPreInit.clear();
+          return true;
+        }
+        this.row(time, K.ProcsChange, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvProcStart:
+        if (this.seenProcs.has(P)) {
+          this.row(time, K.ProcStart, G, P, m, 0, P, PS.Idle, PS.Running, 0, 0, 0);
+        } else {
+          this.seenProcs.add(P);
+          this.row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Running, 0, 0, 0);
+        }
+        return true;
+      case EvProcStop:
+        if (this.seenProcs.has(P)) {
+          this.row(time, K.ProcStop, G, P, m, 0, P, PS.Running, PS.Idle, 0, 0, 0);
+        } else {
+          this.seenProcs.add(P);
+          this.row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Idle, 0, 0, 0);
+        }
+        return true;
+      case EvGCStart:
+        this.row(time, K.GCBegin, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvGCDone:
+        this.row(time, K.GCEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
+        return true;
+      case EvSTWStart: {
+        let reason = 0;
+        if (this.tables.ver < 21) reason = a0 === 0 || a0 === 1 ? a0 + 1 : 0;
+        else reason = a0 >= 0 && a0 < STW_REASONS.length ? a0 : 0;
+        this.lastStw = this.stwRows[reason]!;
+        this.row(time, K.STWBegin, G, P, m, 0, -1, 0, 0, this.lastStw, 0, 0);
+        return true;
+      }
+      case EvSTWDone:
+        this.row(time, K.STWEnd, G, P, m, 0, -1, 0, 0, this.lastStw, 0, 0);
+        return true;
+      case EvGCSweepStart:
+        this.row(time, K.GCSweepBegin, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, 0, 0);
+        return true;
+      case EvGCSweepDone:
+        this.row(time, K.GCSweepEnd, G, P, m, 0, -1, 0, 0, 0, a0, a1);
+        return true;
+      case EvHeapAlloc:
+        this.row(time, K.HeapAlloc, G, P, m, 0, -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvHeapGoal:
+        this.row(time, K.HeapGoal, G, P, m, 0, -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvGCMarkAssistStart:
+        this.row(time, K.GCMarkAssistBegin, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, 0, 0);
+        return true;
+      case EvGCMarkAssistDone:
+        this.row(time, K.GCMarkAssistEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
+        return true;
+    }
+    return false;
+  }
+
+  /** Goroutine transitions and statuses: true when event i is one. */
+  private goEvent(i: number): boolean {
+    const { t, P, time, a0, a1, m, G } = this;
+    const tables = this.tables;
+    switch (t) {
+      case EvGoCreate:
+        if (this.preInit) {
+          this.createdPreInit.set(a0, true);
+          return true;
+        }
+        this.row(time, K.GoCreate, G, P, m, tables.stackRow(this.stkId), a0, GS.NotExist, GS.Runnable, 0, tables.stackRow(a1 >>> 0), 0);
+        return true;
+      case EvGoStart:
+        if (this.preInit) {
+          this.createdPreInit.delete(a0);
+          this.row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Running, 0, -1, 0);
+        } else {
+          this.row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        }
+        return true;
+      case EvGoStartLabel:
+        this.row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        this.row(time, K.GoLabel, G, P, m, 0, -1, 0, 0, tables.str(this.ev.a2[i]!), 0, 0);
+        return true;
+      case EvGoEnd:
+        this.row(time, K.GoDestroy, G, P, m, 0, G, GS.Running, GS.NotExist, 0, 0, 0);
+        return true;
+      case EvGoStop:
+      case EvGoSleep:
+      case EvGoBlock:
+      case EvGoBlockSend:
+      case EvGoBlockRecv:
+      case EvGoBlockSelect:
+      case EvGoBlockSync:
+      case EvGoBlockCond:
+      case EvGoBlockNet:
+      case EvGoBlockGC:
+        this.row(time, K.GoBlock, G, P, m, tables.stackRow(this.stkId), G, GS.Running, GS.Waiting, this.blockReason(t), 0, 0);
+        return true;
+      case EvGoSched:
+      case EvGoPreempt:
+        this.row(time, K.GoStop, G, P, m, tables.stackRow(this.stkId), G, GS.Running, GS.Runnable, t === EvGoSched ? this.rGosched : this.rPreempted, 0, 0);
+        return true;
+      case EvGoUnblock:
+        this.row(time, K.GoUnblock, G, P, m, tables.stackRow(this.stkId), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+        return true;
+      case EvGoSysCall: {
+        const j = this.nextSameG[i]!;
+        const blocked = j >= 0 && this.ev.type[j] === EvGoSysBlock;
+        const stack = tables.stackRow(this.stkId);
+        this.row(time, K.GoSyscallBegin, G, P, m, stack, G, GS.Running, GS.Syscall, 0, 0, 0);
+        if (!blocked) this.row(time + 1, K.GoSyscallEnd, G, P, m, 0, G, GS.Syscall, GS.Running, 0, 0, 0);
+        return true;
+      }
+      case EvGoSysExit:
+        this.row(time, K.GoSyscallEndBlocked, G, P, m, 0, G, GS.Syscall, GS.Runnable, 0, 0, 0);
+        return true;
+      case EvGoSysBlock:
+        return true;
+      case EvGoWaiting:
+        this.createdPreInit.delete(a0);
+        this.row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Waiting, 0, -1, 0);
+        return true;
+      case EvGoInSyscall:
+        this.createdPreInit.delete(a0);
+        this.row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Syscall, 0, -1, 0);
+        return true;
+    }
+    return false;
+  }
+
+  /** The block reason (a string row) of a v1 event that makes a goroutine wait. */
+  private blockReason(t: number): number {
+    switch (t) {
+      case EvGoStop:
+        return this.rForever;
+      case EvGoSleep:
+        return this.rSleep;
+      case EvGoBlock:
+        return 0;
+      case EvGoBlockSend:
+        return this.rChanSend;
+      case EvGoBlockRecv:
+        return this.rChanRecv;
+      case EvGoBlockSelect:
+        return this.rSelect;
+      case EvGoBlockSync:
+        return this.rSync;
+      case EvGoBlockCond:
+        return this.rCond;
+      case EvGoBlockNet:
+        return this.rNetwork;
+      default:
+        return this.rAssistWait;
+    }
+  }
+
+  /** User tasks, regions and logs, CPU samples and futile-wakeup markers; any other event is an error. */
+  private otherEvent(i: number): void {
+    const { t, P, time, a0, a1, m, G } = this;
+    const ev = this.ev;
+    const tables = this.tables;
+    switch (t) {
+      case EvUserTaskCreate: {
+        const parent = a1 === 0 ? -1 : a1;
+        const name = tables.str(ev.a2[i]!);
+        this.tasks.set(a0, { name, parent: a1 });
+        this.row(time, K.TaskBegin, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, name, a0, parent);
+        break;
+      }
+      case EvUserTaskEnd: {
+        const task = this.tasks.get(a0);
+        if (task !== undefined) this.tasks.delete(a0);
+        this.row(time, K.TaskEnd, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, task ? task.name : 0, a0, task ? task.parent : -1);
+        break;
+      }
+      case EvUserRegion:
+        this.row(time, a1 === 0 ? K.RegionBegin : K.RegionEnd, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, tables.str(ev.a2[i]!), a0, 0);
+        break;
+      case EvUserLog:
+        this.row(time, K.Log, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, tables.str(a1), a0, this.S.intern(tables.inline[ev.a3[i]!] ?? ''));
+        break;
+      case EvCPUSample:
+        this.row(time, K.CPUSample, G, P, -1, tables.stackRow(this.stkId), -1, 0, 0, 0, 0, 0);
+        break;
+      case EvFutileWakeup:
+        this.futile++;
+        break;
+      default:
+        throw new DecodeError(`unexpected event type ${DESC[t]?.name ?? t}`);
+    }
   }
 }
 

@@ -99,6 +99,22 @@ interface Live {
 const GC_MARK_ASSIST = 'GC mark assist';
 const GC_SWEEP = 'GC incremental sweep';
 
+/** The kinds GoroutineAnalyzer.syncOrRange handles. */
+const SYNC_OR_RANGE = new Uint8Array(256);
+for (const k of [
+  TraceEventKind.Sync,
+  TraceEventKind.GCMarkAssistBegin,
+  TraceEventKind.GCMarkAssistActive,
+  TraceEventKind.GCMarkAssistEnd,
+  TraceEventKind.STWBegin,
+  TraceEventKind.STWEnd,
+  TraceEventKind.GCSweepBegin,
+  TraceEventKind.GCSweepActive,
+  TraceEventKind.GCSweepEnd,
+]) {
+  SYNC_OR_RANGE[k] = 1;
+}
+
 /**
  * Whose rules: Go 1.26's summary (the default), or Go 1.22–1.24's, which does not count the
  * time between a generation's sync and a goroutine's first status row, takes goroutine names
@@ -136,82 +152,75 @@ export class GoroutineAnalyzer {
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
       const time = ev.time[i]!;
-      this.note(t, i, kind, time);
-      if (this.syncOrRange(t, i, kind, time)) continue;
-      if (isProcTransition(kind)) {
-        this.procTransition(t, i, time);
-        continue;
+      if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
+        this.blockLeaves.add(leafName(t, ev.stack[i]!));
       }
-      if (!isGoroutineTransition(kind) && kind !== TraceEventKind.GoStatus) continue;
-      this.goTransition(t, i, kind, time);
+      if (this.first && (kind !== TraceEventKind.Sync || this.rules === 'go1.26')) {
+        // Go 1.24's reader yields each generation's sync at its end, not at its start: its
+        // first sync time is the first event's
+        this.first = false;
+        this.syncTs = time;
+      }
+      this.lastTs = time;
+      const running = ev.g[i]!;
+      if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample) {
+        // the running goroutine's own most recent stack
+        const l = this.live.get(running);
+        if (l) l.ownStack = ev.stack[i]!;
+      }
+      // (the methods read the row's time from its column: a time passed as an argument would be boxed)
+      if (SYNC_OR_RANGE[kind] === 1) this.syncOrRange(t, i, kind);
+      else if (isProcTransition(kind)) this.procTransition(t, i);
+      else if (isGoroutineTransition(kind) || kind === TraceEventKind.GoStatus) this.goTransition(t, i, kind);
     }
   }
 
-  /** What every row tells: block leaves, the first sync's time, the last time, the running goroutine's stack. */
-  private note(t: Trace, i: number, kind: number, time: number): void {
+  /** A sync, or the begin or end of a goroutine- or proc-scoped range (the kinds of SYNC_OR_RANGE). */
+  private syncOrRange(t: Trace, i: number, kind: number): void {
     const ev = t.events;
-    if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
-      this.blockLeaves.add(leafName(t, ev.stack[i]!));
-    }
-    if (this.first && (kind !== TraceEventKind.Sync || this.rules === 'go1.26')) {
-      // Go 1.24's reader yields each generation's sync at its end, not at its start: its
-      // first sync time is the first event's
-      this.first = false;
-      this.syncTs = time;
-    }
-    this.lastTs = time;
-    const running = ev.g[i]!;
-    if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample) {
-      const l = this.live.get(running);
-      if (l) l.ownStack = ev.stack[i]!;
-    }
-  }
-
-  /** A sync, or the begin or end of a goroutine- or proc-scoped range: true when the row is one. */
-  private syncOrRange(t: Trace, i: number, kind: number, time: number): boolean {
-    const ev = t.events;
+    const time = ev.time[i]!;
     const running = ev.g[i]!;
     switch (kind) {
       case TraceEventKind.Sync:
         if (!this.first) this.syncTs = time;
-        return true;
+        return;
       case TraceEventKind.GCMarkAssistBegin:
       case TraceEventKind.GCMarkAssistActive:
         this.rangeBegin(kind === TraceEventKind.GCMarkAssistActive ? ev.arg0[i]! : running, GC_MARK_ASSIST, kind === TraceEventKind.GCMarkAssistActive, time);
-        return true;
+        return;
       case TraceEventKind.GCMarkAssistEnd:
         this.rangeEnd(running, GC_MARK_ASSIST, time);
-        return true;
+        return;
       case TraceEventKind.STWBegin:
         this.rangeBegin(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, false, time);
-        return true;
+        return;
       case TraceEventKind.STWEnd:
         this.rangeEnd(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, time);
-        return true;
+        return;
       case TraceEventKind.GCSweepBegin:
       case TraceEventKind.GCSweepActive: {
         // proc-scoped: attributed to the goroutine on the proc, if it ends the range too
-        if (!this.live.has(running)) return true;
+        if (!this.live.has(running)) return;
         const p = kind === TraceEventKind.GCSweepActive ? ev.arg0[i]! : ev.p[i]!;
         this.rangesP.set(`${p}\u0000${GC_SWEEP}`, running);
         this.rangeBegin(running, GC_SWEEP, kind === TraceEventKind.GCSweepActive, time);
-        return true;
+        return;
       }
       case TraceEventKind.GCSweepEnd: {
         const key = `${ev.p[i]!}\u0000${GC_SWEEP}`;
         const g = this.rangesP.get(key);
-        if (g === undefined) return true;
+        if (g === undefined) return;
         this.rangesP.delete(key);
         if (g === running) this.rangeEnd(g, GC_SWEEP, time);
-        return true;
+        return;
       }
     }
-    return false;
   }
 
   /** A proc going idle under a goroutine in a syscall: from here on the syscall blocks. */
-  private procTransition(t: Trace, i: number, time: number): void {
+  private procTransition(t: Trace, i: number): void {
     const ev = t.events;
+    const time = ev.time[i]!;
     const from = ev.from[i]!;
     const to = ev.to[i]!;
     const p = ev.resource[i]!;
@@ -226,8 +235,9 @@ export class GoroutineAnalyzer {
   }
 
   /** A goroutine's transition (or status row): out of its old state, then into its new one. */
-  private goTransition(t: Trace, i: number, kind: number, time: number): void {
+  private goTransition(t: Trace, i: number, kind: number): void {
     const ev = t.events;
+    const time = ev.time[i]!;
     const id = ev.resource[i]!;
     const from = ev.from[i]!;
     const to = ev.to[i]!;
@@ -243,18 +253,19 @@ export class GoroutineAnalyzer {
       return;
     }
     let l = this.live.get(id);
-    if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) l = this.enterTrace(t, i, time);
-    else this.leaveState(l, from, time);
+    if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) l = this.enterTrace(t, i);
+    else this.leaveState(l, from, t, i);
     if (l.s.name === '' && stack !== 0) l.s.name = rootName(t, stack);
     if (stack !== 0) l.ownStack = stack;
     l.stateSince = from === GoState.Undetermined ? this.syncTs : time;
     l.stateSincePreexisting = from === GoState.Undetermined;
-    this.enterState(l, t, i, stack, time);
+    this.enterState(l, t, i, stack);
   }
 
   /** The goroutine of row i enters the trace: created, or seen first through a status row. */
-  private enterTrace(t: Trace, i: number, time: number): Live {
+  private enterTrace(t: Trace, i: number): Live {
     const ev = t.events;
+    const time = ev.time[i]!;
     const from = ev.from[i]!;
     const to = ev.to[i]!;
     const preexisting = from === GoState.Undetermined;
@@ -278,8 +289,9 @@ export class GoroutineAnalyzer {
     return l;
   }
 
-  /** The goroutine leaves state `from` at `time`: the interval it spent there is counted. */
-  private leaveState(l: Live, from: number, time: number): void {
+  /** The goroutine leaves state `from` at row i: the interval it spent there is counted. */
+  private leaveState(l: Live, from: number, t: Trace, i: number): void {
+    const time = t.events.time[i]!;
     if (from === GoState.Running) {
       if (l.lastStart >= 0) l.s.execNs += time - l.lastStart;
       l.lastStart = -1;
@@ -313,9 +325,10 @@ export class GoroutineAnalyzer {
     }
   }
 
-  /** The goroutine enters the state row i names, at `time`; `stack`: the transition's stack. */
-  private enterState(l: Live, t: Trace, i: number, stack: number, time: number): void {
+  /** The goroutine enters the state row i names; `stack`: the transition's stack. */
+  private enterState(l: Live, t: Trace, i: number, stack: number): void {
     const ev = t.events;
+    const time = ev.time[i]!;
     switch (ev.to[i]!) {
       case GoState.Running:
         l.lastStart = time;

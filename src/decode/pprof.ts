@@ -9,6 +9,8 @@
  * function and mapping message lies; the second decodes the string table, then functions,
  * mappings and locations (so every id is known), then the samples straight into rows. Every
  * id and string index is checked; any inconsistency is a DecodeError naming what is wrong.
+ * One reader per message (Profile, ValueType, Function, Mapping, Location, Line, Sample, Label),
+ * each reading its fields by the names of the field-number tables below.
  */
 
 import protobuf from 'protobufjs/minimal.js';
@@ -165,164 +167,284 @@ export function decodePprof(bytes: Uint8Array): Profile {
   }
 }
 
-function decodePprofUnchecked(bytes: Uint8Array): Profile {
-  if (bytes.length === 0) throw new DecodeError('empty input');
-  const r = protobuf.Reader.create(bytes);
+/*
+ * Field numbers of proto/profile.proto, one table per message, each number beside its proto
+ * name (as google/pprof's profile/encode.go lists them in its decoder tables).
+ */
 
-  // ---- pass 1: find every sub-message, read the scalars ----
-  const sampleTypeSpans = new Spans();
-  const samples = new Spans();
-  const mappings = new Spans();
-  const locations = new Spans();
-  const functions = new Spans();
-  const stringSpans = new Spans();
-  const comments: number[] = [];
-  let periodTypeSpan: [number, number] | null = null;
-  let timeNanos = 0;
-  let durationNanos = 0;
-  let period = 0;
-  let defaultSampleType = 0;
-  let dropFrames = 0;
-  let keepFrames = 0;
+/** message Profile */
+const PROFILE = {
+  sample_type: 1, // repeated ValueType
+  sample: 2, // repeated Sample
+  mapping: 3, // repeated Mapping
+  location: 4, // repeated Location
+  function: 5, // repeated Function
+  string_table: 6, // repeated string
+  drop_frames: 7, // int64
+  keep_frames: 8, // int64
+  time_nanos: 9, // int64
+  duration_nanos: 10, // int64
+  period_type: 11, // ValueType
+  period: 12, // int64
+  comment: 13, // repeated int64
+  default_sample_type: 14, // int64
+} as const;
 
+/** message ValueType */
+const VALUE_TYPE = {
+  type: 1, // int64, a string index
+  unit: 2, // int64, a string index
+} as const;
+
+/** message Sample */
+const SAMPLE = {
+  location_id: 1, // repeated uint64
+  value: 2, // repeated int64
+  label: 3, // repeated Label
+} as const;
+
+/** message Label */
+const LABEL = {
+  key: 1, // int64, a string index
+  str: 2, // int64, a string index
+  num: 3, // int64
+  num_unit: 4, // int64, a string index
+} as const;
+
+/** message Mapping */
+const MAPPING = {
+  id: 1, // uint64
+  memory_start: 2, // uint64
+  memory_limit: 3, // uint64
+  file_offset: 4, // uint64
+  filename: 5, // int64, a string index
+  build_id: 6, // int64, a string index
+  has_functions: 7, // bool
+  has_filenames: 8, // bool
+  has_line_numbers: 9, // bool
+  has_inline_frames: 10, // bool
+} as const;
+
+/** message Location */
+const LOCATION = {
+  id: 1, // uint64
+  mapping_id: 2, // uint64
+  address: 3, // uint64
+  line: 4, // repeated Line
+  is_folded: 5, // bool
+} as const;
+
+/** message Line */
+const LINE = {
+  function_id: 1, // uint64
+  line: 2, // int64
+  column: 3, // int64
+} as const;
+
+/** message Function */
+const FUNCTION = {
+  id: 1, // uint64
+  name: 2, // int64, a string index
+  system_name: 3, // int64, a string index
+  filename: 4, // int64, a string index
+  start_line: 5, // int64
+} as const;
+
+/** The top-level Profile message after the first pass: where its sub-messages lie, and its scalars. */
+interface ProfileMessage {
+  sampleTypes: Spans;
+  samples: Spans;
+  mappings: Spans;
+  locations: Spans;
+  functions: Spans;
+  strings: Spans;
+  periodType: [number, number] | null;
+  comments: number[];
+  dropFrames: number;
+  keepFrames: number;
+  timeNanos: number;
+  durationNanos: number;
+  period: number;
+  defaultSampleType: number;
+}
+
+/** Notes where a length-delimited sub-message lies and steps over it. */
+function skipMessage(r: Reader, field: number, wt: number): [number, number] {
+  expectWire(String(field), wt, 2);
+  const end = subEnd(r);
+  const start = r.pos;
+  r.pos = end;
+  return [start, end];
+}
+
+function addSpan(r: Reader, field: number, wt: number, spans: Spans): void {
+  const [start, end] = skipMessage(r, field, wt);
+  spans.add(start, end);
+}
+
+/** Pass 1: the Profile message's fields, sub-messages noted by their place only. */
+function readProfile(r: Reader): ProfileMessage {
+  const m: ProfileMessage = {
+    sampleTypes: new Spans(),
+    samples: new Spans(),
+    mappings: new Spans(),
+    locations: new Spans(),
+    functions: new Spans(),
+    strings: new Spans(),
+    periodType: null,
+    comments: [],
+    dropFrames: 0,
+    keepFrames: 0,
+    timeNanos: 0,
+    durationNanos: 0,
+    period: 0,
+    defaultSampleType: 0,
+  };
   while (r.pos < r.len) {
     const tag = r.uint32();
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
-      case 1:
-      case 2:
-      case 3:
-      case 4:
-      case 5:
-      case 6:
-      case 11: {
-        expectWire(String(field), wt, 2);
-        const end = subEnd(r);
-        const start = r.pos;
-        if (field === 1) sampleTypeSpans.add(start, end);
-        else if (field === 2) samples.add(start, end);
-        else if (field === 3) mappings.add(start, end);
-        else if (field === 4) locations.add(start, end);
-        else if (field === 5) functions.add(start, end);
-        else if (field === 6) stringSpans.add(start, end);
-        else periodTypeSpan = [start, end];
-        r.pos = end;
+      case PROFILE.sample_type:
+        addSpan(r, field, wt, m.sampleTypes);
         break;
-      }
-      case 7:
+      case PROFILE.sample:
+        addSpan(r, field, wt, m.samples);
+        break;
+      case PROFILE.mapping:
+        addSpan(r, field, wt, m.mappings);
+        break;
+      case PROFILE.location:
+        addSpan(r, field, wt, m.locations);
+        break;
+      case PROFILE.function:
+        addSpan(r, field, wt, m.functions);
+        break;
+      case PROFILE.string_table:
+        addSpan(r, field, wt, m.strings);
+        break;
+      case PROFILE.period_type:
+        m.periodType = skipMessage(r, field, wt);
+        break;
+      case PROFILE.drop_frames:
         expectWire('drop_frames', wt, 0);
-        dropFrames = varint64(r, true);
+        m.dropFrames = varint64(r, true);
         break;
-      case 8:
+      case PROFILE.keep_frames:
         expectWire('keep_frames', wt, 0);
-        keepFrames = varint64(r, true);
+        m.keepFrames = varint64(r, true);
         break;
-      case 9:
+      case PROFILE.time_nanos:
         expectWire('time_nanos', wt, 0);
-        timeNanos = varint64(r, true);
+        m.timeNanos = varint64(r, true);
         break;
-      case 10:
+      case PROFILE.duration_nanos:
         expectWire('duration_nanos', wt, 0);
-        durationNanos = varint64(r, true);
+        m.durationNanos = varint64(r, true);
         break;
-      case 12:
+      case PROFILE.period:
         expectWire('period', wt, 0);
-        period = varint64(r, true);
+        m.period = varint64(r, true);
         break;
-      case 13:
+      case PROFILE.comment:
         if (wt === 2) {
           const end = subEnd(r);
-          while (r.pos < end) comments.push(varint64(r, true));
+          while (r.pos < end) m.comments.push(varint64(r, true));
         } else {
           expectWire('comment', wt, 0);
-          comments.push(varint64(r, true));
+          m.comments.push(varint64(r, true));
         }
         break;
-      case 14:
+      case PROFILE.default_sample_type:
         expectWire('default_sample_type', wt, 0);
-        defaultSampleType = varint64(r, true);
+        m.defaultSampleType = varint64(r, true);
         break;
       default:
         r.skipType(wt);
     }
   }
-  void dropFrames;
-  void keepFrames;
+  return m;
+}
 
-  // ---- strings ----
-  const nStrings = stringSpans.length;
-  const strs: string[] = new Array(nStrings);
-  {
-    const ss = stringSpans.start.data;
-    const se = stringSpans.end.data;
-    const dec = new TextDecoder('utf-8', { fatal: false });
-    for (let i = 0; i < nStrings; i++) {
-      const s = ss[i]!;
-      const e = se[i]!;
-      if (e - s < 64) {
-        // short strings: ASCII fast path
-        let ascii = true;
-        let out = '';
-        for (let k = s; k < e; k++) {
-          const c = bytes[k]!;
-          if (c >= 0x80) {
-            ascii = false;
-            break;
-          }
-          out += String.fromCharCode(c);
+/** The string table, in order; short ASCII strings without a TextDecoder call. */
+function readStringTable(bytes: Uint8Array, spans: Spans): string[] {
+  const n = spans.length;
+  const strs: string[] = new Array(n);
+  const ss = spans.start.data;
+  const se = spans.end.data;
+  const dec = new TextDecoder('utf-8', { fatal: false });
+  for (let i = 0; i < n; i++) {
+    const s = ss[i]!;
+    const e = se[i]!;
+    if (e - s < 64) {
+      // short strings: ASCII fast path
+      let ascii = true;
+      let out = '';
+      for (let k = s; k < e; k++) {
+        const c = bytes[k]!;
+        if (c >= 0x80) {
+          ascii = false;
+          break;
         }
-        strs[i] = ascii ? out : dec.decode(bytes.subarray(s, e));
-      } else {
-        strs[i] = dec.decode(bytes.subarray(s, e));
+        out += String.fromCharCode(c);
       }
+      strs[i] = ascii ? out : dec.decode(bytes.subarray(s, e));
+    } else {
+      strs[i] = dec.decode(bytes.subarray(s, e));
     }
   }
-  if (nStrings === 0) throw new DecodeError('no string table: not a pprof profile');
+  if (n === 0) throw new DecodeError('no string table: not a pprof profile');
   if (strs[0] !== '') throw new DecodeError('string table entry 0 is not empty: not a pprof profile');
-  const checkStr = (i: number, what: string): number => {
-    if (i < 0 || i >= nStrings || !Number.isInteger(i)) {
-      throw new DecodeError(`${what} refers to string ${i}, but the string table has ${nStrings} entries`);
+  return strs;
+}
+
+/** The string table as read, with every index into it checked (strings interned later are not its). */
+class StringRefs {
+  private readonly n: number;
+  constructor(readonly strs: string[]) {
+    this.n = strs.length;
+  }
+  check(i: number, what: string): number {
+    const n = this.n;
+    if (i < 0 || i >= n || !Number.isInteger(i)) {
+      throw new DecodeError(`${what} refers to string ${i}, but the string table has ${n} entries`);
     }
     return i;
-  };
-
-  const readValueType = (start: number, end: number, what: string): ValueType => {
-    r.pos = start;
-    let type = 0;
-    let unit = 0;
-    while (r.pos < end) {
-      const tag = r.uint32();
-      const f = tag >>> 3;
-      const wt = tag & 7;
-      if (f === 1 && wt === 0) type = checkStr(varint64(r, true), what);
-      else if (f === 2 && wt === 0) unit = checkStr(varint64(r, true), what);
-      else r.skipType(wt);
-    }
-    return { type: strs[type]!, unit: strs[unit]! };
-  };
-
-  const sampleTypes: ValueType[] = [];
-  for (let i = 0; i < sampleTypeSpans.length; i++) {
-    sampleTypes.push(readValueType(sampleTypeSpans.start.data[i]!, sampleTypeSpans.end.data[i]!, 'sample_type'));
   }
-  const periodType = periodTypeSpan ? readValueType(periodTypeSpan[0], periodTypeSpan[1], 'period_type') : null;
-  const nTypes = sampleTypes.length;
+  get(i: number, what: string): string {
+    return this.strs[this.check(i, what)]!;
+  }
+}
 
-  // ---- functions ----
-  const nFn = functions.length;
-  const fnIds = new Float64Array(nFn);
-  const fnTable: FunctionTable = {
-    length: nFn,
-    name: new Uint32Array(nFn),
-    normalizedName: new Uint32Array(nFn),
-    systemName: new Uint32Array(nFn),
-    filename: new Uint32Array(nFn),
-    startLine: new Float64Array(nFn),
+function readValueType(r: Reader, start: number, end: number, what: string, refs: StringRefs): ValueType {
+  r.pos = start;
+  let type = 0;
+  let unit = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === VALUE_TYPE.type && wt === 0) type = refs.check(varint64(r, true), what);
+    else if (f === VALUE_TYPE.unit && wt === 0) unit = refs.check(varint64(r, true), what);
+    else r.skipType(wt);
+  }
+  return { type: refs.strs[type]!, unit: refs.strs[unit]! };
+}
+
+function readFunctions(r: Reader, spans: Spans, refs: StringRefs): { table: FunctionTable; ids: Float64Array } {
+  const n = spans.length;
+  const ids = new Float64Array(n);
+  const table: FunctionTable = {
+    length: n,
+    name: new Uint32Array(n),
+    normalizedName: new Uint32Array(n),
+    systemName: new Uint32Array(n),
+    filename: new Uint32Array(n),
+    startLine: new Float64Array(n),
   };
-  for (let i = 0; i < nFn; i++) {
-    r.pos = functions.start.data[i]!;
-    const end = functions.end.data[i]!;
+  for (let i = 0; i < n; i++) {
+    r.pos = spans.start.data[i]!;
+    const end = spans.end.data[i]!;
     while (r.pos < end) {
       const tag = r.uint32();
       const f = tag >>> 3;
@@ -331,274 +453,355 @@ function decodePprofUnchecked(bytes: Uint8Array): Profile {
         r.skipType(wt);
         continue;
       }
-      const v = varint64(r, f !== 1);
-      if (f === 1) fnIds[i] = v;
-      else if (f === 2) fnTable.name[i] = checkStr(v, 'function name');
-      else if (f === 3) fnTable.systemName[i] = checkStr(v, 'function system_name');
-      else if (f === 4) fnTable.filename[i] = checkStr(v, 'function filename');
-      else if (f === 5) fnTable.startLine[i] = v;
+      const v = varint64(r, f !== FUNCTION.id);
+      if (f === FUNCTION.id) ids[i] = v;
+      else if (f === FUNCTION.name) table.name[i] = refs.check(v, 'function name');
+      else if (f === FUNCTION.system_name) table.systemName[i] = refs.check(v, 'function system_name');
+      else if (f === FUNCTION.filename) table.filename[i] = refs.check(v, 'function filename');
+      else if (f === FUNCTION.start_line) table.startLine[i] = v;
     }
   }
-  const fnIndex = new IdIndex(fnIds, 'function');
+  return { table, ids };
+}
 
-  // ---- mappings ----
-  const mappingList: Mapping[] = [];
-  const mapIds = new Float64Array(mappings.length);
-  for (let i = 0; i < mappings.length; i++) {
-    r.pos = mappings.start.data[i]!;
-    const end = mappings.end.data[i]!;
-    const m: Mapping = {
-      id: 0,
-      memoryStart: 0n,
-      memoryLimit: 0n,
-      fileOffset: 0n,
-      filename: '',
-      buildId: '',
-      hasFunctions: false,
-      hasFilenames: false,
-      hasLineNumbers: false,
-      hasInlineFrames: false,
-    };
-    while (r.pos < end) {
-      const tag = r.uint32();
-      const f = tag >>> 3;
-      const wt = tag & 7;
-      if (wt !== 0) {
-        r.skipType(wt);
-        continue;
-      }
-      switch (f) {
-        case 1:
-          m.id = varint64(r, false);
-          break;
-        case 2:
-          m.memoryStart = varintBig(r);
-          break;
-        case 3:
-          m.memoryLimit = varintBig(r);
-          break;
-        case 4:
-          m.fileOffset = varintBig(r);
-          break;
-        case 5:
-          m.filename = strs[checkStr(varint64(r, true), 'mapping filename')]!;
-          break;
-        case 6:
-          m.buildId = strs[checkStr(varint64(r, true), 'mapping build_id')]!;
-          break;
-        case 7:
-          m.hasFunctions = varint64(r, false) !== 0;
-          break;
-        case 8:
-          m.hasFilenames = varint64(r, false) !== 0;
-          break;
-        case 9:
-          m.hasLineNumbers = varint64(r, false) !== 0;
-          break;
-        case 10:
-          m.hasInlineFrames = varint64(r, false) !== 0;
-          break;
-        default:
-          varint64(r, false);
-      }
-    }
-    mapIds[i] = m.id;
-    mappingList.push(m);
-  }
-  const mapIndex = new IdIndex(mapIds, 'mapping');
-
-  // ---- locations and their lines ----
-  const nLoc = locations.length;
-  const locIds = new Float64Array(nLoc);
-  const locTable: LocationTable = {
-    length: nLoc,
-    address: new BigUint64Array(nLoc),
-    mapping: new Int32Array(nLoc),
-    lineStart: new Uint32Array(nLoc),
-    lineCount: new Uint32Array(nLoc),
-    isFolded: new Uint8Array(nLoc),
-    pcOffset: new Float64Array(nLoc).fill(-1),
+function readMapping(r: Reader, start: number, end: number, refs: StringRefs): Mapping {
+  r.pos = start;
+  const m: Mapping = {
+    id: 0,
+    memoryStart: 0n,
+    memoryLimit: 0n,
+    fileOffset: 0n,
+    filename: '',
+    buildId: '',
+    hasFunctions: false,
+    hasFilenames: false,
+    hasLineNumbers: false,
+    hasInlineFrames: false,
   };
-  const lnFn = new Column(Uint32Array, Math.max(64, nLoc));
-  const lnLine = new Column(Float64Array, Math.max(64, nLoc));
-  const lnCol = new Column(Float64Array, Math.max(64, nLoc));
-  for (let i = 0; i < nLoc; i++) {
-    r.pos = locations.start.data[i]!;
-    const end = locations.end.data[i]!;
-    locTable.lineStart[i] = lnFn.length;
-    let mappingId = 0;
-    while (r.pos < end) {
-      const tag = r.uint32();
-      const f = tag >>> 3;
-      const wt = tag & 7;
-      if (f === 4 && wt === 2) {
-        const lend = subEnd(r);
-        let fid = 0;
-        let line = 0;
-        let col = 0;
-        while (r.pos < lend) {
-          const t2 = r.uint32();
-          const f2 = t2 >>> 3;
-          const w2 = t2 & 7;
-          if (w2 !== 0) {
-            r.skipType(w2);
-            continue;
-          }
-          const v = varint64(r, f2 !== 1);
-          if (f2 === 1) fid = v;
-          else if (f2 === 2) line = v;
-          else if (f2 === 3) col = v;
-        }
-        r.pos = lend;
-        const row = fnIndex.row(fid);
-        if (row < 0) throw new DecodeError(`location ${locIds[i] || i + 1} refers to function ${fid}, which does not exist`);
-        lnFn.push(row);
-        lnLine.push(line);
-        lnCol.push(col);
-        continue;
-      }
-      if (wt !== 0) {
-        r.skipType(wt);
-        continue;
-      }
-      if (f === 1) locIds[i] = varint64(r, false);
-      else if (f === 2) mappingId = varint64(r, false);
-      else if (f === 3) locTable.address[i] = varintBig(r);
-      else if (f === 5) locTable.isFolded[i] = varint64(r, false) !== 0 ? 1 : 0;
-      else varint64(r, false);
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (wt !== 0) {
+      r.skipType(wt);
+      continue;
     }
-    locTable.lineCount[i] = lnFn.length - locTable.lineStart[i]!;
+    switch (f) {
+      case MAPPING.id:
+        m.id = varint64(r, false);
+        break;
+      case MAPPING.memory_start:
+        m.memoryStart = varintBig(r);
+        break;
+      case MAPPING.memory_limit:
+        m.memoryLimit = varintBig(r);
+        break;
+      case MAPPING.file_offset:
+        m.fileOffset = varintBig(r);
+        break;
+      case MAPPING.filename:
+        m.filename = refs.get(varint64(r, true), 'mapping filename');
+        break;
+      case MAPPING.build_id:
+        m.buildId = refs.get(varint64(r, true), 'mapping build_id');
+        break;
+      case MAPPING.has_functions:
+        m.hasFunctions = varint64(r, false) !== 0;
+        break;
+      case MAPPING.has_filenames:
+        m.hasFilenames = varint64(r, false) !== 0;
+        break;
+      case MAPPING.has_line_numbers:
+        m.hasLineNumbers = varint64(r, false) !== 0;
+        break;
+      case MAPPING.has_inline_frames:
+        m.hasInlineFrames = varint64(r, false) !== 0;
+        break;
+      default:
+        varint64(r, false);
+    }
+  }
+  return m;
+}
+
+function readMappings(r: Reader, spans: Spans, refs: StringRefs): { list: Mapping[]; ids: Float64Array } {
+  const list: Mapping[] = [];
+  const ids = new Float64Array(spans.length);
+  for (let i = 0; i < spans.length; i++) {
+    const m = readMapping(r, spans.start.data[i]!, spans.end.data[i]!, refs);
+    ids[i] = m.id;
+    list.push(m);
+  }
+  return { list, ids };
+}
+
+/** The Line messages of all locations, as columns (function as a row of the function table). */
+class LineColumns {
+  readonly fn: Column<Uint32Array>;
+  readonly line: Column<Float64Array>;
+  readonly column: Column<Float64Array>;
+  constructor(initial: number) {
+    this.fn = new Column(Uint32Array, initial);
+    this.line = new Column(Float64Array, initial);
+    this.column = new Column(Float64Array, initial);
+  }
+  get length(): number {
+    return this.fn.length;
+  }
+  finish(): LineTable {
+    return { length: this.fn.length, function: this.fn.finish(), line: this.line.finish(), column: this.column.finish() };
+  }
+}
+
+/** One Line message, ending at `end`, onto the columns; `loc` names its location in errors. */
+function readLine(r: Reader, end: number, fnIndex: IdIndex, lines: LineColumns, loc: number): void {
+  let fid = 0;
+  let line = 0;
+  let col = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (wt !== 0) {
+      r.skipType(wt);
+      continue;
+    }
+    const v = varint64(r, f !== LINE.function_id);
+    if (f === LINE.function_id) fid = v;
+    else if (f === LINE.line) line = v;
+    else if (f === LINE.column) col = v;
+  }
+  r.pos = end;
+  const row = fnIndex.row(fid);
+  if (row < 0) throw new DecodeError(`location ${loc} refers to function ${fid}, which does not exist`);
+  lines.fn.push(row);
+  lines.line.push(line);
+  lines.column.push(col);
+}
+
+/** Location i (its id into `ids`, its lines onto `lines`); returns its mapping_id. */
+function readLocation(r: Reader, i: number, end: number, table: LocationTable, ids: Float64Array, lines: LineColumns, fnIndex: IdIndex): number {
+  let mappingId = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === LOCATION.line && wt === 2) {
+      readLine(r, subEnd(r), fnIndex, lines, ids[i] || i + 1);
+      continue;
+    }
+    if (wt !== 0) {
+      r.skipType(wt);
+      continue;
+    }
+    if (f === LOCATION.id) ids[i] = varint64(r, false);
+    else if (f === LOCATION.mapping_id) mappingId = varint64(r, false);
+    else if (f === LOCATION.address) table.address[i] = varintBig(r);
+    else if (f === LOCATION.is_folded) table.isFolded[i] = varint64(r, false) !== 0 ? 1 : 0;
+    else varint64(r, false);
+  }
+  return mappingId;
+}
+
+function readLocations(r: Reader, spans: Spans, fnIndex: IdIndex, mapIndex: IdIndex): { table: LocationTable; ids: Float64Array; lines: LineTable } {
+  const n = spans.length;
+  const ids = new Float64Array(n);
+  const table: LocationTable = {
+    length: n,
+    address: new BigUint64Array(n),
+    mapping: new Int32Array(n),
+    lineStart: new Uint32Array(n),
+    lineCount: new Uint32Array(n),
+    isFolded: new Uint8Array(n),
+    pcOffset: new Float64Array(n).fill(-1),
+  };
+  const lines = new LineColumns(Math.max(64, n));
+  for (let i = 0; i < n; i++) {
+    r.pos = spans.start.data[i]!;
+    table.lineStart[i] = lines.length;
+    const mappingId = readLocation(r, i, spans.end.data[i]!, table, ids, lines, fnIndex);
+    table.lineCount[i] = lines.length - table.lineStart[i]!;
     if (mappingId !== 0) {
       const row = mapIndex.row(mappingId);
-      if (row < 0) throw new DecodeError(`location ${locIds[i]} refers to mapping ${mappingId}, which does not exist`);
-      locTable.mapping[i] = row;
+      if (row < 0) throw new DecodeError(`location ${ids[i]} refers to mapping ${mappingId}, which does not exist`);
+      table.mapping[i] = row;
     } else {
-      locTable.mapping[i] = -1;
+      table.mapping[i] = -1;
     }
   }
-  const locIndex = new IdIndex(locIds, 'location');
-  const lines: LineTable = {
-    length: lnFn.length,
-    function: lnFn.finish(),
-    line: lnLine.finish(),
-    column: lnCol.finish(),
-  };
+  return { table, ids, lines: lines.finish() };
+}
 
-  // ---- samples ----
-  const nSamples = samples.length;
-  const values = new Float64Array(nSamples * nTypes);
-  const stackStart = new Uint32Array(nSamples + 1);
-  const stack = new Column(Uint32Array, Math.max(64, nSamples * 8));
-  const labelStart = new Uint32Array(nSamples + 1);
-  const labelKey = new Column(Uint32Array);
-  const labelStr = new Column(Uint32Array);
-  const labelNum = new Column(Float64Array);
-  const labelUnit = new Column(Uint32Array);
-  const buf = bytes;
-  for (let i = 0; i < nSamples; i++) {
-    r.pos = samples.start.data[i]!;
-    const end = samples.end.data[i]!;
-    let nValues = 0;
-    while (r.pos < end) {
-      const tag = r.uint32();
-      const f = tag >>> 3;
-      const wt = tag & 7;
-      if (f === 1) {
-        if (wt === 2) {
-          const pend = subEnd(r);
-          // packed location ids: the hot loop
-          while (r.pos < pend) {
-            let pos = r.pos;
-            let b = buf[pos++]!;
-            let id: number;
-            if (b < 0x80) {
-              id = b;
-              r.pos = pos;
-            } else {
-              id = varint64(r, false);
-            }
-            const row = locIndex.row(id);
-            if (row < 0) throw new DecodeError(`sample ${i} refers to location ${id}, which does not exist`);
-            stack.push(row);
-          }
-          if (r.pos !== pend) throw new DecodeError(`sample ${i}: malformed packed location ids`);
-        } else {
-          expectWire('sample.location_id', wt, 0);
-          const id = varint64(r, false);
-          const row = locIndex.row(id);
-          if (row < 0) throw new DecodeError(`sample ${i} refers to location ${id}, which does not exist`);
-          stack.push(row);
-        }
-      } else if (f === 2) {
-        if (wt === 2) {
-          const pend = subEnd(r);
-          while (r.pos < pend) {
-            const v = varint64(r, true);
-            if (nValues < nTypes) values[i * nTypes + nValues] = v;
-            nValues++;
-          }
-        } else {
-          expectWire('sample.value', wt, 0);
+/** The samples as rows: values, stacks (location rows, leaf first) and labels in columns. */
+class SampleColumns {
+  readonly values: Float64Array;
+  readonly stackStart: Uint32Array;
+  readonly stack: Column<Uint32Array>;
+  readonly labelStart: Uint32Array;
+  readonly labelKey = new Column(Uint32Array);
+  readonly labelStr = new Column(Uint32Array);
+  readonly labelNum = new Column(Float64Array);
+  readonly labelUnit = new Column(Uint32Array);
+  constructor(
+    readonly length: number,
+    readonly nTypes: number,
+  ) {
+    this.values = new Float64Array(length * nTypes);
+    this.stackStart = new Uint32Array(length + 1);
+    this.stack = new Column(Uint32Array, Math.max(64, length * 8));
+    this.labelStart = new Uint32Array(length + 1);
+  }
+  finish(): SampleTable {
+    return {
+      length: this.length,
+      values: this.values,
+      stackStart: this.stackStart,
+      stack: this.stack.finish(),
+      labelStart: this.labelStart,
+      labelKey: this.labelKey.finish(),
+      labelStr: this.labelStr.finish(),
+      labelNum: this.labelNum.finish(),
+      labelUnit: this.labelUnit.finish(),
+    };
+  }
+}
+
+/** One Label message, ending at `end`, onto the sample columns. */
+function readLabel(r: Reader, end: number, refs: StringRefs, out: SampleColumns): void {
+  let key = 0;
+  let str = 0;
+  let num = 0;
+  let unit = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (wt !== 0) {
+      r.skipType(wt);
+      continue;
+    }
+    const v = varint64(r, true);
+    if (f === LABEL.key) key = refs.check(v, 'label key');
+    else if (f === LABEL.str) str = refs.check(v, 'label value');
+    else if (f === LABEL.num) num = v;
+    else if (f === LABEL.num_unit) unit = refs.check(v, 'label unit');
+  }
+  r.pos = end;
+  out.labelKey.push(key);
+  out.labelStr.push(str);
+  out.labelNum.push(num);
+  out.labelUnit.push(unit);
+}
+
+/** Sample i's packed location ids, ending at `end`: the hot loop. */
+function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIndex, stack: Column<Uint32Array>): void {
+  const buf = r.buf;
+  while (r.pos < end) {
+    let pos = r.pos;
+    let b = buf[pos++]!;
+    let id: number;
+    if (b < 0x80) {
+      id = b;
+      r.pos = pos;
+    } else {
+      id = varint64(r, false);
+    }
+    const row = locIndex.row(id);
+    if (row < 0) throw new DecodeError(`sample ${i} refers to location ${id}, which does not exist`);
+    stack.push(row);
+  }
+  if (r.pos !== end) throw new DecodeError(`sample ${i}: malformed packed location ids`);
+}
+
+/** Sample i, ending at `end`, onto the columns. */
+function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: StringRefs, out: SampleColumns): void {
+  const nTypes = out.nTypes;
+  const values = out.values;
+  let nValues = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const f = tag >>> 3;
+    const wt = tag & 7;
+    if (f === SAMPLE.location_id) {
+      if (wt === 2) {
+        readPackedLocationIds(r, i, subEnd(r), locIndex, out.stack);
+      } else {
+        expectWire('sample.location_id', wt, 0);
+        const id = varint64(r, false);
+        const row = locIndex.row(id);
+        if (row < 0) throw new DecodeError(`sample ${i} refers to location ${id}, which does not exist`);
+        out.stack.push(row);
+      }
+    } else if (f === SAMPLE.value) {
+      if (wt === 2) {
+        const pend = subEnd(r);
+        while (r.pos < pend) {
           const v = varint64(r, true);
           if (nValues < nTypes) values[i * nTypes + nValues] = v;
           nValues++;
         }
-      } else if (f === 3 && wt === 2) {
-        const lend = subEnd(r);
-        let key = 0;
-        let str = 0;
-        let num = 0;
-        let unit = 0;
-        while (r.pos < lend) {
-          const t2 = r.uint32();
-          const f2 = t2 >>> 3;
-          const w2 = t2 & 7;
-          if (w2 !== 0) {
-            r.skipType(w2);
-            continue;
-          }
-          const v = varint64(r, true);
-          if (f2 === 1) key = checkStr(v, 'label key');
-          else if (f2 === 2) str = checkStr(v, 'label value');
-          else if (f2 === 3) num = v;
-          else if (f2 === 4) unit = checkStr(v, 'label unit');
-        }
-        r.pos = lend;
-        labelKey.push(key);
-        labelStr.push(str);
-        labelNum.push(num);
-        labelUnit.push(unit);
       } else {
-        r.skipType(wt);
+        expectWire('sample.value', wt, 0);
+        const v = varint64(r, true);
+        if (nValues < nTypes) values[i * nTypes + nValues] = v;
+        nValues++;
       }
+    } else if (f === SAMPLE.label && wt === 2) {
+      readLabel(r, subEnd(r), refs, out);
+    } else {
+      r.skipType(wt);
     }
-    if (nValues !== nTypes) {
-      throw new DecodeError(`sample ${i} has ${nValues} values but the profile has ${nTypes} sample types`);
-    }
-    stackStart[i + 1] = stack.length;
-    labelStart[i + 1] = labelKey.length;
   }
+  if (nValues !== nTypes) {
+    throw new DecodeError(`sample ${i} has ${nValues} values but the profile has ${nTypes} sample types`);
+  }
+  out.stackStart[i + 1] = out.stack.length;
+  out.labelStart[i + 1] = out.labelKey.length;
+}
 
-  const sampleTable: SampleTable = {
-    length: nSamples,
-    values,
-    stackStart,
-    stack: stack.finish(),
-    labelStart,
-    labelKey: labelKey.finish(),
-    labelStr: labelStr.finish(),
-    labelNum: labelNum.finish(),
-    labelUnit: labelUnit.finish(),
-  };
+function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
+  const out = new SampleColumns(spans.length, nTypes);
+  for (let i = 0; i < spans.length; i++) {
+    r.pos = spans.start.data[i]!;
+    readSample(r, i, spans.end.data[i]!, locIndex, refs, out);
+  }
+  return out.finish();
+}
 
-  // ---- derived ----
+function decodePprofUnchecked(bytes: Uint8Array): Profile {
+  if (bytes.length === 0) throw new DecodeError('empty input');
+  const r = protobuf.Reader.create(bytes);
+
+  // pass 1: find every sub-message, read the scalars
+  const m = readProfile(r);
+
+  // pass 2: strings, then functions, mappings and locations (so every id is known), then samples
+  const strs = readStringTable(bytes, m.strings);
+  const refs = new StringRefs(strs);
+  const sampleTypes: ValueType[] = [];
+  for (let i = 0; i < m.sampleTypes.length; i++) {
+    sampleTypes.push(readValueType(r, m.sampleTypes.start.data[i]!, m.sampleTypes.end.data[i]!, 'sample_type', refs));
+  }
+  const periodType = m.periodType ? readValueType(r, m.periodType[0], m.periodType[1], 'period_type', refs) : null;
+  const nTypes = sampleTypes.length;
+
+  const functions = readFunctions(r, m.functions, refs);
+  const fnIndex = new IdIndex(functions.ids, 'function');
+  const mappings = readMappings(r, m.mappings, refs);
+  const mapIndex = new IdIndex(mappings.ids, 'mapping');
+  const locations = readLocations(r, m.locations, fnIndex, mapIndex);
+  const locIndex = new IdIndex(locations.ids, 'location');
+  const samples = readSamples(r, m.samples, nTypes, locIndex, refs);
+
+  // derived
   const strings = StringTable.from(strs);
-  for (let i = 0; i < nFn; i++) {
+  const fnTable = functions.table;
+  for (let i = 0; i < fnTable.length; i++) {
     const name = strs[fnTable.name[i]!]!;
     const norm = name.indexOf('[') < 0 ? name : normalizeFunctionName(name);
     fnTable.normalizedName[i] = norm === name ? fnTable.name[i]! : strings.intern(norm);
   }
-  const defaultName = strs[checkStr(defaultSampleType, 'default_sample_type')]!;
+  const defaultName = refs.get(m.defaultSampleType, 'default_sample_type');
   let defaultIndex = nTypes - 1;
   if (defaultName !== '') {
     const k = sampleTypes.findIndex((t) => t.type === defaultName);
@@ -612,17 +815,17 @@ function decodePprofUnchecked(bytes: Uint8Array): Profile {
     sampleTypes,
     defaultSampleType: Math.max(0, defaultIndex),
     periodType,
-    period,
-    timeNanos,
-    durationNanos,
-    comments: comments.map((c) => strs[checkStr(c, 'comment')]!),
+    period: m.period,
+    timeNanos: m.timeNanos,
+    durationNanos: m.durationNanos,
+    comments: m.comments.map((c) => refs.get(c, 'comment')),
     goVersion: null,
     statedTotal: null,
-    mappings: mappingList,
+    mappings: mappings.list,
     functions: fnTable,
-    locations: locTable,
-    lines,
-    samples: sampleTable,
+    locations: locations.table,
+    lines: locations.lines,
+    samples,
     goroutines: null,
     warnings: [],
   };

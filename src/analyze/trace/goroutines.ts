@@ -99,6 +99,22 @@ interface Live {
 const GC_MARK_ASSIST = 'GC mark assist';
 const GC_SWEEP = 'GC incremental sweep';
 
+/** The kinds GoroutineAnalyzer.syncOrRange handles. */
+const SYNC_OR_RANGE = new Uint8Array(256);
+for (const k of [
+  TraceEventKind.Sync,
+  TraceEventKind.GCMarkAssistBegin,
+  TraceEventKind.GCMarkAssistActive,
+  TraceEventKind.GCMarkAssistEnd,
+  TraceEventKind.STWBegin,
+  TraceEventKind.STWEnd,
+  TraceEventKind.GCSweepBegin,
+  TraceEventKind.GCSweepActive,
+  TraceEventKind.GCSweepEnd,
+]) {
+  SYNC_OR_RANGE[k] = 1;
+}
+
 /**
  * Whose rules: Go 1.26's summary (the default), or Go 1.22–1.24's, which does not count the
  * time between a generation's sync and a goroutine's first status row, takes goroutine names
@@ -148,161 +164,201 @@ export class GoroutineAnalyzer {
       this.lastTs = time;
       const running = ev.g[i]!;
       if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample) {
+        // the running goroutine's own most recent stack
         const l = this.live.get(running);
         if (l) l.ownStack = ev.stack[i]!;
       }
-      switch (kind) {
-        case TraceEventKind.Sync:
-          if (!this.first) this.syncTs = time;
-          continue;
-        case TraceEventKind.GCMarkAssistBegin:
-        case TraceEventKind.GCMarkAssistActive:
-          this.rangeBegin(kind === TraceEventKind.GCMarkAssistActive ? ev.arg0[i]! : running, GC_MARK_ASSIST, kind === TraceEventKind.GCMarkAssistActive, time);
-          continue;
-        case TraceEventKind.GCMarkAssistEnd:
-          this.rangeEnd(running, GC_MARK_ASSIST, time);
-          continue;
-        case TraceEventKind.STWBegin:
-          this.rangeBegin(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, false, time);
-          continue;
-        case TraceEventKind.STWEnd:
-          this.rangeEnd(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, time);
-          continue;
-        case TraceEventKind.GCSweepBegin:
-        case TraceEventKind.GCSweepActive: {
-          // proc-scoped: attributed to the goroutine on the proc, if it ends the range too
-          if (!this.live.has(running)) continue;
-          const p = kind === TraceEventKind.GCSweepActive ? ev.arg0[i]! : ev.p[i]!;
-          this.rangesP.set(`${p}\u0000${GC_SWEEP}`, running);
-          this.rangeBegin(running, GC_SWEEP, kind === TraceEventKind.GCSweepActive, time);
-          continue;
-        }
-        case TraceEventKind.GCSweepEnd: {
-          const key = `${ev.p[i]!}\u0000${GC_SWEEP}`;
-          const g = this.rangesP.get(key);
-          if (g === undefined) continue;
-          this.rangesP.delete(key);
-          if (g === running) this.rangeEnd(g, GC_SWEEP, time);
-          continue;
-        }
+      // (the methods read the row's time from its column: a time passed as an argument would be boxed)
+      if (SYNC_OR_RANGE[kind] === 1) this.syncOrRange(t, i, kind);
+      else if (isProcTransition(kind)) this.procTransition(t, i);
+      else if (isGoroutineTransition(kind) || kind === TraceEventKind.GoStatus) this.goTransition(t, i, kind);
+    }
+  }
+
+  /** A sync, or the begin or end of a goroutine- or proc-scoped range (the kinds of SYNC_OR_RANGE). */
+  private syncOrRange(t: Trace, i: number, kind: number): void {
+    const ev = t.events;
+    const time = ev.time[i]!;
+    const running = ev.g[i]!;
+    switch (kind) {
+      case TraceEventKind.Sync:
+        if (!this.first) this.syncTs = time;
+        return;
+      case TraceEventKind.GCMarkAssistBegin:
+      case TraceEventKind.GCMarkAssistActive:
+        this.rangeBegin(kind === TraceEventKind.GCMarkAssistActive ? ev.arg0[i]! : running, GC_MARK_ASSIST, kind === TraceEventKind.GCMarkAssistActive, time);
+        return;
+      case TraceEventKind.GCMarkAssistEnd:
+        this.rangeEnd(running, GC_MARK_ASSIST, time);
+        return;
+      case TraceEventKind.STWBegin:
+        this.rangeBegin(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, false, time);
+        return;
+      case TraceEventKind.STWEnd:
+        this.rangeEnd(running, `stop-the-world (${t.strings.get(ev.str[i]!)})`, time);
+        return;
+      case TraceEventKind.GCSweepBegin:
+      case TraceEventKind.GCSweepActive: {
+        // proc-scoped: attributed to the goroutine on the proc, if it ends the range too
+        if (!this.live.has(running)) return;
+        const p = kind === TraceEventKind.GCSweepActive ? ev.arg0[i]! : ev.p[i]!;
+        this.rangesP.set(`${p}\u0000${GC_SWEEP}`, running);
+        this.rangeBegin(running, GC_SWEEP, kind === TraceEventKind.GCSweepActive, time);
+        return;
       }
-      if (isProcTransition(kind)) {
-        // a proc going idle under a goroutine in a syscall: from here on the syscall blocks
-        const from = ev.from[i]!;
-        const to = ev.to[i]!;
-        const p = ev.resource[i]!;
-        if (from !== to && to === ProcState.Idle) {
-          const g = this.syscallingP.get(p);
-          if (g !== undefined) {
-            const l = this.live.get(g);
-            if (l) l.lastSyscallBlock = time;
-            this.syscallingP.delete(p);
-          }
-        }
-        continue;
+      case TraceEventKind.GCSweepEnd: {
+        const key = `${ev.p[i]!}\u0000${GC_SWEEP}`;
+        const g = this.rangesP.get(key);
+        if (g === undefined) return;
+        this.rangesP.delete(key);
+        if (g === running) this.rangeEnd(g, GC_SWEEP, time);
+        return;
       }
-      if (!isGoroutineTransition(kind) && kind !== TraceEventKind.GoStatus) continue;
-      const id = ev.resource[i]!;
-      const from = ev.from[i]!;
-      const to = ev.to[i]!;
-      // The transition's stack: for a creation, where the new goroutine starts.
-      const stack = transitionStack(kind, ev.arg0[i]!, ev.stack[i]!, this.rules);
-      if (from === to) {
-        // nothing new for Go's figures; a later generation's status row still tells where it stands
-        const l = this.live.get(id);
-        if (l && stack !== 0) {
-          l.ownStack = stack;
-          if (to === GoState.Waiting && l.waitStack === 0) l.waitStack = stack;
-        }
-        continue;
+    }
+  }
+
+  /** A proc going idle under a goroutine in a syscall: from here on the syscall blocks. */
+  private procTransition(t: Trace, i: number): void {
+    const ev = t.events;
+    const time = ev.time[i]!;
+    const from = ev.from[i]!;
+    const to = ev.to[i]!;
+    const p = ev.resource[i]!;
+    if (from !== to && to === ProcState.Idle) {
+      const g = this.syscallingP.get(p);
+      if (g !== undefined) {
+        const l = this.live.get(g);
+        if (l) l.lastSyscallBlock = time;
+        this.syscallingP.delete(p);
       }
-      let l = this.live.get(id);
-      // transition out
-      if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) {
-        const preexisting = from === GoState.Undetermined;
-        l = this.newGoroutine(id, preexisting ? this.syncTs : time, preexisting, preexisting ? -1 : running, preexisting ? '' : leafName(t, ev.stack[i]!));
-        if (preexisting) {
-          l.s.startState = to as GoState;
-          l.s.startReason = t.strings.get(ev.str[i]!);
-          l.s.startStack = ev.stack[i]!;
-        }
-        if (preexisting && this.rules === 'go1.26') {
-          // the time since the sync counts as spent in the state the status row names
-          const ns = time - this.syncTs;
-          if (to === GoState.Running) l.s.execNs += ns;
-          else if (to === GoState.Waiting) add(l.s.blockNs, t.strings.get(ev.str[i]!), ns);
-          else if (to === GoState.Runnable) l.s.schedWaitNs += ns;
-          else if (to === GoState.Syscall) {
-            if (ev.p[i]! < 0) l.s.syscallBlockNs += ns;
-            else l.s.syscallNs += ns;
-          }
-        }
-      } else if (from === GoState.Running) {
-        if (l.lastStart >= 0) l.s.execNs += time - l.lastStart;
-        l.lastStart = -1;
-      } else if (from === GoState.Waiting) {
-        if (l.lastBlock >= 0) {
-          const ns = time - l.lastBlock;
-          add(l.s.blockNs, l.lastBlockReason, ns);
-          this.recordWait(l, time);
-          l.lastBlock = -1;
-        }
-      } else if (from === GoState.Runnable) {
-        if (l.lastRunnable >= 0) {
-          l.s.schedWaitNs += time - l.lastRunnable;
-          l.lastRunnable = -1;
-        }
-      } else if (from === GoState.Syscall) {
-        if (l.lastSyscall >= 0) {
-          if (l.lastSyscallBlock >= 0) {
-            l.s.syscallBlockNs += time - l.lastSyscallBlock;
-            l.s.syscallNs += l.lastSyscallBlock - l.lastSyscall;
-          } else {
-            l.s.syscallNs += time - l.lastSyscall;
-          }
-          l.lastSyscall = -1;
-          l.lastSyscallBlock = -1;
-          const p = this.syscallingG.get(id);
-          if (p !== undefined) this.syscallingP.delete(p);
-          this.syscallingG.delete(id);
-        }
+    }
+  }
+
+  /** A goroutine's transition (or status row): out of its old state, then into its new one. */
+  private goTransition(t: Trace, i: number, kind: number): void {
+    const ev = t.events;
+    const time = ev.time[i]!;
+    const id = ev.resource[i]!;
+    const from = ev.from[i]!;
+    const to = ev.to[i]!;
+    // The transition's stack: for a creation, where the new goroutine starts.
+    const stack = transitionStack(kind, ev.arg0[i]!, ev.stack[i]!, this.rules);
+    if (from === to) {
+      // nothing new for Go's figures; a later generation's status row still tells where it stands
+      const l = this.live.get(id);
+      if (l && stack !== 0) {
+        l.ownStack = stack;
+        if (to === GoState.Waiting && l.waitStack === 0) l.waitStack = stack;
       }
-      if (l.s.name === '' && stack !== 0) l.s.name = rootName(t, stack);
-      if (stack !== 0) l.ownStack = stack;
-      l.stateSince = from === GoState.Undetermined ? this.syncTs : time;
-      l.stateSincePreexisting = from === GoState.Undetermined;
-      // transition in
-      switch (to) {
-        case GoState.Running:
-          l.lastStart = time;
-          if (l.s.startNs < 0) l.s.startNs = time;
-          break;
-        case GoState.Runnable:
-          l.lastRunnable = time;
-          break;
-        case GoState.Waiting: {
-          const reason = t.strings.get(ev.str[i]!);
-          if (reason !== 'forever') {
-            l.lastBlock = time;
-            l.lastBlockReason = reason;
-            l.waitStack = stack !== 0 ? stack : l.ownStack;
-            l.waitStart = from === GoState.Undetermined ? this.syncTs : time;
-            l.waitFromStart = l.stateSincePreexisting;
-            break;
-          }
-          this.finish(l, time, true);
+      return;
+    }
+    let l = this.live.get(id);
+    if (from === GoState.Undetermined || from === GoState.NotExist || l === undefined) l = this.enterTrace(t, i);
+    else this.leaveState(l, from, t, i);
+    if (l.s.name === '' && stack !== 0) l.s.name = rootName(t, stack);
+    if (stack !== 0) l.ownStack = stack;
+    l.stateSince = from === GoState.Undetermined ? this.syncTs : time;
+    l.stateSincePreexisting = from === GoState.Undetermined;
+    this.enterState(l, t, i, stack);
+  }
+
+  /** The goroutine of row i enters the trace: created, or seen first through a status row. */
+  private enterTrace(t: Trace, i: number): Live {
+    const ev = t.events;
+    const time = ev.time[i]!;
+    const from = ev.from[i]!;
+    const to = ev.to[i]!;
+    const preexisting = from === GoState.Undetermined;
+    const l = this.newGoroutine(ev.resource[i]!, preexisting ? this.syncTs : time, preexisting, preexisting ? -1 : ev.g[i]!, preexisting ? '' : leafName(t, ev.stack[i]!));
+    if (preexisting) {
+      l.s.startState = to as GoState;
+      l.s.startReason = t.strings.get(ev.str[i]!);
+      l.s.startStack = ev.stack[i]!;
+    }
+    if (preexisting && this.rules === 'go1.26') {
+      // the time since the sync counts as spent in the state the status row names
+      const ns = time - this.syncTs;
+      if (to === GoState.Running) l.s.execNs += ns;
+      else if (to === GoState.Waiting) add(l.s.blockNs, t.strings.get(ev.str[i]!), ns);
+      else if (to === GoState.Runnable) l.s.schedWaitNs += ns;
+      else if (to === GoState.Syscall) {
+        if (ev.p[i]! < 0) l.s.syscallBlockNs += ns;
+        else l.s.syscallNs += ns;
+      }
+    }
+    return l;
+  }
+
+  /** The goroutine leaves state `from` at row i: the interval it spent there is counted. */
+  private leaveState(l: Live, from: number, t: Trace, i: number): void {
+    const time = t.events.time[i]!;
+    if (from === GoState.Running) {
+      if (l.lastStart >= 0) l.s.execNs += time - l.lastStart;
+      l.lastStart = -1;
+    } else if (from === GoState.Waiting) {
+      if (l.lastBlock >= 0) {
+        const ns = time - l.lastBlock;
+        add(l.s.blockNs, l.lastBlockReason, ns);
+        this.recordWait(l, time);
+        l.lastBlock = -1;
+      }
+    } else if (from === GoState.Runnable) {
+      if (l.lastRunnable >= 0) {
+        l.s.schedWaitNs += time - l.lastRunnable;
+        l.lastRunnable = -1;
+      }
+    } else if (from === GoState.Syscall) {
+      if (l.lastSyscall >= 0) {
+        if (l.lastSyscallBlock >= 0) {
+          l.s.syscallBlockNs += time - l.lastSyscallBlock;
+          l.s.syscallNs += l.lastSyscallBlock - l.lastSyscall;
+        } else {
+          l.s.syscallNs += time - l.lastSyscall;
+        }
+        l.lastSyscall = -1;
+        l.lastSyscallBlock = -1;
+        const id = l.s.id;
+        const p = this.syscallingG.get(id);
+        if (p !== undefined) this.syscallingP.delete(p);
+        this.syscallingG.delete(id);
+      }
+    }
+  }
+
+  /** The goroutine enters the state row i names; `stack`: the transition's stack. */
+  private enterState(l: Live, t: Trace, i: number, stack: number): void {
+    const ev = t.events;
+    const time = ev.time[i]!;
+    switch (ev.to[i]!) {
+      case GoState.Running:
+        l.lastStart = time;
+        if (l.s.startNs < 0) l.s.startNs = time;
+        break;
+      case GoState.Runnable:
+        l.lastRunnable = time;
+        break;
+      case GoState.Waiting: {
+        const reason = t.strings.get(ev.str[i]!);
+        if (reason !== 'forever') {
+          l.lastBlock = time;
+          l.lastBlockReason = reason;
+          l.waitStack = stack !== 0 ? stack : l.ownStack;
+          l.waitStart = ev.from[i]! === GoState.Undetermined ? this.syncTs : time;
+          l.waitFromStart = l.stateSincePreexisting;
           break;
         }
-        case GoState.NotExist:
-          this.finish(l, time, true);
-          break;
-        case GoState.Syscall: {
-          const p = ev.p[i]!;
-          this.syscallingP.set(p, id);
-          this.syscallingG.set(id, p);
-          l.lastSyscall = time;
-          break;
-        }
+        this.finish(l, time, true);
+        break;
+      }
+      case GoState.NotExist:
+        this.finish(l, time, true);
+        break;
+      case GoState.Syscall: {
+        const p = ev.p[i]!;
+        this.syscallingP.set(p, l.s.id);
+        this.syscallingG.set(l.s.id, p);
+        l.lastSyscall = time;
+        break;
       }
     }
   }

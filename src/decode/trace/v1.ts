@@ -684,254 +684,9 @@ class V1Parser {
 
   /** Validation and repairs of Go's postProcessTrace. */
   postProcess(ev: Events): void {
-    interface G {
-      state: number;
-      evType: number; // type of the last event that made it wait (or 0)
-      started: boolean;
-      createStk: number; // -1 none
-      assist: boolean;
-    }
-    interface P {
-      running: boolean;
-      g: number;
-      sweep: boolean;
-      stw: boolean;
-    }
-    const gs = new Map<number, G>();
-    const ps = new Map<number, P>();
-    const getG = (id: number): G => {
-      let g = gs.get(id);
-      if (g === undefined) {
-        g = { state: gDead, evType: 0, started: false, createStk: -1, assist: false };
-        gs.set(id, g);
-      }
-      return g;
-    };
-    const getP = (id: number): P => {
-      let p = ps.get(id);
-      if (p === undefined) {
-        p = { running: false, g: 0, sweep: false, stw: false };
-        ps.set(id, p);
-      }
-      return p;
-    };
-    getG(0).state = gRunning;
-    const running = (p: P, g: G, allowG0: boolean, G: number, Pid: number, t: number, time: number): void => {
-      const name = DESC[t]!.name;
-      if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while ${name} (time ${time})`);
-      if (p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while ${name} (time ${time})`);
-      if (!allowG0 && G === 0) throw new DecodeError(`g 0 did ${name} (time ${time})`);
-    };
-    const tasks = new Set<number>();
-    const regions = new Map<number, number[]>();
-    let gc = false;
-    let stw = false;
-    const n = ev.n;
-    for (let i = 0; i < n; i++) {
-      const t = ev.type[i]!;
-      const G = ev.g[i]!;
-      const Pid = ev.p[i]!;
-      const time = ev.ts[i]!;
-      switch (t) {
-        case EvProcStart: {
-          const p = getP(Pid);
-          if (p.running) throw new DecodeError(`p ${Pid} is running before start (time ${time})`);
-          p.running = true;
-          break;
-        }
-        case EvProcStop: {
-          const p = getP(Pid);
-          if (!p.running) throw new DecodeError(`p ${Pid} is not running before stop (time ${time})`);
-          if (p.g !== 0) throw new DecodeError(`p ${Pid} is running a goroutine ${p.g} during stop (time ${time})`);
-          p.running = false;
-          break;
-        }
-        case EvGCStart:
-          if (gc) throw new DecodeError(`previous GC is not ended before a new one (time ${time})`);
-          gc = true;
-          ev.p[i] = GCP;
-          break;
-        case EvGCDone:
-          if (!gc) throw new DecodeError(`bogus GC end (time ${time})`);
-          gc = false;
-          break;
-        case EvSTWStart:
-          if (this.ver < 10) {
-            const p = getP(Pid);
-            if (p.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
-            p.stw = true;
-          } else {
-            if (stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
-            stw = true;
-          }
-          break;
-        case EvSTWDone:
-          if (this.ver < 10) {
-            const p = getP(Pid);
-            if (!p.stw) throw new DecodeError(`bogus STW end (time ${time})`);
-            p.stw = false;
-          } else {
-            if (!stw) throw new DecodeError(`bogus STW end (time ${time})`);
-            stw = false;
-          }
-          break;
-        case EvGCSweepStart: {
-          const p = getP(Pid);
-          if (p.sweep) throw new DecodeError(`previous sweeping is not ended before a new one (time ${time})`);
-          p.sweep = true;
-          break;
-        }
-        case EvGCMarkAssistStart: {
-          const g = getG(G);
-          if (g.assist) throw new DecodeError(`previous mark assist is not ended before a new one (time ${time})`);
-          g.assist = true;
-          break;
-        }
-        case EvGCMarkAssistDone:
-          getG(G).assist = false;
-          break;
-        case EvGCSweepDone: {
-          const p = getP(Pid);
-          if (!p.sweep) throw new DecodeError(`bogus sweeping end (time ${time})`);
-          p.sweep = false;
-          break;
-        }
-        case EvGoWaiting:
-        case EvGoInSyscall: {
-          const g = getG(G);
-          if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before ${DESC[t]!.name} (time ${time})`);
-          g.state = gWaiting;
-          g.evType = t;
-          break;
-        }
-        case EvGoCreate: {
-          running(getP(Pid), getG(G), true, G, Pid, t, time);
-          const ng = ev.a0[i]!;
-          if (gs.has(ng)) throw new DecodeError(`g ${ng} already exists (time ${time})`);
-          gs.set(ng, { state: gRunnable, evType: t, started: false, createStk: ev.a1[i]!, assist: false });
-          break;
-        }
-        case EvGoStart:
-        case EvGoStartLabel: {
-          const g = getG(G);
-          const p = getP(Pid);
-          if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before start (time ${time})`);
-          if (p.g !== 0) throw new DecodeError(`p ${Pid} is already running g ${p.g} while start g ${G} (time ${time})`);
-          g.state = gRunning;
-          g.started = true;
-          p.g = G;
-          if (g.createStk !== -1) {
-            ev.stk[i] = g.createStk >>> 0;
-            g.createStk = -1;
-          }
-          g.evType = 0;
-          break;
-        }
-        case EvGoEnd:
-        case EvGoStop: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.started = false;
-          g.state = gDead;
-          p.g = 0;
-          if (t === EvGoEnd) regions.delete(G);
-          break;
-        }
-        case EvGoSched:
-        case EvGoPreempt: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.state = gRunnable;
-          g.started = false;
-          p.g = 0;
-          g.evType = t;
-          break;
-        }
-        case EvGoUnblock: {
-          const g = getG(G);
-          const p = getP(Pid);
-          if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while unpark (time ${time})`);
-          if (Pid !== TimerP && p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while unpark (time ${time})`);
-          const target = ev.a0[i]!;
-          const g1 = getG(target);
-          if (g1.state !== gWaiting) throw new DecodeError(`g ${target} is not waiting before unpark (time ${time})`);
-          if (g1.evType === EvGoBlockNet) ev.p[i] = NetpollP;
-          g1.state = gRunnable;
-          g1.evType = t;
-          break;
-        }
-        case EvGoSysCall: {
-          const g = getG(G);
-          running(getP(Pid), g, false, G, Pid, t, time);
-          g.evType = t;
-          break;
-        }
-        case EvGoSysBlock: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.state = gWaiting;
-          g.started = false;
-          p.g = 0;
-          break;
-        }
-        case EvGoSysExit: {
-          const g = getG(G);
-          if (g.state !== gWaiting) throw new DecodeError(`g ${G} is not waiting during syscall exit (time ${time})`);
-          g.state = gRunnable;
-          g.evType = t;
-          break;
-        }
-        case EvGoSleep:
-        case EvGoBlock:
-        case EvGoBlockSend:
-        case EvGoBlockRecv:
-        case EvGoBlockSelect:
-        case EvGoBlockSync:
-        case EvGoBlockCond:
-        case EvGoBlockNet:
-        case EvGoBlockGC: {
-          const g = getG(G);
-          const p = getP(Pid);
-          running(p, g, false, G, Pid, t, time);
-          g.state = gWaiting;
-          g.evType = t;
-          g.started = false;
-          p.g = 0;
-          break;
-        }
-        case EvUserTaskCreate: {
-          const id = ev.a0[i]!;
-          if (tasks.has(id)) throw new DecodeError(`task id conflicts (id:${id})`);
-          tasks.add(id);
-          break;
-        }
-        case EvUserTaskEnd:
-          tasks.delete(ev.a0[i]!);
-          break;
-        case EvUserRegion: {
-          const mode = ev.a1[i]!;
-          let stack = regions.get(G);
-          if (mode === 0) {
-            if (stack === undefined) regions.set(G, (stack = []));
-            stack.push(i);
-          } else if (mode === 1) {
-            if (stack !== undefined && stack.length > 0) {
-              const s = stack[stack.length - 1]!;
-              if (ev.a0[s] !== ev.a0[i] || ev.a2[s] !== ev.a2[i]) {
-                throw new DecodeError(`misuse of region in goroutine ${G}: region end does not match the inner-most active region start`);
-              }
-              stack.pop();
-              if (stack.length === 0) regions.delete(G);
-            }
-          } else {
-            throw new DecodeError(`invalid user region mode: ${mode}`);
-          }
-          break;
-        }
-      }
+    const check = new PostProcessor(ev, this.ver);
+    for (let i = 0; i < ev.n; i++) {
+      check.event(i);
       const sid = ev.stk[i]!;
       if (sid !== 0 && !this.stackPcs.has(sid)) ev.stk[i] = 0;
     }
@@ -942,7 +697,7 @@ class V1Parser {
   private stackRows = new Map<number, number>();
   private frameRows = new Map<number | bigint, number>();
 
-  private stackRow(id: number): number {
+  stackRow(id: number): number {
     if (id === 0) return 0;
     let row = this.stackRows.get(id);
     if (row !== undefined) return row;
@@ -968,7 +723,7 @@ class V1Parser {
 
   private strRows = new Map<number, number>();
 
-  private str(id: number): number {
+  str(id: number): number {
     if (id === 0) return 0;
     let row = this.strRows.get(id);
     if (row === undefined) {
@@ -982,252 +737,640 @@ class V1Parser {
     const b = this.b;
     const n = ev.n;
     b.reserve(b.n + n + (n >> 4) + 16);
+    new RowConverter(b, ev, this).run();
+  }
+}
+
+/** What turning v1 events into rows needs from the parser: its tables' stacks and strings as rows. */
+interface V1Tables {
+  readonly ver: number;
+  readonly inline: string[];
+  stackRow(id: number): number;
+  str(id: number): number;
+}
+
+/**
+ * Turns the merged, validated v1 events into the rows Go's v1→v2 converter yields, one event at
+ * a time; the event being converted is in the fields below the state.
+ */
+class RowConverter {
+  private readonly S: TraceBuilder['strings'];
+  private readonly rForever: number;
+  private readonly rPreempted: number;
+  private readonly rGosched: number;
+  private readonly rSleep: number;
+  private readonly rChanSend: number;
+  private readonly rChanRecv: number;
+  private readonly rNetwork: number;
+  private readonly rSync: number;
+  private readonly rCond: number;
+  private readonly rSelect: number;
+  private readonly rAssistWait: number;
+  private readonly stwRows: number[];
+  /** Next event of the same goroutine (for GoSysCall: did the syscall block?), -1 none. */
+  private readonly nextSameG: Int32Array;
+
+  private lastTs = -1;
+  private syncs = 0;
+  private readonly procMs = new Map<number, number>();
+  private readonly seenProcs = new Set<number>();
+  /** Goroutines created before the first Gomaxprocs, not yet seen otherwise. */
+  private readonly createdPreInit = new Map<number, true>();
+  private readonly tasks = new Map<number, { name: number; parent: number }>();
+  private preInit = true;
+  private lastStw = 0;
+  private futile = 0;
+
+  // the event being converted
+  private t = 0;
+  private P = 0;
+  private time = 0;
+  private a0 = 0;
+  private a1 = 0;
+  private stkId = 0;
+  private m = -1;
+  private G = -1;
+
+  constructor(
+    private readonly b: TraceBuilder,
+    private readonly ev: Events,
+    private readonly tables: V1Tables,
+  ) {
     const S = b.strings;
-    const rForever = S.intern('forever');
-    const rPreempted = S.intern('preempted');
-    const rGosched = S.intern('runtime.Gosched');
-    const rSleep = S.intern('sleep');
-    const rChanSend = S.intern('chan send');
-    const rChanRecv = S.intern('chan receive');
-    const rNetwork = S.intern('network');
-    const rSync = S.intern('sync');
-    const rCond = S.intern('sync.(*Cond).Wait');
-    const rSelect = S.intern('select');
-    const rAssistWait = S.intern('GC mark assist wait for work');
-    const stwRows = STW_REASONS.map((s) => S.intern(s));
-
-    // next event of the same goroutine (for GoSysCall: did the syscall block?)
-    const nextSameG = new Int32Array(n).fill(-1);
-    {
-      const last = new Map<number, number>();
-      for (let i = n - 1; i >= 0; i--) {
-        const g = ev.g[i]!;
-        const j = last.get(g);
-        if (j !== undefined) nextSameG[i] = j;
-        last.set(g, i);
-      }
+    this.S = S;
+    this.rForever = S.intern('forever');
+    this.rPreempted = S.intern('preempted');
+    this.rGosched = S.intern('runtime.Gosched');
+    this.rSleep = S.intern('sleep');
+    this.rChanSend = S.intern('chan send');
+    this.rChanRecv = S.intern('chan receive');
+    this.rNetwork = S.intern('network');
+    this.rSync = S.intern('sync');
+    this.rCond = S.intern('sync.(*Cond).Wait');
+    this.rSelect = S.intern('select');
+    this.rAssistWait = S.intern('GC mark assist wait for work');
+    this.stwRows = STW_REASONS.map((s) => S.intern(s));
+    const n = ev.n;
+    this.nextSameG = new Int32Array(n).fill(-1);
+    const last = new Map<number, number>();
+    for (let i = n - 1; i >= 0; i--) {
+      const g = ev.g[i]!;
+      const j = last.get(g);
+      if (j !== undefined) this.nextSameG[i] = j;
+      last.set(g, i);
     }
+  }
 
-    let lastTs = -1;
-    let syncs = 0;
-    const procMs = new Map<number, number>();
-    const seenProcs = new Set<number>();
-    const createdPreInit = new Map<number, true>();
-    const tasks = new Map<number, { name: number; parent: number }>();
-    let preInit = true;
-    let lastStw = 0;
-    let futile = 0;
-
-    const row = (
-      time: number,
-      kind: number,
-      g: number,
-      p: number,
-      m: number,
-      stack: number,
-      resource: number,
-      from: number,
-      to: number,
-      str: number,
-      x0: number,
-      x1: number,
-    ): void => {
-      if (time <= lastTs) time = lastTs + 1;
-      lastTs = time;
-      b.push(kind, time, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
-    };
-
+  run(): void {
+    const b = this.b;
+    const ev = this.ev;
+    const n = ev.n;
     if (n > 0) {
-      syncs++;
-      b.push(K.Sync, ev.ts[0]! - 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 1);
+      this.syncs++;
+      b.push(K.Sync, ev.ts[0]! - 1, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 1);
     }
     for (let i = 0; i < n; i++) {
       const t = ev.type[i]!;
       const P = ev.p[i]!;
-      const time = ev.ts[i]!;
-      const a0 = ev.a0[i]!;
-      const a1 = ev.a1[i]!;
-      const stkId = ev.stk[i]!;
-      if (t === EvProcStart) procMs.set(P, a0);
-      const m = P !== -1 && t !== EvCPUSample ? (procMs.get(P) ?? -1) : -1;
-      if (t === EvProcStop) procMs.delete(P);
-      const G = ev.g[i]! === 0 ? -1 : ev.g[i]!;
-      switch (t) {
-        case EvGomaxprocs:
-          if (preInit) {
-            preInit = false;
-            for (const gid of createdPreInit.keys()) row(time, K.GoStatus, -1, -1, -1, 0, gid, GS.Undetermined, GS.Runnable, 0, -1, 0);
-            createdPreInit.clear();
-            break;
-          }
-          row(time, K.ProcsChange, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, a0, 0);
-          break;
-        case EvProcStart:
-          if (seenProcs.has(P)) {
-            row(time, K.ProcStart, G, P, m, 0, P, PS.Idle, PS.Running, 0, 0, 0);
-          } else {
-            seenProcs.add(P);
-            row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Running, 0, 0, 0);
-          }
-          break;
-        case EvProcStop:
-          if (seenProcs.has(P)) {
-            row(time, K.ProcStop, G, P, m, 0, P, PS.Running, PS.Idle, 0, 0, 0);
-          } else {
-            seenProcs.add(P);
-            row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Idle, 0, 0, 0);
-          }
-          break;
-        case EvGCStart:
-          row(time, K.GCBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, a0, 0);
-          break;
-        case EvGCDone:
-          row(time, K.GCEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
-          break;
-        case EvSTWStart: {
-          let reason = 0;
-          if (this.ver < 21) reason = a0 === 0 || a0 === 1 ? a0 + 1 : 0;
-          else reason = a0 >= 0 && a0 < STW_REASONS.length ? a0 : 0;
-          lastStw = stwRows[reason]!;
-          row(time, K.STWBegin, G, P, m, 0, -1, 0, 0, lastStw, 0, 0);
-          break;
+      this.t = t;
+      this.P = P;
+      this.time = ev.ts[i]!;
+      this.a0 = ev.a0[i]!;
+      this.a1 = ev.a1[i]!;
+      this.stkId = ev.stk[i]!;
+      if (t === EvProcStart) this.procMs.set(P, this.a0);
+      this.m = P !== -1 && t !== EvCPUSample ? (this.procMs.get(P) ?? -1) : -1;
+      if (t === EvProcStop) this.procMs.delete(P);
+      this.G = ev.g[i]! === 0 ? -1 : ev.g[i]!;
+      if (this.procEvent()) continue;
+      if (this.goEvent(i)) continue;
+      this.otherEvent(i);
+    }
+    this.syncs++;
+    b.push(K.Sync, this.lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+    if (this.futile > 0) b.warn(`${this.futile} futile-wakeup markers ignored`);
+  }
+
+  /** One row; times stay strictly increasing, pseudo-procs become -1. */
+  private row(time: number, kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
+    if (time <= this.lastTs) time = this.lastTs + 1;
+    this.lastTs = time;
+    this.b.push(kind, time, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
+  }
+
+  /** GOMAXPROCS, procs, GC, stop-the-world, sweeping, heap and mark assists: true when the event is one. */
+  private procEvent(): boolean {
+    const { t, P, time, a0, a1, m, G } = this;
+    switch (t) {
+      case EvGomaxprocs:
+        if (this.preInit) {
+          this.preInit = false;
+          for (const gid of this.createdPreInit.keys()) this.row(time, K.GoStatus, -1, -1, -1, 0, gid, GS.Undetermined, GS.Runnable, 0, -1, 0);
+          this.createdPreInit.clear();
+          return true;
         }
-        case EvSTWDone:
-          row(time, K.STWEnd, G, P, m, 0, -1, 0, 0, lastStw, 0, 0);
-          break;
-        case EvGCSweepStart:
-          row(time, K.GCSweepBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
-          break;
-        case EvGCSweepDone:
-          row(time, K.GCSweepEnd, G, P, m, 0, -1, 0, 0, 0, a0, a1);
-          break;
-        case EvGoCreate:
-          if (preInit) {
-            createdPreInit.set(a0, true);
-            break;
-          }
-          row(time, K.GoCreate, G, P, m, this.stackRow(stkId), a0, GS.NotExist, GS.Runnable, 0, this.stackRow(a1 >>> 0), 0);
-          break;
-        case EvGoStart:
-          if (preInit) {
-            createdPreInit.delete(a0);
-            row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Running, 0, -1, 0);
-          } else {
-            row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-          }
-          break;
-        case EvGoStartLabel:
-          row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-          row(time, K.GoLabel, G, P, m, 0, -1, 0, 0, this.str(ev.a2[i]!), 0, 0);
-          break;
-        case EvGoEnd:
-          row(time, K.GoDestroy, G, P, m, 0, G, GS.Running, GS.NotExist, 0, 0, 0);
-          break;
-        case EvGoStop:
-        case EvGoSleep:
-        case EvGoBlock:
-        case EvGoBlockSend:
-        case EvGoBlockRecv:
-        case EvGoBlockSelect:
-        case EvGoBlockSync:
-        case EvGoBlockCond:
-        case EvGoBlockNet:
-        case EvGoBlockGC: {
-          const reason =
-            t === EvGoStop
-              ? rForever
-              : t === EvGoSleep
-                ? rSleep
-                : t === EvGoBlock
-                  ? 0
-                  : t === EvGoBlockSend
-                    ? rChanSend
-                    : t === EvGoBlockRecv
-                      ? rChanRecv
-                      : t === EvGoBlockSelect
-                        ? rSelect
-                        : t === EvGoBlockSync
-                          ? rSync
-                          : t === EvGoBlockCond
-                            ? rCond
-                            : t === EvGoBlockNet
-                              ? rNetwork
-                              : rAssistWait;
-          row(time, K.GoBlock, G, P, m, this.stackRow(stkId), G, GS.Running, GS.Waiting, reason, 0, 0);
-          break;
+        this.row(time, K.ProcsChange, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvProcStart:
+        if (this.seenProcs.has(P)) {
+          this.row(time, K.ProcStart, G, P, m, 0, P, PS.Idle, PS.Running, 0, 0, 0);
+        } else {
+          this.seenProcs.add(P);
+          this.row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Running, 0, 0, 0);
         }
-        case EvGoSched:
-        case EvGoPreempt:
-          row(time, K.GoStop, G, P, m, this.stackRow(stkId), G, GS.Running, GS.Runnable, t === EvGoSched ? rGosched : rPreempted, 0, 0);
-          break;
-        case EvGoUnblock:
-          row(time, K.GoUnblock, G, P, m, this.stackRow(stkId), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
-          break;
-        case EvGoSysCall: {
-          const j = nextSameG[i]!;
-          const blocked = j >= 0 && ev.type[j] === EvGoSysBlock;
-          const stack = this.stackRow(stkId);
-          row(time, K.GoSyscallBegin, G, P, m, stack, G, GS.Running, GS.Syscall, 0, 0, 0);
-          if (!blocked) row(time + 1, K.GoSyscallEnd, G, P, m, 0, G, GS.Syscall, GS.Running, 0, 0, 0);
-          break;
+        return true;
+      case EvProcStop:
+        if (this.seenProcs.has(P)) {
+          this.row(time, K.ProcStop, G, P, m, 0, P, PS.Running, PS.Idle, 0, 0, 0);
+        } else {
+          this.seenProcs.add(P);
+          this.row(time, K.ProcStatus, G, P, m, 0, P, PS.Undetermined, PS.Idle, 0, 0, 0);
         }
-        case EvGoSysExit:
-          row(time, K.GoSyscallEndBlocked, G, P, m, 0, G, GS.Syscall, GS.Runnable, 0, 0, 0);
-          break;
-        case EvGoSysBlock:
-          break;
-        case EvGoWaiting:
-          createdPreInit.delete(a0);
-          row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Waiting, 0, -1, 0);
-          break;
-        case EvGoInSyscall:
-          createdPreInit.delete(a0);
-          row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Syscall, 0, -1, 0);
-          break;
-        case EvHeapAlloc:
-          row(time, K.HeapAlloc, G, P, m, 0, -1, 0, 0, 0, a0, 0);
-          break;
-        case EvHeapGoal:
-          row(time, K.HeapGoal, G, P, m, 0, -1, 0, 0, 0, a0, 0);
-          break;
-        case EvGCMarkAssistStart:
-          row(time, K.GCMarkAssistBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
-          break;
-        case EvGCMarkAssistDone:
-          row(time, K.GCMarkAssistEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
-          break;
-        case EvUserTaskCreate: {
-          const parent = a1 === 0 ? -1 : a1;
-          const name = this.str(ev.a2[i]!);
-          tasks.set(a0, { name, parent: a1 });
-          row(time, K.TaskBegin, G, P, m, this.stackRow(stkId), -1, 0, 0, name, a0, parent);
-          break;
+        return true;
+      case EvGCStart:
+        this.row(time, K.GCBegin, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvGCDone:
+        this.row(time, K.GCEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
+        return true;
+      case EvSTWStart: {
+        let reason = 0;
+        if (this.tables.ver < 21) reason = a0 === 0 || a0 === 1 ? a0 + 1 : 0;
+        else reason = a0 >= 0 && a0 < STW_REASONS.length ? a0 : 0;
+        this.lastStw = this.stwRows[reason]!;
+        this.row(time, K.STWBegin, G, P, m, 0, -1, 0, 0, this.lastStw, 0, 0);
+        return true;
+      }
+      case EvSTWDone:
+        this.row(time, K.STWEnd, G, P, m, 0, -1, 0, 0, this.lastStw, 0, 0);
+        return true;
+      case EvGCSweepStart:
+        this.row(time, K.GCSweepBegin, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, 0, 0);
+        return true;
+      case EvGCSweepDone:
+        this.row(time, K.GCSweepEnd, G, P, m, 0, -1, 0, 0, 0, a0, a1);
+        return true;
+      case EvHeapAlloc:
+        this.row(time, K.HeapAlloc, G, P, m, 0, -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvHeapGoal:
+        this.row(time, K.HeapGoal, G, P, m, 0, -1, 0, 0, 0, a0, 0);
+        return true;
+      case EvGCMarkAssistStart:
+        this.row(time, K.GCMarkAssistBegin, G, P, m, this.tables.stackRow(this.stkId), -1, 0, 0, 0, 0, 0);
+        return true;
+      case EvGCMarkAssistDone:
+        this.row(time, K.GCMarkAssistEnd, G, P, m, 0, -1, 0, 0, 0, 0, 0);
+        return true;
+    }
+    return false;
+  }
+
+  /** Goroutine transitions and statuses: true when event i is one. */
+  private goEvent(i: number): boolean {
+    const { t, P, time, a0, a1, m, G } = this;
+    const tables = this.tables;
+    switch (t) {
+      case EvGoCreate:
+        if (this.preInit) {
+          this.createdPreInit.set(a0, true);
+          return true;
         }
-        case EvUserTaskEnd: {
-          const task = tasks.get(a0);
-          if (task !== undefined) tasks.delete(a0);
-          row(time, K.TaskEnd, G, P, m, this.stackRow(stkId), -1, 0, 0, task ? task.name : 0, a0, task ? task.parent : -1);
-          break;
+        this.row(time, K.GoCreate, G, P, m, tables.stackRow(this.stkId), a0, GS.NotExist, GS.Runnable, 0, tables.stackRow(a1 >>> 0), 0);
+        return true;
+      case EvGoStart:
+        if (this.preInit) {
+          this.createdPreInit.delete(a0);
+          this.row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Running, 0, -1, 0);
+        } else {
+          this.row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
         }
-        case EvUserRegion:
-          row(time, a1 === 0 ? K.RegionBegin : K.RegionEnd, G, P, m, this.stackRow(stkId), -1, 0, 0, this.str(ev.a2[i]!), a0, 0);
-          break;
-        case EvUserLog:
-          row(time, K.Log, G, P, m, this.stackRow(stkId), -1, 0, 0, this.str(a1), a0, S.intern(this.inline[ev.a3[i]!] ?? ''));
-          break;
-        case EvCPUSample:
-          row(time, K.CPUSample, G, P, -1, this.stackRow(stkId), -1, 0, 0, 0, 0, 0);
-          break;
-        case EvFutileWakeup:
-          futile++;
-          break;
-        default:
-          throw new DecodeError(`unexpected event type ${DESC[t]?.name ?? t}`);
+        return true;
+      case EvGoStartLabel:
+        this.row(time, K.GoStart, G, P, m, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        this.row(time, K.GoLabel, G, P, m, 0, -1, 0, 0, tables.str(this.ev.a2[i]!), 0, 0);
+        return true;
+      case EvGoEnd:
+        this.row(time, K.GoDestroy, G, P, m, 0, G, GS.Running, GS.NotExist, 0, 0, 0);
+        return true;
+      case EvGoStop:
+      case EvGoSleep:
+      case EvGoBlock:
+      case EvGoBlockSend:
+      case EvGoBlockRecv:
+      case EvGoBlockSelect:
+      case EvGoBlockSync:
+      case EvGoBlockCond:
+      case EvGoBlockNet:
+      case EvGoBlockGC:
+        this.row(time, K.GoBlock, G, P, m, tables.stackRow(this.stkId), G, GS.Running, GS.Waiting, this.blockReason(t), 0, 0);
+        return true;
+      case EvGoSched:
+      case EvGoPreempt:
+        this.row(time, K.GoStop, G, P, m, tables.stackRow(this.stkId), G, GS.Running, GS.Runnable, t === EvGoSched ? this.rGosched : this.rPreempted, 0, 0);
+        return true;
+      case EvGoUnblock:
+        this.row(time, K.GoUnblock, G, P, m, tables.stackRow(this.stkId), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+        return true;
+      case EvGoSysCall: {
+        const j = this.nextSameG[i]!;
+        const blocked = j >= 0 && this.ev.type[j] === EvGoSysBlock;
+        const stack = tables.stackRow(this.stkId);
+        this.row(time, K.GoSyscallBegin, G, P, m, stack, G, GS.Running, GS.Syscall, 0, 0, 0);
+        if (!blocked) this.row(time + 1, K.GoSyscallEnd, G, P, m, 0, G, GS.Syscall, GS.Running, 0, 0, 0);
+        return true;
+      }
+      case EvGoSysExit:
+        this.row(time, K.GoSyscallEndBlocked, G, P, m, 0, G, GS.Syscall, GS.Runnable, 0, 0, 0);
+        return true;
+      case EvGoSysBlock:
+        return true;
+      case EvGoWaiting:
+        this.createdPreInit.delete(a0);
+        this.row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Waiting, 0, -1, 0);
+        return true;
+      case EvGoInSyscall:
+        this.createdPreInit.delete(a0);
+        this.row(time, K.GoStatus, G, P, m, 0, a0, GS.Undetermined, GS.Syscall, 0, -1, 0);
+        return true;
+    }
+    return false;
+  }
+
+  /** The block reason (a string row) of a v1 event that makes a goroutine wait. */
+  private blockReason(t: number): number {
+    switch (t) {
+      case EvGoStop:
+        return this.rForever;
+      case EvGoSleep:
+        return this.rSleep;
+      case EvGoBlock:
+        return 0;
+      case EvGoBlockSend:
+        return this.rChanSend;
+      case EvGoBlockRecv:
+        return this.rChanRecv;
+      case EvGoBlockSelect:
+        return this.rSelect;
+      case EvGoBlockSync:
+        return this.rSync;
+      case EvGoBlockCond:
+        return this.rCond;
+      case EvGoBlockNet:
+        return this.rNetwork;
+      default:
+        return this.rAssistWait;
+    }
+  }
+
+  /** User tasks, regions and logs, CPU samples and futile-wakeup markers; any other event is an error. */
+  private otherEvent(i: number): void {
+    const { t, P, time, a0, a1, m, G } = this;
+    const ev = this.ev;
+    const tables = this.tables;
+    switch (t) {
+      case EvUserTaskCreate: {
+        const parent = a1 === 0 ? -1 : a1;
+        const name = tables.str(ev.a2[i]!);
+        this.tasks.set(a0, { name, parent: a1 });
+        this.row(time, K.TaskBegin, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, name, a0, parent);
+        break;
+      }
+      case EvUserTaskEnd: {
+        const task = this.tasks.get(a0);
+        if (task !== undefined) this.tasks.delete(a0);
+        this.row(time, K.TaskEnd, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, task ? task.name : 0, a0, task ? task.parent : -1);
+        break;
+      }
+      case EvUserRegion:
+        this.row(time, a1 === 0 ? K.RegionBegin : K.RegionEnd, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, tables.str(ev.a2[i]!), a0, 0);
+        break;
+      case EvUserLog:
+        this.row(time, K.Log, G, P, m, tables.stackRow(this.stkId), -1, 0, 0, tables.str(a1), a0, this.S.intern(tables.inline[ev.a3[i]!] ?? ''));
+        break;
+      case EvCPUSample:
+        this.row(time, K.CPUSample, G, P, -1, tables.stackRow(this.stkId), -1, 0, 0, 0, 0, 0);
+        break;
+      case EvFutileWakeup:
+        this.futile++;
+        break;
+      default:
+        throw new DecodeError(`unexpected event type ${DESC[t]?.name ?? t}`);
+    }
+  }
+}
+
+/** A goroutine as Go's postProcessTrace follows it. */
+interface CheckedG {
+  state: number;
+  evType: number; // type of the last event that made it wait (or 0)
+  started: boolean;
+  createStk: number; // -1 none
+  assist: boolean;
+}
+
+/** A proc as Go's postProcessTrace follows it. */
+interface CheckedP {
+  running: boolean;
+  g: number;
+  sweep: boolean;
+  stw: boolean;
+}
+
+/**
+ * The validation and repairs of Go's postProcessTrace, one event at a time: each event must
+ * find its goroutine and proc in a state that allows it; GC starts move to the GC pseudo-proc,
+ * unblocks of a goroutine blocked on the network to the netpoll one, and a goroutine's first
+ * start takes the stack where it was created.
+ */
+class PostProcessor {
+  private readonly gs = new Map<number, CheckedG>();
+  private readonly ps = new Map<number, CheckedP>();
+  private readonly tasks = new Set<number>();
+  private readonly regions = new Map<number, number[]>();
+  private gc = false;
+  private stw = false;
+
+  constructor(
+    private readonly ev: Events,
+    private readonly ver: number,
+  ) {
+    this.getG(0).state = gRunning;
+  }
+
+  private getG(id: number): CheckedG {
+    let g = this.gs.get(id);
+    if (g === undefined) {
+      g = { state: gDead, evType: 0, started: false, createStk: -1, assist: false };
+      this.gs.set(id, g);
+    }
+    return g;
+  }
+
+  private getP(id: number): CheckedP {
+    let p = this.ps.get(id);
+    if (p === undefined) {
+      p = { running: false, g: 0, sweep: false, stw: false };
+      this.ps.set(id, p);
+    }
+    return p;
+  }
+
+  /** Requires goroutine G to be running on proc Pid (and not to be g 0 unless allowG0). */
+  private running(p: CheckedP, g: CheckedG, allowG0: boolean, G: number, Pid: number, t: number, time: number): void {
+    const name = DESC[t]!.name;
+    if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while ${name} (time ${time})`);
+    if (p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while ${name} (time ${time})`);
+    if (!allowG0 && G === 0) throw new DecodeError(`g 0 did ${name} (time ${time})`);
+  }
+
+  event(i: number): void {
+    const t = this.ev.type[i]!;
+    if (this.procOrGCEvent(i, t)) return;
+    if (this.goEvent(i, t)) return;
+    this.userEvent(i, t);
+  }
+
+  /** Procs, GC, stop-the-world, sweeping and mark assists: true when event i is one. */
+  private procOrGCEvent(i: number, t: number): boolean {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    switch (t) {
+      case EvProcStart: {
+        const p = this.getP(Pid);
+        if (p.running) throw new DecodeError(`p ${Pid} is running before start (time ${time})`);
+        p.running = true;
+        return true;
+      }
+      case EvProcStop: {
+        const p = this.getP(Pid);
+        if (!p.running) throw new DecodeError(`p ${Pid} is not running before stop (time ${time})`);
+        if (p.g !== 0) throw new DecodeError(`p ${Pid} is running a goroutine ${p.g} during stop (time ${time})`);
+        p.running = false;
+        return true;
+      }
+      case EvGCStart:
+        if (this.gc) throw new DecodeError(`previous GC is not ended before a new one (time ${time})`);
+        this.gc = true;
+        ev.p[i] = GCP;
+        return true;
+      case EvGCDone:
+        if (!this.gc) throw new DecodeError(`bogus GC end (time ${time})`);
+        this.gc = false;
+        return true;
+      case EvSTWStart:
+        if (this.ver < 10) {
+          const p = this.getP(Pid);
+          if (p.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
+          p.stw = true;
+        } else {
+          if (this.stw) throw new DecodeError(`previous STW is not ended before a new one (time ${time})`);
+          this.stw = true;
+        }
+        return true;
+      case EvSTWDone:
+        if (this.ver < 10) {
+          const p = this.getP(Pid);
+          if (!p.stw) throw new DecodeError(`bogus STW end (time ${time})`);
+          p.stw = false;
+        } else {
+          if (!this.stw) throw new DecodeError(`bogus STW end (time ${time})`);
+          this.stw = false;
+        }
+        return true;
+      case EvGCSweepStart: {
+        const p = this.getP(Pid);
+        if (p.sweep) throw new DecodeError(`previous sweeping is not ended before a new one (time ${time})`);
+        p.sweep = true;
+        return true;
+      }
+      case EvGCSweepDone: {
+        const p = this.getP(Pid);
+        if (!p.sweep) throw new DecodeError(`bogus sweeping end (time ${time})`);
+        p.sweep = false;
+        return true;
+      }
+      case EvGCMarkAssistStart: {
+        const g = this.getG(G);
+        if (g.assist) throw new DecodeError(`previous mark assist is not ended before a new one (time ${time})`);
+        g.assist = true;
+        return true;
+      }
+      case EvGCMarkAssistDone:
+        this.getG(G).assist = false;
+        return true;
+    }
+    return false;
+  }
+
+  /** Goroutine transitions: true when event i is one. */
+  private goEvent(i: number, t: number): boolean {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    switch (t) {
+      case EvGoWaiting:
+      case EvGoInSyscall: {
+        const g = this.getG(G);
+        if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before ${DESC[t]!.name} (time ${time})`);
+        g.state = gWaiting;
+        g.evType = t;
+        return true;
+      }
+      case EvGoCreate: {
+        this.running(this.getP(Pid), this.getG(G), true, G, Pid, t, time);
+        const ng = ev.a0[i]!;
+        if (this.gs.has(ng)) throw new DecodeError(`g ${ng} already exists (time ${time})`);
+        this.gs.set(ng, { state: gRunnable, evType: t, started: false, createStk: ev.a1[i]!, assist: false });
+        return true;
+      }
+      case EvGoStart:
+      case EvGoStartLabel:
+        this.goStart(i);
+        return true;
+      case EvGoEnd:
+      case EvGoStop: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.started = false;
+        g.state = gDead;
+        p.g = 0;
+        if (t === EvGoEnd) this.regions.delete(G);
+        return true;
+      }
+      case EvGoSched:
+      case EvGoPreempt: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.state = gRunnable;
+        g.started = false;
+        p.g = 0;
+        g.evType = t;
+        return true;
+      }
+      case EvGoUnblock:
+        this.goUnblock(i, t);
+        return true;
+      case EvGoSysCall: {
+        const g = this.getG(G);
+        this.running(this.getP(Pid), g, false, G, Pid, t, time);
+        g.evType = t;
+        return true;
+      }
+      case EvGoSysBlock: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.state = gWaiting;
+        g.started = false;
+        p.g = 0;
+        return true;
+      }
+      case EvGoSysExit: {
+        const g = this.getG(G);
+        if (g.state !== gWaiting) throw new DecodeError(`g ${G} is not waiting during syscall exit (time ${time})`);
+        g.state = gRunnable;
+        g.evType = t;
+        return true;
+      }
+      case EvGoSleep:
+      case EvGoBlock:
+      case EvGoBlockSend:
+      case EvGoBlockRecv:
+      case EvGoBlockSelect:
+      case EvGoBlockSync:
+      case EvGoBlockCond:
+      case EvGoBlockNet:
+      case EvGoBlockGC: {
+        const g = this.getG(G);
+        const p = this.getP(Pid);
+        this.running(p, g, false, G, Pid, t, time);
+        g.state = gWaiting;
+        g.evType = t;
+        g.started = false;
+        p.g = 0;
+        return true;
       }
     }
-    syncs++;
-    b.push(K.Sync, lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, syncs, 0);
-    if (futile > 0) b.warn(`${futile} futile-wakeup markers ignored`);
+    return false;
+  }
+
+  private goStart(i: number): void {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    const g = this.getG(G);
+    const p = this.getP(Pid);
+    if (g.state !== gRunnable) throw new DecodeError(`g ${G} is not runnable before start (time ${time})`);
+    if (p.g !== 0) throw new DecodeError(`p ${Pid} is already running g ${p.g} while start g ${G} (time ${time})`);
+    g.state = gRunning;
+    g.started = true;
+    p.g = G;
+    if (g.createStk !== -1) {
+      ev.stk[i] = g.createStk >>> 0;
+      g.createStk = -1;
+    }
+    g.evType = 0;
+  }
+
+  private goUnblock(i: number, t: number): void {
+    const ev = this.ev;
+    const G = ev.g[i]!;
+    const Pid = ev.p[i]!;
+    const time = ev.ts[i]!;
+    const g = this.getG(G);
+    const p = this.getP(Pid);
+    if (g.state !== gRunning) throw new DecodeError(`g ${G} is not running while unpark (time ${time})`);
+    if (Pid !== TimerP && p.g !== G) throw new DecodeError(`p ${Pid} is not running g ${G} while unpark (time ${time})`);
+    const target = ev.a0[i]!;
+    const g1 = this.getG(target);
+    if (g1.state !== gWaiting) throw new DecodeError(`g ${target} is not waiting before unpark (time ${time})`);
+    if (g1.evType === EvGoBlockNet) ev.p[i] = NetpollP;
+    g1.state = gRunnable;
+    g1.evType = t;
+  }
+
+  /** User tasks and regions. */
+  private userEvent(i: number, t: number): void {
+    const ev = this.ev;
+    switch (t) {
+      case EvUserTaskCreate: {
+        const id = ev.a0[i]!;
+        if (this.tasks.has(id)) throw new DecodeError(`task id conflicts (id:${id})`);
+        this.tasks.add(id);
+        break;
+      }
+      case EvUserTaskEnd:
+        this.tasks.delete(ev.a0[i]!);
+        break;
+      case EvUserRegion: {
+        const G = ev.g[i]!;
+        const mode = ev.a1[i]!;
+        let stack = this.regions.get(G);
+        if (mode === 0) {
+          if (stack === undefined) this.regions.set(G, (stack = []));
+          stack.push(i);
+        } else if (mode === 1) {
+          if (stack !== undefined && stack.length > 0) {
+            const s = stack[stack.length - 1]!;
+            if (ev.a0[s] !== ev.a0[i] || ev.a2[s] !== ev.a2[i]) {
+              throw new DecodeError(`misuse of region in goroutine ${G}: region end does not match the inner-most active region start`);
+            }
+            stack.pop();
+            if (stack.length === 0) this.regions.delete(G);
+          }
+        } else {
+          throw new DecodeError(`invalid user region mode: ${mode}`);
+        }
+        break;
+      }
+    }
   }
 }
 

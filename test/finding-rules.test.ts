@@ -87,6 +87,23 @@ describe('one finding per cause', () => {
       if (grewElse) expect(d.findings.some((f) => f.summary.includes('With it, '))).toBe(true);
     });
   }
+
+  // the RWMutex's queue in the goroutines and the same lock's contention in the mutex and block
+  // profiles are one cause: one finding, which names the sites the profiles give
+  it('an RWMutex queue with the mutex and block profiles of the same lock is one finding', () => {
+    const dir = path.join(samples, 'rwmutex-starvation', 'go1.27');
+    const d = diagnoseFiles(['goroutine.pb.gz', 'mutex.pb.gz', 'block.pb.gz'].map((f) => path.join(dir, f)));
+    expect(d.findings.filter((f) => f.severity !== 'info').map((f) => f.id)).toEqual(['rwmutex-starvation']);
+    const f = d.findings[0]!;
+    expect(f.holders.some((h) => h.signature === 'mutex-profile' && h.at?.function === 'main.(*routingTable).replace')).toBe(true);
+    expect(f.summary).toMatch(/The mutex profile puts 99% of the waiting on the lock released in main\.\(\*routingTable\)\.replace\./);
+    // the mutex profile alone still says it
+    const alone = diagnoseFiles([path.join(dir, 'mutex.pb.gz')]);
+    expect(alone.findings.map((x) => x.id)).toEqual(['mutex-contention']);
+    // and names the lock it is: the releasing stack goes through sync.(*RWMutex)
+    expect(alone.findings[0]!.title).toBe('goroutines queue on a sync.RWMutex');
+    expect(diagnoseFiles([path.join(samples, 'mutex-hot', 'go1.27', 'mutex.pb.gz')]).findings[0]!.title).toBe('goroutines queue on a sync.Mutex');
+  });
 });
 
 import { markdownReport } from '../src/report/markdown.js';

@@ -15,6 +15,8 @@ export interface Site {
   line: number;
   delayNanos: number;
   share: number;
+  /** The lock released there, by the sync frames below the site: a sync.RWMutex or a sync.Mutex. */
+  lock: 'sync.Mutex' | 'sync.RWMutex';
 }
 
 /**
@@ -32,13 +34,15 @@ export function contentionSites(p: Profile, limit = 3, only?: RegExp): Site[] {
     if (only !== undefined && !stackHas(p, i, only)) continue;
     total += delay;
     let site: Site | null = null;
+    let lock: Site['lock'] = 'sync.Mutex';
     for (let s = p.samples.stackStart[i]!; s < p.samples.stackStart[i + 1]! && site === null; s++) {
       const loc = p.samples.stack[s]!;
       for (let l = p.locations.lineStart[loc]!, le = l + p.locations.lineCount[loc]!; l < le; l++) {
         const fn = p.lines.function[l]!;
         const name = p.strings.get(p.functions.name[fn]!);
+        if (name.startsWith('sync.(*RWMutex).')) lock = 'sync.RWMutex';
         if (/^(runtime|sync|internal\/sync)\./.test(name)) continue;
-        site = { function: name, file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]!, delayNanos: 0, share: 0 };
+        site = { function: name, file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]!, delayNanos: 0, share: 0, lock };
         break;
       }
     }

@@ -137,8 +137,14 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     for (const f of cpuFindings(a.profile, a.path)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
   }
   const profiles = analyses.filter((a) => a.type === 'profile');
-  // each mutex, block, heap and CPU profile on its own; a goroutine snapshot's finding of the same id stays
-  for (const f of profileFindings(profiles)) if (!ignore.has(f.id) && !byId.has(f.id)) byId.set(f.id, f);
+  // each mutex, block, heap and CPU profile on its own; a goroutine snapshot's finding of the same
+  // id stays, and one about a lock (an RWMutex's queue, a deadlock) stands for the profile's lock
+  // contention too: the profile's sites join it (correlate)
+  const lockFinding = ['rwmutex-starvation', 'deadlock-suspect'].some((id) => byId.has(id));
+  for (const f of profileFindings(profiles)) {
+    if (ignore.has(f.id) || byId.has(f.id) || (f.id === 'mutex-contention' && lockFinding)) continue;
+    byId.set(f.id, f);
+  }
   // a trace's sync blocking profile tells where goroutines blocked longest, like a block profile
   for (const a of analyses) {
     if (a.type !== 'trace') continue;

@@ -57,7 +57,7 @@ function mutexAlone(a: ProfileAnalysis): Finding[] {
   const f = finding(
     'mutex-contention',
     delaySeverity(delay, a.profile),
-    'goroutines queue on a sync.Mutex',
+    `goroutines queue on a ${top.lock}`,
     `The mutex profile ${a.path} records ${formatDuration(delay)} of waiting on locks${window(a.profile)}; ${formatShare(top.delayNanos, delay)} of it on the lock released in ${top.function} (${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}): that code holds the lock while the others wait.`,
     [
       `Shorten what ${top.function} does while holding the lock: no I/O, channel operations or slow calls inside it; copy what it needs and release.`,

@@ -88,6 +88,17 @@ describe('one finding per cause', () => {
     });
   }
 
+  // the garbage collector's proof and the channel leak among the leaked: one finding
+  for (const form of ['goroutineleak.pb.gz', 'goroutineleak.debug2.txt']) {
+    it(`leaked goroutines the garbage collector proved are counted once (${form})`, () => {
+      const d = diagnoseFiles([path.join(samples, 'goroutineleak-profile', 'go1.27', form)]);
+      expect(d.findings.map((f) => f.id)).toEqual(['goroutine-leak']);
+      const f = d.findings[0]!;
+      expect(f.goroutines).toBe(120);
+      expect(f.summary).toMatch(/Of them, 72 goroutines wait to send in main\.hedgedProfile\.func1 \[chan send\].*nobody is left to receive/);
+    });
+  }
+
   // the RWMutex's queue in the goroutines and the same lock's contention in the mutex and block
   // profiles are one cause: one finding, which names the sites the profiles give
   it('an RWMutex queue with the mutex and block profiles of the same lock is one finding', () => {

@@ -25,6 +25,7 @@ import type { Profile } from '../model/profile.js';
 import type { GoroutineBucket } from './summary.js';
 import { isProgramCode } from './finding-kit.js';
 import { formatDuration, formatSeconds } from '../model/units.js';
+import { PROVEN_LEAK_TITLE } from './rules/leaks.js';
 
 export interface DiagnoseOptions {
   /** Load figures (`--qps`, `--latency`, …): pool findings then carry computed settings. */
@@ -159,6 +160,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   for (const a of analyses) if (a.type === 'trace') addLockHolders(byId, a);
   addLabelEvidence(byId.values());
   foldGenericGrowth(byId);
+  foldIntoProvenLeak(byId);
   correlate([...byId.values()], profiles);
   for (const f of byId.values()) advise(f, opts.load, opts.dbStats ?? []);
   // the runtime's own verdict leads: Go has proven it
@@ -254,6 +256,21 @@ const CAUSES = ['chan-leak', 'sql-rows-leak', 'sql-tx-leak', 'sql-db-handle-leak
  * that names the cause are folded into it as a sentence, not raised as a second alarm. A leak
  * proven by the garbage collector or a leak checker is never folded.
  */
+/**
+ * Goroutines the garbage collector proved leaked are said once: a channel leak among them (the
+ * senders nobody will receive from) becomes a sentence of the proven leak, not a second finding
+ * counting the same goroutines.
+ */
+function foldIntoProvenLeak(byId: Map<string, Finding>): void {
+  const proven = byId.get('goroutine-leak');
+  const chan = byId.get('chan-leak');
+  if (!proven || proven.title !== PROVEN_LEAK_TITLE || !chan || chan.goroutines > proven.goroutines) return;
+  byId.delete('chan-leak');
+  proven.summary += ` Of them, ${chan.summary.charAt(0).toLowerCase()}${chan.summary.slice(1)}`;
+  for (const r of chan.remediation) if (!proven.remediation.includes(r)) proven.remediation.push(r);
+  for (const s of chan.signatures) if (!proven.signatures.includes(s)) proven.signatures.push(s);
+}
+
 function foldGenericGrowth(byId: Map<string, Finding>): void {
   const generic = byId.get('goroutine-leak');
   if (!generic || generic.runtimeVerdict !== undefined || generic.title !== GROWTH_TITLE) return;

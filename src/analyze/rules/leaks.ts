@@ -127,6 +127,9 @@ export function chanLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
 }
 
 /** Goroutines the garbage collector proved leaked (the goroutineleak profile, `(leaked)` in debug=2). */
+/** The title of the leak the garbage collector proves (the goroutineleak profile, or `(leaked)` in a dump). */
+export const PROVEN_LEAK_TITLE = 'leaked goroutines (proven by the garbage collector)';
+
 export function provenLeak(m: SnapshotMatch, _t: Thresholds): Finding[] {
   const out: Finding[] = [];
   const total = m.total;
@@ -151,7 +154,7 @@ export function provenLeak(m: SnapshotMatch, _t: Thresholds): Finding[] {
     out.push({
       id: 'goroutine-leak',
       severity: 'critical',
-      title: 'leaked goroutines (proven by the garbage collector)',
+      title: PROVEN_LEAK_TITLE,
       summary: `${plural(leaked, 'goroutine')} ${leaked === 1 ? 'is' : 'are'} blocked forever: nothing else can reach what ${leaked === 1 ? 'it waits' : 'they wait'} on. The largest group (${leakedBuckets[0]!.goroutines}) waits in ${top.frames[0]?.function ?? 'the runtime'} [${top.waitReason || '?'}].`,
       goroutines: leaked,
       share: total ? leaked / total : 0,

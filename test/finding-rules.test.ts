@@ -88,6 +88,16 @@ describe('one finding per cause', () => {
     });
   }
 
+  // a queue is on one mutex: 18 goroutines each on a mutex of its own are no queue, 119 on one are
+  it('weighs lock waiters by the longest queue on one mutex where a dump tells mutexes apart', () => {
+    const apart = diagnoseFiles([path.join(samples, 'goroutineleak-profile', 'go1.27', 'goroutine.debug2.txt')]);
+    expect(apart.findings.map((f) => f.id)).not.toContain('mutex-contention');
+    const one = diagnoseFiles([path.join(samples, 'mutex-hot', 'go1.27', 'goroutine.debug2.txt')]);
+    const f = one.findings.find((x) => x.id === 'mutex-contention')!;
+    expect(f.severity).toBe('critical');
+    expect(f.summary).toMatch(/^119 goroutines \(48%\) wait to lock a sync\.Mutex at 0x[0-9a-f]+,/);
+  });
+
   // the garbage collector's proof and the channel leak among the leaked: one finding
   for (const form of ['goroutineleak.pb.gz', 'goroutineleak.debug2.txt']) {
     it(`leaked goroutines the garbage collector proved are counted once (${form})`, () => {

@@ -14,7 +14,10 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
   // proven leaks are not a queue: each waits on a lock nobody will ever release
   if (mu && mu.goroutines - leakedIn(m, mu) > 0) {
     const minutes = maxMinutes(m, SIG.syncMutexWait);
-    const sev = waiterSeverity(mu.goroutines, null, t);
+    // a queue is on one mutex: where the dump tells them apart (debug=2 shows each one's address),
+    // the longest queue weighs, not all waiters on all mutexes together
+    const queue = mu.instances.size > 1 ? Math.max(...mu.instances.values()) : mu.goroutines;
+    const sev = waiterSeverity(queue, null, t);
     if (sev !== 'info' || (minutes !== null && minutes >= t.minutesCritical)) {
       const top = mu.buckets[0]!;
       const site = top.bucket.frames.find((f) => !/^(internal\/)?sync\./.test(f.function));
@@ -24,7 +27,7 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
         title: 'goroutines queue on a sync.Mutex',
         summary:
           `${plural(mu.goroutines, 'goroutine')} (${pct(mu.goroutines, total)}) wait to lock a sync.Mutex` +
-          (mu.instances.size === 1 ? ` at ${[...mu.instances.keys()][0]}` : mu.instances.size > 1 ? ` (${mu.instances.size} mutexes)` : '') +
+          (mu.instances.size === 1 ? ` at ${[...mu.instances.keys()][0]}` : mu.instances.size > 1 ? ` (${mu.instances.size} mutexes, at most ${queue} on one)` : '') +
           (site ? `, most in ${site.function}` : '') +
           (minutes ? `; the longest for ${plural(minutes, 'minute')}` : '') +
           '.',

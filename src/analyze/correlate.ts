@@ -54,7 +54,8 @@ export function contentionSites(p: Profile, limit = 3, only?: RegExp): Site[] {
   }
   const out = [...by.values()].sort((a, b) => b.delayNanos - a.delayNanos).slice(0, limit);
   for (const s of out) s.share = total > 0 ? s.delayNanos / total : 0;
-  return out;
+  // the heaviest site, and the others that hold at least 1% of the delay: not every lock a server takes
+  return out.filter((s, i) => i === 0 || s.share >= 0.01);
 }
 
 function stackHas(p: Profile, i: number, re: RegExp): boolean {

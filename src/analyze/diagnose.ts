@@ -63,7 +63,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   const given: { path: string; profile: Profile; m: SnapshotMatch }[] = [];
   for (const a of analyses) {
     if (a.type !== 'profile' || !isGoroutineKind(a.kind)) continue;
-    given.push({ path: a.path, profile: a.profile, m: matchSnapshot(a.profile, set) });
+    given.push({ path: a.path, profile: a.profile, m: matchSnapshot(a.profile, set, a.buckets ?? undefined) });
   }
   const ordered = inTimeOrder(given);
   if (ordered.note !== null) notes.push(ordered.note);
@@ -102,7 +102,7 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
     traceSnapshots++;
     const latency = waitLatency(a.goroutineSummary, set);
     a.waitLatency = latency;
-    const end = matchSnapshot(a.snapshot, set);
+    const end = matchSnapshot(a.snapshot, set, a.buckets);
     snapshots.push({ path: a.path, total: end.total, background: end.background, unmatched: end.unmatched });
     const found = snapshotFindings(end, thresholds);
     const start = startMatch(a, set);

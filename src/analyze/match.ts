@@ -55,8 +55,8 @@ function argOf(p: Profile, sample: number, arg: number, frame: (s: string) => bo
   return null;
 }
 
-export function matchSnapshot(p: Profile, set: SignatureSet): SnapshotMatch {
-  const buckets = goroutineBuckets(p);
+/** The signatures of a goroutine snapshot, group by group: its groups as the analysis made them, or made here. */
+export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineBucket[] = goroutineBuckets(p)): SnapshotMatch {
   const hits = new Map<string, SignatureHit>();
   const nTypes = p.sampleTypes.length;
   let total = 0;
@@ -68,7 +68,6 @@ export function matchSnapshot(p: Profile, set: SignatureSet): SnapshotMatch {
     const candidates = set.compiled
       .map((c) => ({ c, frames: matchFrames(c, names) }))
       .filter((x) => x.frames !== null);
-    const perSampleRoles: Role[][] = [];
     for (const s of b.samples) {
       const value = p.samples.values[s * nTypes]!;
       const reason = waitReason(p, s);
@@ -106,7 +105,6 @@ export function matchSnapshot(p: Profile, set: SignatureSet): SnapshotMatch {
       }
       if (roles.length === 0) unmatched += value;
       else if (roles.every((r) => r === 'background')) background += value;
-      perSampleRoles.push(roles);
     }
   }
   for (const h of hits.values()) {

@@ -42,7 +42,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
       if (a.type !== 'profile' || (a.kind !== 'goroutine' && a.kind !== 'goroutineleak')) {
         throw new InputError(`${a.type === 'trace' ? 'an execution trace' : `a ${a.kind} profile`}, but diff compares goroutine snapshots`);
       }
-      matched.push({ path: spec, profile: a.profile, m: matchSnapshot(a.profile, set) });
+      matched.push({ path: spec, profile: a.profile, m: matchSnapshot(a.profile, set, a.buckets ?? undefined) });
     } catch (e) {
       io.err(`pprof-diag: ${spec}: ${errorLine(e)}\n`);
       return 2;

@@ -16,7 +16,8 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
     const minutes = maxMinutes(m, SIG.syncMutexWait);
     // a queue is on one mutex: where the dump tells them apart (debug=2 shows each one's address),
     // the longest queue weighs, not all waiters on all mutexes together
-    const queue = mu.instances.size > 1 ? Math.max(...mu.instances.values()) : mu.goroutines;
+    let queue = mu.instances.size > 1 ? 0 : mu.goroutines;
+    if (mu.instances.size > 1) for (const n of mu.instances.values()) queue = Math.max(queue, n);
     const sev = waiterSeverity(queue, null, t);
     if (sev !== 'info' || (minutes !== null && minutes >= t.minutesCritical)) {
       const top = mu.buckets[0]!;

@@ -8,7 +8,7 @@ import { DecodeError } from '../model/errors.js';
 import { RATIO_FLOOR, pastRatio, tooLarge, tooManyTimes, type Gunzip } from '../decode/gzip.js';
 
 /** How much of a large input is inflated first to see whether it is a bomb (see RATIO_FLOOR). */
-const PROBE = 256 * 1024;
+const PROBE = 128 * 1024;
 
 export const gunzipNode: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
   if (Number.isFinite(maxRatio) && bytes.length > PROBE) probeRatio(bytes.subarray(0, PROBE), maxRatio);

@@ -10,7 +10,6 @@ import { isStandardLibrary, packageOf } from '../model/names.js';
 import { builtinPacks } from '../signatures/builtin.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
-import { formatShare } from '../model/units.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -110,7 +109,6 @@ export function median(xs: number[]): number {
   return xs[Math.floor(xs.length / 2)]!;
 }
 
-export const pct = formatShare;
 
 export function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

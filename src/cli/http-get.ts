@@ -9,7 +9,7 @@
 
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { formatBytes } from '../decode/gzip.js';
+import { formatSize } from '../model/units.js';
 import { InputError } from './input-error.js';
 
 /** Redirects followed before giving up (Go's http.Client stops after 10; a profile needs few). */
@@ -68,7 +68,7 @@ export async function* answerBody(a: HttpAnswer, maxBytes: number, o: HttpGetOpt
       total += b.length;
       if (total > maxBytes) {
         a.res.destroy();
-        throw new InputError(`the answer is larger than the ${formatBytes(maxBytes)} limit (raise --max-size)`);
+        throw new InputError(`the answer is larger than the ${formatSize(maxBytes)} limit (raise --max-size)`);
       }
       yield new Uint8Array(b.buffer, b.byteOffset, b.length);
     }

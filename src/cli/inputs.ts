@@ -6,7 +6,8 @@
 
 import { createReadStream, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { concatBytes, formatBytes } from '../decode/gzip.js';
+import { concatBytes } from '../decode/gzip.js';
+import { formatSize } from '../model/units.js';
 import { answerBody, httpGet } from './http-get.js';
 import { InputError } from './input-error.js';
 
@@ -92,7 +93,7 @@ export async function openInput(spec: string, opts: FetchOptions): Promise<Input
     throw new InputError(`cannot read: ${(e as Error).message}`);
   }
   if (size > opts.maxBytes) {
-    throw new InputError(`is ${formatBytes(size)}, larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size to read it)`);
+    throw new InputError(`is ${formatSize(size)}, larger than the ${formatSize(opts.maxBytes)} limit (raise --max-size to read it)`);
   }
   return { name: spec, size, chunks: streamChunks(createReadStream(spec, { highWaterMark: 1 << 20 }), opts.maxBytes, 'file') };
 }
@@ -104,7 +105,7 @@ async function* streamChunks(stream: NodeJS.ReadableStream, maxBytes: number, wh
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       total += b.length;
       if (total > maxBytes) {
-        throw new InputError(`${what} is larger than the ${formatBytes(maxBytes)} limit (raise --max-size to read it)`);
+        throw new InputError(`${what} is larger than the ${formatSize(maxBytes)} limit (raise --max-size to read it)`);
       }
       yield new Uint8Array(b.buffer, b.byteOffset, b.length);
     }
@@ -154,7 +155,7 @@ async function fetchProfile(spec: string, opts: FetchOptions): Promise<InputStre
       throw new InputError('the service answered with an HTML page, not a profile (is the path under /debug/pprof/ right?)');
     }
     if (declared > opts.maxBytes) {
-      throw new InputError(`the answer is ${formatBytes(declared)}, larger than the ${formatBytes(opts.maxBytes)} limit (raise --max-size)`);
+      throw new InputError(`the answer is ${formatSize(declared)}, larger than the ${formatSize(opts.maxBytes)} limit (raise --max-size)`);
     }
   } catch (e) {
     res.destroy();

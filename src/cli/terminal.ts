@@ -2,7 +2,7 @@
 
 import pc from 'picocolors';
 import { plain, type Paint } from '../report/text.js';
-import { formatBytes } from '../decode/gzip.js';
+import { formatSize } from '../model/units.js';
 
 export interface Io {
   out(s: string): void;
@@ -58,6 +58,6 @@ export class Progress {
 
 /** `45% (12 generations)` of an input being decoded. */
 export function traceProgress(done: number, total: number | null, generations: number): string {
-  const share = total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatBytes(done);
+  const share = total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatSize(done);
   return `${share} (${generations} generation${generations === 1 ? '' : 's'})`;
 }

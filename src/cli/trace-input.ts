@@ -5,7 +5,8 @@
  * comes back as its bytes, for the ordinary decoders.
  */
 
-import { concatBytes, formatBytes, isGzip } from '../decode/gzip.js';
+import { concatBytes, isGzip } from '../decode/gzip.js';
+import { formatSize } from '../model/units.js';
 import { defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Trace } from '../model/trace.js';
@@ -78,7 +79,7 @@ function pushWithin(d: TraceStreamDecoder, c: Uint8Array, maxGeneration: number)
     d.push(c.length <= step ? c : c.subarray(at, at + step));
     if (d.heldBytes > maxGeneration) {
       const what = d.family === 'v1' ? `an old-format trace (held whole) of ${d.heldBytes.toLocaleString('en-US')} bytes so far` : `generation ${d.generations + 1} of the trace holds ${d.heldBytes.toLocaleString('en-US')} bytes so far`;
-      throw limitError('maxGenerationBytes', what, formatBytes(maxGeneration));
+      throw limitError('maxGenerationBytes', what, formatSize(maxGeneration));
     }
   }
 }

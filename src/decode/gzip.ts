@@ -26,7 +26,7 @@ export const RATIO_FLOOR = 64 * 1024 * 1024;
 /** The bomb refused by the ratio rule, as tooLarge says its limit, with the option that raises the rule. */
 export function tooManyTimes(maxRatio: number): DecodeError {
   return new DecodeError(
-    `inflates more than ${maxRatio.toLocaleString('en-US')} times its compressed size past ${formatBytes(RATIO_FLOOR)} (a decompression bomb?); raise ${LIMIT_OPTIONS.maxRatio} to read it anyway`,
+    `inflates more than ${maxRatio.toLocaleString('en-US')} times its compressed size past ${formatSize(RATIO_FLOOR)} (a decompression bomb?); raise ${LIMIT_OPTIONS.maxRatio} to read it anyway`,
   );
 }
 
@@ -35,11 +35,9 @@ export function pastRatio(output: number, input: number, maxRatio: number): bool
   return output > RATIO_FLOOR && output > maxRatio * input;
 }
 
-export const formatBytes = formatSize;
-
 export function tooLarge(maxBytes: number): DecodeError {
   return new DecodeError(
-    `decompresses to more than ${formatBytes(maxBytes)} (a decompression bomb?); raise --max-size to read it anyway`,
+    `decompresses to more than ${formatSize(maxBytes)} (a decompression bomb?); raise --max-size to read it anyway`,
   );
 }
 

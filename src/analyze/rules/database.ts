@@ -1,8 +1,9 @@
 /** Findings about database pools and handles: database/sql, pgxpool, the drivers. */
 
 import { SIG } from '../signature-ids.js';
-import { count, maxMinutes, pct, plural, holdersOf, possibleOwners, waiterSeverity, QUERY_HOLDERS, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import { count, maxMinutes, plural, holdersOf, possibleOwners, waiterSeverity, QUERY_HOLDERS, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
+import { formatShare } from '../../model/units.js';
 
 /** Goroutines queued for a database/sql connection, with what holds the connections. */
 export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -51,7 +52,7 @@ export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
       severity: waiterSeverity(w, minutes, t),
       title: 'database/sql connection pool exhausted',
       summary:
-        `${plural(w, 'goroutine')} of ${total.toLocaleString('en-US')} (${pct(w, total)}) wait for a connection from the database/sql pool${poolText}` +
+        `${plural(w, 'goroutine')} of ${total.toLocaleString('en-US')} (${formatShare(w, total)}) wait for a connection from the database/sql pool${poolText}` +
         (minutes !== null && minutes > 0 ? `, the longest for ${plural(minutes, 'minute')}` : '') +
         (held.length ? `; the connections are held by ${held.join(', ')}.` : '.'),
       goroutines: w,
@@ -149,7 +150,7 @@ export function pgxpoolAcquireWait(m: SnapshotMatch, t: Thresholds): Finding[] {
       severity: waiterSeverity(pgx.goroutines, minutes, t),
       title: 'pgxpool exhausted: callers wait in Acquire',
       summary:
-        `${plural(pgx.goroutines, 'goroutine')} of ${total.toLocaleString('en-US')} (${pct(pgx.goroutines, total)}) wait in pgxpool Acquire for a connection` +
+        `${plural(pgx.goroutines, 'goroutine')} of ${total.toLocaleString('en-US')} (${formatShare(pgx.goroutines, total)}) wait in pgxpool Acquire for a connection` +
         (q > 0 ? `; ${plural(q, 'connection')} ${q === 1 ? 'is' : 'are'} busy in queries waiting on the server.` : '.'),
       goroutines: pgx.goroutines,
       share: total ? pgx.goroutines / total : 0,
@@ -183,7 +184,7 @@ export function dbConnectStorm(m: SnapshotMatch, t: Thresholds): Finding[] {
       id: 'db-connect-storm',
       severity: 'critical',
       title: 'connect storm: many database connections being opened at once',
-      summary: `${plural(connecting, 'goroutine')} (${pct(connecting, total)}) are opening database connections at the same moment.`,
+      summary: `${plural(connecting, 'goroutine')} (${formatShare(connecting, total)}) are opening database connections at the same moment.`,
       goroutines: connecting,
       share: total ? connecting / total : 0,
       maxMinutes: maxMinutes(m, ...ids),

@@ -3,8 +3,9 @@
  * itself, judged like the built-in ones (counts, ages, the evidence stacks, holders-first order).
  */
 
-import { evidenceOf, maxMinutes, pct, type Finding, type Thresholds } from '../finding-kit.js';
+import { evidenceOf, maxMinutes, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SignatureHit, SnapshotMatch } from '../match.js';
+import { formatShare } from '../../model/units.js';
 
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (all, k: string) => values[k] ?? all);
@@ -19,7 +20,7 @@ function definedFinding(m: SnapshotMatch, hit: SignatureHit): Finding | null {
   const values = {
     goroutines: n.toLocaleString('en-US'),
     total: m.total.toLocaleString('en-US'),
-    share: pct(n, m.total),
+    share: formatShare(n, m.total),
     maxMinutes: minutes === null ? '?' : String(minutes),
   };
   return {

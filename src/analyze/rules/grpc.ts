@@ -1,8 +1,9 @@
 /** Findings about gRPC ClientConns. */
 
 import { SIG } from '../signature-ids.js';
-import { count, pct, plural, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import { count, plural, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
+import { formatShare } from '../../model/units.js';
 
 /** Many gRPC ClientConns, counted by the goroutines each runs. */
 export function grpcClientConnLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -22,7 +23,7 @@ export function grpcClientConnLeak(m: SnapshotMatch, t: Thresholds): Finding[] {
       summary:
         `At least ${plural(clientConns, 'grpc.ClientConn')} ${clientConns === 1 ? 'is' : 'are'} open` +
         ` (${[serializers ? plural(serializers, 'callback serializer') : '', watchers ? plural(watchers, 'balancer watcher') : ''].filter(Boolean).join(' and ')}` +
-        `${transports ? `, ${plural(transports, 'client transport')}` : ''}), ${plural(goroutines, 'goroutine')} in all (${pct(goroutines, total)}): a service normally holds one per backend it calls.`,
+        `${transports ? `, ${plural(transports, 'client transport')}` : ''}), ${plural(goroutines, 'goroutine')} in all (${formatShare(goroutines, total)}): a service normally holds one per backend it calls.`,
       goroutines,
       share: total ? goroutines / total : 0,
       maxMinutes: null,

@@ -1,8 +1,9 @@
 /** Findings about net/http clients. */
 
 import { SIG } from '../signature-ids.js';
-import { maxMinutes, pct, plural, holdersOf, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import { maxMinutes, plural, holdersOf, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
+import { formatShare } from '../../model/units.js';
 
 /** HTTP client connections held by unclosed bodies, and requests queued for a connection. */
 export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -32,7 +33,7 @@ export function httpClient(m: SnapshotMatch, t: Thresholds): Finding[] {
       id: 'http-conn-wait',
       severity: waiterSeverity(getConn.goroutines, minutes, t),
       title: 'HTTP client requests wait for a connection',
-      summary: `${plural(getConn.goroutines, 'request')} (${pct(getConn.goroutines, total)}) wait in Transport.getConn for a connection to the host: MaxConnsPerHost is reached or dialling is slow.`,
+      summary: `${plural(getConn.goroutines, 'request')} (${formatShare(getConn.goroutines, total)}) wait in Transport.getConn for a connection to the host: MaxConnsPerHost is reached or dialling is slow.`,
       goroutines: getConn.goroutines,
       share: total ? getConn.goroutines / total : 0,
       maxMinutes: minutes,

@@ -1,10 +1,11 @@
 /** Findings about sync: Mutex and RWMutex queues, long lock waits, WaitGroups. */
 
 import { SIG } from '../signature-ids.js';
-import { leakedIn, maxMinutes, pct, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
+import { leakedIn, maxMinutes, plural, waiterSeverity, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
 import { MUTEX_PROFILE_ADVICE } from '../correlate.js';
 import { startedBy } from '../stack-index.js';
+import { formatShare } from '../../model/units.js';
 
 /** Queues on a sync.Mutex or RWMutex, long lock waits, WaitGroups that never finish. */
 export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -27,7 +28,7 @@ export function syncWaits(m: SnapshotMatch, t: Thresholds): Finding[] {
         severity: sev,
         title: 'goroutines queue on a sync.Mutex',
         summary:
-          `${plural(mu.goroutines, 'goroutine')} (${pct(mu.goroutines, total)}) wait to lock a sync.Mutex` +
+          `${plural(mu.goroutines, 'goroutine')} (${formatShare(mu.goroutines, total)}) wait to lock a sync.Mutex` +
           (mu.instances.size === 1 ? ` at ${[...mu.instances.keys()][0]}` : mu.instances.size > 1 ? ` (${mu.instances.size} mutexes, at most ${queue} on one)` : '') +
           (site ? `, most in ${site.function}` : '') +
           (minutes ? `; the longest for ${plural(minutes, 'minute')}` : '') +

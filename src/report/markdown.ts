@@ -16,7 +16,7 @@ import type { InputAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { WaitLatency } from '../analyze/trace/latency.js';
 import type { InputError } from './json.js';
 import { formatCount, formatDuration, formatSeconds } from '../model/units.js';
-import { formatLabels } from './labels.js';
+import { formatLabels, versionLabel } from './labels.js';
 import { foldedLine, framesThatMatter } from './frames.js';
 
 export interface MarkdownOptions {
@@ -140,7 +140,7 @@ function latencyTable(lat: readonly WaitLatency[]): string[] {
  */
 function traceMd(a: TraceAnalysis, extras: boolean): string[] {
   const out = [`## Trace ${mdCode(a.path)}`, ''];
-  out.push(`${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)} (trace format ${mdText(a.traceFormat)}).`, '');
+  out.push(`${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)} (${mdText(versionLabel(a)!)}).`, '');
   const blocking = a.blocking.filter((b) => b.count > 0);
   if (blocking.length) {
     out.push('| blocked in | intervals | total | most under |', '| --- | ---: | ---: | --- |');
@@ -191,7 +191,7 @@ function inputRow(a: InputAnalysis): string {
     a.type === 'trace'
       ? `${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`
       : `${formatCount(a.samples)} samples${a.goroutines !== null ? `, ${formatCount(a.goroutines)} goroutines` : ''}`;
-  return `| ${mdCode(a.path, true)} | ${cell(a.kind)} | ${cell(a.format)}${a.compressed ? ' (gzip)' : ''} | ${cell(a.type === 'trace' ? `trace format ${a.traceFormat}` : (a.goVersion ?? '–'))} | ${captured} | ${contents} |`;
+  return `| ${mdCode(a.path, true)} | ${cell(a.kind)} | ${cell(a.format)}${a.compressed ? ' (gzip)' : ''} | ${cell(versionLabel(a) ?? '–')} | ${captured} | ${contents} |`;
 }
 
 /** How much a rendering holds: the first that fits the limit is written. */

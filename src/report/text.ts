@@ -8,7 +8,7 @@ import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
 import { formatCount, formatDuration, formatPercent, formatValue } from '../model/units.js';
-import { formatLabels } from './labels.js';
+import { formatLabels, versionLabel } from './labels.js';
 import { foldedLine, framesThatMatter } from './frames.js';
 
 export interface Paint {
@@ -58,8 +58,8 @@ const FORMAT_TITLE: Record<string, string> = {
 function header(a: InputAnalysis, paint: Paint): string {
   const parts = [FORMAT_TITLE[a.format] ?? a.format];
   if (a.compressed) parts.push('gzip');
-  if (a.type === 'trace') parts.push(`trace format ${a.traceFormat}`);
-  else if (a.goVersion) parts.push(a.goVersion);
+  const version = versionLabel(a);
+  if (version) parts.push(version);
   return `${paint.bold(a.path)} — ${paint.cyan(KIND_TITLE[a.kind] ?? a.kind)} (${parts.join(', ')})`;
 }
 

@@ -14,6 +14,7 @@ import { VIEW_BUCKETS, type SampleMarks, type ViewMarks } from '../analyze/sampl
 import { flameGraph, growthFlameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
 import { formatCount, formatDuration } from '../model/units.js';
+import { versionLabel } from './labels.js';
 
 export const VIEW_VERSION = 1;
 
@@ -170,7 +171,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
       });
       traces.push({
         path: a.path,
-        goVersion: `trace format ${a.traceFormat}`,
+        goVersion: versionLabel(a),
         durationNs: a.durationNs,
         events: a.events,
         goroutines: a.goroutines,
@@ -210,7 +211,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
       kind: a.kind,
       format: a.format,
       compressed: a.compressed,
-      goVersion: a.type === 'trace' ? `trace format ${a.traceFormat}` : a.goVersion,
+      goVersion: versionLabel(a),
       timeNanos: a.type === 'profile' ? a.timeNanos : 0,
       description: describe(a),
       warnings: a.type === 'profile' ? [...a.warnings, ...a.repairs.map((w) => `read leniently: ${w}`)] : a.warnings,

@@ -139,13 +139,9 @@ export function diagnose(analyses: InputAnalysis[], opts: DiagnoseOptions = {}):
   }
   const profiles = analyses.filter((a) => a.type === 'profile');
   // each mutex, block, heap and CPU profile on its own; a goroutine snapshot's finding of the same
-  // id stays, and one about a lock (an RWMutex's queue, a deadlock) stands for the profile's lock
-  // contention too: the profile's sites join it (correlate)
-  const lockFinding = ['rwmutex-starvation', 'deadlock-suspect'].some((id) => byId.has(id));
-  for (const f of profileFindings(profiles)) {
-    if (ignore.has(f.id) || byId.has(f.id) || (f.id === 'mutex-contention' && lockFinding)) continue;
-    byId.set(f.id, f);
-  }
+  // cause stays, and the profile's sites join it (correlate)
+  const covered = new Set([...byId.keys()].flatMap((id) => [id, ...(SAME_CAUSE[id] ?? [])]));
+  for (const f of profileFindings(profiles)) if (!ignore.has(f.id) && !covered.has(f.id)) byId.set(f.id, f);
   // a trace's sync blocking profile tells where goroutines blocked longest, like a block profile
   for (const a of analyses) {
     if (a.type !== 'trace') continue;
@@ -256,6 +252,12 @@ const CAUSES = ['chan-leak', 'sql-rows-leak', 'sql-tx-leak', 'sql-db-handle-leak
  * that names the cause are folded into it as a sentence, not raised as a second alarm. A leak
  * proven by the garbage collector or a leak checker is never folded.
  */
+/** A snapshot's finding, and the profile findings it stands for: a lock's contention in a mutex or block profile is the RWMutex queue or the deadlock the goroutines show. */
+const SAME_CAUSE: Record<string, string[]> = {
+  'rwmutex-starvation': ['mutex-contention'],
+  'deadlock-suspect': ['mutex-contention'],
+};
+
 /**
  * Goroutines the garbage collector proved leaked are said once: a channel leak among them (the
  * senders nobody will receive from) becomes a sentence of the proven leak, not a second finding

@@ -16,7 +16,7 @@ import type { DbStats } from './analyze/db-stats.js';
 import { decode, expectKind } from './decode/index.js';
 import type { Gunzip } from './decode/gzip.js';
 import { errorLine, type DecodeLimits } from './model/errors.js';
-import type { ProfileKind } from './model/profile.js';
+import type { Profile, ProfileKind } from './model/profile.js';
 import { htmlReport, type ViewerAssets } from './report/html.js';
 import { jsonReport, type InputError } from './report/json.js';
 import { markdownReport } from './report/markdown.js';
@@ -54,6 +54,11 @@ export interface PipelineOptions {
   redact?: boolean;
   /** Progress of a long decode, in bytes. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Each profile as soon as it is decoded, before it is analysed: the page draws its flame graph
+   * (earlyFlame) while the diagnosis runs.
+   */
+  onProfile?: (name: string, p: Profile) => void;
 }
 
 export interface PipelineResult {
@@ -76,6 +81,7 @@ export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): 
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   if (opts.kind) expectKind(decoded, opts.kind);
+  if (decoded.type === 'profile') opts.onProfile?.(input.name, decoded.profile);
   return analyzeDecoded(input.name, decoded, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
 }
 

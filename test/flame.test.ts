@@ -13,6 +13,8 @@ import { corpusFile } from './helpers/corpus.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { corpusRoot, goldenRoot, repoRoot } from './helpers/corpus.js';
+import { analyze, analyzeInput, diagnoseAnalyses, resultView } from '../src/pipeline.js';
+import { earlyFlame, type ViewFlame } from '../src/report/view.js';
 
 function profileOf(bytes: Uint8Array) {
   const d = decode(bytes);
@@ -158,5 +160,32 @@ describe('flame graph trees', () => {
     });
     expect([...new Set(marked)]).toEqual(['database/sql.(*DB).conn']);
     expect(waiting).toBe(195);
+  });
+});
+
+describe("the page's early flame graph", () => {
+  // what the page draws as soon as a profile is read is the report's own graph of it, less the
+  // marks and the top list that the diagnosis adds; and drawing it first changes no report
+  const captures = ['db-pool-pq/go1.27/goroutine.pb.gz', 'db-pool-pq/go1.27/heap.pb.gz', 'mutex-hot/go1.27/mutex.pb.gz', 'db-pool-pq/go1.27/goroutine.debug2.txt'].map((f) => path.join(repoRoot, 'samples', f));
+  const unmarked = (n: FlameNode): FlameNode => {
+    const { s: _s, c, ...rest } = n;
+    return c ? { ...rest, c: c.map(unmarked) } : rest;
+  };
+  it.each(captures)('%s', (file) => {
+    const input = { name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) };
+    let early: ViewFlame | undefined;
+    const r = diagnoseAnalyses([analyzeInput(input, { onProfile: (name, p) => (early = earlyFlame(name, p)) })], []);
+    const view = resultView(r, { toolVersion: 'test' });
+    expect(view).toEqual(resultView(analyze([input]), { toolVersion: 'test' }));
+    const g = view.flames[0]!;
+    expect(early).toBeDefined();
+    expect(early!.top).toBeUndefined();
+    expect(early!.signatures).toEqual([]);
+    expect({ ...early!, root: unmarked(early!.root) }).toEqual({ ...g, top: undefined, signatures: [], root: unmarked(g.root) });
+    if (file.includes('db-pool') && file.includes('goroutine')) {
+      let marked = 0;
+      walk(g.root, (n) => void (n.s ? marked++ : 0));
+      expect(marked).toBeGreaterThan(0);
+    }
   });
 });

@@ -67,7 +67,45 @@ function cli(files: string[], format: string, cwd: string): string {
   return spawnSync(process.execPath, [BIN, 'analyze', '--format', format, ...files], { cwd, encoding: 'utf8' }).stdout;
 }
 
+/** Watches the report's host from before the files are given: what the page drew, in order. */
+async function watch(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { seen: string[] }).seen = seen;
+    new MutationObserver(() => {
+      const now = document.querySelector('#diagnosing') ? `early:${document.querySelectorAll('#flames svg g rect').length}` : document.querySelector('#verdict') ? 'report' : null;
+      if (now && seen[seen.length - 1] !== now) seen.push(now);
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
 describe('the page', () => {
+  it("draws the first profile's flame graph as soon as it is read, then the report in its place", async () => {
+    const { page, errors } = await open();
+    await watch(page);
+    await page.setInputFiles('#file', [path.join(dir('db-pool-pq'), 'heap.pb.gz'), path.join(dir('db-pool-pq'), 'goroutine.pb.gz')]);
+    await verdict(page);
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(seen[0]).toMatch(/^early:\d+$/);
+    expect(Number(seen.find((x) => x.startsWith('early:') && x !== 'early:0')?.slice(6) ?? 0)).toBeGreaterThan(10);
+    expect(seen[seen.length - 1]).toBe('report');
+    expect(await page.$('#diagnosing')).toBeNull();
+    // the report's own flame graph of the same profile is drawn in its place, with the same frames
+    expect(await page.$$eval('#flame-select option', (o) => o.map((x) => x.textContent))).toContain('heap.pb.gz — heap (inuse_space)');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('draws nothing before the report when redacting (the early graph would carry the real names)', async () => {
+    const { page, errors } = await open('#redact=1');
+    await watch(page);
+    await page.setInputFiles('#file', [path.join(dir('db-pool-pq'), 'goroutine.pb.gz')]);
+    await verdict(page);
+    expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual(['report']);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('reads files given through the file input, and exports what the command line writes', async () => {
     const { page, errors, requests } = await open();
     await page.setInputFiles('#file', [path.join(dir('db-pool-pq'), 'goroutine.pb.gz')]);

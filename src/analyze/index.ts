@@ -185,7 +185,7 @@ function typeNames(p: Profile): string {
  * default, with a warning saying so (an option given for a heap profile does not fail the
  * goroutine profile beside it; checkSampleIndexFits fails when it fits no input at all).
  */
-function chosenSampleIndex(p: Profile, want: string | undefined): { index: number; warning: string | null } {
+export function chosenSampleIndex(p: Profile, want: string | undefined): { index: number; warning: string | null } {
   if (want === undefined || want === '') return { index: resolveSampleIndex(p, want), warning: null };
   const k = findSampleIndex(p, want);
   if (k !== null) return { index: k, warning: null };

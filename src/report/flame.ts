@@ -63,7 +63,8 @@ export interface FlameOptions {
 export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   const nTypes = p.sampleTypes.length;
   const si = Math.min(Math.max(opts.sampleIndex ?? p.defaultSampleType, 0), Math.max(nTypes - 1, 0));
-  const t = buildTrie(p, si, opts.marks);
+  const tree = callTree(p, si);
+  const t = tree.trie;
   const total = t.value[0]!;
   const maxNodes = opts.maxNodes ?? 20000;
   let minShare = opts.minShare ?? 0.0005;
@@ -75,7 +76,7 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     frames = drawn(t, kept);
   }
   const pruned = { nodes: 0, value: 0, minShare };
-  const { root, folds } = freeze(t, p, kept, pruned);
+  const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, opts.marks) : new Map());
   // what the folds hold, by function, while the budget allows it
   frames += expandFolds(t, p, folds, total * minShare, maxNodes - frames);
   return {
@@ -109,14 +110,25 @@ function drawn(t: Trie, kept: Uint8Array): number {
  */
 class Trie {
   count = 1;
-  name = new Int32Array(1024);
-  parent = new Int32Array(1024);
-  value = new Float64Array(1024);
+  name: Int32Array;
+  parent: Int32Array;
+  value: Float64Array;
   /** Open addressing, three slots an entry (parent, name, node index + 1; 0 for empty), so a probe reads one place. */
-  private table = new Int32Array(3 * 4096);
-  private slots = 4096;
-  /** Signature indices on marked nodes. */
-  readonly marks = new Map<number, Set<number>>();
+  private table: Int32Array;
+  private slots: number;
+  /** Whether some sample weighs less than nothing (a difference of two profiles). */
+  negative = false;
+
+  /** Sized for about `nodes` nodes (a profile has at least about one a sample), so that it seldom grows. */
+  constructor(nodes: number) {
+    let n = 1024;
+    while (n < nodes && n < 1 << 22) n *= 2;
+    this.name = new Int32Array(n);
+    this.parent = new Int32Array(n);
+    this.value = new Float64Array(n);
+    this.slots = 4 * n;
+    this.table = new Int32Array(3 * this.slots);
+  }
 
   child(parent: number, name: number): number {
     const mask = this.slots - 1;
@@ -166,6 +178,11 @@ class Trie {
     this.table = table;
   }
 
+  /** Each node's value into its caller's, callees first (a child's index is always above its parent's). */
+  sumUp(): void {
+    for (let id = this.count - 1; id > 0; id--) this.value[this.parent[id]!] += this.value[id]!;
+  }
+
   /** Which nodes survive pruning at `min`: a node whose parent survived and whose value reaches it. */
   kept(min: number): Uint8Array {
     const k = new Uint8Array(this.count);
@@ -190,49 +207,104 @@ function hash(parent: number, name: number): number {
   return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(name + 1, 0x85ebca77)) >>> 0;
 }
 
-/** The call tree of the samples, weighed by one sample type, with the signatures' marks. */
-function buildTrie(p: Profile, si: number, marks: SampleMarks | undefined): Trie {
-  const t = new Trie();
+/**
+ * Per location, the name of its function when it has one line (no inlined calls), else -1: most
+ * frames then cost one lookup.
+ */
+function singleNames(p: Profile): Int32Array {
+  const { lineStart, lineCount } = p.locations;
+  const out = new Int32Array(lineStart.length);
+  for (let loc = 0; loc < out.length; loc++) out[loc] = lineCount[loc] === 1 ? p.functions.name[p.lines.function[lineStart[loc]!]!]! : -1;
+  return out;
+}
+
+/**
+ * A profile's call tree for one sample type, with each sample's last node (its leaf; -1 for a
+ * sample that weighs nothing), so that the signatures' marks are found on it afterwards. Built
+ * once a profile and sample type: the page draws a profile's flame graph as soon as it is read,
+ * and again with the marks once the diagnosis is done.
+ */
+interface CallTree {
+  trie: Trie;
+  leaf: Int32Array;
+  /** Each node's depth (the root 0), once marks ask for it. */
+  depth?: Int32Array;
+}
+
+const trees = new WeakMap<Profile, Map<number, CallTree>>();
+
+function callTree(p: Profile, si: number): CallTree {
+  let bySi = trees.get(p);
+  if (bySi === undefined) trees.set(p, (bySi = new Map()));
+  let tree = bySi.get(si);
+  if (tree === undefined) bySi.set(si, (tree = buildTree(p, si)));
+  return tree;
+}
+
+/**
+ * The call tree of the samples, weighed by one sample type. A sample's value goes to its leaf
+ * only, and the tree sums it into the callers once at the end, so a frame costs its lookup and no
+ * write to a node it merely passes through.
+ */
+function buildTree(p: Profile, si: number): CallTree {
+  const t = new Trie(p.samples.length);
   const nTypes = p.sampleTypes.length;
   const { stackStart, stack, values } = p.samples;
   const { lineStart, lineCount } = p.locations;
   const fnOfLine = p.lines.function;
   const names = p.functions.name;
-  let path: Int32Array = new Int32Array(256); // the sample's nodes, root side first
+  const single = singleNames(p);
+  const leaf = new Int32Array(p.samples.length).fill(-1);
   for (let i = 0; i < p.samples.length; i++) {
     const v = nTypes ? values[i * nTypes + si]! : 0;
     if (v === 0) continue;
-    t.value[0] += v;
+    if (v < 0) t.negative = true;
     // frames root first: locations from the last, and within one its lines from the last
     // (a location's first line is the innermost inlined function)
     let node = 0;
-    let depth = 0;
     for (let k = stackStart[i + 1]! - 1, start = stackStart[i]!; k >= start; k--) {
       const loc = stack[k]!;
-      for (let l = lineStart[loc]! + lineCount[loc]! - 1, first = lineStart[loc]!; l >= first; l--) {
-        node = t.child(node, names[fnOfLine[l]!]!);
-        t.value[node] += v;
-        if (depth === path.length) path = growPath(path);
-        path[depth++] = node;
+      const name = single[loc]!;
+      if (name >= 0) {
+        node = t.child(node, name);
+        continue;
       }
+      for (let l = lineStart[loc]! + lineCount[loc]! - 1, first = lineStart[loc]!; l >= first; l--) node = t.child(node, names[fnOfLine[l]!]!);
     }
-    // the frames the signatures matched, looked up: depth from the root, -1 the leaf
-    const m = marks?.bySample.get(i);
-    if (m === undefined || depth === 0) continue;
+    t.value[node] += v;
+    leaf[i] = node;
+  }
+  t.sumUp();
+  return { trie: t, leaf };
+}
+
+/**
+ * The nodes the signatures matched, with their signatures. A mark names its frame by depth from
+ * the root (0 the outermost frame; past the leaf, or -1, the leaf), found by climbing from the
+ * sample's leaf.
+ */
+function markedNodes(tree: CallTree, marks: SampleMarks): Map<number, Set<number>> {
+  const t = tree.trie;
+  if (tree.depth === undefined) {
+    const depth = new Int32Array(t.count);
+    for (let id = 1; id < t.count; id++) depth[id] = depth[t.parent[id]!]! + 1;
+    tree.depth = depth;
+  }
+  const depth = tree.depth;
+  const out = new Map<number, Set<number>>();
+  for (const [i, m] of marks.bySample) {
+    const leaf = tree.leaf[i] ?? -1;
+    if (leaf <= 0) continue;
+    const frames = depth[leaf]!;
     for (let k = 0; k < m.length; k += 2) {
-      const d = m[k + 1]! < 0 ? depth - 1 : m[k + 1]!;
-      const at = path[Math.min(d, depth - 1)]!;
-      let set = t.marks.get(at);
-      if (set === undefined) t.marks.set(at, (set = new Set()));
+      const d = m[k + 1]! < 0 ? frames - 1 : Math.min(m[k + 1]!, frames - 1);
+      let at = leaf;
+      for (let up = frames - 1 - d; up > 0; up--) at = t.parent[at]!;
+      let set = out.get(at);
+      if (set === undefined) out.set(at, (set = new Set()));
       set.add(m[k]!);
     }
   }
-  return t;
-}
-
-function growPath(path: Int32Array): Int32Array {
-  const out = new Int32Array(path.length * 2);
-  out.set(path);
   return out;
 }
 
@@ -240,7 +312,7 @@ function growPath(path: Int32Array): Int32Array {
  * The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen), and
  * under each node that lost children, one frame for them all (a fold), with the nodes it stands for.
  */
-function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }): { root: FlameNode; folds: Map<FlameNode, number[]> } {
+function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }, marks: Map<number, Set<number>>): { root: FlameNode; folds: Map<FlameNode, number[]> } {
   const out: (FlameNode | undefined)[] = new Array(t.count);
   const classOf = classes();
   const byCaller = new Map<number, FlameNode>();
@@ -266,7 +338,7 @@ function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; 
     }
     const name = p.strings.get(t.name[id]!);
     const n: FlameNode = id === 0 ? out[0]! : { n: name, v: t.value[id]!, k: classOf(name) };
-    const s = t.marks.get(id);
+    const s = marks.get(id);
     if (s) n.s = [...s].sort((a, b) => a - b);
     if (id !== 0) (out[pid]!.c ??= []).push(n);
     out[id] = n;
@@ -295,6 +367,8 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
   let added = 0;
   const classOf = classes();
   const open = (node: FlameNode, ids: number[], fold: boolean): void => {
+    // a fold below `min` holds no callee that reaches it, however deep it looked (values all positive)
+    if (fold && node.v < min && !t.negative) return;
     for (;;) {
       const groups = new Map<number, { v: number; ids: number[] }>();
       for (const id of ids) {

@@ -7,7 +7,7 @@
 
 import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
-import type { InputAnalysis } from '../analyze/index.js';
+import { chosenSampleIndex, type InputAnalysis } from '../analyze/index.js';
 import type { Profile } from '../model/profile.js';
 import { hiddenFrame, topFunctions, type GoroutineBucket, type LabelSummary, type TopEntry } from '../analyze/summary.js';
 import { VIEW_BUCKETS, type SampleMarks, type ViewMarks } from '../analyze/sample-marks.js';
@@ -117,6 +117,20 @@ const FLAME_TITLE: Record<string, string> = {
   threadcreate: 'thread creation',
 };
 
+function flameTitle(kind: string, t: { type: string } | undefined): string {
+  return `${FLAME_TITLE[kind] ?? kind}${t ? ` (${t.type})` : ''}`;
+}
+
+/**
+ * A profile's flame graph as soon as it is decoded, before its analysis and the diagnosis: the
+ * sample type the report will draw first, without the signatures' marks or a top list. The page
+ * shows it while the diagnosis runs; the report's own graph of the profile reuses its call tree.
+ */
+export function earlyFlame(input: string, p: Profile, sampleIndex?: string): ViewFlame {
+  const k = chosenSampleIndex(p, sampleIndex).index;
+  return { ...flameGraph(p, { sampleIndex: k }), input, title: flameTitle(p.kind, p.sampleTypes[k]) };
+}
+
 function describe(a: InputAnalysis): string {
   if (a.type === 'trace') {
     return `${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`;
@@ -149,7 +163,7 @@ export function reportView(analyses: InputAnalysis[], errors: InputError[], diag
           const g = flameGraph(a.profile, { sampleIndex: k, ...marksOf(o, a.profile) });
           const t = a.sampleTypes[k];
           const top = k === a.sampleIndex ? a.top : topFunctions(a.profile, k, a.top.length || 10);
-          flames.push({ ...g, input: a.path, title: `${FLAME_TITLE[a.kind] ?? a.kind}${t ? ` (${t.type})` : ''}`, top });
+          flames.push({ ...g, input: a.path, title: flameTitle(a.kind, t), top });
         }
       }
       if (a.buckets) buckets.push({ input: a.path, total: a.goroutines ?? 0, rows: a.buckets.slice(0, limit).map(viewBucket(o.marks)), more: Math.max(0, a.buckets.length - limit) });

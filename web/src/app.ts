@@ -5,13 +5,14 @@
  */
 import './report.css';
 import './app.css';
-import type { ReportView } from '../../src/report/view.js';
+import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { ViewerAssets } from '../../src/report/html.js';
 import { el, Report } from './report.js';
 import type { ToWorker } from './worker.js';
 
 type FromWorker =
   | { type: 'progress'; text: string }
+  | { type: 'flame'; flame: ViewFlame }
   | { type: 'view'; view: ReportView }
   | { type: 'done'; json: string; md: string; html: string | null }
   | { type: 'error'; message: string }
@@ -141,12 +142,19 @@ class App {
       else if (m.type === 'error') {
         this.status.textContent = `Could not diagnose: ${m.message}`;
         this.stop();
-      } else if (m.type === 'view') this.show(m.view);
+      } else if (m.type === 'flame') this.showEarly(m.flame);
+      else if (m.type === 'view') this.show(m.view);
       else if (m.type === 'done') this.exports(m);
     };
     const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
     // the copies are handed over, not cloned again: the page keeps its own for the next run
     w.postMessage(msg, msg.inputs.map((i) => i.bytes.buffer));
+  }
+
+  /** The first profile's flame graph, drawn while the diagnosis runs; the report replaces it. */
+  private showEarly(flame: ViewFlame): void {
+    this.out.replaceChildren();
+    new Report({ version: 0, toolVersion: this.version, redacted: false, verdict: '', notes: [], worst: null, findings: [], signatures: [], inputs: [], errors: [], flames: [flame], buckets: [], diffs: [], traces: [] }, this.out).renderEarly();
   }
 
   private show(view: ReportView): void {

@@ -101,6 +101,15 @@ export class Report {
     });
   }
 
+  /** While the diagnosis runs: the flame graphs alone, under a line saying that the findings follow. */
+  renderEarly(): void {
+    this.root.append(
+      el('header', { class: 'verdict pending' }, el('h1', {}, 'pprof-diag report'), el('p', { class: 'verdict-text', id: 'diagnosing' }, 'Diagnosing… The flame graph below is the profile as read; the findings, and the frames they rest on, follow.')),
+    );
+    if (this.v.flames.length) this.root.append(this.flameSection());
+    this.drawCharts();
+  }
+
   private findingsSection(): HTMLElement {
     const s = el('section', { id: 'findings' }, el('h2', {}, `Findings (${this.v.findings.length})`));
     if (this.v.findings.length === 0) {

@@ -3,10 +3,12 @@
  * the page's thread, so a large profile does not freeze it. Nothing leaves the browser.
  */
 import type { InputAnalysis } from '../../src/analyze/index.js';
+import type { Profile } from '../../src/model/profile.js';
 import { concatBytes, gunzipPako, isGzip, pastRatio, type Gunzip } from '../../src/decode/gzip.js';
 import { defaultLimits, errorLine } from '../../src/model/errors.js';
 import { analyzeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
+import { earlyFlame } from '../../src/report/view.js';
 import type { InputError } from '../../src/report/json.js';
 
 export interface ToWorker {
@@ -65,6 +67,9 @@ scope.onmessage = async (e) => {
         analyzeInput(input, {
           gunzip,
           onProgress: (done, total) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` }),
+          // the first input's flame graph at once, while the rest is read and diagnosed (not when
+          // redacting: the report's names are placeholders, and this graph comes before them)
+          ...(i === 0 && !redact ? { onProfile: (name: string, p: Profile) => p.samples.length > 0 && scope.postMessage({ type: 'flame', flame: earlyFlame(name, p) }) } : {}),
         }),
       );
     } catch (err) {

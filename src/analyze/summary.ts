@@ -98,6 +98,35 @@ export function hiddenFrame(name: string, atLeaf: boolean): boolean {
 }
 
 /**
+ * Per function of a profile, worked out once: a number for its normalised name (equal names,
+ * equal numbers, however the string table spells them) and whether hiddenFrame hides it
+ * anywhere (1) or only at the leaf (2).
+ */
+interface FunctionKeys {
+  name: Int32Array;
+  hidden: Uint8Array;
+}
+
+const functionKeysOf = new WeakMap<Profile, FunctionKeys>();
+
+function functionKeys(p: Profile): FunctionKeys {
+  let k = functionKeysOf.get(p);
+  if (k !== undefined) return k;
+  const n = p.functions.normalizedName.length;
+  k = { name: new Int32Array(n), hidden: new Uint8Array(n) };
+  const seen = new Map<string, number>();
+  for (let fn = 0; fn < n; fn++) {
+    const name = p.strings.get(p.functions.normalizedName[fn]!);
+    let id = seen.get(name);
+    if (id === undefined) seen.set(name, (id = seen.size));
+    k.name[fn] = id;
+    k.hidden[fn] = hiddenFrame(name, false) ? 1 : hiddenFrame(name, true) ? 2 : 0;
+  }
+  functionKeysOf.set(p, k);
+  return k;
+}
+
+/**
  * Visible frames of sample i (line rows), leaf first, at most `depth`: what a goroutine group
  * is keyed on and what a signature is matched against.
  */
@@ -105,12 +134,13 @@ export function visibleLines(p: Profile, i: number, depth = Infinity): number[] 
   const out: number[] = [];
   const { stackStart, stack } = p.samples;
   const { lineStart, lineCount } = p.locations;
+  const { hidden } = functionKeys(p);
   let leaf = true;
   for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && out.length < depth; k++) {
     const loc = stack[k]!;
     for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le && out.length < depth; l++) {
-      const name = p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!);
-      if (hiddenFrame(name, leaf)) continue;
+      const h = hidden[p.lines.function[l]!]!;
+      if (h === 1 || (h === 2 && leaf)) continue;
       leaf = false;
       out.push(l);
     }
@@ -123,19 +153,47 @@ export function visibleNames(p: Profile, i: number, depth = Infinity): string[] 
   return visibleLines(p, i, depth).map((l) => p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!));
 }
 
+/**
+ * What groups sample i: the numbers of its visible frames' names (as visibleNames gives them, at
+ * most BUCKET_DEPTH), written as a short string, so that a group is found without writing out
+ * its names for every goroutine.
+ */
+function groupingKey(p: Profile, keys: FunctionKeys, i: number): string {
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const fnOfLine = p.lines.function;
+  let key = '';
+  let n = 0;
+  let leaf = true;
+  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && n < BUCKET_DEPTH; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le && n < BUCKET_DEPTH; l++) {
+      const fn = fnOfLine[l]!;
+      const h = keys.hidden[fn]!;
+      if (h === 1 || (h === 2 && leaf)) continue;
+      leaf = false;
+      const id = keys.name[fn]!;
+      key += String.fromCharCode(id & 0xffff, id >>> 16);
+      n++;
+    }
+  }
+  return key;
+}
+
 export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   const byKey = new Map<string, GoroutineBucket>();
+  const keys = functionKeys(p);
   const reasons = new Map<GoroutineBucket, Map<string, number>>();
   const creators = new Map<GoroutineBucket, Map<string, number>>();
   const labels = new Map<GoroutineBucket, Map<string, Map<string, number>>>();
   const nTypes = p.sampleTypes.length;
   const g = p.goroutines;
   for (let i = 0; i < p.samples.length; i++) {
-    const key = visibleNames(p, i, BUCKET_DEPTH).join('\n');
-    let b = byKey.get(key);
+    const at = groupingKey(p, keys, i);
+    let b = byKey.get(at);
     if (b === undefined) {
       b = {
-        key,
+        key: visibleNames(p, i, BUCKET_DEPTH).join('\n'),
         name: '',
         count: 0,
         waitReason: '',
@@ -146,7 +204,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
         samples: [],
         labels: [],
       };
-      byKey.set(key, b);
+      byKey.set(at, b);
       reasons.set(b, new Map());
       creators.set(b, new Map());
     }
@@ -217,6 +275,8 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   const stamp = new Int32Array(nStr).fill(-1);
   const seen = new Uint8Array(nStr);
   const touched: number[] = [];
+  // skipLeaf's answer once a name: 1 skip, 2 keep
+  const skip = new Uint8Array(skipLeaf ? nStr : 0);
   const { stackStart, stack } = p.samples;
   const { lineStart, lineCount } = p.locations;
   for (let i = 0; i < p.samples.length; i++) {
@@ -228,7 +288,7 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
       for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
         const name = p.functions.name[p.lines.function[l]!]!;
         // a goroutine profile's flat value belongs to where the goroutine waits, not to gopark
-        if (first && skipLeaf !== undefined && skipLeaf(p.strings.get(name))) continue;
+        if (first && skipLeaf !== undefined && (skip[name] || (skip[name] = skipLeaf(p.strings.get(name)) ? 1 : 2)) === 1) continue;
         if (seen[name] === 0) {
           seen[name] = 1;
           touched.push(name);

@@ -87,18 +87,48 @@ function forEachLeafName(p: Profile, i: number, max: number, f: (name: string) =
   }
 }
 
+/** Whether reasonFromFunctions reads past a frame of this name: Go's own runtime side of a stack. */
+function runtimeSide(name: string): boolean {
+  return name.startsWith('runtime.') || name.startsWith('internal/') || name.startsWith('sync.runtime_') || name.startsWith('runtime/');
+}
+
+/**
+ * Per profile: which functions are on the runtime side, and the reasons already told, by the
+ * leaf frames that told them (reasonFromFunctions reads no further than the first frame past
+ * the runtime side), so that goroutines parked alike are judged once.
+ */
+const told = new WeakMap<Profile, { side: Uint8Array; reasons: Map<string, string> }>();
+
 function inferFromFrames(p: Profile, i: number): string {
   const { stackStart, stack } = p.samples;
   const { lineStart, lineCount } = p.locations;
   const fnOfLine = p.lines.function;
   const names = p.functions.normalizedName;
-  const out: string[] = [];
-  // the verdict comes within the first 13 frames
-  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && out.length < 14; k++) {
-    const loc = stack[k]!;
-    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) out.push(p.strings.get(names[fnOfLine[l]!]!));
+  let memo = told.get(p);
+  if (memo === undefined) {
+    const side = new Uint8Array(names.length);
+    for (let fn = 0; fn < side.length; fn++) side[fn] = runtimeSide(p.strings.get(names[fn]!)) ? 1 : 0;
+    told.set(p, (memo = { side, reasons: new Map() }));
   }
-  return reasonFromFunctions(out);
+  // the frames that tell: whole locations while fewer than 14 frames are read, up to the first
+  // frame past the runtime side
+  let key = '';
+  let n = 0;
+  scan: for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end && n < 14; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++, n++) {
+      const fn = fnOfLine[l]!;
+      key += String.fromCharCode(fn & 0xffff, fn >>> 16);
+      if (!memo.side[fn]) break scan;
+    }
+  }
+  let r = memo.reasons.get(key);
+  if (r === undefined) {
+    const out: string[] = [];
+    for (let c = 0; c < key.length; c += 2) out.push(p.strings.get(names[key.charCodeAt(c) | (key.charCodeAt(c + 1) << 16)]!));
+    memo.reasons.set(key, (r = reasonFromFunctions(out)));
+  }
+  return r;
 }
 
 /**

@@ -578,13 +578,16 @@ class Debug1Dump {
 function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
   const r = new LineReader(text);
   const dumps: Debug1Dump[] = [];
+  // the records of one dump print the same few thousand symbol lines over and over: each read once
+  const symbols = new Map<string, SymbolLine | null>();
   let d: Debug1Dump | null = null;
   for (let line = r.next(); line !== null; line = r.next()) {
     const c0 = line.charCodeAt(0);
     if (c0 === 0x23 /* # */) {
       if (d === null || !d.open) continue; // a comment outside a record
       if (line.charCodeAt(1) === 0x09) {
-        const s = parseSymbolLine(line);
+        let s = symbols.get(line);
+        if (s === undefined) symbols.set(line, (s = parseSymbolLine(line)));
         if (s === null) skipped.note(r.lineNo, line);
         else d.stacks.pushSymbol(s);
       } else if (line.startsWith('# labels: ')) {

@@ -154,16 +154,62 @@ function stackNames(p: Profile, i: number): string[] {
   return out;
 }
 
-/** Each sample's value of one sample type with its stack's function names, leaf first; the type's total. */
-function bySample(p: Profile, k: number, visit: (value: number, names: string[]) => void): number {
-  const n = p.sampleTypes.length;
-  let t = 0;
-  for (let i = 0; i < p.samples.length; i++) {
-    const v = p.samples.values[i * n + k]!;
-    t += v;
-    visit(v, stackNames(p, i));
+/**
+ * Per function of a profile, worked out once: the number of its normalised name (equal names,
+ * equal numbers; `names` holds them), whether it is Go's own library (role bit 1), and whether
+ * it merely allocates for its caller (bit 2: UTILITY, CONSTRUCTOR).
+ */
+interface FrameRoles {
+  names: string[];
+  id: Int32Array;
+  role: Uint8Array;
+}
+
+function frameRoles(p: Profile): FrameRoles {
+  const n = p.functions.normalizedName.length;
+  const out: FrameRoles = { names: [], id: new Int32Array(n), role: new Uint8Array(n) };
+  const seen = new Map<string, number>();
+  for (let fn = 0; fn < n; fn++) {
+    const name = p.strings.get(p.functions.normalizedName[fn]!);
+    let id = seen.get(name);
+    if (id === undefined) {
+      seen.set(name, (id = out.names.length));
+      out.names.push(name);
+    }
+    out.id[fn] = id;
+    out.role[fn] = (isStandardLibrary(name) ? 1 : 0) | (UTILITY.test(name) || CONSTRUCTOR.test(name) ? 2 : 0);
   }
-  return t;
+  return out;
+}
+
+/** Sums by name number, kept in the order the names were first given a value (as a Map's insertion order). */
+class NameSums {
+  private readonly sum: Float64Array;
+  private readonly order: number[] = [];
+  constructor(private readonly names: string[]) {
+    this.sum = new Float64Array(names.length).fill(NaN);
+  }
+  add(id: number, v: number): void {
+    if (Number.isNaN(this.sum[id]!)) {
+      this.sum[id] = 0;
+      this.order.push(id);
+    }
+    this.sum[id]! += v;
+  }
+  /** Names with their sums, largest first (ties in the order first given a value). */
+  sorted(): [string, number][] {
+    return this.order.map((id) => [this.names[id]!, this.sum[id]!] as [string, number]).sort((a, b) => b[1] - a[1]);
+  }
+}
+
+/** The frames of sample i, leaf first, as lines rows, one at a time; stops when `f` says so. */
+function eachLine(p: Profile, i: number, f: (l: number) => boolean | void): void {
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) if (f(l) === false) return;
+  }
 }
 
 /** Packages that allocate on others' behalf (buffers, strings, encoders): the site is whoever called them. */
@@ -178,12 +224,30 @@ const CONSTRUCTOR = /\.new[A-Z]\w*$/;
 export function retainedBySite(p: Profile): { total: number; sites: [string, number][] } {
   const k = p.sampleTypes.findIndex((t) => t.type === 'inuse_space');
   if (k < 0) return { total: 0, sites: [] };
-  const by = new Map<string, number>();
-  const t = bySample(p, k, (v, names) => {
-    const site = names.find((x) => !isStandardLibrary(x)) ?? names.find((x) => !UTILITY.test(x) && !CONSTRUCTOR.test(x)) ?? names[0] ?? '(no stack)';
-    by.set(site, (by.get(site) ?? 0) + v);
-  });
-  return { total: t, sites: [...by].sort((a, b) => b[1] - a[1]) };
+  const fr = frameRoles(p);
+  const noStack = fr.names.length;
+  const by = new NameSums([...fr.names, '(no stack)']);
+  const n = p.sampleTypes.length;
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const v = p.samples.values[i * n + k]!;
+    t += v;
+    // the first frame of code not Go's own, else the first that does not merely allocate, else the leaf
+    let own = -1;
+    let allocates = -1;
+    let leaf = -1;
+    eachLine(p, i, (l) => {
+      const fn = p.lines.function[l]!;
+      if (leaf < 0) leaf = fr.id[fn]!;
+      if (!(fr.role[fn]! & 1)) {
+        own = fr.id[fn]!;
+        return false;
+      }
+      if (allocates < 0 && !(fr.role[fn]! & 2)) allocates = fr.id[fn]!;
+    });
+    by.add(own >= 0 ? own : allocates >= 0 ? allocates : leaf >= 0 ? leaf : noStack, v);
+  }
+  return { total: t, sites: by.sorted() };
 }
 
 /** A heap profile alone says who holds the memory (a note, not a failure). */
@@ -225,11 +289,24 @@ function cpuHotSpot(a: ProfileAnalysis): Finding[] {
   const p = a.profile;
   const k = p.sampleTypes.findIndex((t) => t.type === 'cpu' && t.unit === 'nanoseconds');
   if (k < 0) return [];
-  const by = new Map<string, number>();
-  const t = bySample(p, k, (v, names) => {
-    for (const f of new Set(names.filter((x) => !isStandardLibrary(x)))) by.set(f, (by.get(f) ?? 0) + v);
-  });
-  const top = [...by].sort((x, y) => y[1] - x[1])[0];
+  const fr = frameRoles(p);
+  const by = new NameSums(fr.names);
+  // each function of the program once a sample, however often it recurs
+  const stamp = new Int32Array(fr.names.length).fill(-1);
+  const n = p.sampleTypes.length;
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const v = p.samples.values[i * n + k]!;
+    t += v;
+    eachLine(p, i, (l) => {
+      const fn = p.lines.function[l]!;
+      const id = fr.id[fn]!;
+      if (fr.role[fn]! & 1 || stamp[id] === i) return;
+      stamp[id] = i;
+      by.add(id, v);
+    });
+  }
+  const top = by.sorted()[0];
   if (t <= 0) return [];
   const flat = a.top[0];
   const own = top !== undefined ? `${formatShare(top[1], t)} is spent in ${top[0]} and what it calls (the program's own code that takes most)` : 'none of it in the program\'s own code';

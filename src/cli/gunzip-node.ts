@@ -15,7 +15,7 @@ export const gunzipNode: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
   // the whole, held to the ratio too: at most maxRatio times its size past the floor
   const cap = Number.isFinite(maxRatio) ? Math.min(maxBytes, Math.max(RATIO_FLOOR, maxRatio * bytes.length)) : maxBytes;
   try {
-    const out = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, 2 ** 32) });
+    const out = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, 2 ** 32), chunkSize: outputChunk(bytes, cap) });
     if (out.length > cap) throw cap < maxBytes ? tooManyTimes(maxRatio) : tooLarge(maxBytes);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   } catch (e) {
@@ -23,6 +23,20 @@ export const gunzipNode: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
     throw gunzipFailure(e, maxBytes);
   }
 };
+
+/**
+ * zlib's output piece size: the whole of a one-member stream as its trailer states its size
+ * (ISIZE, the size modulo 2^32), so that zlib inflates into one buffer and hands it over instead
+ * of joining pieces into a second copy as large as the profile. Within the ceiling; where the
+ * trailer says less (more members, or a size past 4 GiB), zlib joins pieces as usual.
+ */
+function outputChunk(bytes: Uint8Array, cap: number): number {
+  const DEFAULT = 64 * 1024;
+  if (bytes.length < 18) return DEFAULT;
+  const n = bytes.length;
+  const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
+  return isize > DEFAULT && isize <= cap ? isize + 1 : DEFAULT;
+}
 
 /** A bomb shows in its first bytes: the head of the input inflated, stopped once past the ratio rule. */
 function probeRatio(head: Uint8Array, maxRatio: number): void {

@@ -20,6 +20,7 @@ import { normalizeFunctionName } from '../model/names.js';
 import type {
   FunctionTable,
   LineTable,
+  LocationRows,
   LocationTable,
   Mapping,
   Profile,
@@ -122,7 +123,10 @@ class Spans {
 class IdIndex {
   private dense: Int32Array | null = null;
   private sparse: Map<number, number> | null = null;
+  /** How many ids (rows) there are. */
+  readonly size: number;
   constructor(ids: Float64Array, what: string) {
+    this.size = ids.length;
     let max = 0;
     for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!;
     if (max <= ids.length * 4 + 1024) {
@@ -636,19 +640,23 @@ function readLocations(r: Reader, spans: Spans, fnIndex: IdIndex, mapIndex: IdIn
 class SampleColumns {
   readonly values: Float64Array;
   readonly stackStart: Uint32Array;
-  readonly stack: Column<Uint32Array>;
+  readonly stack: Column<LocationRows>;
   readonly labelStart: Uint32Array;
   readonly labelKey = new Column(Uint32Array);
   readonly labelStr = new Column(Uint32Array);
   readonly labelNum = new Column(Float64Array);
   readonly labelUnit = new Column(Uint32Array);
+  /** `frames`: how many location ids the samples hold, as countLocationIds makes it out. */
   constructor(
     readonly length: number,
     readonly nTypes: number,
+    locations: number,
+    frames: number,
   ) {
     this.values = new Float64Array(length * nTypes);
     this.stackStart = new Uint32Array(length + 1);
-    this.stack = new Column(Uint32Array, Math.max(64, length * 8));
+    const rows = locations <= 0x100 ? Uint8Array : locations <= 0x10000 ? Uint16Array : Uint32Array;
+    this.stack = new Column<LocationRows>(rows, Math.max(64, frames));
     this.labelStart = new Uint32Array(length + 1);
   }
   finish(): SampleTable {
@@ -694,7 +702,7 @@ function readLabel(r: Reader, end: number, refs: StringRefs, out: SampleColumns)
 }
 
 /** Sample i's packed location ids, ending at `end`: the hot loop. */
-function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIndex, stack: Column<Uint32Array>): void {
+function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIndex, stack: Column<LocationRows>): void {
   const buf = r.buf;
   while (r.pos < end) {
     let pos = r.pos;
@@ -759,8 +767,39 @@ function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: 
   out.labelStart[i + 1] = out.labelKey.length;
 }
 
+/**
+ * How many location ids the samples hold: a varint ends on a byte below 0x80, so a packed field
+ * holds as many ids as such bytes. Read ahead of the samples so that their stacks fill one array
+ * of the right size instead of doubling one (a heap profile of a million deep stacks holds
+ * hundreds of millions). An estimate only: a damaged sample is left to the real reading to name.
+ */
+function countLocationIds(r: Reader, spans: Spans): number {
+  const buf = r.buf;
+  let n = 0;
+  try {
+    for (let i = 0; i < spans.length; i++) {
+      r.pos = spans.start.data[i]!;
+      const end = spans.end.data[i]!;
+      while (r.pos < end) {
+        const tag = r.uint32();
+        if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 2) {
+          const pend = subEnd(r);
+          for (let k = r.pos; k < pend; k++) if (buf[k]! < 0x80) n++;
+          r.pos = pend;
+        } else if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 0) {
+          r.skipType(0);
+          n++;
+        } else r.skipType(tag & 7);
+      }
+    }
+  } catch {
+    // damaged: the samples' own reading says where
+  }
+  return n;
+}
+
 function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
-  const out = new SampleColumns(spans.length, nTypes);
+  const out = new SampleColumns(spans.length, nTypes, locIndex.size, countLocationIds(r, spans));
   for (let i = 0; i < spans.length; i++) {
     r.pos = spans.start.data[i]!;
     readSample(r, i, spans.end.data[i]!, locIndex, refs, out);

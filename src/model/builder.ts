@@ -22,6 +22,7 @@ import { StringTable } from './strings.js';
 
 type TypedArray =
   | Uint8Array
+  | Uint16Array
   | Uint32Array
   | Int32Array
   | Float64Array

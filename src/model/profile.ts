@@ -104,11 +104,18 @@ export interface LocationTable {
  * `stack[stackStart[i] .. stackStart[i+1])` (location rows, leaf first), and its labels are
  * rows `labelStart[i] .. labelStart[i+1]` of the label columns.
  */
+/**
+ * Location rows, as narrow as a profile's number of locations allows: a profile of a few hundred
+ * locations takes one byte a frame, so that the deep stacks of millions of samples fit in memory
+ * no larger than the profile itself.
+ */
+export type LocationRows = Uint8Array | Uint16Array | Uint32Array;
+
 export interface SampleTable {
   length: number;
   values: Float64Array;
   stackStart: Uint32Array; // length + 1 entries
-  stack: Uint32Array;
+  stack: LocationRows;
   labelStart: Uint32Array; // length + 1 entries
   labelKey: Uint32Array;
   /** String value (string index), 0 when the label is numeric. */

@@ -272,35 +272,42 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   const nStr = p.strings.length;
   const flat = new Float64Array(nStr);
   const cum = new Float64Array(nStr);
+  // the last sample that counted a name in cum (-1: none yet); a name is listed once counted
   const stamp = new Int32Array(nStr).fill(-1);
-  const seen = new Uint8Array(nStr);
   const touched: number[] = [];
   // skipLeaf's answer once a name: 1 skip, 2 keep
   const skip = new Uint8Array(skipLeaf ? nStr : 0);
+  const single = singleNames(p);
   const { stackStart, stack } = p.samples;
   const { lineStart, lineCount } = p.locations;
+  const fnName = p.functions.name;
+  const fnOfLine = p.lines.function;
+  const count = (name: number, i: number, v: number): void => {
+    if (stamp[name] === i) return;
+    if (stamp[name] === -1) touched.push(name);
+    stamp[name] = i;
+    cum[name]! += v;
+  };
   for (let i = 0; i < p.samples.length; i++) {
     const v = p.samples.values[i * nTypes + sampleIndex]!;
     if (v === 0) continue;
     let first = true;
     for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
       const loc = stack[k]!;
+      const one = single[loc]!;
+      if (one >= 0 && !first) {
+        count(one, i, v);
+        continue;
+      }
       for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
-        const name = p.functions.name[p.lines.function[l]!]!;
+        const name = fnName[fnOfLine[l]!]!;
         // a goroutine profile's flat value belongs to where the goroutine waits, not to gopark
         if (first && skipLeaf !== undefined && (skip[name] || (skip[name] = skipLeaf(p.strings.get(name)) ? 1 : 2)) === 1) continue;
-        if (seen[name] === 0) {
-          seen[name] = 1;
-          touched.push(name);
-        }
         if (first) {
           flat[name]! += v;
           first = false;
         }
-        if (stamp[name] !== i) {
-          stamp[name] = i;
-          cum[name]! += v;
-        }
+        count(name, i, v);
       }
     }
   }
@@ -308,6 +315,14 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   for (const s of touched) entries.push({ function: p.strings.get(s), flat: flat[s]!, cum: cum[s]! });
   entries.sort((a, b) => Math.abs(b.flat) - Math.abs(a.flat) || Math.abs(b.cum) - Math.abs(a.cum) || (a.function < b.function ? -1 : 1));
   return entries.slice(0, limit);
+}
+
+/** Per location, the name (string index) of its function when it has one line, else -1. */
+function singleNames(p: Profile): Int32Array {
+  const { lineStart, lineCount } = p.locations;
+  const out = new Int32Array(lineStart.length);
+  for (let loc = 0; loc < out.length; loc++) out[loc] = lineCount[loc] === 1 ? p.functions.name[p.lines.function[lineStart[loc]!]!]! : -1;
+  return out;
 }
 
 export interface SampleTypeSummary {

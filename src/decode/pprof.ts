@@ -123,6 +123,10 @@ class Spans {
 class IdIndex {
   private dense: Int32Array | null = null;
   private sparse: Map<number, number> | null = null;
+  /** Row by id, when the ids are dense enough for an array (else null: see row). */
+  get denseRows(): Int32Array | null {
+    return this.dense;
+  }
   /** How many ids (rows) there are. */
   readonly size: number;
   constructor(ids: Float64Array, what: string) {
@@ -704,21 +708,30 @@ function readLabel(r: Reader, end: number, refs: StringRefs, out: SampleColumns)
 /** Sample i's packed location ids, ending at `end`: the hot loop. */
 function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIndex, stack: Column<LocationRows>): void {
   const buf = r.buf;
-  while (r.pos < end) {
-    let pos = r.pos;
-    let b = buf[pos++]!;
-    let id: number;
-    if (b < 0x80) {
-      id = b;
+  const dense = locIndex.denseRows;
+  let data = stack.data;
+  let n = stack.length;
+  let pos = r.pos;
+  while (pos < end) {
+    let id = buf[pos]!;
+    if (id < 0x80) pos++;
+    else {
       r.pos = pos;
-    } else {
       id = varint64(r, false);
+      pos = r.pos;
     }
-    const row = locIndex.row(id);
+    const row = dense !== null ? (id < dense.length ? dense[id]! : -1) : locIndex.row(id);
     if (row < 0) throw new DecodeError(`sample ${i} refers to location ${id}, which does not exist`);
-    stack.push(row);
+    if (n === data.length) {
+      stack.length = n;
+      stack.grow(n + 1);
+      data = stack.data;
+    }
+    data[n++] = row;
   }
-  if (r.pos !== end) throw new DecodeError(`sample ${i}: malformed packed location ids`);
+  stack.length = n;
+  r.pos = pos;
+  if (pos !== end) throw new DecodeError(`sample ${i}: malformed packed location ids`);
 }
 
 /** Sample i, ending at `end`, onto the columns. */
@@ -784,7 +797,7 @@ function countLocationIds(r: Reader, spans: Spans): number {
         const tag = r.uint32();
         if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 2) {
           const pend = subEnd(r);
-          for (let k = r.pos; k < pend; k++) if (buf[k]! < 0x80) n++;
+          for (let k = r.pos; k < pend; k++) n += 1 - (buf[k]! >>> 7);
           r.pos = pend;
         } else if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 0) {
           r.skipType(0);

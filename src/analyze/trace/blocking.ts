@@ -78,7 +78,7 @@ export class BlockingProfiler {
       }
       const start = this.open.get(g);
       if (start === undefined) {
-        if (tracks(this.type, to, t.strings.get(ev.str[i]!))) this.open.set(g, { time: ev.time[i]!, stack: ev.stack[i]! });
+        if (to === state && this.reasonTracks(to, t.strings.get(ev.str[i]!))) this.open.set(g, { time: ev.time[i]!, stack: ev.stack[i]! });
         continue;
       }
       if (to === state) continue;
@@ -94,6 +94,14 @@ export class BlockingProfiler {
         list.push({ stack: start.stack, ns });
       }
     }
+  }
+
+  /** tracks, once a wait reason. */
+  private readonly reasons = new Map<string, boolean>();
+  private reasonTracks(to: number, reason: string): boolean {
+    let yes = this.reasons.get(reason);
+    if (yes === undefined) this.reasons.set(reason, (yes = tracks(this.type, to, reason)));
+    return yes;
   }
 
   private count(stack: number, ns: number): void {

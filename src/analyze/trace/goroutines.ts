@@ -128,7 +128,9 @@ export class GoroutineAnalyzer {
 
   private readonly live = new Map<number, Live>();
   private readonly done: GoroutineSummary[] = [];
-  private readonly sites = new Map<string, WaitSite>();
+  /** Wait sites by stack (each stack's few by reason and creator), and all of them in the order first seen. */
+  private readonly sitesByStack = new Map<number, WaitSite[]>();
+  private readonly sites: WaitSite[] = [];
   /** Proc → goroutine in a syscall on it. */
   private readonly syscallingP = new Map<number, number>();
   private readonly syscallingG = new Map<number, number>();
@@ -437,12 +439,12 @@ export class GoroutineAnalyzer {
   }
 
   private siteOf(stack: number, reason: string, createdBy: string): WaitSite {
-    const key = `${stack}\u0000${reason}\u0000${createdBy}`;
-    let s = this.sites.get(key);
-    if (s === undefined) {
-      s = { stack, reason, createdBy, complete: [], fromStart: [], atEnd: [], goroutines: new Set() };
-      this.sites.set(key, s);
-    }
+    let same = this.sitesByStack.get(stack);
+    if (same === undefined) this.sitesByStack.set(stack, (same = []));
+    for (const s of same) if (s.reason === reason && s.createdBy === createdBy) return s;
+    const s: WaitSite = { stack, reason, createdBy, complete: [], fromStart: [], atEnd: [], goroutines: new Set() };
+    same.push(s);
+    this.sites.push(s);
     return s;
   }
 
@@ -498,7 +500,7 @@ export class GoroutineAnalyzer {
     for (const l of [...this.live.values()]) this.finish(l, endNs, false);
     const all = [...this.done, ...[...this.live.values()].map((l) => l.s)].sort((a, b) => a.id - b.id);
     this.live.clear();
-    return { goroutines: all, sites: [...this.sites.values()], endNs: this.lastTs, trace: t, blockLeaves: this.blockLeaves };
+    return { goroutines: all, sites: [...this.sites], endNs: this.lastTs, trace: t, blockLeaves: this.blockLeaves };
   }
 }
 

@@ -255,27 +255,43 @@ function buildTree(p: Profile, si: number): CallTree {
   const names = p.functions.name;
   const single = singleNames(p);
   const leaf = new Int32Array(p.samples.length).fill(-1);
+  // the node after each location of the last sample walked, root side first: a sample that
+  // starts with the same locations (as neighbours in a profile often do) starts below them
+  let after: Int32Array = new Int32Array(256);
+  let prevStart = 0;
+  let prevEnd = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const v = nTypes ? values[i * nTypes + si]! : 0;
     if (v === 0) continue;
     if (v < 0) t.negative = true;
+    const start = stackStart[i]!;
+    const end = stackStart[i + 1]!;
+    if (end - start > after.length) after = growRows(after, end - start);
+    let shared = 0;
+    while (shared < end - start && shared < prevEnd - prevStart && stack[end - 1 - shared] === stack[prevEnd - 1 - shared]) shared++;
+    prevStart = start;
+    prevEnd = end;
     // frames root first: locations from the last, and within one its lines from the last
     // (a location's first line is the innermost inlined function)
-    let node = 0;
-    for (let k = stackStart[i + 1]! - 1, start = stackStart[i]!; k >= start; k--) {
+    let node = shared > 0 ? after[shared - 1]! : 0;
+    for (let j = shared, k = end - 1 - shared; k >= start; j++, k--) {
       const loc = stack[k]!;
       const name = single[loc]!;
-      if (name >= 0) {
-        node = t.child(node, name);
-        continue;
-      }
-      for (let l = lineStart[loc]! + lineCount[loc]! - 1, first = lineStart[loc]!; l >= first; l--) node = t.child(node, names[fnOfLine[l]!]!);
+      if (name >= 0) node = t.child(node, name);
+      else for (let l = lineStart[loc]! + lineCount[loc]! - 1, first = lineStart[loc]!; l >= first; l--) node = t.child(node, names[fnOfLine[l]!]!);
+      after[j] = node;
     }
     t.value[node] += v;
     leaf[i] = node;
   }
   t.sumUp();
   return { trie: t, leaf };
+}
+
+function growRows(a: Int32Array, need: number): Int32Array {
+  const out = new Int32Array(Math.max(a.length * 2, need));
+  out.set(a);
+  return out;
 }
 
 /**

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BLOCKING_TYPES, blockingProfile } from '../src/analyze/trace/blocking.js';
+import { BLOCKING_TYPES, BlockingProfiler, blockingProfile } from '../src/analyze/trace/blocking.js';
 import { main } from '../src/cli/main.js';
 import { decode } from '../src/decode/index.js';
 import { functionName, sampleFunctions } from '../src/model/stacks.js';
@@ -48,9 +48,15 @@ describe('trace blocking profiles agree with go tool trace -pprof', () => {
       const d = decode(new Uint8Array(readFileSync(path.join(samplesDir, dir, 'trace.out'))));
       if (d.type !== 'trace') throw new Error('not read as a trace');
       const t = d.trace;
-      for (const type of BLOCKING_TYPES) {
+      // the four profiles as analyze builds them, in one pass, and each on its own
+      const together = new BlockingProfiler(BLOCKING_TYPES);
+      together.add(t);
+      const all = together.records();
+      for (const [k, type] of BLOCKING_TYPES.entries()) {
         const ours: Figures = new Map();
         for (const r of blockingProfile(t, type)) add(ours, stackFunctions(t, r.stack).join('\n'), r.count, r.ns);
+        const inOnePass: Figures = new Map();
+        for (const r of all[k]!) add(inOnePass, stackFunctions(t, r.stack).join('\n'), r.count, r.ns);
         const g = decode(new Uint8Array(readFileSync(path.join(samplesDir, dir, `trace.${type}.pprof`))));
         if (g.type !== 'profile') throw new Error('golden is not a profile');
         const p = g.profile;
@@ -63,6 +69,7 @@ describe('trace blocking profiles agree with go tool trace -pprof', () => {
         if (type === 'sync') expect(gold.size, 'every sample blocks on something').toBeGreaterThan(0);
         // same stacks, same counts, same delays (exact, well inside the 1 % asked for)
         expect(new Map([...ours].sort()), type).toEqual(new Map([...gold].sort()));
+        expect(new Map([...inOnePass].sort()), `${type}, in one pass with the others`).toEqual(new Map([...gold].sort()));
       }
     });
   }

@@ -115,28 +115,29 @@ export type InputAnalysis = ProfileAnalysis | TraceAnalysis;
  */
 export class TraceAnalyzer {
   private readonly goroutines = new GoroutineAnalyzer();
-  private readonly blocking = BLOCKING_TYPES.map((type) => new BlockingProfiler(type));
+  private readonly blocking = new BlockingProfiler(BLOCKING_TYPES);
   private readonly locks = new LockHolders();
 
   add(t: Trace): void {
     this.goroutines.add(t);
-    for (const b of this.blocking) b.add(t);
+    this.blocking.add(t);
     this.locks.add(t);
   }
 
   finish(path: string, t: Trace, compressed: boolean, opts: AnalyzeOptions = {}): TraceAnalysis {
     const summary = this.goroutines.result(undefined, t);
     const snapshot = traceSnapshot(t, summary, 'end');
-    const blocking: TraceBlocking[] = this.blocking.map((b) => {
-      const records = b.records();
-      const profile = blockingAsProfile(t, b.type, records);
+    const all = this.blocking.records();
+    const blocking: TraceBlocking[] = BLOCKING_TYPES.map((type, k) => {
+      const records = all[k]!;
+      const profile = blockingAsProfile(t, type, records);
       let count = 0;
       let delayNs = 0;
       for (const r of records) {
         count += r.count;
         delayNs += r.ns;
       }
-      return { type: b.type, count, delayNs, records, profile, top: records.length ? topFunctions(profile, 1, opts.top ?? 10) : [] };
+      return { type, count, delayNs, records, profile, top: records.length ? topFunctions(profile, 1, opts.top ?? 10) : [] };
     });
     return {
       type: 'trace',

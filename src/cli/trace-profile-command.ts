@@ -24,7 +24,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
   const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
   try {
     // read a generation at a time: only the profile's state outlives a generation
-    const profiler = new BlockingProfiler(flags.type);
+    const profiler = new BlockingProfiler([flags.type]);
     progress.show(`reading ${spec}`);
     const raw = await readTraceOrBytes(
       spec,
@@ -44,7 +44,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
       profiler.add(d.trace);
       trace = d.trace;
     }
-    writeOutput(flags.output, blockingProfileBytes(trace, profiler.records()));
+    writeOutput(flags.output, blockingProfileBytes(trace, profiler.records()[0]!));
     for (const w of trace.warnings) io.err(`pprof-diag: ${spec}: warning: ${w}\n`);
     return 0;
   } catch (e) {

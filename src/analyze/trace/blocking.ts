@@ -49,23 +49,38 @@ const trackedState: Record<BlockingType, number> = {
   sched: GoState.Runnable,
 };
 
+/** A goroutine's open intervals, one slot a profile (`since` NaN: none open). */
+interface OpenIntervals {
+  since: number[];
+  stack: number[];
+  open: number;
+}
+
 /**
- * Accumulates one blocking profile over the rows of a trace, given whole or one generation at
- * a time (`add` in order; open intervals carry over from one call to the next).
+ * Accumulates blocking profiles, one a type, over the rows of a trace, given whole or one
+ * generation at a time (`add` in order; open intervals carry over from one call to the next).
+ * The types share one pass and one look-up of a goroutine's state an event.
  */
 export class BlockingProfiler {
-  private readonly open = new Map<number, { time: number; stack: number }>();
-  private readonly byStack = new Map<number, BlockingRecord>();
+  private readonly states: number[];
+  private readonly intervals = new Map<number, OpenIntervals>();
+  private readonly byStack: Map<number, BlockingRecord>[];
   /** Goroutines seen running. */
   private readonly ran = new Set<number>();
   /** Intervals of goroutines not seen running yet: counted only if they never run. */
-  private readonly pending = new Map<number, { stack: number; ns: number }[]>();
+  private readonly pending = new Map<number, { type: number; stack: number; ns: number }[]>();
+  /** tracks, once a profile and wait reason. */
+  private readonly reasons: Map<string, boolean>[];
 
-  constructor(readonly type: BlockingType) {}
+  constructor(readonly types: readonly BlockingType[]) {
+    this.states = types.map((x) => trackedState[x]);
+    this.byStack = types.map(() => new Map());
+    this.reasons = types.map(() => new Map());
+  }
 
   add(t: Trace): void {
     const ev = t.events;
-    const state = trackedState[this.type];
+    const n = this.types.length;
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
       if (!isGoroutineTransition(kind) && kind !== TraceEventKind.GoStatus) continue;
@@ -76,56 +91,67 @@ export class BlockingProfiler {
         this.ran.add(g);
         this.pending.delete(g);
       }
-      const start = this.open.get(g);
-      if (start === undefined) {
-        if (to === state && this.reasonTracks(to, t.strings.get(ev.str[i]!))) this.open.set(g, { time: ev.time[i]!, stack: ev.stack[i]! });
-        continue;
+      let o = this.intervals.get(g);
+      for (let k = 0; k < n; k++) {
+        const since = o === undefined ? NaN : o.since[k]!;
+        if (Number.isNaN(since)) {
+          if (to !== this.states[k] || !this.reasonTracks(k, to, t.strings.get(ev.str[i]!))) continue;
+          if (o === undefined) this.intervals.set(g, (o = { since: new Array<number>(n).fill(NaN), stack: new Array<number>(n).fill(0), open: 0 }));
+          o.since[k] = ev.time[i]!;
+          o.stack[k] = ev.stack[i]!;
+          o.open++;
+          continue;
+        }
+        if (to === this.states[k]) continue;
+        o!.since[k] = NaN;
+        o!.open--;
+        this.close(k, g, o!.stack[k]!, ev.time[i]! - since, firstRun);
       }
-      if (to === state) continue;
-      this.open.delete(g);
-      const ns = ev.time[i]! - start.time;
-      if (!(ns > 0)) continue;
-      // a transition into Running closes the interval at the goroutine's first run: clipped away
-      if (firstRun) continue;
-      if (this.ran.has(g)) this.count(start.stack, ns);
-      else {
-        let list = this.pending.get(g);
-        if (list === undefined) this.pending.set(g, (list = []));
-        list.push({ stack: start.stack, ns });
-      }
+      if (o !== undefined && o.open === 0) this.intervals.delete(g);
     }
   }
 
-  /** tracks, once a wait reason. */
-  private readonly reasons = new Map<string, boolean>();
-  private reasonTracks(to: number, reason: string): boolean {
-    let yes = this.reasons.get(reason);
-    if (yes === undefined) this.reasons.set(reason, (yes = tracks(this.type, to, reason)));
+  /** An interval of profile k, `ns` long, of goroutine g, opened at `stack`. */
+  private close(k: number, g: number, stack: number, ns: number, firstRun: boolean): void {
+    if (!(ns > 0)) return;
+    // a transition into Running closes the interval at the goroutine's first run: clipped away
+    if (firstRun) return;
+    if (this.ran.has(g)) this.count(k, stack, ns);
+    else {
+      let list = this.pending.get(g);
+      if (list === undefined) this.pending.set(g, (list = []));
+      list.push({ type: k, stack, ns });
+    }
+  }
+
+  private reasonTracks(k: number, to: number, reason: string): boolean {
+    let yes = this.reasons[k]!.get(reason);
+    if (yes === undefined) this.reasons[k]!.set(reason, (yes = tracks(this.types[k]!, to, reason)));
     return yes;
   }
 
-  private count(stack: number, ns: number): void {
-    let r = this.byStack.get(stack);
+  private count(k: number, stack: number, ns: number): void {
+    let r = this.byStack[k]!.get(stack);
     if (r === undefined) {
       r = { stack, count: 0, ns: 0 };
-      this.byStack.set(stack, r);
+      this.byStack[k]!.set(stack, r);
     }
     r.count++;
     r.ns += ns;
   }
 
-  /** The profile so far; goroutines that never ran count in full. */
-  records(): BlockingRecord[] {
-    for (const list of this.pending.values()) for (const x of list) this.count(x.stack, x.ns);
+  /** Each profile so far, in the order of the types; goroutines that never ran count in full. */
+  records(): BlockingRecord[][] {
+    for (const list of this.pending.values()) for (const x of list) this.count(x.type, x.stack, x.ns);
     this.pending.clear();
-    return [...this.byStack.values()].sort((a, b) => b.ns - a.ns);
+    return this.byStack.map((m) => [...m.values()].sort((a, b) => b.ns - a.ns));
   }
 }
 
 export function blockingProfile(t: Trace, type: BlockingType): BlockingRecord[] {
-  const p = new BlockingProfiler(type);
+  const p = new BlockingProfiler([type]);
   p.add(t);
-  return p.records();
+  return p.records()[0]!;
 }
 
 /**

@@ -65,9 +65,16 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
   for (const b of buckets) {
     total += b.count;
     const names = visibleNames(p, b.samples[0]!);
-    const candidates = set.compiled
-      .map((c) => ({ c, frames: matchFrames(c, names) }))
-      .filter((x) => x.frames !== null);
+    const candidates: { c: (typeof set.compiled)[number]; frames: number[] }[] = [];
+    for (const c of set.compiled) {
+      const frames = matchFrames(c, names);
+      if (frames !== null) candidates.push({ c, frames });
+    }
+    if (candidates.length === 0) {
+      // no signature fits the group's frames: none of its goroutines needs judging
+      for (const s of b.samples) unmatched += p.samples.values[s * nTypes]!;
+      continue;
+    }
     for (const s of b.samples) {
       const value = p.samples.values[s * nTypes]!;
       const reason = waitReason(p, s);
@@ -93,7 +100,7 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
         hit.goroutines += value;
         const last = hit.buckets[hit.buckets.length - 1];
         if (last && last.bucket === b) last.goroutines += value;
-        else hit.buckets.push({ bucket: b, goroutines: value, frames: frames! });
+        else hit.buckets.push({ bucket: b, goroutines: value, frames });
         if (p.goroutines !== null) {
           const m = p.goroutines.waitMinutes[s]!;
           hit.minutes.push(m < 0 ? 0 : m);

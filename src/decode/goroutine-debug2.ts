@@ -30,6 +30,7 @@
 
 import { ProfileBuilder, type GoroutineHeader } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
+import { ownString } from '../model/strings.js';
 import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict, type VerdictKind } from '../model/profile.js';
 import { looksLikeCall, opensFrame, parseFileLine, splitCall, type FileLine } from './frame-lines.js';
 import { isHexWord, parseLabelBlock, severalDumps } from './goroutine-debug1.js';
@@ -601,10 +602,13 @@ class DumpReader {
     const key = fn + '\n' + fileLine.slice(fl.start, fl.coreEnd);
     let loc = this.locations.get(key);
     if (loc === undefined) {
-      const lines = [{ function: b.functionId(fn, fl.file), line: fl.line }];
-      loc = b.locationId(key, fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
-      this.locations.set(key, loc);
-      if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(fl.file);
+      // kept for the whole read: copies, not cuts of the piece of text that holds the line
+      const file = ownString(fl.file);
+      const lines = [{ function: b.functionId(ownString(fn), file), line: fl.line }];
+      const ownKey = ownString(key);
+      loc = b.locationId(ownKey, fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
+      this.locations.set(ownKey, loc);
+      if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(file);
       if (fn === 'runtime/pprof.writeGoroutineLeak') this.leakWriter = true;
     }
     this.frameLocs.push(loc);

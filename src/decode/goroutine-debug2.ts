@@ -32,7 +32,7 @@ import { ProfileBuilder, type GoroutineHeader } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
 import { ownString } from '../model/strings.js';
 import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict, type VerdictKind } from '../model/profile.js';
-import { looksLikeCall, opensFrame, parseFileLine, splitCall, type FileLine } from './frame-lines.js';
+import { callArgs, callNameEnd, fileLineOf, looksLikeCall, newFileLineSpan, opensFrame, parseFileLine, scanFileLine, type FileLineSpan } from './frame-lines.js';
 import { isHexWord, parseLabelBlock, severalDumps } from './goroutine-debug1.js';
 import { goVersionFromPaths } from './infer.js';
 import { readRaceReport } from './race-report.js';
@@ -277,6 +277,15 @@ const TRANSITIONS: Record<ParserState, readonly ParserState[]> = {
   ancestors: ['outside', 'systemStack', 'testList', 'record'],
 };
 
+/** A frame seen before: its location, and the arguments it printed last (a string of the table). */
+interface FrameSeen {
+  fn: string;
+  loc: number;
+  args: string;
+  argsId: number;
+  next: FrameSeen | undefined;
+}
+
 function isIndented(line: string): boolean {
   const c = line.charCodeAt(0);
   return c === 0x09 || c === 0x20;
@@ -297,7 +306,9 @@ class DumpReader {
     period: 1,
   });
   readonly skipped = new SkippedLines();
-  private readonly locations = new Map<string, number>();
+  /** Frames seen, by their `file:line +0x…`: one for each function printed there. */
+  private readonly frames = new Map<string, FrameSeen>();
+  private readonly span = newFileLineSpan();
   private readonly paths: string[] = [];
   private readonly seen = new Set<number>();
   private minMinor = 0;
@@ -547,7 +558,7 @@ class DumpReader {
   private headerlessStack(line: string): boolean {
     if (!opensFrame(line)) return false;
     const next = this.r.peek();
-    if (next === null || parseFileLine(next) === null) return false;
+    if (next === null || !scanFileLine(next, this.span)) return false;
     this.repeat = this.instances > 0 ? this.instances : 1;
     this.instances = 0;
     this.headerless += this.repeat;
@@ -582,7 +593,7 @@ class DumpReader {
     const accesses: RaceAccess[] = [];
     this.inRace = true;
     for (const rec of records) {
-      for (const f of rec.frames) this.addFrame(f.call, f.fileLine, f.fl);
+      for (const f of rec.frames) if (scanFileLine(f.fileLine, this.span)) this.addFrame(f.call, f.fileLine, this.span);
       if (this.frameLocs.length === 0) rec.header.flags |= GoroutineFlag.NoStack;
       accesses.push({ access: rec.access, goroutine: rec.header.id, sample: this.b.sampleCount });
       this.g = rec.header;
@@ -596,24 +607,41 @@ class DumpReader {
     this.verdict.races.push(accesses);
   }
 
-  private addFrame(call: string, fileLine: string, fl: FileLine): void {
-    const b = this.b;
-    const { fn, args } = splitCall(call);
-    const key = fn + '\n' + fileLine.slice(fl.start, fl.coreEnd);
-    let loc = this.locations.get(key);
-    if (loc === undefined) {
-      // kept for the whole read: copies, not cuts of the piece of text that holds the line
-      const file = ownString(fl.file);
-      const lines = [{ function: b.functionId(ownString(fn), file), line: fl.line }];
-      const ownKey = ownString(key);
-      loc = b.locationId(ownKey, fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
-      this.locations.set(ownKey, loc);
-      if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(file);
-      if (fn === 'runtime/pprof.writeGoroutineLeak') this.leakWriter = true;
+  /** A frame: its function line (`pkg.F(args)`) and its file line, scanned into `span`. */
+  private addFrame(call: string, fileLine: string, span: FileLineSpan): void {
+    const nameEnd = callNameEnd(call);
+    const core = fileLine.slice(span.start, span.coreEnd);
+    // a frame seen before: its function and `file:line +0x…` match, no strings made
+    let f = this.frames.get(core);
+    while (f !== undefined && !(f.fn.length === nameEnd && call.startsWith(f.fn))) f = f.next;
+    f ??= this.newFrame(call.slice(0, nameEnd), core, fileLine, span);
+    this.frameLocs.push(f.loc);
+    const args = callArgs(call, nameEnd);
+    let id = 0;
+    if (args === f.args) id = f.argsId;
+    else if (args !== '' && args !== '...') {
+      id = this.b.strings.intern(args);
+      f.args = this.b.strings.get(id);
+      f.argsId = id;
     }
-    this.frameLocs.push(loc);
-    this.frameArgs.push(args === '' || args === '...' ? 0 : b.strings.intern(args));
-    if (fileLine.charCodeAt(0) === 0x20 && fileLine.charCodeAt(fl.start - 1) === 0x20 && !this.inRace) this.spaced++;
+    this.frameArgs.push(id);
+    if (fileLine.charCodeAt(0) === 0x20 && fileLine.charCodeAt(span.start - 1) === 0x20 && !this.inRace) this.spaced++;
+  }
+
+  /** The location of a frame not seen before. */
+  private newFrame(fn: string, core: string, fileLine: string, span: FileLineSpan): FrameSeen {
+    const b = this.b;
+    const fl = fileLineOf(fileLine, span);
+    // kept for the whole read: copies, not cuts of the piece of text that holds the line
+    const file = ownString(fl.file);
+    const lines = [{ function: b.functionId(ownString(fn), file), line: fl.line }];
+    const loc = b.locationId(ownString(fn + '\n' + core), fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
+    if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(file);
+    if (fn === 'runtime/pprof.writeGoroutineLeak') this.leakWriter = true;
+    const ownCore = ownString(core);
+    const f: FrameSeen = { fn: ownString(fn), loc, args: '', argsId: 0, next: this.frames.get(ownCore) ?? undefined };
+    this.frames.set(ownCore, f);
+    return f;
   }
 
   /** A line inside a goroutine's record; false when the text is cut inside it. */
@@ -644,10 +672,9 @@ class DumpReader {
     // a function line; its file:line follows
     const r = this.r;
     const next = r.peek();
-    const fl = next !== null ? parseFileLine(next) : null;
-    if (fl !== null) {
+    if (next !== null && scanFileLine(next, this.span)) {
       r.next();
-      this.addFrame(line, next!, fl);
+      this.addFrame(line, next, this.span);
       return true;
     }
     return this.unpairedCall(line, next);

@@ -6,11 +6,15 @@
  * read anything else whole, as before.
  */
 
+import { Buffer, isAscii } from 'node:buffer';
 import { concatBytes } from '../decode/gzip.js';
 import { sniff } from '../decode/index.js';
 import { GoroutineDebug2Stream } from '../decode/goroutine-debug2.js';
 import { needsUnpaste } from '../decode/paste.js';
 import type { Profile } from '../model/profile.js';
+
+/** Largest piece of ASCII text made into one string. */
+const ASCII_PIECE = 512 * 1024;
 
 /** Characters of the head the paste repairs look at (decodeGoroutineText). */
 const PASTE_HEAD = 64 * 1024;
@@ -56,7 +60,12 @@ export async function decodeDebug2Pieces(pieces: AsyncIterable<Uint8Array>, onPi
   let bytes = 0;
   const decode = (b: Uint8Array) => {
     if (b.length === 0) return;
-    reader.push((started ? rest : first).decode(b));
+    // ASCII, nearly every dump: the same characters as UTF-8 gives, copied rather than decoded
+    if (isAscii(b)) {
+      // in pieces short enough to be strings of the heap (node keeps longer ones outside it)
+      const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
+      for (let at = 0; at < buf.length; at += ASCII_PIECE) reader.push(buf.toString('latin1', at, Math.min(buf.length, at + ASCII_PIECE)));
+    } else reader.push((started ? rest : first).decode(b));
     started = true;
   };
   for await (const piece of pieces) {

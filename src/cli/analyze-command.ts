@@ -5,9 +5,11 @@ import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
 import { errorLine } from '../model/errors.js';
 import type { DbStats } from '../analyze/db-stats.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
-import { checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
+import { analyzeDecoded, checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { checkKind } from '../decode/index.js';
+import { checkKind, expectKind } from '../decode/index.js';
+import { checkProfileLimits } from '../decode/limits.js';
+import { formatSize } from '../model/units.js';
 import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
 import { gunzipNode } from './gunzip-node.js';
@@ -95,10 +97,20 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
           },
           onPart: (part) => analyzer.add(part),
           onProgress: (done, total, generations) => progress.show(`${label}decoding ${spec} ${traceProgress(done, total, generations)}`),
+          // a debug=2 goroutine dump is decoded as it is read too
+          streamDebug2: true,
+          onDumpProgress: (done, total) => progress.show(`${label}decoding ${spec} ${total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatSize(done)}`),
         },
       );
       if (raw.type === 'trace') {
         analyses.push(analyzer.finish(raw.name, raw.trace, raw.compressed, { sampleIndex: flags.sampleIndex, top: flags.top }));
+        continue;
+      }
+      if (raw.type === 'profile') {
+        const decoded = { type: 'profile' as const, profile: raw.profile, compressed: raw.compressed };
+        checkProfileLimits(raw.profile, limitsOf(flags));
+        if (flags.kind) expectKind(decoded, flags.kind);
+        analyses.push(analyzeDecoded(raw.name, decoded, { ...(flags.sampleIndex !== undefined ? { sampleIndex: flags.sampleIndex } : {}), top: flags.top }));
         continue;
       }
       progress.show(`${label}decoding ${spec}`);

@@ -104,3 +104,37 @@ export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes:
   }
   if (failed !== null) throw failed;
 }
+
+/**
+ * The first `max` bytes of a gzip stream's content (fewer when it holds fewer), from its first
+ * bytes; what inflates before an error in the stream (or its cut end) is kept.
+ */
+export function gunzipFirst(bytes: Uint8Array, max: number): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const z = createGunzip();
+    const out: Uint8Array[] = [];
+    let n = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      z.destroy();
+      const all = new Uint8Array(Math.min(n, max));
+      let at = 0;
+      for (const c of out) {
+        if (at >= all.length) break;
+        all.set(c.subarray(0, all.length - at), at);
+        at += c.length;
+      }
+      resolve(all);
+    };
+    z.on('data', (c: Buffer) => {
+      out.push(c);
+      n += c.length;
+      if (n >= max) finish();
+    });
+    z.on('end', finish);
+    z.on('error', finish);
+    z.end(bytes);
+  });
+}

@@ -9,12 +9,15 @@ import { concatBytes, isGzip } from '../decode/gzip.js';
 import { formatSize } from '../model/units.js';
 import { defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
+import type { Profile } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
-import { gunzipHead, gunzipStream } from './gunzip-node.js';
+import { gunzipFirst, gunzipHead, gunzipStream } from './gunzip-node.js';
+import { decodeDebug2Pieces, streamsAsDebug2 } from './goroutine-input.js';
 import { collectChunks, openInput, type FetchOptions } from './inputs.js';
 
 export type TraceOrBytes =
   | { type: 'trace'; name: string; compressed: boolean; trace: Trace }
+  | { type: 'profile'; name: string; compressed: boolean; profile: Profile }
   | { type: 'bytes'; name: string; bytes: Uint8Array };
 
 export interface TraceReadOptions {
@@ -24,6 +27,12 @@ export interface TraceReadOptions {
   onPart: (part: Trace) => void;
   /** Bytes of the input read so far, its size when known, generations decoded. */
   onProgress?: (done: number, total: number | null, generations: number) => void;
+  /**
+   * Decode a clean debug=2 goroutine dump as it is read too (a `profile`), rather than give its
+   * bytes; `onDumpProgress` is told the bytes of the input read so far.
+   */
+  streamDebug2?: boolean;
+  onDumpProgress?: (done: number, total: number | null) => void;
 }
 
 /** Enough of the head to tell a trace (16 bytes; of a gzip stream, its first block). */
@@ -40,6 +49,7 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
     head.push(r.value);
     headBytes += r.value.length;
   }
+  const ended = headBytes < HEAD;
   const first = concatBytes(head, headBytes);
   // the head, then what the input has left (nothing once it has ended)
   let read = 0;
@@ -53,6 +63,12 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
   };
   const compressed = isGzip(first);
   if (!isTrace(compressed ? gunzipHead(first, HEAD) : first)) {
+    const content = opts.streamDebug2 === true && compressed ? await gunzipFirst(first, HEAD) : first;
+    if (opts.streamDebug2 === true && streamsAsDebug2(content, ended && content.length < HEAD)) {
+      const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all();
+      const profile = await decodeDebug2Pieces(pieces, () => opts.onDumpProgress?.(read, input.size));
+      return { type: 'profile', name: input.name, compressed, profile };
+    }
     return { type: 'bytes', name: input.name, bytes: await collectChunks(all()) };
   }
   opts.onTrace?.(compressed);

@@ -39,7 +39,7 @@ export async function traceProfileCommand(spec: string, flags: TraceProfileFlags
     if (raw.type === 'trace') trace = raw.trace;
     else {
       // not told by its head: the ordinary decoders say what it is
-      const d = decode(raw.bytes, { ...limitsOf(flags), gunzip: gunzipNode });
+      const d = raw.type === 'bytes' ? decode(raw.bytes, { ...limitsOf(flags), gunzip: gunzipNode }) : { type: 'profile' as const, profile: raw.profile };
       if (d.type !== 'trace') throw new InputError(`a ${d.profile.kind} profile, not an execution trace`);
       profiler.add(d.trace);
       trace = d.trace;

@@ -34,66 +34,133 @@ function isHexish(s: string, from: number, to: number): boolean {
 }
 
 /**
- * Parses `\t/path/file.go:123 +0x4f fp=0x… sp=0x… pc=0x…` (suffixes optional; the path may hold
- * spaces and, on Windows, a drive colon), or a cgo symboliser's `\tfile:line pc=0x…` / `\tpc=0x…`.
+ * Where the parts of a frame's file line lie, as offsets into it (scanFileLine); no strings are
+ * made, so a reader that has seen the frame before pays for none.
  */
-export function parseFileLine(s: string): FileLine | null {
+export interface FileLineSpan {
+  /** Where the file name starts (after the indentation), and the end of `file:line +0x…`. */
+  start: number;
+  coreEnd: number;
+  /** The `:` before the line number, -1 when the line holds only a `pc=`; the line number ends at lineEnd. */
+  colon: number;
+  lineEnd: number;
+  /** Hex digits of the `+0x…` offset, -1 when there is none. */
+  offStart: number;
+  offEnd: number;
+  /** `pc=` value (`0x…`), -1 when there is none. */
+  pcStart: number;
+  pcEnd: number;
+}
+
+export function newFileLineSpan(): FileLineSpan {
+  return { start: 0, coreEnd: 0, colon: -1, lineEnd: 0, offStart: -1, offEnd: -1, pcStart: -1, pcEnd: -1 };
+}
+
+/**
+ * Reads `\t/path/file.go:123 +0x4f fp=0x… sp=0x… pc=0x…` (suffixes optional; the path may hold
+ * spaces and, on Windows, a drive colon), or a cgo symboliser's `\tfile:line pc=0x…` / `\tpc=0x…`,
+ * into `out`; false when the line is not one.
+ */
+export function scanFileLine(s: string, out: FileLineSpan): boolean {
   // a tab as Go prints it; spaces where the dump went through a chat or a web page
   let start = 0;
   while (start < s.length && (s.charCodeAt(start) === 0x09 || s.charCodeAt(start) === 0x20)) start++;
-  if (start === 0 || start === s.length) return null;
+  if (start === 0 || start === s.length) return false;
   let end = s.length;
   while (end > start && s.charCodeAt(end - 1) === 0x20) end--;
-  let offset = -1;
-  let pc = '';
+  out.offStart = out.offEnd = out.pcStart = out.pcEnd = -1;
   let coreEnd = -1;
   for (;;) {
     const sp = s.lastIndexOf(' ', end - 1);
     if (sp < start) {
       // a lone `pc=0x…` (cgo frame without file)
       if (s.startsWith('pc=0x', start) && isHexish(s, start + 3, end)) {
-        pc = s.slice(start + 3, end);
+        out.pcStart = start + 3;
+        out.pcEnd = end;
         end = start;
       }
       break;
     }
     const t = sp + 1;
     if (s.startsWith('pc=', t) && isHexish(s, t + 3, end)) {
-      pc = s.slice(t + 3, end);
+      out.pcStart = t + 3;
+      out.pcEnd = end;
       end = sp;
     } else if ((s.startsWith('fp=', t) || s.startsWith('sp=', t)) && isHexish(s, t + 3, end)) {
       end = sp;
     } else if (s.charCodeAt(t) === 0x2b && isHexWord(s, t + 1, end)) {
-      offset = parseInt(s.slice(t + 3, end), 16);
+      out.offStart = t + 3;
+      out.offEnd = end;
       coreEnd = end;
       end = sp;
       break;
     } else break;
   }
+  out.start = start;
   if (end === start) {
-    if (pc === '') return null;
-    return { file: '', line: 0, offset, pc, start, coreEnd: start };
+    if (out.pcStart < 0) return false;
+    out.colon = -1;
+    out.lineEnd = start;
+    out.coreEnd = start;
+    return true;
   }
   const colon = s.lastIndexOf(':', end - 1);
-  if (colon <= start || colon === end - 1) return null;
-  for (let k = colon + 1; k < end; k++) if (!isDigit(s.charCodeAt(k))) return null;
-  return { file: s.slice(start, colon), line: Number(s.slice(colon + 1, end)), offset, pc, start, coreEnd: coreEnd >= 0 ? coreEnd : end };
+  if (colon <= start || colon === end - 1) return false;
+  for (let k = colon + 1; k < end; k++) if (!isDigit(s.charCodeAt(k))) return false;
+  out.colon = colon;
+  out.lineEnd = end;
+  out.coreEnd = coreEnd >= 0 ? coreEnd : end;
+  return true;
 }
 
-/** Splits a frame's function line into the function and its printed arguments. */
-export function splitCall(line: string): { fn: string; args: string } {
+/** The parts of a file line scanned into `m`, as values. */
+export function fileLineOf(s: string, m: FileLineSpan): FileLine {
+  return {
+    file: m.colon < 0 ? '' : s.slice(m.start, m.colon),
+    line: m.colon < 0 ? 0 : Number(s.slice(m.colon + 1, m.lineEnd)),
+    offset: m.offStart < 0 ? -1 : parseInt(s.slice(m.offStart, m.offEnd), 16),
+    pc: m.pcStart < 0 ? '' : s.slice(m.pcStart, m.pcEnd),
+    start: m.start,
+    coreEnd: m.coreEnd,
+  };
+}
+
+const scratch = newFileLineSpan();
+
+/** scanFileLine's parts as values, or null when the line is not a file line. */
+export function parseFileLine(s: string): FileLine | null {
+  return scanFileLine(s, scratch) ? fileLineOf(s, scratch) : null;
+}
+
+/**
+ * Where a frame's function line's function name ends: at the `(` that opens its printed
+ * arguments, or at the end of the line when it prints none.
+ */
+export function callNameEnd(line: string): number {
   const n = line.length;
   if (line.charCodeAt(n - 1) === 0x29 /* ) */) {
     const p = line.lastIndexOf('(');
-    if (p > 0) return { fn: line.slice(0, p), args: line.slice(p + 1, n - 1) };
-    return { fn: line, args: '' };
+    return p > 0 ? p : n;
   }
   // cut short by a log line limit, or a cgo symboliser's name: the first `(` not right after a
   // `.` (a method's receiver) opens the arguments
   for (let i = 1; i < n; i++) {
-    if (line.charCodeAt(i) === 0x28 && line.charCodeAt(i - 1) !== 0x2e) return { fn: line.slice(0, i), args: line.slice(i + 1) };
+    if (line.charCodeAt(i) === 0x28 && line.charCodeAt(i - 1) !== 0x2e) return i;
   }
-  return { fn: line, args: '' };
+  return n;
+}
+
+/** A function line's printed arguments, given where its name ends (callNameEnd). */
+export function callArgs(line: string, nameEnd: number): string {
+  const n = line.length;
+  if (nameEnd >= n) return '';
+  return line.slice(nameEnd + 1, line.charCodeAt(n - 1) === 0x29 ? n - 1 : n);
+}
+
+/** Splits a frame's function line into the function and its printed arguments. */
+export function splitCall(line: string): { fn: string; args: string } {
+  const e = callNameEnd(line);
+  return { fn: e === line.length ? line : line.slice(0, e), args: callArgs(line, e) };
 }
 
 /** A qualified Go function name as tracebacks print it (spaces only inside `{…}` or `[…]`). */

@@ -30,12 +30,14 @@
 
 import { ProfileBuilder, type GoroutineHeader } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
+import { ownString } from '../model/strings.js';
 import { GoroutineFlag, type Profile, type RaceAccess, type RuntimeVerdict, type VerdictKind } from '../model/profile.js';
-import { looksLikeCall, opensFrame, parseFileLine, splitCall, type FileLine } from './frame-lines.js';
-import { isHexWord, LineReader, parseLabelBlock, severalDumps } from './goroutine-debug1.js';
+import { callArgs, callNameEnd, fileLineOf, looksLikeCall, newFileLineSpan, opensFrame, parseFileLine, scanFileLine, type FileLineSpan } from './frame-lines.js';
+import { isHexWord, parseLabelBlock, severalDumps } from './goroutine-debug1.js';
 import { goVersionFromPaths } from './infer.js';
 import { readRaceReport } from './race-report.js';
 import { isElision, SkippedLines } from './skipped.js';
+import { NEED_MORE, StreamLines } from './stream-lines.js';
 import { classifyOther, outranks } from './verdict.js';
 
 const HEAD_LIMIT = 64 * 1024;
@@ -243,15 +245,57 @@ function newHeader(id: number, waitReason: string, waitMinutes: number, flags: n
 const INSTANCES = /^(\d+) instances? of:\s*$/;
 
 /**
- * Reads one dump from a text, from `start` to its end or to the header of a goroutine it has
- * read already: then a second dump begins there (a log holding two SIGQUIT dumps, a paste of
- * two snapshots), and `restartAt` says where.
+ * The reader's states. A goroutine header (`goroutine 7 [chan receive]:`, also glued after other
+ * text or in a leak checker's words) opens a record from any state; every other line goes to the
+ * function of the state it arrives in (DumpReader.states). When a record ends the reader goes
+ * back to the state the record interrupted (`outer`).
  *
- * Line states, each with its method:
- *   outside a record   `panic: …`, `runtime stack:`, log lines            outside()
- *   a record's header  `goroutine 7 [chan receive, 3 minutes]:`           onHeader()
- *   inside a record    `main.f(…)` + `\t/app/f.go:12 +0x1d`, `created by …`  inBlock()
- *   a race report      `WARNING: DATA RACE` … `==================`       onRace()
+ *   outside      between records: a log, the runtime's verdict, a race report
+ *                  `panic: send on closed channel`
+ *                → record, systemStack, testList
+ *   systemStack  a fatal error's `runtime stack:`, not a goroutine's, up to a blank line
+ *                  `runtime.throw({0x4b0f1c?, 0x0?})`
+ *                → outside, record
+ *   testList     the tests `go test` was running when it timed out, one per indented line
+ *                  `\tTestPoolExhausted (10m0s)`
+ *                → outside, systemStack, record
+ *   record       a goroutine's frames, a function line then its file line, and `created by`
+ *                  `main.(*pool).get(0xc000010000)` + `\t/app/pool.go:41 +0x1d`
+ *                → the state it interrupted (a blank line, other text), ancestors, record
+ *   ancestors    `[originating from goroutine 1]:` stacks, skipped up to the blank line
+ *                  `[originating from goroutine 1]:`
+ *                → the state it interrupted, record
+ */
+type ParserState = 'outside' | 'systemStack' | 'testList' | 'record' | 'ancestors';
+type OuterState = 'outside' | 'systemStack' | 'testList';
+
+const TRANSITIONS: Record<ParserState, readonly ParserState[]> = {
+  outside: ['record', 'systemStack', 'testList'],
+  systemStack: ['outside', 'record'],
+  testList: ['outside', 'systemStack', 'record'],
+  record: ['outside', 'systemStack', 'testList', 'ancestors', 'record'],
+  ancestors: ['outside', 'systemStack', 'testList', 'record'],
+};
+
+/** A frame seen before: its location, and the arguments it printed last (a string of the table). */
+interface FrameSeen {
+  fn: string;
+  loc: number;
+  args: string;
+  argsId: number;
+  next: FrameSeen | undefined;
+}
+
+function isIndented(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return c === 0x09 || c === 0x20;
+}
+
+/**
+ * Reads one dump from the lines of a text, from `start` to its end or to the header of a
+ * goroutine it has read already: then a second dump begins there (a log holding two SIGQUIT
+ * dumps, a paste of two snapshots), and `restartAt` says where. Lines come as the text does
+ * (StreamLines); a line that needs text not yet come is read again once it has.
  */
 class DumpReader {
   readonly b = new ProfileBuilder({
@@ -262,8 +306,9 @@ class DumpReader {
     period: 1,
   });
   readonly skipped = new SkippedLines();
-  private readonly r: LineReader;
-  private readonly locations = new Map<string, number>();
+  /** Frames seen, by their `file:line +0x…`: one for each function printed there. */
+  private readonly frames = new Map<string, FrameSeen>();
+  private readonly span = newFileLineSpan();
   private readonly paths: string[] = [];
   private readonly seen = new Set<number>();
   private minMinor = 0;
@@ -280,19 +325,22 @@ class DumpReader {
   private spaced = 0;
   private glued = 0;
   private truncatedIn = -1;
-  private systemStack = false;
-  private runningTests = false;
-  private verdictOpen = false;
+  private state: ParserState = 'outside';
+  /** The state a record interrupted, and goes back to when it ends. */
+  private outer: OuterState = 'outside';
   private inRace = false;
   private readonly races = new Set<string>();
   private repeatedRaces = 0;
   verdict: RuntimeVerdict | null = null;
+  private verdictOpen = false;
   /** Goroutine records read, and the line of the first. */
   goroutines = 0;
   firstLine = 0;
   /** Where a second dump starts (offset, line), -1 when the text holds one. */
   restartAt = -1;
   restartLine = 0;
+  /** The text is read: to its end, to a second dump, or to where it was cut. */
+  done = false;
   private recordEnd = 0;
   private recordEndLine = 0;
   /** Where the latest run of `running` goroutines began (a dump opens with its own), -1 when not in one. */
@@ -305,32 +353,81 @@ class DumpReader {
   private g: GoroutineHeader | null = null;
   private gLabels: [string, string][] | null = null;
   private repeat = 1;
-  private ancestors = false;
   private readonly frameLocs: number[] = [];
   private readonly frameArgs: number[] = [];
 
+  private static readonly states: Record<ParserState, (d: DumpReader, line: string) => boolean> = {
+    outside: (d, line) => {
+      if (!isBlank(line)) d.otherLine(line);
+      return true;
+    },
+    systemStack: (d, line) => {
+      if (isBlank(line)) d.toOuter('outside');
+      return true;
+    },
+    testList: (d, line) => {
+      if (isBlank(line)) d.toOuter('outside');
+      else if (isIndented(line)) d.verdict?.tests.push(line.trim());
+      else d.otherLine(line);
+      return true;
+    },
+    record: (d, line) => d.recordLine(line),
+    ancestors: (d, line) => {
+      if (isBlank(line)) d.flush();
+      return true;
+    },
+  };
+
   constructor(
-    text: string,
+    private readonly r: StreamLines,
     start: number,
     line: number,
-    private readonly endsCut: boolean,
   ) {
-    this.r = new LineReader(text, start, line);
+    r.seek(start, line - 1);
   }
 
+  private to(next: ParserState): void {
+    if (next === this.state) return;
+    if (!TRANSITIONS[this.state].includes(next)) throw new Error(`goroutine dump reader: no way from ${this.state} to ${next}`);
+    this.state = next;
+  }
+
+  private toOuter(next: OuterState): void {
+    this.outer = next;
+    if (this.g === null) this.to(next);
+  }
+
+  /** Reads the lines the text holds; stops where one needs more text than has come. */
   run(): void {
     const r = this.r;
-    for (let line = r.next(); line !== null; line = r.next()) {
-      if (!this.step(line)) {
-        if (this.restartAt < 0) this.flush(); // cut short inside a record: keep what it has
+    while (!this.done) {
+      const at = r.offset;
+      const lineNo = r.lineNo;
+      try {
+        const line = r.next();
+        if (line === null) {
+          this.done = true;
+          this.flush();
+        } else if (!this.step(line)) {
+          this.done = true;
+          if (this.restartAt < 0) this.flush(); // cut short inside a record: keep what it has
+        } else if (this.g !== null) {
+          this.recordEnd = r.offset;
+          this.recordEndLine = r.lineNo + 1;
+        }
+      } catch (e) {
+        if (e !== NEED_MORE) throw e;
+        r.seek(at, lineNo); // every step up to its first look ahead can be taken again
         return;
       }
-      if (this.g !== null) {
-        this.recordEnd = r.offset;
-        this.recordEndLine = r.lineNo + 1;
-      }
     }
-    this.flush();
+  }
+
+  /** The earliest offset this reader may go back to: where a second dump would start. */
+  keepFrom(): number {
+    if (this.seen.size === 0) return Infinity;
+    if (this.sectionAt >= 0) return this.sectionAt;
+    return this.runningAt >= 0 ? this.runningAt : this.recordEnd;
   }
 
   /** One line; false to stop reading (a second dump starts here, or the text is cut). */
@@ -346,11 +443,7 @@ class DumpReader {
     }
     if (h === null && line.charCodeAt(0) === 0x5b /* [ */) h = leakCheckerHeader(line);
     if (h !== null) return this.onHeader(h);
-    if (this.g === null) {
-      this.outside(line);
-      return true;
-    }
-    return this.inBlock(line);
+    return DumpReader.states[this.state](this, line);
   }
 
   private onHeader(h: ParsedGoroutineHeader): boolean {
@@ -370,16 +463,7 @@ class DumpReader {
       this.restartLine = at < 0 ? this.recordEndLine : at === this.runningAt ? this.runningLine : this.sectionLine;
       return false;
     }
-    if (this.sectionStart && this.goroutines > 0) {
-      this.sectionAt = this.recordEnd;
-      this.sectionLine = this.recordEndLine;
-    }
-    if (h.status === 'running' && this.goroutines > 0 && this.runningAt < 0) {
-      this.runningAt = this.recordEnd;
-      this.runningLine = this.recordEndLine;
-    } else if (h.status !== 'running') {
-      this.runningAt = -1;
-    }
+    this.noteSections(h);
     this.flush();
     this.seen.add(h.id);
     let flags = h.flags;
@@ -390,10 +474,29 @@ class DumpReader {
       this.verdict!.goroutine = h.status === 'running' ? h.id : -1;
       this.verdictOpen = false;
     }
-    if (this.goroutines++ === 0) this.firstLine = this.r.lineNo;
-    this.g = newHeader(h.id, h.status, h.minutes, flags);
+    this.openRecord(newHeader(h.id, h.status, h.minutes, flags));
     this.gLabels = h.labels;
     return true;
+  }
+
+  /** Where a second dump would start, should one begin later: after other text, or at a run of `running` goroutines. */
+  private noteSections(h: ParsedGoroutineHeader): void {
+    if (this.sectionStart && this.goroutines > 0) {
+      this.sectionAt = this.recordEnd;
+      this.sectionLine = this.recordEndLine;
+    }
+    if (h.status === 'running' && this.goroutines > 0 && this.runningAt < 0) {
+      this.runningAt = this.recordEnd;
+      this.runningLine = this.recordEndLine;
+    } else if (h.status !== 'running') {
+      this.runningAt = -1;
+    }
+  }
+
+  private openRecord(g: GoroutineHeader): void {
+    if (this.goroutines++ === 0) this.firstLine = this.r.lineNo;
+    this.g = g;
+    this.to('record');
   }
 
   private flush(): void {
@@ -410,9 +513,9 @@ class DumpReader {
     this.g = null;
     this.gLabels = null;
     this.repeat = 1;
-    this.ancestors = false;
     this.frameLocs.length = 0;
     this.frameArgs.length = 0;
+    this.to(this.outer);
   }
 
   private noteOther(line: string): void {
@@ -427,18 +530,8 @@ class DumpReader {
     }
   }
 
-  /** A line outside any goroutine record. */
-  private outside(line: string): void {
-    if (isBlank(line)) {
-      this.systemStack = false;
-      this.runningTests = false;
-      return;
-    }
-    if (this.systemStack) return;
-    if (this.runningTests && (line.charCodeAt(0) === 0x09 || line.charCodeAt(0) === 0x20)) {
-      this.verdict?.tests.push(line.trim());
-      return;
-    }
+  /** A line of other text outside any record: a headerless stack, a log line, a verdict, a race report. */
+  private otherLine(line: string): void {
     if (this.headerlessStack(line)) return;
     if (isElision(line)) {
       this.skipped.note(this.r.lineNo, line); // records left out inside this dump: no new section
@@ -457,21 +550,20 @@ class DumpReader {
       this.setVerdict(c.kind, c.message);
     }
     else if (c.type === 'race') this.onRace();
-    else if (c.type === 'system-stack') this.systemStack = true;
-    else if (c.type === 'running-tests') this.runningTests = true;
+    else if (c.type === 'system-stack') this.toOuter('systemStack');
+    else if (c.type === 'running-tests') this.toOuter('testList');
   }
 
   /** A stack pasted without its goroutine header (a leak checker's listing): a goroutine of unknown state. */
   private headerlessStack(line: string): boolean {
     if (!opensFrame(line)) return false;
     const next = this.r.peek();
-    if (next === null || parseFileLine(next) === null) return false;
-    this.g = newHeader(-1, '', -1, 0);
+    if (next === null || !scanFileLine(next, this.span)) return false;
     this.repeat = this.instances > 0 ? this.instances : 1;
     this.instances = 0;
     this.headerless += this.repeat;
-    if (this.goroutines++ === 0) this.firstLine = this.r.lineNo;
-    this.inBlock(line);
+    this.openRecord(newHeader(-1, '', -1, 0));
+    this.recordLine(line);
     return true;
   }
 
@@ -501,7 +593,7 @@ class DumpReader {
     const accesses: RaceAccess[] = [];
     this.inRace = true;
     for (const rec of records) {
-      for (const f of rec.frames) this.addFrame(f.call, f.fileLine, f.fl);
+      for (const f of rec.frames) if (scanFileLine(f.fileLine, this.span)) this.addFrame(f.call, f.fileLine, this.span);
       if (this.frameLocs.length === 0) rec.header.flags |= GoroutineFlag.NoStack;
       accesses.push({ access: rec.access, goroutine: rec.header.id, sample: this.b.sampleCount });
       this.g = rec.header;
@@ -515,31 +607,49 @@ class DumpReader {
     this.verdict.races.push(accesses);
   }
 
-  private addFrame(call: string, fileLine: string, fl: FileLine): void {
-    const b = this.b;
-    const { fn, args } = splitCall(call);
-    const key = fn + '\n' + fileLine.slice(fl.start, fl.coreEnd);
-    let loc = this.locations.get(key);
-    if (loc === undefined) {
-      const lines = [{ function: b.functionId(fn, fl.file), line: fl.line }];
-      loc = b.locationId(key, fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
-      this.locations.set(key, loc);
-      if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(fl.file);
-      if (fn === 'runtime/pprof.writeGoroutineLeak') this.leakWriter = true;
+  /** A frame: its function line (`pkg.F(args)`) and its file line, scanned into `span`. */
+  private addFrame(call: string, fileLine: string, span: FileLineSpan): void {
+    const nameEnd = callNameEnd(call);
+    const core = fileLine.slice(span.start, span.coreEnd);
+    // a frame seen before: its function and `file:line +0x…` match, no strings made
+    let f = this.frames.get(core);
+    while (f !== undefined && !(f.fn.length === nameEnd && call.startsWith(f.fn))) f = f.next;
+    f ??= this.newFrame(call.slice(0, nameEnd), core, fileLine, span);
+    this.frameLocs.push(f.loc);
+    const args = callArgs(call, nameEnd);
+    let id = 0;
+    if (args === f.args) id = f.argsId;
+    else if (args !== '' && args !== '...') {
+      id = this.b.strings.intern(args);
+      f.args = this.b.strings.get(id);
+      f.argsId = id;
     }
-    this.frameLocs.push(loc);
-    this.frameArgs.push(args === '' || args === '...' ? 0 : b.strings.intern(args));
-    if (fileLine.charCodeAt(0) === 0x20 && fileLine.charCodeAt(fl.start - 1) === 0x20 && !this.inRace) this.spaced++;
+    this.frameArgs.push(id);
+    if (fileLine.charCodeAt(0) === 0x20 && fileLine.charCodeAt(span.start - 1) === 0x20 && !this.inRace) this.spaced++;
+  }
+
+  /** The location of a frame not seen before. */
+  private newFrame(fn: string, core: string, fileLine: string, span: FileLineSpan): FrameSeen {
+    const b = this.b;
+    const fl = fileLineOf(fileLine, span);
+    // kept for the whole read: copies, not cuts of the piece of text that holds the line
+    const file = ownString(fl.file);
+    const lines = [{ function: b.functionId(ownString(fn), file), line: fl.line }];
+    const loc = b.locationId(ownString(fn + '\n' + core), fl.pc !== '' && fl.pc.length > 2 && fl.pc.length <= 18 ? BigInt(fl.pc) : 0n, lines, fl.offset);
+    if (this.paths.length < 64 && isRuntimeSide(fn)) this.paths.push(file);
+    if (fn === 'runtime/pprof.writeGoroutineLeak') this.leakWriter = true;
+    const ownCore = ownString(core);
+    const f: FrameSeen = { fn: ownString(fn), loc, args: '', argsId: 0, next: this.frames.get(ownCore) ?? undefined };
+    this.frames.set(ownCore, f);
+    return f;
   }
 
   /** A line inside a goroutine's record; false when the text is cut inside it. */
-  private inBlock(line: string): boolean {
-    const g = this.g!;
+  private recordLine(line: string): boolean {
     if (isBlank(line)) {
       this.flush();
       return true;
     }
-    if (this.ancestors) return true; // `[originating from goroutine N]:` stacks run to the blank line
     const c0 = line.charCodeAt(0);
     if (c0 === 0x09 || c0 === 0x20) return this.indented(line);
     if (c0 === 0x2e && line.startsWith('...') && this.elided(line)) return true;
@@ -548,7 +658,7 @@ class DumpReader {
       return true;
     }
     if (line.startsWith('[originating from goroutine ')) {
-      this.ancestors = true;
+      this.to('ancestors');
       return true;
     }
     if (line.startsWith('non-Go function at pc=')) {
@@ -562,17 +672,22 @@ class DumpReader {
     // a function line; its file:line follows
     const r = this.r;
     const next = r.peek();
-    const fl = next !== null ? parseFileLine(next) : null;
-    if (fl !== null) {
+    if (next !== null && scanFileLine(next, this.span)) {
       r.next();
-      this.addFrame(line, next!, fl);
+      this.addFrame(line, next, this.span);
       return true;
     }
+    return this.unpairedCall(line, next);
+  }
+
+  /** A function line not followed by its file line: the text cut inside the record, a frame short of a line, or the end of the record. */
+  private unpairedCall(line: string, next: string | null): boolean {
+    const r = this.r;
     // the text stops inside this goroutine (debug=2 output is cut at 64 MB, logs get cut too)
     const isLast = next === null || r.restIsBlank();
     const nextIsLast = !isLast && r.restAfterPeekIsBlank();
-    if ((isLast && (this.endsCut || opensFrame(line))) || (nextIsLast && opensFrame(line) && (this.endsCut || next!.charCodeAt(0) === 0x09))) {
-      this.truncatedIn = g.id;
+    if ((isLast && (r.endsCut || opensFrame(line))) || (nextIsLast && opensFrame(line) && (r.endsCut || next!.charCodeAt(0) === 0x09))) {
+      this.truncatedIn = this.g!.id;
       return false;
     }
     if (looksLikeCall(line)) {
@@ -582,8 +697,7 @@ class DumpReader {
     }
     // anything else ends the block: a log line right after the dump
     this.flush();
-    this.outside(line);
-    return true;
+    return DumpReader.states[this.state](this, line);
   }
 
   /** An indented line where a function line was expected. */
@@ -593,13 +707,13 @@ class DumpReader {
       return true;
     }
     // a file:line with no function line before it: not part of the dump (unless cut short)
-    if (this.endsCut && this.r.restIsBlank()) {
+    if (this.r.restIsBlank() && this.r.endsCut) {
       this.truncatedIn = this.g!.id;
       return false;
     }
     this.flush();
     this.noteOther(line);
-    if (!this.systemStack && classifyOther(line) === null) this.skipped.note(this.r.lineNo, line);
+    if (this.outer !== 'systemStack' && classifyOther(line) === null) this.skipped.note(this.r.lineNo, line);
     return true;
   }
 
@@ -642,10 +756,10 @@ class DumpReader {
   }
 
   /** The profile of this dump; `earlier` are the dumps before it in the same text. */
-  finish(text: string, earlier: { line: number; goroutines: number }[]): Profile {
+  finish(hasText: boolean, earlier: { line: number; goroutines: number }[]): Profile {
     const b = this.b;
     if (b.sampleCount === 0) {
-      if (text.trim() === '') throw new DecodeError('goroutine dump: empty input');
+      if (!hasText) throw new DecodeError('goroutine dump: empty input');
       throw new DecodeError('no goroutine record: no "goroutine N [state]:" header, "COUNT @ 0x…" record or race report found');
     }
     if (this.truncatedIn >= 0) {
@@ -653,6 +767,16 @@ class DumpReader {
     }
     if (this.noStack > 0) b.warnings.push(`${this.noStack} goroutine(s) without a stack`);
     if (earlier.length > 0) b.repairs.push(severalDumps([...earlier, { line: this.firstLine, goroutines: this.goroutines }]));
+    this.noteRepairs();
+    b.verdict = this.verdict;
+    if (this.other) b.header.format = 'traceback';
+    b.header.kind = this.leakWriter ? 'goroutineleak' : 'goroutine';
+    b.header.goVersion = this.versionLine ?? goVersionFromPaths(this.paths) ?? (this.minMinor > 0 ? `go1.${this.minMinor}+` : null);
+    return b.finish();
+  }
+
+  private noteRepairs(): void {
+    const b = this.b;
     if (this.spaced > 0) b.repairs.push(`${this.spaced.toLocaleString('en-US')} frame file lines indented with spaces where Go prints a tab: read as file lines`);
     if (this.headerless > 0) {
       b.repairs.push(`${this.headerless.toLocaleString('en-US')} stack${this.headerless === 1 ? '' : 's'} without a "goroutine N [state]:" header read as goroutines of unknown state`);
@@ -661,11 +785,41 @@ class DumpReader {
       b.repairs.push(`${this.repeatedRaces} race report${this.repeatedRaces === 1 ? '' : 's'} repeated an earlier one (the same accesses, another run): counted once`);
     }
     b.repairs.push(...this.skipped.sentences());
-    b.verdict = this.verdict;
-    if (this.other) b.header.format = 'traceback';
-    b.header.kind = this.leakWriter ? 'goroutineleak' : 'goroutine';
-    b.header.goVersion = this.versionLine ?? goVersionFromPaths(this.paths) ?? (this.minMinor > 0 ? `go1.${this.minMinor}+` : null);
-    return b.finish();
+  }
+}
+
+/**
+ * A debug=2 dump or traceback read as its text comes, in pieces of any size (a line may be
+ * split between two): `push` each piece, then `end` gives the Profile, the same one
+ * decodeGoroutineDebug2 gives for the whole text. Memory is bounded by the distinct stacks and a
+ * small record per goroutine, not by the text: only the line being read is held (and, once a
+ * second dump could start, the text since the point it would start from).
+ */
+export class GoroutineDebug2Stream {
+  private readonly lines = new StreamLines();
+  private d = new DumpReader(this.lines, 0, 1);
+  private readonly earlier: { line: number; goroutines: number }[] = [];
+
+  push(piece: string): void {
+    this.lines.push(piece, this.d.keepFrom());
+    if (piece.indexOf('\n') >= 0) this.read();
+  }
+
+  /** The profile, once the last piece has been pushed. */
+  end(): Profile {
+    this.lines.ended = true;
+    this.read();
+    return this.d.finish(this.lines.hasText, this.earlier);
+  }
+
+  private read(): void {
+    this.d.run();
+    while (this.d.restartAt >= 0) {
+      const d = this.d;
+      this.earlier.push({ line: d.firstLine, goroutines: d.goroutines });
+      this.d = new DumpReader(this.lines, d.restartAt, d.restartLine);
+      this.d.run();
+    }
   }
 }
 
@@ -674,14 +828,7 @@ class DumpReader {
  * round again) is read as its last, the latest state, and says so.
  */
 export function decodeGoroutineDebug2(text: string): Profile {
-  const endsCut = text.length > 0 && text.charCodeAt(text.length - 1) !== 0x0a;
-  const earlier: { line: number; goroutines: number }[] = [];
-  let d = new DumpReader(text, 0, 1, endsCut);
-  d.run();
-  while (d.restartAt >= 0) {
-    earlier.push({ line: d.firstLine, goroutines: d.goroutines });
-    d = new DumpReader(text, d.restartAt, d.restartLine, endsCut);
-    d.run();
-  }
-  return d.finish(text, earlier);
+  const s = new GoroutineDebug2Stream();
+  s.push(text);
+  return s.end();
 }

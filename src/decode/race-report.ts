@@ -23,6 +23,9 @@ import type { GoroutineHeader } from '../model/builder.js';
 import { parseFileLine, splitCall, type FileLine } from './frame-lines.js';
 import type { LineReader } from './goroutine-debug1.js';
 
+/** What a race report is read from: the lines of a whole text or of one arriving in pieces. */
+type Lines = Pick<LineReader, 'next' | 'peek'>;
+
 export interface RaceFrame {
   call: string;
   fileLine: string;
@@ -55,7 +58,7 @@ function header(id: number, access: string): GoroutineHeader {
 }
 
 /** The frames of one block, up to a blank line, the closing `=` line or the end. */
-function readFrames(r: LineReader): RaceFrame[] {
+function readFrames(r: Lines): RaceFrame[] {
   const frames: RaceFrame[] = [];
   for (let line = r.peek(); line !== null && line.trim() !== '' && !/^={10,}$/.test(line); line = r.peek()) {
     r.next();
@@ -72,7 +75,7 @@ function readFrames(r: LineReader): RaceFrame[] {
  * Reads one report, from the line after `WARNING: DATA RACE` to its closing line of `=`;
  * returns its accesses in the order printed.
  */
-export function readRaceReport(r: LineReader): RaceRecord[] {
+export function readRaceReport(r: Lines): RaceRecord[] {
   const records: RaceRecord[] = [];
   for (let line = r.next(); line !== null; line = r.next()) {
     if (/^={10,}$/.test(line)) break;

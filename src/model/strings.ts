@@ -39,8 +39,18 @@ export class StringTable {
     const found = idx.get(s);
     if (found !== undefined) return found;
     const n = this.values.length;
-    this.values.push(s);
-    idx.set(s, n);
+    const own = ownString(s);
+    this.values.push(own);
+    idx.set(own, n);
     return n;
   }
+}
+
+/**
+ * A copy of `s` that holds its own characters. A string cut from a larger one (a line of a
+ * piece of text) keeps all of that larger string alive for as long as it lives; a table that
+ * keeps a few short strings of each piece of a large input would otherwise keep the input.
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }

@@ -1,0 +1,81 @@
+/**
+ * A debug=2 goroutine dump (plain or gzip'd) read as it comes: its bytes turned into text a
+ * piece at a time and handed to the debug=2 reader, so that a dump of hundreds of megabytes is
+ * decoded in memory bounded by its distinct stacks, not by the file. Only a dump whose head shows
+ * it clean (no paste damage to repair, which needs the whole text) goes this way; the decoders
+ * read anything else whole, as before.
+ */
+
+import { Buffer, isAscii } from 'node:buffer';
+import { concatBytes } from '../decode/gzip.js';
+import { sniff } from '../decode/index.js';
+import { GoroutineDebug2Stream } from '../decode/goroutine-debug2.js';
+import { needsUnpaste } from '../decode/paste.js';
+import type { Profile } from '../model/profile.js';
+
+/** Largest piece of ASCII text made into one string. */
+const ASCII_PIECE = 512 * 1024;
+
+/** Characters of the head the paste repairs look at (decodeGoroutineText). */
+const PASTE_HEAD = 64 * 1024;
+
+/**
+ * Whether an input whose content starts with `head` is a clean debug=2 dump, told as the whole
+ * text would tell it: `whole` when the head is all of the content. A head too short to tell
+ * (a multi-byte text whose first 64 K characters do not fit) says no.
+ */
+export function streamsAsDebug2(head: Uint8Array, whole: boolean): boolean {
+  if ((!whole && head.length < PASTE_HEAD) || sniff(head) !== 'goroutine-debug2') return false;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(whole ? head : head.subarray(0, 4 * PASTE_HEAD), { stream: !whole });
+  if (!whole && text.length < PASTE_HEAD) return false;
+  return !needsUnpaste(text.length > PASTE_HEAD ? text.slice(0, PASTE_HEAD) : text);
+}
+
+/**
+ * Where the bytes of a piece stop being whole UTF-8 characters: before a last character whose
+ * bytes go on in the next piece. A cut before any byte that does not continue a character is
+ * one the whole text's decoding would make too (TextDecoder's streaming mode does this, several
+ * times slower).
+ */
+export function wholeCharsEnd(b: Uint8Array): number {
+  const n = b.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const c = b[n - k]!;
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    if (c < 0xc0) return n; // ASCII
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    return need > k ? n - k : n;
+  }
+  return n;
+}
+
+/** Decodes a debug=2 dump from its content's pieces; `onPiece` is told the bytes read so far. */
+export async function decodeDebug2Pieces(pieces: AsyncIterable<Uint8Array>, onPiece?: (bytes: number) => void): Promise<Profile> {
+  // the first text decoded drops a byte order mark, as decoding the whole would; later ones keep theirs
+  const first = new TextDecoder('utf-8', { fatal: false });
+  const rest = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  const reader = new GoroutineDebug2Stream();
+  let started = false;
+  let carry: Uint8Array | null = null;
+  let bytes = 0;
+  const decode = (b: Uint8Array) => {
+    if (b.length === 0) return;
+    // ASCII, nearly every dump: the same characters as UTF-8 gives, copied rather than decoded
+    if (isAscii(b)) {
+      // in pieces short enough to be strings of the heap (node keeps longer ones outside it)
+      const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
+      for (let at = 0; at < buf.length; at += ASCII_PIECE) reader.push(buf.toString('latin1', at, Math.min(buf.length, at + ASCII_PIECE)));
+    } else reader.push((started ? rest : first).decode(b));
+    started = true;
+  };
+  for await (const piece of pieces) {
+    bytes += piece.length;
+    const b: Uint8Array = carry === null ? piece : concatBytes([carry, piece], carry.length + piece.length);
+    const end = wholeCharsEnd(b);
+    decode(end === b.length ? b : b.subarray(0, end));
+    carry = end === b.length ? null : b.slice(end);
+    onPiece?.(bytes);
+  }
+  if (carry !== null) decode(carry);
+  return reader.end();
+}

@@ -1,0 +1,151 @@
+/**
+ * The debug=2 reader fed its text in pieces gives the same profile as the whole text, over every
+ * goroutine dump and traceback the samples and the shared corpus hold: pieces of 1 byte (only for
+ * the smaller files, it is slow), 7 bytes and 64 KiB, so that lines, CRLF ends and multi-byte
+ * characters are split between pieces; and the command line's reading of a dump from its bytes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeGoroutineDebug2, GoroutineDebug2Stream } from '../src/decode/goroutine-debug2.js';
+import { firstRecordForm } from '../src/decode/goroutine-text.js';
+import { needsUnpaste, unpaste } from '../src/decode/paste.js';
+import type { Profile } from '../src/model/profile.js';
+import { decodeDebug2Pieces, wholeCharsEnd } from '../src/cli/goroutine-input.js';
+import { VERSION } from '../src/cli/setup.js';
+import { readTraceOrBytes } from '../src/cli/trace-input.js';
+import { analyze, render } from '../src/pipeline.js';
+import { corpusFile, manifest, repoRoot } from './helpers/corpus.js';
+
+function sampleTexts(dir: string, out: string[]): string[] {
+  for (const e of readdirSync(dir)) {
+    if (e.startsWith('.')) continue;
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) sampleTexts(p, out);
+    else if (e.endsWith('.txt')) out.push(p);
+  }
+  return out;
+}
+
+/** Every text input read by the debug=2 reader, as it reads it (after any paste repair). */
+function inputs(): { name: string; text: string }[] {
+  const all: { name: string; bytes: Uint8Array }[] = [];
+  for (const f of sampleTexts(path.join(repoRoot, 'samples'), [])) all.push({ name: path.relative(repoRoot, f), bytes: readFileSync(f) });
+  for (const row of manifest()) {
+    if (row.kind.startsWith('text-') && !row.gzip) all.push({ name: row.path, bytes: corpusFile(row.path) });
+  }
+  const out: { name: string; text: string }[] = [];
+  for (const { name, bytes } of all) {
+    let text = new TextDecoder().decode(bytes);
+    if (needsUnpaste(text.slice(0, 65536))) text = unpaste(text).text;
+    if (firstRecordForm(text) === 'debug2') out.push({ name, text });
+  }
+  return out;
+}
+
+function decodeInPieces(text: string, size: number): Profile {
+  const s = new GoroutineDebug2Stream();
+  for (let at = 0; at < text.length; at += size) s.push(text.slice(at, at + size));
+  return s.end();
+}
+
+function outcome(f: () => Profile): Profile | string {
+  try {
+    return f();
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+const texts = inputs();
+
+describe('the debug=2 reader in pieces', () => {
+  it('has real dumps to read: samples and corpus, with panics, races and several dumps in one text', () => {
+    expect(texts.length).toBeGreaterThan(90);
+    expect(texts.some((t) => t.name.startsWith('samples/runtime-verdicts/data-race'))).toBe(true);
+    expect(texts.some((t) => !t.name.startsWith('samples/'))).toBe(true);
+    const several = texts.filter((t) => (decodeGoroutineDebug2(t.text).repairs ?? []).some((r) => /dumps/.test(r)));
+    expect(several.length).toBeGreaterThan(0);
+  });
+
+  for (const { name, text } of texts) {
+    it(`${name}: the same profile from pieces of 1, 7 and 65,536 characters`, () => {
+      const whole = outcome(() => decodeGoroutineDebug2(text));
+      const sizes = text.length <= 40_000 ? [1, 7, 65536] : [7, 65536];
+      for (const size of sizes) expect(outcome(() => decodeInPieces(text, size)), `pieces of ${size}`).toEqual(whole);
+    });
+  }
+});
+
+describe('a debug=2 dump read from its bytes in pieces (the command line)', () => {
+  const real = readFileSync(path.join(repoRoot, 'samples/goroutine-forms/go1.27/goroutine.debug2.txt'));
+  // mechanical variants of the real dump: two- and four-byte characters in every function name,
+  // and a byte order mark before the first line
+  const wide = new TextEncoder().encode(new TextDecoder().decode(real).replaceAll('main.', 'mäin😀.'));
+  const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...real]);
+
+  async function* inPieces(b: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < b.length; at += size) yield b.subarray(at, at + size);
+  }
+
+  for (const [name, bytes] of [['the dump', real], ['with wide characters', wide], ['with a byte order mark', bom]] as const) {
+    it(`${name}: the profile of the whole text from pieces of 1, 7 and 65,536 bytes`, async () => {
+      const whole = decodeGoroutineDebug2(new TextDecoder().decode(bytes));
+      expect(whole.samples.length).toBeGreaterThan(5);
+      for (const size of [1, 7, 65536]) expect(await decodeDebug2Pieces(inPieces(bytes, size)), `pieces of ${size}`).toEqual(whole);
+    });
+  }
+
+  it('wide characters keep their bytes together: a piece ends before a character it cannot finish', () => {
+    const b = new TextEncoder().encode('a😀ä');
+    expect(wholeCharsEnd(b)).toBe(b.length);
+    for (let n = 0; n <= b.length; n++) expect(new TextDecoder().decode(b.subarray(0, wholeCharsEnd(b.subarray(0, n)))), `${n} bytes`).not.toMatch(/\uFFFD/);
+    expect(wholeCharsEnd(b.subarray(0, 3))).toBe(1);
+    expect(wholeCharsEnd(b.subarray(0, 6))).toBe(5);
+  });
+});
+
+describe('pprof-diag analyze on a debug=2 dump', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pprof-diag-debug2-'));
+  const source = path.join(repoRoot, 'samples/redis-pool-wait/go1.27/goroutine.debug2.txt');
+  const bytes = new Uint8Array(readFileSync(source));
+  const plain = path.join(dir, 'goroutine.debug2.txt');
+  const gz = path.join(dir, 'goroutine.debug2.txt.gz');
+  writeFileSync(plain, bytes);
+  writeFileSync(gz, gzipSync(bytes));
+  const fetch = { timeoutMs: 1000, maxBytes: 1 << 30 };
+
+  it('reads it as it comes, plain or gzip\'d: a profile, not bytes', async () => {
+    for (const file of [plain, gz]) {
+      const seen: number[] = [];
+      const r = await readTraceOrBytes(file, fetch, { onPart: () => {}, streamDebug2: true, onDumpProgress: (done) => seen.push(done) });
+      expect(r.type, file).toBe('profile');
+      if (r.type !== 'profile') continue;
+      expect(r.compressed).toBe(file === gz);
+      expect(r.profile).toEqual(decodeGoroutineDebug2(new TextDecoder().decode(bytes)));
+      expect(seen.at(-1)).toBe(statSync(file).size);
+    }
+  });
+
+  it('reads a pasted dump (a log prefix before every line) whole, for the paste repairs', async () => {
+    const text = new TextDecoder().decode(bytes).replace(/^/gm, '2026-12-01T10:00:00.123Z stderr F ');
+    const pasted = path.join(dir, 'pasted.txt');
+    writeFileSync(pasted, text);
+    const r = await readTraceOrBytes(pasted, fetch, { onPart: () => {}, streamDebug2: true });
+    expect(r.type).toBe('bytes');
+  });
+
+  it('prints the report the whole file gives', () => {
+    const want = render(analyze([{ name: plain, bytes }]), 'text', { toolVersion: VERSION });
+    expect(want).toMatch(/goroutine/);
+    const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'pprof-diag.js'), 'analyze', '--quiet', plain], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(want);
+    const z = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'pprof-diag.js'), 'analyze', '--quiet', '--max-samples', '10', gz], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(z.status).toBe(2);
+    expect(z.stderr).toMatch(/^pprof-diag: .*goroutine\.debug2\.txt\.gz: .*more than the limit of 10 \(raise --max-samples to read it\)\n$/);
+  });
+});

@@ -149,3 +149,19 @@ describe('pprof-diag analyze on a debug=2 dump', () => {
     expect(z.stderr).toMatch(/^pprof-diag: .*goroutine\.debug2\.txt\.gz: .*more than the limit of 10 \(raise --max-samples to read it\)\n$/);
   });
 });
+
+describe('a gzip\'d trace larger than the head read to tell it', () => {
+  it('is still told a trace and read a generation at a time', async () => {
+    // quiet-controls' Go 1.27 trace holds more than the 64 KiB of content the head is read for
+    const source = path.join(repoRoot, 'samples/quiet-controls/go1.27/trace.out');
+    const bytes = readFileSync(source);
+    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    const gz = path.join(mkdtempSync(path.join(tmpdir(), 'pprof-diag-trace-gz-')), 'trace.out.gz');
+    writeFileSync(gz, gzipSync(bytes));
+    let parts = 0;
+    const r = await readTraceOrBytes(gz, { timeoutMs: 1000, maxBytes: 1 << 30 }, { onPart: () => void parts++ });
+    expect(r.type).toBe('trace');
+    expect(r.type === 'trace' && r.compressed).toBe(true);
+    expect(parts).toBeGreaterThan(0);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * gzip through node's zlib, several times faster than pako on large profiles (see bench/),
  * with the same ceiling on the decompressed size and the same errors: whole (gunzipNode), a
- * stream's head (gunzipHead), or as the pieces come (gunzipStream).
+ * stream's head (gunzipFirst), or as the pieces come (gunzipStream).
  */
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { DecodeError } from '../model/errors.js';
@@ -58,16 +58,6 @@ function gunzipFailure(e: unknown, maxBytes: number): DecodeError {
     return new DecodeError('truncated gzip stream: the file ends before the compressed data does');
   }
   return new DecodeError(`corrupt gzip stream: ${err.message}`);
-}
-
-/** Up to `max` bytes of a gzip stream's content, from its first bytes (none when they hold none or are not gzip). */
-export function gunzipHead(bytes: Uint8Array, max: number): Uint8Array {
-  try {
-    const out = gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: max });
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
-  } catch {
-    return new Uint8Array(0);
-  }
 }
 
 /** Decompresses pieces as they come, up to `maxBytes` of output and the ratio rule, with gunzipNode's errors. */

@@ -11,7 +11,7 @@ import { defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Profile } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
-import { gunzipFirst, gunzipHead, gunzipStream } from './gunzip-node.js';
+import { gunzipFirst, gunzipStream } from './gunzip-node.js';
 import { decodeDebug2Pieces, streamsAsDebug2 } from './goroutine-input.js';
 import { collectChunks, openInput, type FetchOptions } from './inputs.js';
 
@@ -62,8 +62,9 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
     }
   };
   const compressed = isGzip(first);
-  if (!isTrace(compressed ? gunzipHead(first, HEAD) : first)) {
-    const content = opts.streamDebug2 === true && compressed ? await gunzipFirst(first, HEAD) : first;
+  // the head of the content: of a gzip stream, as much as its first bytes hold, up to HEAD
+  const content = compressed ? await gunzipFirst(first, HEAD) : first;
+  if (!isTrace(content)) {
     if (opts.streamDebug2 === true && streamsAsDebug2(content, ended && content.length < HEAD)) {
       const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all();
       const profile = await decodeDebug2Pieces(pieces, () => opts.onDumpProgress?.(read, input.size));

@@ -32,6 +32,18 @@ export interface HttpAnswer {
 
 class Deadline extends Error {}
 
+/** Codes of a connection that could not be made or was cut: worth one more try. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** A connection that could not be made or was cut (refused, reset, unreachable): the service may answer a second time. */
+export class ConnectionError extends InputError {}
+
+/** The input error of a network failure: a ConnectionError for the codes worth another try. */
+function networkError(e: unknown, url: URL, prefix = ''): InputError {
+  const line = prefix + networkProblem(e, url);
+  return CONNECTION_CODES.has((e as NodeJS.ErrnoException).code ?? '') ? new ConnectionError(line) : new InputError(line);
+}
+
 /** GETs `url`, following redirects; the answer's body is read by the caller before `done`. */
 export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpAnswer> {
   let current: http.ClientRequest | null = null;
@@ -75,7 +87,7 @@ export async function* answerBody(a: HttpAnswer, maxBytes: number, o: HttpGetOpt
   } catch (e) {
     if (e instanceof InputError) throw e;
     if (e instanceof Deadline) throw new InputError(`the answer did not finish within ${seconds(o.timeoutMs)} s (raise --timeout)`);
-    throw new InputError(`reading the answer failed: ${networkProblem(e, a.url)}`);
+    throw networkError(e, a.url, 'reading the answer failed: ');
   } finally {
     a.done();
   }
@@ -93,7 +105,7 @@ function request(url: URL, o: HttpGetOptions, sent: (req: http.ClientRequest) =>
       return;
     }
     sent(req);
-    req.on('error', (e) => reject(e instanceof Deadline ? e : new InputError(networkProblem(e, url))));
+    req.on('error', (e) => reject(e instanceof Deadline ? e : networkError(e, url)));
   });
 }
 

@@ -1,0 +1,159 @@
+/** `pprof-diag fleet`: profile every instance service discovery lists, then one report of the fleet. */
+
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { signatureSet } from '../analyze/diagnose.js';
+import { severityAtLeast, type Severity } from '../analyze/findings.js';
+import type { InstanceResult } from '../analyze/fleet.js';
+import { errorLine, UsageError } from '../model/errors.js';
+import type { ProfileKind } from '../model/profile.js';
+import { fleetHtml, fleetJson, fleetMarkdown, fleetSummary, fleetText } from '../report/fleet.js';
+import type { SignaturePack } from '../signatures/types.js';
+import { collectFleet } from '../fleet/collect.js';
+import { parseServiceDiscovery, type FleetTarget } from '../fleet/targets.js';
+import { readInput, writeOutput } from './inputs.js';
+import { addLimitOptions, limitsOf, loadPacks, parseAtLeastOne, parseSize, parseWait, VERSION, type LimitFlags } from './setup.js';
+import { collect, colorWanted, painter, Progress, type Io } from './terminal.js';
+
+export interface FleetFlags extends LimitFlags {
+  targets?: string;
+  profiles: ProfileKind[];
+  debug: number;
+  concurrency: number;
+  timeout: number;
+  deadline: number;
+  minAnswered: MinAnswered;
+  format: 'text' | 'json' | 'md' | 'html';
+  output?: string;
+  redact?: boolean;
+  insecure?: boolean;
+  failOn?: Severity;
+  rules: string[];
+  ignore: string[];
+  quiet?: boolean;
+  color: boolean;
+}
+
+/** `--min-answered`: a count of instances, or a share of them. */
+export type MinAnswered = { count: number } | { percent: number };
+
+const FLEET_PROFILES: ProfileKind[] = ['goroutine', 'mutex', 'block'];
+
+export function parseMinAnswered(v: string): MinAnswered {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError('expected a count of instances (30) or a share of them (80%)');
+  const n = Number(m[1]);
+  if (m[2] === '%') {
+    if (n > 100) throw new InvalidArgumentError('expected a share of at most 100%');
+    return { percent: n };
+  }
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number of instances');
+  return { count: n };
+}
+
+function parseProfiles(v: string): ProfileKind[] {
+  const kinds = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const k of kinds) if (!FLEET_PROFILES.includes(k as ProfileKind)) throw new InvalidArgumentError(`${k} is not one of ${FLEET_PROFILES.join(', ')}`);
+  if (!kinds.includes('goroutine')) throw new InvalidArgumentError('the goroutine profile is always asked for: list it too (goroutine,mutex)');
+  return [...new Set(kinds)] as ProfileKind[];
+}
+
+function parseDebug(v: string): number {
+  if (v !== '0' && v !== '2') throw new InvalidArgumentError('expected 0 (protobuf) or 2 (text, with the ages of waits)');
+  return Number(v);
+}
+
+/** How many answers are needed. */
+export function answersNeeded(m: MinAnswered, instances: number): number {
+  return 'count' in m ? m.count : Math.ceil((m.percent / 100) * instances);
+}
+
+export function registerFleet(program: Command, io: Io, setCode: (c: number) => void): void {
+  const cmd = program
+    .command('fleet')
+    .description("profile every instance of a service that Prometheus's service discovery lists, and say which are stuck and why")
+    .option('--targets <file|url>', 'Prometheus file_sd / http_sd JSON: [{"targets": ["host:port"], "labels": {…}}]')
+    .option('--profiles <list>', 'profiles asked of each instance: goroutine, mutex, block', parseProfiles, ['goroutine'] as ProfileKind[])
+    .option('--debug <n>', "the goroutine profile's form: 0 (protobuf) or 2 (text, with the ages of waits)", parseDebug, 0)
+    .option('--concurrency <n>', 'instances profiled at once', parseAtLeastOne, 8)
+    .option('--timeout <seconds>', 'how long one instance may take to answer', parseWait, 10)
+    .option('--deadline <seconds>', 'how long the whole fleet may take; instances not asked by then count as failed', parseWait, 120)
+    .option('--min-answered <n|n%>', 'exit 2 when fewer instances answer (a count, or a share such as 80%)', parseMinAnswered, { count: 1 } as MinAnswered)
+    .option('--max-size <size>', 'largest answer of one instance, compressed or decompressed', parseSize, 256 * 1024 ** 2)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md', 'html']).default('text'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .option('--redact', 'replace instance names, label values and host names with placeholders')
+    .option('--insecure', "accept an instance's TLS certificate that cannot be verified")
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an instance has a finding of this severity or worse').choices(['warning', 'critical']))
+    .option('--rules <file>', 'add a signature pack; repeatable', collect, [])
+    .option('--ignore <id>', 'silence a signature or finding id; repeatable', collect, [])
+    .option('-q, --quiet', 'no progress output on the terminal')
+    .option('--no-color', 'no colour in text output')
+    .action(async (flags: FleetFlags) => setCode(await fleetCommand(flags, io)));
+  addLimitOptions(cmd);
+}
+
+/** The targets the flags name. */
+async function fleetTargets(flags: FleetFlags): Promise<FleetTarget[]> {
+  if (flags.targets === undefined) throw new UsageError('say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON)');
+  let text: string;
+  try {
+    const raw = await readInput(flags.targets, { timeoutMs: flags.timeout * 1000, maxBytes: 64 * 1024 ** 2, insecure: flags.insecure === true });
+    text = new TextDecoder().decode(raw.bytes);
+  } catch (e) {
+    throw new UsageError(`--targets ${flags.targets}: ${errorLine(e)}`);
+  }
+  const targets = parseServiceDiscovery(text, flags.targets);
+  if (targets.length === 0) throw new UsageError(`${flags.targets}: lists no targets`);
+  return targets;
+}
+
+export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
+  let packs: SignaturePack[];
+  let targets: FleetTarget[];
+  try {
+    packs = loadPacks(flags.rules);
+    signatureSet({ packs, ignore: flags.ignore });
+    targets = await fleetTargets(flags);
+  } catch (e) {
+    io.err(`pprof-diag: ${errorLine(e)}\n`);
+    return 2;
+  }
+  const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
+  const results: InstanceResult[] = await collectFleet(targets, {
+    concurrency: flags.concurrency,
+    timeoutMs: flags.timeout * 1000,
+    deadlineMs: flags.deadline * 1000,
+    maxBytes: flags.maxSize,
+    limits: limitsOf(flags),
+    profiles: flags.profiles,
+    debug: flags.debug,
+    insecure: flags.insecure === true,
+    packs,
+    ignore: flags.ignore,
+    onDone: (r, done, total) => progress.show(`[${done}/${total}] ${r.instance}`),
+  });
+  progress.clear();
+  const summary = fleetSummary(results, flags.redact === true);
+  const report =
+    flags.format === 'json'
+      ? fleetJson(summary, VERSION)
+      : flags.format === 'md'
+        ? fleetMarkdown(summary, VERSION)
+        : flags.format === 'html'
+          ? fleetHtml(summary, VERSION)
+          : fleetText(summary, painter(flags.output === undefined && colorWanted(flags.color, process.stdout)));
+  try {
+    if (flags.output !== undefined) writeOutput(flags.output, report);
+    else io.out(report);
+  } catch (e) {
+    io.err(`pprof-diag: ${errorLine(e)}\n`);
+    return 2;
+  }
+  const needed = answersNeeded(flags.minAnswered, targets.length);
+  if (summary.answered < needed) {
+    io.err(`pprof-diag: ${summary.answered} of ${targets.length} instances answered, fewer than the ${needed} --min-answered asks for\n`);
+    return 2;
+  }
+  if (flags.failOn && summary.results.some((r) => r.answered && r.findings.some((f) => severityAtLeast(f.severity, flags.failOn!)))) return 1;
+  return 0;
+}

@@ -1,0 +1,108 @@
+/**
+ * Profiling a fleet: every target's profiles fetched by a bounded pool of workers (fetching a
+ * goroutine profile stops the target's world for a moment, so the fan-out is never unbounded),
+ * each with its own timeout, all within one overall deadline, each answer held to a size cap.
+ * A connection refused or cut is tried once more; nothing else is. Each instance is decoded and
+ * diagnosed as soon as it answers and only its summary is kept, so memory grows with the
+ * number of instances by their summaries alone.
+ */
+
+import { diagnoseAnalyses, analyzeInput } from '../pipeline.js';
+import { instanceFindings, type InstanceResult } from '../analyze/fleet.js';
+import type { InputAnalysis } from '../analyze/index.js';
+import type { DecodeLimits } from '../model/errors.js';
+import { errorLine } from '../model/errors.js';
+import type { ProfileKind } from '../model/profile.js';
+import type { SignaturePack } from '../signatures/types.js';
+import { gunzipNode } from '../cli/gunzip-node.js';
+import { ConnectionError } from '../cli/http-get.js';
+import { readInput } from '../cli/inputs.js';
+import { profileUrl, type FleetTarget } from './targets.js';
+
+export interface CollectOptions {
+  /** Targets profiled at once. */
+  concurrency: number;
+  /** Milliseconds one profile may take. */
+  timeoutMs: number;
+  /** Milliseconds the whole fleet may take; targets not started by then are not asked. */
+  deadlineMs: number;
+  /** Largest answer, in bytes (and largest decompressed profile). */
+  maxBytes: number;
+  limits: DecodeLimits;
+  /** The profiles asked of each target: goroutine, mutex, block. */
+  profiles: ProfileKind[];
+  /** The goroutine profile's debug level (0: protobuf, 2: text with waits' ages). */
+  debug: number;
+  insecure?: boolean;
+  packs?: SignaturePack[];
+  ignore?: string[];
+  /** Milliseconds before the second try of a refused or cut connection. */
+  retryDelayMs?: number;
+  /** Told of each instance as it is done. */
+  onDone?: (r: InstanceResult, done: number, total: number) => void;
+}
+
+/** Every target's result, in target order. */
+export async function collectFleet(targets: FleetTarget[], o: CollectOptions): Promise<InstanceResult[]> {
+  const results: InstanceResult[] = new Array(targets.length);
+  const deadlineAt = Date.now() + o.deadlineMs;
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= targets.length) return;
+      const t = targets[i]!;
+      const left = deadlineAt - Date.now();
+      results[i] =
+        left <= 0
+          ? failed(t, t.base, `not asked: the overall deadline of ${Math.round(o.deadlineMs / 1000)} s had passed (raise --deadline)`)
+          : await profileTarget(t, o, Math.min(o.timeoutMs, left));
+      o.onDone?.(results[i]!, ++done, targets.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, targets.length)) }, worker));
+  return results;
+}
+
+function failed(t: FleetTarget, url: string, reason: string): InstanceResult {
+  return { answered: false, instance: t.instance, labels: t.labels, url, reason };
+}
+
+/** One target: its profiles fetched and analysed, then diagnosed together; or why not. */
+async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: number): Promise<InstanceResult> {
+  const analyses: InputAnalysis[] = [];
+  const url = profileUrl(t, 'goroutine', o.debug);
+  for (const kind of o.profiles) {
+    const u = kind === 'goroutine' ? url : profileUrl(t, kind, 0);
+    try {
+      const bytes = await fetchOnce(u, o, timeoutMs);
+      analyses.push(analyzeInput({ name: t.instance, bytes }, { maxSize: o.maxBytes, limits: o.limits, gunzip: gunzipNode, kind: kind, top: 0 }));
+    } catch (e) {
+      return failed(t, u, (o.profiles.length > 1 ? `${kind}: ` : '') + errorLine(e));
+    }
+  }
+  const d = diagnoseAnalyses(analyses, [], { packs: o.packs ?? [], ignore: o.ignore ?? [] }).diagnosis;
+  const g = analyses.find((a) => a.type === 'profile' && a.kind === 'goroutine');
+  return {
+    answered: true,
+    instance: t.instance,
+    labels: t.labels,
+    url,
+    goVersion: g?.type === 'profile' ? g.goVersion : null,
+    goroutines: g?.type === 'profile' ? (g.goroutines ?? 0) : 0,
+    findings: instanceFindings(d),
+  };
+}
+
+/** The answer's bytes, with one more try when the connection was refused or cut. */
+async function fetchOnce(url: string, o: CollectOptions, timeoutMs: number): Promise<Uint8Array> {
+  const opts = { timeoutMs, maxBytes: o.maxBytes, insecure: o.insecure === true };
+  try {
+    return (await readInput(url, opts)).bytes;
+  } catch (e) {
+    if (!(e instanceof ConnectionError)) throw e;
+    await new Promise((r) => setTimeout(r, o.retryDelayMs ?? 250));
+    return (await readInput(url, opts)).bytes;
+  }
+}

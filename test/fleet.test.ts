@@ -1,0 +1,183 @@
+/**
+ * `pprof-diag fleet` against a fleet of real Go processes on loopback (test/fleet/fleetd, built
+ * with Go 1.27): 14 healthy, 4 whose database/sql pool is exhausted against the samples' private
+ * PostgreSQL, 3 queueing on a hot sync.Mutex; and broken targets: one that never answers, one
+ * that answers an HTML 404, one that sends its goroutine profile cut in half, one that sends more
+ * than the size cap, and one where nothing listens.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/corpus.js';
+import { startFleet, type FleetdMode, type RunningFleet } from './helpers/fleet.js';
+import { parseReport } from './helpers/schema.js';
+
+const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
+
+const PLAN: (FleetdMode | 'absent')[] = [
+  'healthy', 'pool', 'healthy', 'healthy', 'mutex', 'hang', 'healthy', 'healthy', 'pool', 'html404',
+  'healthy', 'healthy', 'mutex', 'truncated', 'healthy', 'healthy', 'pool', 'oversized', 'healthy', 'healthy',
+  'absent', 'healthy', 'mutex', 'pool', 'healthy', 'healthy',
+];
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }));
+  });
+}
+
+let fleet: RunningFleet;
+let sd: string;
+const pods = (mode: string) => fleet.members.filter((m) => m.mode === mode).map((m) => m.address);
+const COMMON = ['--timeout', '3', '--max-size', '1MiB', '-q'];
+
+beforeAll(async () => {
+  fleet = await startFleet(PLAN);
+  sd = fleet.serviceDiscovery();
+}, 180_000);
+
+afterAll(async () => {
+  await fleet?.stop();
+});
+
+describe('pprof-diag fleet --targets (file_sd) against real Go processes', () => {
+  it('names exactly the sick instances and lists the broken ones with their reasons', async () => {
+    const r = await run(['fleet', '--targets', sd, '--format', 'json', ...COMMON]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    expect(doc.instances).toBe(PLAN.length);
+    expect(doc.answered).toBe(21);
+    expect(doc.failed).toBe(5);
+    expect(doc.healthy).toBe(14);
+    expect(new Set(doc.sick)).toEqual(new Set([...pods('pool'), ...pods('mutex')]));
+    const byId = Object.fromEntries(doc.findings.map((f: any) => [f.id, f]));
+    expect(Object.keys(byId).sort()).toEqual(['db-pool-exhausted', 'mutex-contention']);
+    const pool = byId['db-pool-exhausted'];
+    expect(pool).toMatchObject({ severity: 'critical', instances: 4, answered: 21, failed: 5 });
+    expect(new Set(pool.on)).toEqual(new Set(pods('pool')));
+    // 20 report workers queue behind the 2 connections on each
+    expect(pool.waiters).toEqual({ min: 20, median: 20, max: 20 });
+    expect(pods('pool')).toContain(pool.worst);
+    const mutex = byId['mutex-contention'];
+    expect(mutex).toMatchObject({ severity: 'critical', instances: 3 });
+    expect(new Set(mutex.on)).toEqual(new Set(pods('mutex')));
+    expect(mutex.waiters.max).toBeLessThanOrEqual(24);
+    expect(mutex.waiters.min).toBeGreaterThanOrEqual(10);
+    // the sick ones carry 20+ more goroutines than the healthy ones: they stand out
+    expect(new Set(doc.outliers.map((o: any) => o.instance))).toEqual(new Set([...pods('pool'), ...pods('mutex')]));
+    const failed = Object.fromEntries(doc.results.filter((x: any) => !x.answered).map((x: any) => [x.instance, x.reason]));
+    expect(Object.keys(failed).sort()).toEqual([...pods('hang'), ...pods('html404'), ...pods('truncated'), ...pods('oversized'), ...pods('absent')].sort());
+    expect(failed[pods('hang')[0]!]).toBe('no answer within 3 s (raise --timeout)');
+    expect(failed[pods('html404')[0]!]).toMatch(/^the service answered 404 Not Found: <!doctype html>/);
+    expect(failed[pods('truncated')[0]!]).toMatch(/truncated gzip stream/);
+    expect(failed[pods('oversized')[0]!]).toBe('the answer is larger than the 1MiB limit (raise --max-size)');
+    expect(failed[pods('absent')[0]!]).toMatch(/^connection refused: nothing listens at 127\.0\.0\.1:\d+$/);
+    for (const x of doc.results) expect(x.labels).toMatchObject({ job: 'checkout', pod: fleet.members.find((m) => m.address === x.instance)!.pod });
+    // the hang costs one timeout, on one of the 8 workers: the fleet is not serialised behind it
+    expect(r.ms).toBeLessThan(15_000);
+  });
+
+  it('prints the same fleet as text, Markdown and HTML', async () => {
+    const [text, md, html] = await Promise.all(['text', 'md', 'html'].map((f) => run(['fleet', '--targets', sd, '--format', f, ...COMMON])));
+    const sick = [...pods('pool'), ...pods('mutex')];
+    expect(text!.code).toBe(0);
+    expect(text!.stdout.split('\n')[0]).toBe('7 of 21 answering instances sick (db-pool-exhausted on 4, mutex-contention on 3); 14 healthy; 5 of 26 did not answer');
+    expect(text!.stdout).toMatch(/CRITICAL db-pool-exhausted on 4 of 26 instances \(21 answered, 5 failed\); goroutines 20 \/ 20 \/ 20 min \/ median \/ max; worst: 127\.0\.0\.1:\d+/);
+    for (const a of sick) expect(text!.stdout).toContain(a);
+    expect(text!.stdout).toContain(`${pods('absent')[0]}: connection refused`);
+    expect(md!.stdout).toContain('| critical | `db-pool-exhausted` database/sql connection pool exhausted | 4 of 26 | 20 / 20 / 20 |');
+    expect(md!.stdout).toContain('**14 healthy**');
+    expect(html!.stdout).toMatch(/^<!doctype html>/);
+    expect(html!.stdout).toContain('<strong>14 healthy</strong>');
+    expect(html!.stdout).not.toMatch(/<script/i);
+    expect(html!.stdout).toContain('did not answer: the service answered 404 Not Found: &lt;!doctype html&gt;');
+  });
+
+  it('--redact leaves no instance address, pod name or zone in any form', async () => {
+    for (const f of ['json', 'text', 'md', 'html']) {
+      const r = await run(['fleet', '--targets', sd, '--format', f, '--redact', ...COMMON]);
+      expect(r.code).toBe(0);
+      for (const m of fleet.members) {
+        expect(r.stdout).not.toContain(m.address);
+        expect(r.stdout).not.toContain(m.pod);
+        expect(r.stdout).not.toContain(`:${m.address.split(':')[1]}`);
+      }
+      expect(r.stdout).not.toContain('zone-');
+      expect(r.stdout).not.toContain('127.0.0.1');
+      if (f === 'json') {
+        const doc = parseReport(r.stdout, 'fleet');
+        expect(doc.redacted).toBe(true);
+        expect(doc.sick).toHaveLength(7);
+        expect(doc.results[0].labels.job).toMatch(/^label-\d+$/);
+      }
+    }
+  });
+
+  it('--fail-on critical exits 1; --min-answered above the answers exits 2 with one line', async () => {
+    const fail = await run(['fleet', '--targets', sd, '--fail-on', 'critical', ...COMMON]);
+    expect(fail.code).toBe(1);
+    const healthyOnly = fleet.serviceDiscovery('healthy.json', fleet.members.filter((m) => m.mode === 'healthy'));
+    const ok = await run(['fleet', '--targets', healthyOnly, '--fail-on', 'warning', '--format', 'json', ...COMMON]);
+    expect(ok.code).toBe(0);
+    expect(parseReport(ok.stdout, 'fleet')).toMatchObject({ healthy: 14, sick: [], findings: [], outliers: [], failed: 0 });
+    const few = await run(['fleet', '--targets', sd, '--min-answered', '90%', ...COMMON]);
+    expect(few.code).toBe(2);
+    expect(few.stderr).toBe('pprof-diag: 21 of 26 instances answered, fewer than the 24 --min-answered asks for\n');
+    expect(few.stdout).toContain('14 healthy');
+    const enough = await run(['fleet', '--targets', sd, '--min-answered', '21', ...COMMON]);
+    expect(enough.code).toBe(0);
+  });
+
+  it('--concurrency 1 with a short --deadline: the instances not reached are failed, never healthy', async () => {
+    const r = await run(['fleet', '--targets', sd, '--concurrency', '1', '--deadline', '2', '--format', 'json', ...COMMON]);
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    const notAsked = doc.results.filter((x: any) => !x.answered && /^not asked: the overall deadline of 2 s had passed/.test(x.reason));
+    // the hang (6th) holds the only worker past the deadline
+    expect(notAsked.length).toBe(PLAN.length - 6);
+    expect(doc.healthy + doc.sick.length).toBe(doc.answered);
+    expect(doc.answered).toBe(PLAN.slice(0, 5).length);
+  });
+
+  it('--profiles goroutine,mutex and --debug 2 read the extra profile and the text form', async () => {
+    const one = fleet.serviceDiscovery('mutex.json', fleet.members.filter((m) => m.mode === 'mutex' || m.mode === 'healthy').slice(0, 4));
+    const r = await run(['fleet', '--targets', one, '--profiles', 'goroutine,mutex', '--debug', '2', '--format', 'json', ...COMMON]);
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    expect(doc.answered).toBe(4);
+    for (const x of doc.results) expect(x.url).toMatch(/\/debug\/pprof\/goroutine\?debug=2$/);
+    expect(doc.sick.length).toBeGreaterThan(0);
+  });
+});
+
+describe('pprof-diag fleet: bad input is one line and exit 2', () => {
+  it.each([
+    [['fleet'], 'pprof-diag: say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON)\n'],
+    [['fleet', '--targets', '/nonexistent/targets.json'], 'pprof-diag: --targets /nonexistent/targets.json: no such file\n'],
+    [['fleet', '--targets', 'package.json'], 'pprof-diag: package.json: expected a list of target groups, [{"targets": ["host:port"], "labels": {…}}]\n'],
+    [['fleet', '--targets', 'x', '--min-answered', 'most'], "pprof-diag: option '--min-answered <n|n%>' argument 'most' is invalid: expected a count of instances (30) or a share of them (80%) (see --help)\n"],
+    [['fleet', '--targets', 'x', '--profiles', 'heap'], "pprof-diag: option '--profiles <list>' argument 'heap' is invalid: heap is not one of goroutine, mutex, block (see --help)\n"],
+  ])('%j', async (args, line) => {
+    const r = await run(args as string[]);
+    expect(r.stderr).toBe(line);
+    expect(r.code).toBe(2);
+  });
+
+  it('a target that is not host:port', async () => {
+    const file = path.join(fleet.dir, 'bad.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, JSON.stringify([{ targets: ['http://a:1/x'] }]));
+    const r = await run(['fleet', '--targets', file]);
+    expect(r.stderr).toBe(`pprof-diag: ${file}: target group 1: "http://a:1/x" is not host:port\n`);
+    expect(r.code).toBe(2);
+    expect(readFileSync(file, 'utf8')).toContain('http://a:1/x');
+  });
+});

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/corpus.js';
 import { startFleet, type FleetdMode, type RunningFleet } from './helpers/fleet.js';
+import { startPrometheus, type RunningPrometheus } from './helpers/prometheus.js';
 import { parseReport } from './helpers/schema.js';
 
 const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
@@ -102,8 +103,10 @@ describe('pprof-diag fleet --targets (file_sd) against real Go processes', () =>
   });
 
   it('--redact leaves no instance address, pod name or zone in any form', async () => {
-    for (const f of ['json', 'text', 'md', 'html']) {
-      const r = await run(['fleet', '--targets', sd, '--format', f, '--redact', ...COMMON]);
+    const forms = ['json', 'text', 'md', 'html'];
+    const runs = await Promise.all(forms.map((f) => run(['fleet', '--targets', sd, '--format', f, '--redact', ...COMMON])));
+    for (const [i, f] of forms.entries()) {
+      const r = runs[i]!;
       expect(r.code).toBe(0);
       for (const m of fleet.members) {
         expect(r.stdout).not.toContain(m.address);
@@ -122,18 +125,20 @@ describe('pprof-diag fleet --targets (file_sd) against real Go processes', () =>
   });
 
   it('--fail-on critical exits 1; --min-answered above the answers exits 2 with one line', async () => {
-    const fail = await run(['fleet', '--targets', sd, '--fail-on', 'critical', ...COMMON]);
-    expect(fail.code).toBe(1);
     const healthyOnly = fleet.serviceDiscovery('healthy.json', fleet.members.filter((m) => m.mode === 'healthy'));
-    const ok = await run(['fleet', '--targets', healthyOnly, '--fail-on', 'warning', '--format', 'json', ...COMMON]);
-    expect(ok.code).toBe(0);
-    expect(parseReport(ok.stdout, 'fleet')).toMatchObject({ healthy: 14, sick: [], findings: [], outliers: [], failed: 0 });
-    const few = await run(['fleet', '--targets', sd, '--min-answered', '90%', ...COMMON]);
-    expect(few.code).toBe(2);
-    expect(few.stderr).toBe('pprof-diag: 21 of 26 instances answered, fewer than the 24 --min-answered asks for\n');
-    expect(few.stdout).toContain('14 healthy');
-    const enough = await run(['fleet', '--targets', sd, '--min-answered', '21', ...COMMON]);
-    expect(enough.code).toBe(0);
+    const [fail, ok, few, enough] = await Promise.all([
+      run(['fleet', '--targets', sd, '--fail-on', 'critical', ...COMMON]),
+      run(['fleet', '--targets', healthyOnly, '--fail-on', 'warning', '--format', 'json', ...COMMON]),
+      run(['fleet', '--targets', sd, '--min-answered', '90%', ...COMMON]),
+      run(['fleet', '--targets', sd, '--min-answered', '21', ...COMMON]),
+    ]);
+    expect(fail!.code).toBe(1);
+    expect(ok!.code).toBe(0);
+    expect(parseReport(ok!.stdout, 'fleet')).toMatchObject({ healthy: 14, sick: [], findings: [], outliers: [], failed: 0 });
+    expect(few!.code).toBe(2);
+    expect(few!.stderr).toBe('pprof-diag: 21 of 26 instances answered, fewer than the 24 --min-answered asks for\n');
+    expect(few!.stdout).toContain('14 healthy');
+    expect(enough!.code).toBe(0);
   });
 
   it('--concurrency 1 with a short --deadline: the instances not reached are failed, never healthy', async () => {
@@ -158,9 +163,66 @@ describe('pprof-diag fleet --targets (file_sd) against real Go processes', () =>
   });
 });
 
+describe('pprof-diag fleet --prometheus: a real Prometheus scraping the fleet', () => {
+  let prom: RunningPrometheus;
+  // the last two healthy instances belong to another job
+  const payments = () => fleet.members.filter((m) => m.mode === 'healthy').slice(-2);
+  beforeAll(async () => {
+    const others = new Set(payments().map((m) => m.pod));
+    const file = fleet.serviceDiscovery('prometheus-sd.json', fleet.members, (m) => (others.has(m.pod) ? 'payments' : 'checkout'));
+    // every target but the HTML 404 and the absent one serves /metrics
+    prom = await startPrometheus(file, PLAN.length - 2);
+  }, 120_000);
+  afterAll(async () => {
+    await prom?.stop();
+  });
+
+  it('--match reads the matching scrape targets from /api/v1/targets, labels and health', async () => {
+    const r = await run(['fleet', '--prometheus', prom.url, '--match', '{job="checkout"}', '--format', 'json', ...COMMON]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    const expected = fleet.members.filter((m) => !payments().includes(m));
+    expect(doc.results.map((x: any) => x.instance).sort()).toEqual(expected.map((m) => m.address).sort());
+    expect(doc).toMatchObject({ instances: 24, answered: 19, failed: 5, healthy: 12 });
+    expect(new Set(doc.sick)).toEqual(new Set([...pods('pool'), ...pods('mutex')]));
+    for (const x of doc.results) expect(x.labels).toMatchObject({ job: 'checkout', pod: fleet.members.find((m) => m.address === x.instance)!.pod });
+    const reason = (a: string) => doc.results.find((x: any) => x.instance === a).reason;
+    // Prometheus's own view of the ones it could not scrape comes with the reason
+    expect(reason(pods('absent')[0]!)).toMatch(/^connection refused: nothing listens at 127\.0\.0\.1:\d+; Prometheus reports it down \(.+\)$/);
+    expect(reason(pods('html404')[0]!)).toMatch(/^the service answered 404 Not Found: .*; Prometheus reports it down \(.*404.*\)$/);
+    expect(reason(pods('hang')[0]!)).toBe('no answer within 3 s (raise --timeout)');
+    const other = await run(['fleet', '--prometheus', prom.url, '--match', '{job=~"pay.*", zone!=""}', '--format', 'json', ...COMMON]);
+    expect(parseReport(other.stdout, 'fleet')).toMatchObject({ instances: 2, answered: 2, healthy: 2 });
+  });
+
+  it('--rank-by go_goroutines --top 7 profiles only the 7 instances with the most goroutines: the sick ones', async () => {
+    const r = await run(['fleet', '--prometheus', prom.url, '--match', '{job="checkout"}', '--rank-by', 'go_goroutines', '--top', '7', '--format', 'json', ...COMMON]);
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    expect(doc.instances).toBe(7);
+    expect(new Set(doc.results.map((x: any) => x.instance))).toEqual(new Set([...pods('pool'), ...pods('mutex')]));
+    expect(doc).toMatchObject({ answered: 7, healthy: 0 });
+    expect(doc.sick).toHaveLength(7);
+  });
+
+  it('a selector or server it cannot use is one line and exit 2', async () => {
+    const bad = await run(['fleet', '--prometheus', prom.url, '--match', 'job=checkout']);
+    expect(bad.stderr).toBe('pprof-diag: --match job=checkout: expected a selector such as {job="checkout"}\n');
+    expect(bad.code).toBe(2);
+    const none = await run(['fleet', '--prometheus', prom.url, '--match', '{job="nothing"}']);
+    expect(none.stderr).toBe(`pprof-diag: --prometheus ${prom.url}: no active target matches {job="nothing"}\n`);
+    const notProm = await run(['fleet', '--prometheus', `http://${pods('healthy')[0]}`]);
+    expect(notProm.stderr).toMatch(/^pprof-diag: --prometheus http:\/\/127\.0\.0\.1:\d+\/api\/v1\/targets\?state=active: the service answered 404 Not Found/);
+    expect(notProm.code).toBe(2);
+    const both = await run(['fleet', '--prometheus', prom.url, '--targets', sd]);
+    expect(both.stderr).toBe('pprof-diag: --targets and --prometheus are two sources of instances: give one\n');
+  });
+});
+
 describe('pprof-diag fleet: bad input is one line and exit 2', () => {
   it.each([
-    [['fleet'], 'pprof-diag: say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON)\n'],
+    [['fleet'], 'pprof-diag: say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON) or --prometheus URL\n'],
     [['fleet', '--targets', '/nonexistent/targets.json'], 'pprof-diag: --targets /nonexistent/targets.json: no such file\n'],
     [['fleet', '--targets', 'package.json'], 'pprof-diag: package.json: expected a list of target groups, [{"targets": ["host:port"], "labels": {…}}]\n'],
     [['fleet', '--targets', 'x', '--min-answered', 'most'], "pprof-diag: option '--min-answered <n|n%>' argument 'most' is invalid: expected a count of instances (30) or a share of them (80%) (see --help)\n"],

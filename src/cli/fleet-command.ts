@@ -9,6 +9,7 @@ import type { ProfileKind } from '../model/profile.js';
 import { fleetHtml, fleetJson, fleetMarkdown, fleetSummary, fleetText } from '../report/fleet.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { collectFleet } from '../fleet/collect.js';
+import { parseSelector, prometheusTargets, rankQuery, rankTargets, type PrometheusOptions } from '../fleet/prometheus.js';
 import { parseServiceDiscovery, type FleetTarget } from '../fleet/targets.js';
 import { readInput, writeOutput } from './inputs.js';
 import { addLimitOptions, limitsOf, loadPacks, parseAtLeastOne, parseSize, parseWait, VERSION, type LimitFlags } from './setup.js';
@@ -16,6 +17,10 @@ import { collect, colorWanted, painter, Progress, type Io } from './terminal.js'
 
 export interface FleetFlags extends LimitFlags {
   targets?: string;
+  prometheus?: string;
+  match?: string;
+  rankBy?: string;
+  top?: number;
   profiles: ProfileKind[];
   debug: number;
   concurrency: number;
@@ -72,6 +77,10 @@ export function registerFleet(program: Command, io: Io, setCode: (c: number) => 
     .command('fleet')
     .description("profile every instance of a service that Prometheus's service discovery lists, and say which are stuck and why")
     .option('--targets <file|url>', 'Prometheus file_sd / http_sd JSON: [{"targets": ["host:port"], "labels": {…}}]')
+    .option('--prometheus <url>', "a Prometheus server: profile its scrape targets (/api/v1/targets)")
+    .option('--match <selector>', 'with --prometheus: only targets whose labels match, e.g. {job="checkout"}')
+    .option('--rank-by <metric>', 'with --prometheus: ask this metric first (/api/v1/query) and profile only the --top highest, e.g. go_goroutines')
+    .option('--top <k>', 'with --rank-by: how many instances to profile', parseAtLeastOne, 5)
     .option('--profiles <list>', 'profiles asked of each instance: goroutine, mutex, block', parseProfiles, ['goroutine'] as ProfileKind[])
     .option('--debug <n>', "the goroutine profile's form: 0 (protobuf) or 2 (text, with the ages of waits)", parseDebug, 0)
     .option('--concurrency <n>', 'instances profiled at once', parseAtLeastOne, 8)
@@ -94,17 +103,33 @@ export function registerFleet(program: Command, io: Io, setCode: (c: number) => 
 
 /** The targets the flags name. */
 async function fleetTargets(flags: FleetFlags): Promise<FleetTarget[]> {
-  if (flags.targets === undefined) throw new UsageError('say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON)');
+  const sources = [flags.targets, flags.prometheus].filter((x) => x !== undefined).length;
+  if (sources === 0) throw new UsageError('say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON) or --prometheus URL');
+  if (sources > 1) throw new UsageError('--targets and --prometheus are two sources of instances: give one');
+  if (flags.prometheus === undefined && (flags.match !== undefined || flags.rankBy !== undefined)) throw new UsageError('--match and --rank-by read from --prometheus');
+  const o = { timeoutMs: flags.timeout * 1000, maxBytes: 64 * 1024 ** 2, insecure: flags.insecure === true };
+  if (flags.prometheus !== undefined) return prometheusSource(flags.prometheus, flags, o);
   let text: string;
   try {
-    const raw = await readInput(flags.targets, { timeoutMs: flags.timeout * 1000, maxBytes: 64 * 1024 ** 2, insecure: flags.insecure === true });
-    text = new TextDecoder().decode(raw.bytes);
+    text = new TextDecoder().decode((await readInput(flags.targets!, o)).bytes);
   } catch (e) {
     throw new UsageError(`--targets ${flags.targets}: ${errorLine(e)}`);
   }
-  const targets = parseServiceDiscovery(text, flags.targets);
+  const targets = parseServiceDiscovery(text, flags.targets!);
   if (targets.length === 0) throw new UsageError(`${flags.targets}: lists no targets`);
   return targets;
+}
+
+/** The scrape targets of a Prometheus server that match, ranked by a metric when asked. */
+async function prometheusSource(url: string, flags: FleetFlags, o: PrometheusOptions): Promise<FleetTarget[]> {
+  const match = flags.match !== undefined ? parseSelector(flags.match) : [];
+  const all = await prometheusTargets(url, match, o);
+  if (all.length === 0) throw new UsageError(`--prometheus ${url}: no active target matches ${flags.match ?? '(any)'}`);
+  if (flags.rankBy === undefined) return all;
+  const query = rankQuery(flags.rankBy, flags.match);
+  const ranked = await rankTargets(url, query, flags.top ?? 5, all, o);
+  if (ranked.length === 0) throw new UsageError(`--rank-by ${query}: Prometheus has no value of it for any of the ${all.length} targets`);
+  return ranked;
 }
 
 export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {

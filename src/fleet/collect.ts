@@ -66,7 +66,8 @@ export async function collectFleet(targets: FleetTarget[], o: CollectOptions): P
 }
 
 function failed(t: FleetTarget, url: string, reason: string): InstanceResult {
-  return { answered: false, instance: t.instance, labels: t.labels, url, reason };
+  const down = t.down !== undefined ? `; Prometheus reports it down (${t.down.split('\n')[0]!.slice(0, 160)})` : '';
+  return { answered: false, instance: t.instance, labels: t.labels, url, reason: reason + down };
 }
 
 /** One target: its profiles fetched and analysed, then diagnosed together; or why not. */

@@ -14,6 +14,8 @@ export interface FleetTarget {
   /** scheme://host:port, the base the /debug/pprof/ paths go under. */
   base: string;
   labels: Record<string, string>;
+  /** Prometheus's last scrape of it failed: its error. */
+  down?: string;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/;

@@ -22,8 +22,8 @@ export interface FleetMember {
 export interface RunningFleet {
   members: FleetMember[];
   dir: string;
-  /** Writes a file_sd document of the members and returns its path. */
-  serviceDiscovery(name?: string, members?: FleetMember[]): string;
+  /** Writes a file_sd document of the members (job checkout unless `job` says otherwise) and returns its path. */
+  serviceDiscovery(name?: string, members?: FleetMember[], job?: (m: FleetMember) => string): string;
   stop(): Promise<void>;
 }
 
@@ -124,9 +124,9 @@ export async function startFleet(plan: (FleetdMode | 'absent')[], extraEnv: Reco
   return {
     members,
     dir,
-    serviceDiscovery(name = 'targets.json', list = members) {
+    serviceDiscovery(name = 'targets.json', list = members, job = () => 'checkout') {
       const file = path.join(dir, name);
-      writeFileSync(file, JSON.stringify(list.map((m) => ({ targets: [m.address], labels: { job: 'checkout', pod: m.pod, zone: `zone-${(Number(m.pod.split('-')[1]) % 3) + 1}` } }))));
+      writeFileSync(file, JSON.stringify(list.map((m) => ({ targets: [m.address], labels: { job: job(m), pod: m.pod, zone: `zone-${(Number(m.pod.split('-')[1]) % 3) + 1}` } }))));
       return file;
     },
     stop,

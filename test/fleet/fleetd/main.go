@@ -15,6 +15,7 @@
 //   - oversized: /debug/pprof/goroutine answers the process's own goroutine profile repeated to
 //     FLEETD_BYTES bytes (default 8 MiB), without a Content-Length.
 //
+// Every mode but html404 also serves /metrics (go_goroutines, for Prometheus to scrape).
 // It listens on 127.0.0.1:0 (or PPROF_ADDR) and prints "READY <addr>" once it is in its state.
 package main
 
@@ -30,6 +31,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	runtimepprof "runtime/pprof"
 	"strconv"
 	"sync"
@@ -54,7 +56,15 @@ func pprofMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/metrics", metrics)
 	return mux
+}
+
+// metrics writes go_goroutines in Prometheus's text exposition format, as client_golang's Go
+// collector names it.
+func metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	fmt.Fprintf(w, "# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
 }
 
 // ownGoroutineProfile is this process's goroutine profile, as /debug/pprof/goroutine?debug=0 gives it.

@@ -6,7 +6,9 @@
  * than the size cap, and one where nothing listens.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/corpus.js';
@@ -220,6 +222,43 @@ describe('pprof-diag fleet --prometheus: a real Prometheus scraping the fleet', 
   });
 });
 
+describe('pprof-diag fleet: one more try on a refused or cut connection, and on nothing else', () => {
+  const capture = readFileSync(path.join(repoRoot, 'samples', 'healthy', 'go1.27', 'goroutine.pb.gz'));
+  /** A server whose first `bad` answers are `first` (cut the connection, or a 503), then the real capture. */
+  async function flaky(first: 'cut' | '503', bad: number): Promise<{ address: string; asked: () => number; close: () => Promise<void> }> {
+    let asked = 0;
+    const server = http.createServer((req, res) => {
+      asked++;
+      if (asked <= bad) {
+        if (first === 'cut') req.socket.destroy();
+        else res.writeHead(503, { 'content-type': 'text/plain' }).end('overloaded\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(capture);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { address, asked: () => asked, close: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it('a connection cut once is tried again and answers; cut twice, it fails; a 503 is not tried again', async () => {
+    const servers = await Promise.all([flaky('cut', 1), flaky('cut', 2), flaky('503', 1)]);
+    try {
+      const file = path.join(fleet.dir, 'flaky.json');
+      writeFileSync(file, JSON.stringify([{ targets: servers.map((s) => s.address), labels: { job: 'flaky' } }]));
+      const r = await run(['fleet', '--targets', file, '--format', 'json', ...COMMON]);
+      const doc = parseReport(r.stdout, 'fleet');
+      const [once, twice, busy] = doc.results;
+      expect(once).toMatchObject({ answered: true, goroutines: 29, findings: [] });
+      expect(twice).toMatchObject({ answered: false, reason: `connection reset by ${servers[1]!.address}` });
+      expect(busy).toMatchObject({ answered: false, reason: 'the service answered 503 Service Unavailable: overloaded' });
+      expect(servers.map((s) => s.asked())).toEqual([2, 2, 1]);
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+});
+
 describe('pprof-diag fleet: bad input is one line and exit 2', () => {
   it.each([
     [['fleet'], 'pprof-diag: say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON) or --prometheus URL\n'],
@@ -235,7 +274,6 @@ describe('pprof-diag fleet: bad input is one line and exit 2', () => {
 
   it('a target that is not host:port', async () => {
     const file = path.join(fleet.dir, 'bad.json');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(file, JSON.stringify([{ targets: ['http://a:1/x'] }]));
     const r = await run(['fleet', '--targets', file]);
     expect(r.stderr).toBe(`pprof-diag: ${file}: target group 1: "http://a:1/x" is not host:port\n`);

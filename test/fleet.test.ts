@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/corpus.js';
 import { startFleet, type FleetdMode, type RunningFleet } from './helpers/fleet.js';
 import { startPrometheus, type RunningPrometheus } from './helpers/prometheus.js';
+import { startStandIn, type Series, type StandIn } from './helpers/pyroscope-standin.js';
 import { parseReport } from './helpers/schema.js';
 
 const BIN = path.join(repoRoot, 'bin', 'pprof-diag.js');
@@ -218,8 +219,81 @@ describe('pprof-diag fleet --prometheus: a real Prometheus scraping the fleet', 
     expect(notProm.stderr).toMatch(/^pprof-diag: --prometheus http:\/\/127\.0\.0\.1:\d+\/api\/v1\/targets\?state=active: the service answered 404 Not Found/);
     expect(notProm.code).toBe(2);
     const both = await run(['fleet', '--prometheus', prom.url, '--targets', sd]);
-    expect(both.stderr).toBe('pprof-diag: --targets and --prometheus are two sources of instances: give one\n');
+    expect(both.stderr).toBe('pprof-diag: --targets, --prometheus and --pyroscope are sources of instances: give one\n');
   });
+});
+
+describe('pprof-diag fleet --pyroscope against a stand-in for the Pyroscope query protocol (not Pyroscope)', () => {
+  // Neither Pyroscope nor Parca runs here: test/helpers/pyroscope-standin.ts answers the Connect
+  // calls as the public API describes them, with goroutine profiles captured from the real
+  // fleetd processes above.
+  const T0 = Date.UTC(2026, 0, 2, 15, 4, 5);
+  let standIn: StandIn;
+  let series: Series[];
+  const live = () => fleet.members.filter((m) => ['healthy', 'pool', 'mutex'].includes(m.mode));
+  const podsOf = (mode: string) => fleet.members.filter((m) => m.mode === mode).map((m) => m.pod);
+  beforeAll(async () => {
+    const capture = async (address: string) => new Uint8Array(await (await fetch(`http://${address}/debug/pprof/goroutine`)).arrayBuffer());
+    series = await Promise.all(live().map(async (m) => ({ labels: { service_name: 'checkout', pod: m.pod }, at: T0 - 5_000, profile: await capture(m.address) })));
+    const firstPool = live().find((m) => m.mode === 'pool')!;
+    // the same pod a minute earlier: a window that spans both sums them
+    series.push({ labels: { service_name: 'checkout', pod: firstPool.pod }, at: T0 - 65_000, profile: await capture(firstPool.address) });
+    series.push({ labels: { service_name: 'payments', pod: 'payments-1' }, at: T0 - 5_000, profile: series[0]!.profile });
+    standIn = await startStandIn(series, { tenant: 'acme' });
+  });
+  afterAll(async () => {
+    await standIn?.close();
+  });
+  const args = (...more: string[]) => ['fleet', '--pyroscope', standIn.url, '--match', '{service_name="checkout"}', '--tenant', 'acme', '--at', new Date(T0).toISOString(), ...more, ...COMMON];
+
+  it('lists the pods with LabelValues, merges each one\'s window with SelectMergeProfile, and names the sick ones', async () => {
+    standIn.calls.length = 0;
+    const r = await run(args('--format', 'json'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    expect(doc).toMatchObject({ instances: 21, answered: 21, failed: 0, healthy: 14 });
+    expect(new Set(doc.sick)).toEqual(new Set([...podsOf('pool'), ...podsOf('mutex')]));
+    expect(doc.findings.map((f: any) => [f.id, f.instances])).toEqual([['db-pool-exhausted', 4], ['mutex-contention', 3]]);
+    expect(doc.results[0].labels).toEqual({ pod: doc.results[0].instance });
+    // every call carries the tenant; the window is [--at − 15 s, --at] in milliseconds
+    expect(standIn.calls.every((c) => c.headers['x-scope-orgid'] === 'acme' && c.headers['connect-protocol-version'] === '1')).toBe(true);
+    const [types, values, ...merges] = standIn.calls;
+    expect(types).toMatchObject({ method: 'ProfileTypes', fields: { 1: [T0 - 15_000], 2: [T0] } });
+    expect(values).toMatchObject({ method: 'LabelValues', fields: { 1: ['pod'], 2: ['{service_name="checkout"}'], 3: [T0 - 15_000], 4: [T0] } });
+    expect(merges).toHaveLength(21);
+    for (const c of merges) {
+      expect(c.method).toBe('SelectMergeProfile');
+      expect(c.fields[1]).toEqual(['goroutines:goroutine:count:goroutine:count']);
+      expect(String(c.fields[2]![0])).toMatch(/^\{service_name="checkout", pod="checkout-\d+"\}$/);
+    }
+  });
+
+  it('a window over two scrapes sums them: --window 2m doubles the pod scraped twice', async () => {
+    const [narrow, wide] = await Promise.all([run(args('--format', 'json')), run(args('--format', 'json', '--window', '2m'))]);
+    const pod = podsOf('pool')[0]!;
+    const count = (doc: any) => doc.results.find((x: any) => x.instance === pod).goroutines;
+    const one = count(parseReport(narrow.stdout, 'fleet'));
+    expect(one).toBeGreaterThan(20);
+    expect(count(parseReport(wide.stdout, 'fleet'))).toBeGreaterThanOrEqual(2 * one - 2);
+  });
+
+  it('--group-by, --redact, and what it cannot use: one line, exit 2', async () => {
+    const bySvc = await run(['fleet', '--pyroscope', standIn.url, '--group-by', 'service_name', '--tenant', 'acme', '--at', String(T0 / 1000), '--format', 'json', '--redact', ...COMMON]);
+    const doc = parseReport(bySvc.stdout, 'fleet');
+    expect(doc.instances).toBe(2);
+    expect(bySvc.stdout).not.toMatch(/checkout|payments/);
+    const noTenant = await run(['fleet', '--pyroscope', standIn.url, '--at', String(T0 / 1000)]);
+    expect(noTenant.stderr).toBe(`pprof-diag: --pyroscope ${standIn.url}: ProfileTypes: Pyroscope answered unauthenticated: no org id\n`);
+    expect(noTenant.code).toBe(2);
+    const empty = await run(['fleet', '--pyroscope', standIn.url, '--tenant', 'acme', '--at', '2020-01-01T00:00:00Z']);
+    expect(empty.stderr).toMatch(/^pprof-diag: --pyroscope http:\/\/127\.0\.0\.1:\d+: no goroutine profile type between --at − --window and --at \(the server has none\)\n$/);
+    const notPyro = await run(['fleet', '--pyroscope', prometheusLike(), '--tenant', 'acme']);
+    expect(notPyro.stderr).toMatch(/^pprof-diag: --pyroscope http:\/\/127\.0\.0\.1:\d+: ProfileTypes: the server answered 404: 404 page not found \(is this a Pyroscope server\?\)\n$/);
+    const badAt = await run(['fleet', '--pyroscope', standIn.url, '--at', 'yesterday']);
+    expect(badAt.stderr).toBe("pprof-diag: option '--at <time>' argument 'yesterday' is invalid: expected a time in RFC 3339 (2026-01-02T15:04:05Z) or seconds since the epoch (see --help)\n");
+  });
+  const prometheusLike = () => `http://${pods('healthy')[0]}`;
 });
 
 describe('pprof-diag fleet: one more try on a refused or cut connection, and on nothing else', () => {
@@ -261,7 +335,7 @@ describe('pprof-diag fleet: one more try on a refused or cut connection, and on 
 
 describe('pprof-diag fleet: bad input is one line and exit 2', () => {
   it.each([
-    [['fleet'], 'pprof-diag: say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON) or --prometheus URL\n'],
+    [['fleet'], 'pprof-diag: say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON), --prometheus URL or --pyroscope URL\n'],
     [['fleet', '--targets', '/nonexistent/targets.json'], 'pprof-diag: --targets /nonexistent/targets.json: no such file\n'],
     [['fleet', '--targets', 'package.json'], 'pprof-diag: package.json: expected a list of target groups, [{"targets": ["host:port"], "labels": {…}}]\n'],
     [['fleet', '--targets', 'x', '--min-answered', 'most'], "pprof-diag: option '--min-answered <n|n%>' argument 'most' is invalid: expected a count of instances (30) or a share of them (80%) (see --help)\n"],

@@ -8,7 +8,9 @@ import { errorLine, UsageError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import { fleetHtml, fleetJson, fleetMarkdown, fleetSummary, fleetText } from '../report/fleet.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { collectFleet } from '../fleet/collect.js';
+import { collectFleet, type ProfileFetch } from '../fleet/collect.js';
+import { pyroscopeProfile, pyroscopeTargets } from '../fleet/pyroscope.js';
+import { parseSeconds } from './advise-command.js';
 import { parseSelector, prometheusTargets, rankQuery, rankTargets, type PrometheusOptions } from '../fleet/prometheus.js';
 import { parseServiceDiscovery, type FleetTarget } from '../fleet/targets.js';
 import { readInput, writeOutput } from './inputs.js';
@@ -21,6 +23,11 @@ export interface FleetFlags extends LimitFlags {
   match?: string;
   rankBy?: string;
   top?: number;
+  pyroscope?: string;
+  groupBy: string;
+  at?: number;
+  window: number;
+  tenant?: string;
   profiles: ProfileKind[];
   debug: number;
   concurrency: number;
@@ -62,6 +69,13 @@ function parseProfiles(v: string): ProfileKind[] {
   return [...new Set(kinds)] as ProfileKind[];
 }
 
+/** A time: RFC 3339 or seconds since the epoch; milliseconds since the epoch out. */
+export function parseTime(v: string): number {
+  const t = /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) * 1000 : /^\d{4}-\d\d-\d\dT/.test(v.trim()) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(t)) throw new InvalidArgumentError('expected a time in RFC 3339 (2026-01-02T15:04:05Z) or seconds since the epoch');
+  return Math.round(t);
+}
+
 function parseDebug(v: string): number {
   if (v !== '0' && v !== '2') throw new InvalidArgumentError('expected 0 (protobuf) or 2 (text, with the ages of waits)');
   return Number(v);
@@ -81,6 +95,11 @@ export function registerFleet(program: Command, io: Io, setCode: (c: number) => 
     .option('--match <selector>', 'with --prometheus: only targets whose labels match, e.g. {job="checkout"}')
     .option('--rank-by <metric>', 'with --prometheus: ask this metric first (/api/v1/query) and profile only the --top highest, e.g. go_goroutines')
     .option('--top <k>', 'with --rank-by: how many instances to profile', parseAtLeastOne, 5)
+    .option('--pyroscope <url>', "a Grafana Pyroscope server: each instance's goroutine profiles, merged over the window (--match selects the service)")
+    .option('--group-by <label>', 'with --pyroscope: the label whose values are the instances', 'pod')
+    .option('--at <time>', 'with --pyroscope: the end of the window (RFC 3339, or seconds since the epoch; default now)', parseTime)
+    .option('--window <duration>', 'with --pyroscope: how far back from --at (one scrape interval, so counts are not summed over scrapes)', parseSeconds, 15)
+    .option('--tenant <id>', 'with --pyroscope: the tenant (X-Scope-OrgID)')
     .option('--profiles <list>', 'profiles asked of each instance: goroutine, mutex, block', parseProfiles, ['goroutine'] as ProfileKind[])
     .option('--debug <n>', "the goroutine profile's form: 0 (protobuf) or 2 (text, with the ages of waits)", parseDebug, 0)
     .option('--concurrency <n>', 'instances profiled at once', parseAtLeastOne, 8)
@@ -101,14 +120,23 @@ export function registerFleet(program: Command, io: Io, setCode: (c: number) => 
   addLimitOptions(cmd);
 }
 
+/** Where the instances come from, and how their profiles are fetched when not over their own /debug/pprof/. */
+interface FleetSource {
+  targets: FleetTarget[];
+  fetch?: ProfileFetch;
+}
+
 /** The targets the flags name. */
-async function fleetTargets(flags: FleetFlags): Promise<FleetTarget[]> {
-  const sources = [flags.targets, flags.prometheus].filter((x) => x !== undefined).length;
-  if (sources === 0) throw new UsageError('say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON) or --prometheus URL');
-  if (sources > 1) throw new UsageError('--targets and --prometheus are two sources of instances: give one');
-  if (flags.prometheus === undefined && (flags.match !== undefined || flags.rankBy !== undefined)) throw new UsageError('--match and --rank-by read from --prometheus');
+async function fleetTargets(flags: FleetFlags): Promise<FleetSource> {
+  const sources = [flags.targets, flags.prometheus, flags.pyroscope].filter((x) => x !== undefined).length;
+  if (sources === 0) throw new UsageError('say which instances to profile: --targets FILE|URL (Prometheus file_sd / http_sd JSON), --prometheus URL or --pyroscope URL');
+  if (sources > 1) throw new UsageError('--targets, --prometheus and --pyroscope are sources of instances: give one');
+  if (flags.prometheus === undefined && flags.rankBy !== undefined) throw new UsageError('--rank-by reads from --prometheus');
+  if (flags.pyroscope === undefined && (flags.at !== undefined || flags.tenant !== undefined)) throw new UsageError('--at and --tenant are for --pyroscope');
+  if (flags.prometheus === undefined && flags.pyroscope === undefined && flags.match !== undefined) throw new UsageError('--match selects from --prometheus or --pyroscope');
   const o = { timeoutMs: flags.timeout * 1000, maxBytes: 64 * 1024 ** 2, insecure: flags.insecure === true };
-  if (flags.prometheus !== undefined) return prometheusSource(flags.prometheus, flags, o);
+  if (flags.prometheus !== undefined) return { targets: await prometheusSource(flags.prometheus, flags, o) };
+  if (flags.pyroscope !== undefined) return pyroscopeSource(flags.pyroscope, flags, o);
   let text: string;
   try {
     text = new TextDecoder().decode((await readInput(flags.targets!, o)).bytes);
@@ -117,7 +145,24 @@ async function fleetTargets(flags: FleetFlags): Promise<FleetTarget[]> {
   }
   const targets = parseServiceDiscovery(text, flags.targets!);
   if (targets.length === 0) throw new UsageError(`${flags.targets}: lists no targets`);
-  return targets;
+  return { targets };
+}
+
+/** The instances Pyroscope holds goroutine profiles of in the window, each fetched merged. */
+async function pyroscopeSource(base: string, flags: FleetFlags, o: PrometheusOptions): Promise<FleetSource> {
+  if (flags.profiles.length > 1) throw new UsageError('--pyroscope reads goroutine profiles only (leave out --profiles)');
+  if (flags.match !== undefined) parseSelector(flags.match);
+  const end = flags.at ?? Date.now();
+  const source = { base, groupBy: flags.groupBy, start: Math.round(end - flags.window * 1000), end, ...(flags.match !== undefined ? { match: flags.match } : {}) };
+  const po = { ...o, maxBytes: flags.maxSize, ...(flags.tenant !== undefined ? { tenant: flags.tenant } : {}) };
+  let found: Awaited<ReturnType<typeof pyroscopeTargets>>;
+  try {
+    found = await pyroscopeTargets(source, po);
+  } catch (e) {
+    throw e instanceof UsageError && e.message.startsWith('--pyroscope') ? e : new UsageError(`--pyroscope ${base}: ${errorLine(e)}`);
+  }
+  if (found.targets.length === 0) throw new UsageError(`--pyroscope ${base}: no value of ${flags.groupBy} in the window${flags.match ? ` for ${flags.match}` : ''}`);
+  return { targets: found.targets, fetch: (t, _kind, timeoutMs) => pyroscopeProfile(source, found.type, t.labels[flags.groupBy]!, { ...po, timeoutMs }) };
 }
 
 /** The scrape targets of a Prometheus server that match, ranked by a metric when asked. */
@@ -134,17 +179,19 @@ async function prometheusSource(url: string, flags: FleetFlags, o: PrometheusOpt
 
 export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
   let packs: SignaturePack[];
-  let targets: FleetTarget[];
+  let source: FleetSource;
   try {
     packs = loadPacks(flags.rules);
     signatureSet({ packs, ignore: flags.ignore });
-    targets = await fleetTargets(flags);
+    source = await fleetTargets(flags);
   } catch (e) {
     io.err(`pprof-diag: ${errorLine(e)}\n`);
     return 2;
   }
   const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
+  const targets = source.targets;
   const results: InstanceResult[] = await collectFleet(targets, {
+    ...(source.fetch ? { fetch: source.fetch } : {}),
     concurrency: flags.concurrency,
     timeoutMs: flags.timeout * 1000,
     deadlineMs: flags.deadline * 1000,

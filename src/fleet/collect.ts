@@ -11,7 +11,7 @@ import { diagnoseAnalyses, analyzeInput } from '../pipeline.js';
 import { instanceFindings, type InstanceResult } from '../analyze/fleet.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { DecodeLimits } from '../model/errors.js';
-import { errorLine } from '../model/errors.js';
+import { errorLine, UsageError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { gunzipNode } from '../cli/gunzip-node.js';
@@ -38,8 +38,21 @@ export interface CollectOptions {
   ignore?: string[];
   /** Milliseconds before the second try of a refused or cut connection. */
   retryDelayMs?: number;
+  /** How a profile of a target is fetched (default: GET of its /debug/pprof/ endpoint). */
+  fetch?: ProfileFetch;
   /** Told of each instance as it is done. */
   onDone?: (r: InstanceResult, done: number, total: number) => void;
+}
+
+/** One profile of a target, within a timeout: where it came from and its bytes. */
+export type ProfileFetch = (t: FleetTarget, kind: ProfileKind, timeoutMs: number) => Promise<{ url: string; bytes: Uint8Array }>;
+
+/** The default fetch: GET of the target's /debug/pprof/ endpoint. */
+function pprofEndpoint(o: CollectOptions): ProfileFetch {
+  return async (t, kind, timeoutMs) => {
+    const url = profileUrl(t, kind, kind === 'goroutine' ? o.debug : 0);
+    return { url, bytes: (await readInput(url, { timeoutMs, maxBytes: o.maxBytes, insecure: o.insecure === true })).bytes };
+  };
 }
 
 /** Every target's result, in target order. */
@@ -73,14 +86,18 @@ function failed(t: FleetTarget, url: string, reason: string): InstanceResult {
 /** One target: its profiles fetched and analysed, then diagnosed together; or why not. */
 async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: number): Promise<InstanceResult> {
   const analyses: InputAnalysis[] = [];
-  const url = profileUrl(t, 'goroutine', o.debug);
+  const fetch = o.fetch ?? pprofEndpoint(o);
+  let url = o.fetch ? t.base : profileUrl(t, 'goroutine', o.debug);
   for (const kind of o.profiles) {
-    const u = kind === 'goroutine' ? url : profileUrl(t, kind, 0);
     try {
-      const bytes = await fetchOnce(u, o, timeoutMs);
-      analyses.push(analyzeInput({ name: t.instance, bytes }, { maxSize: o.maxBytes, limits: o.limits, gunzip: gunzipNode, kind: kind, top: 0 }));
+      const got = await withRetry(() => fetch(t, kind, timeoutMs), o.retryDelayMs ?? 250);
+      if (kind === 'goroutine') url = got.url;
+      const a = analyzeInput({ name: t.instance, bytes: got.bytes }, { maxSize: o.maxBytes, limits: o.limits, gunzip: gunzipNode, kind: kind, top: 0 });
+      // a Go process has at least one goroutine: none means no data, not health
+      if (a.type === 'profile' && kind === 'goroutine' && !a.goroutines) throw new UsageError('the goroutine profile holds no goroutine (nothing was profiled)');
+      analyses.push(a);
     } catch (e) {
-      return failed(t, u, (o.profiles.length > 1 ? `${kind}: ` : '') + errorLine(e));
+      return failed(t, url, (o.profiles.length > 1 ? `${kind}: ` : '') + errorLine(e));
     }
   }
   const d = diagnoseAnalyses(analyses, [], { packs: o.packs ?? [], ignore: o.ignore ?? [] }).diagnosis;
@@ -96,14 +113,13 @@ async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: numbe
   };
 }
 
-/** The answer's bytes, with one more try when the connection was refused or cut. */
-async function fetchOnce(url: string, o: CollectOptions, timeoutMs: number): Promise<Uint8Array> {
-  const opts = { timeoutMs, maxBytes: o.maxBytes, insecure: o.insecure === true };
+/** The fetch, once more when the connection was refused or cut. */
+async function withRetry<T>(f: () => Promise<T>, delayMs: number): Promise<T> {
   try {
-    return (await readInput(url, opts)).bytes;
+    return await f();
   } catch (e) {
     if (!(e instanceof ConnectionError)) throw e;
-    await new Promise((r) => setTimeout(r, o.retryDelayMs ?? 250));
-    return (await readInput(url, opts)).bytes;
+    await new Promise((r) => setTimeout(r, delayMs));
+    return f();
   }
 }

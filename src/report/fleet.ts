@@ -16,13 +16,17 @@ export const FLEET_SCHEMA_VERSION = 1;
 /** Copies of the results with instance names, label values, URLs' authorities and hosts in reasons replaced. */
 export function redactFleet(results: InstanceResult[]): InstanceResult[] {
   const r = new Redactor();
-  const named = results.map((x) => ({ ...x, instance: r.placeholder('host', x.instance) }));
-  return named.map((x) => {
+  const named = results.map((x) => ({ x, instance: r.placeholder('host', x.instance) }));
+  return named.map(({ x, instance }) => {
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(x.labels)) labels[k] = r.placeholder('label', v);
-    // the URL's authority is the instance's: its placeholder, port and all
-    const url = x.url.replace(/^([a-z]+:\/\/)[^/]*/i, `$1${x.instance}`);
-    return x.answered ? { ...x, labels, url } : { ...x, labels, url, reason: r.text(x.reason) };
+    // an instance's own URL: its authority is the instance, port and all; another (a query
+    // of a profiling server) keeps the server's port and loses the selector's values
+    const url = x.url.includes(`//${x.instance}/`)
+      ? x.url.replace(/^([a-z]+:\/\/)[^/]*/i, `$1${instance}`)
+      : r.text(x.url).replace(/"((?:[^"\\]|\\.)*)"/g, (_, v: string) => `"${r.placeholder('label', v)}"`);
+    const out = { ...x, instance, labels, url };
+    return x.answered ? out : { ...out, reason: r.text(x.reason) };
   });
 }
 

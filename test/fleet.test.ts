@@ -144,6 +144,42 @@ describe('pprof-diag fleet --targets (file_sd) against real Go processes', () =>
     expect(enough!.code).toBe(0);
   });
 
+  it('--flame writes the goroutines of the fleet as one profile, labelled by instance, that analyze reads', async () => {
+    const flame = path.join(fleet.dir, 'fleet.pb.gz');
+    const redactedFlame = path.join(fleet.dir, 'fleet-redacted.pb.gz');
+    const [r, red] = await Promise.all([
+      run(['fleet', '--targets', sd, '--format', 'json', '--flame', flame, ...COMMON]),
+      run(['fleet', '--targets', sd, '--format', 'json', '--redact', '--flame', redactedFlame, ...COMMON]),
+    ]);
+    expect(r.code).toBe(0);
+    const doc = parseReport(r.stdout, 'fleet');
+    const total = doc.results.reduce((n: number, x: any) => n + (x.answered ? x.goroutines : 0), 0);
+    const a = await run(['analyze', '--format', 'json', '--buckets', '1000', flame]);
+    expect(a.code).toBe(0);
+    const merged = parseReport(a.stdout);
+    expect(merged.inputs[0]).toMatchObject({ kind: 'goroutine', goroutines: total });
+    expect(merged.findings.map((f: any) => f.id).sort()).toEqual(['db-pool-exhausted', 'mutex-contention']);
+    // every goroutine carries the instance it came from, and only answering instances appear
+    const answered = new Set(doc.results.filter((x: any) => x.answered).map((x: any) => x.instance));
+    for (const b of merged.inputs[0].buckets) {
+      const l = b.labels.find((x: any) => x.key === 'instance');
+      expect(l.values.reduce((n: number, v: any) => n + v.count, 0) + l.others).toBe(b.count);
+      for (const v of l.values) expect(answered).toContain(v.value);
+    }
+    // the pool's waiters: 20 on each of the 4 sick instances
+    const waiters = merged.inputs[0].buckets.find((b: any) => b.frames.some((f: any) => f.function === 'database/sql.(*DB).conn'));
+    expect(waiters.count).toBe(80);
+    expect(new Set(waiters.labels[0].values.map((v: any) => v.value))).toEqual(new Set(pods('pool')));
+    const ra = await run(['analyze', redactedFlame]);
+    expect(ra.code).toBe(0);
+    for (const m of fleet.members) expect(ra.stdout).not.toContain(m.address);
+    expect(ra.stdout).not.toContain(repoRoot);
+    const placeholders = new Set(parseReport(red.stdout, 'fleet').results.map((x: any) => x.instance));
+    const shown = [...ra.stdout.matchAll(/instance=(host-\d+)/g)].map((m) => m[1]);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const h of shown) expect(placeholders).toContain(h);
+  });
+
   it('--concurrency 1 with a short --deadline: the instances not reached are failed, never healthy', async () => {
     const r = await run(['fleet', '--targets', sd, '--concurrency', '1', '--deadline', '2', '--format', 'json', ...COMMON]);
     expect(r.code).toBe(0);

@@ -9,6 +9,32 @@
 
 import { SEVERITY_RANK, type Finding, type Severity } from './finding-kit.js';
 import type { Diagnosis } from './diagnose.js';
+import type { Profile } from '../model/profile.js';
+import type { FrameSummary, GoroutineBucket } from './summary.js';
+
+/** One goroutine group of an instance: a whole stack of it (leaf first, runtime frames too) and its count. */
+export interface GroupStack {
+  frames: FrameSummary[];
+  count: number;
+}
+
+/** Each goroutine group's first goroutine's whole stack, with the group's count: the instance's goroutines in little room. */
+export function groupStacks(p: Profile, buckets: GoroutineBucket[]): GroupStack[] {
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  return buckets.map((b) => {
+    const i = b.samples[0]!;
+    const frames: FrameSummary[] = [];
+    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+      const loc = stack[k]!;
+      for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
+        const fn = p.lines.function[l]!;
+        frames.push({ function: p.strings.get(p.functions.name[fn]!), file: p.strings.get(p.functions.filename[fn]!), line: p.lines.line[l]! });
+      }
+    }
+    return { frames, count: b.count };
+  });
+}
 
 /** One instance's finding, as much of it as the fleet shows. */
 export interface InstanceFinding {

@@ -7,6 +7,8 @@ import type { InstanceResult } from '../analyze/fleet.js';
 import { errorLine, UsageError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import { fleetHtml, fleetJson, fleetMarkdown, fleetSummary, fleetText } from '../report/fleet.js';
+import { fleetProfileBytes, type InstanceStacks } from '../report/fleet-pprof.js';
+import { Redactor } from '../report/redact.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { collectFleet, type ProfileFetch } from '../fleet/collect.js';
 import { pyroscopeProfile, pyroscopeTargets } from '../fleet/pyroscope.js';
@@ -36,6 +38,7 @@ export interface FleetFlags extends LimitFlags {
   minAnswered: MinAnswered;
   format: 'text' | 'json' | 'md' | 'html';
   output?: string;
+  flame?: string;
   redact?: boolean;
   insecure?: boolean;
   failOn?: Severity;
@@ -109,6 +112,7 @@ export function registerFleet(program: Command, io: Io, setCode: (c: number) => 
     .option('--max-size <size>', 'largest answer of one instance, compressed or decompressed', parseSize, 256 * 1024 ** 2)
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md', 'html']).default('text'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .option('--flame <file>', "also write every instance's goroutines as one pprof profile (.pb.gz), labelled instance=<name>")
     .option('--redact', 'replace instance names, label values and host names with placeholders')
     .option('--insecure', "accept an instance's TLS certificate that cannot be verified")
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an instance has a finding of this severity or worse').choices(['warning', 'critical']))
@@ -177,6 +181,17 @@ async function prometheusSource(url: string, flags: FleetFlags, o: PrometheusOpt
   return ranked;
 }
 
+/** The fleet's goroutines as one profile, under the names the report uses (placeholders when redacted). */
+function flameProfile(results: InstanceResult[], stacks: Map<number, InstanceStacks['stacks']>, shown: { results: InstanceResult[]; redacted: boolean }): Uint8Array {
+  const r = new Redactor();
+  const instances: InstanceStacks[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const s = stacks.get(i);
+    if (s) instances.push({ instance: shown.results[i]!.instance, stacks: s });
+  }
+  return fleetProfileBytes(instances, shown.redacted ? (f) => r.file(f) : undefined);
+}
+
 export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
   let packs: SignaturePack[];
   let source: FleetSource;
@@ -190,7 +205,9 @@ export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
   }
   const progress = new Progress(!flags.quiet && process.stderr.isTTY === true);
   const targets = source.targets;
+  const stacks = new Map<number, InstanceStacks['stacks']>();
   const results: InstanceResult[] = await collectFleet(targets, {
+    ...(flags.flame !== undefined ? { onStacks: (i: number, s: InstanceStacks['stacks']) => stacks.set(i, s) } : {}),
     ...(source.fetch ? { fetch: source.fetch } : {}),
     concurrency: flags.concurrency,
     timeoutMs: flags.timeout * 1000,
@@ -215,6 +232,7 @@ export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
           ? fleetHtml(summary, VERSION)
           : fleetText(summary, painter(flags.output === undefined && colorWanted(flags.color, process.stdout)));
   try {
+    if (flags.flame !== undefined) writeOutput(flags.flame, flameProfile(results, stacks, summary));
     if (flags.output !== undefined) writeOutput(flags.output, report);
     else io.out(report);
   } catch (e) {

@@ -8,7 +8,7 @@
  */
 
 import { diagnoseAnalyses, analyzeInput } from '../pipeline.js';
-import { instanceFindings, type InstanceResult } from '../analyze/fleet.js';
+import { groupStacks, instanceFindings, type InstanceResult } from '../analyze/fleet.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { DecodeLimits } from '../model/errors.js';
 import { errorLine, UsageError } from '../model/errors.js';
@@ -17,6 +17,7 @@ import type { SignaturePack } from '../signatures/types.js';
 import { gunzipNode } from '../cli/gunzip-node.js';
 import { ConnectionError } from '../cli/http-get.js';
 import { readInput } from '../cli/inputs.js';
+import type { InstanceStacks } from '../report/fleet-pprof.js';
 import { profileUrl, type FleetTarget } from './targets.js';
 
 export interface CollectOptions {
@@ -40,6 +41,8 @@ export interface CollectOptions {
   retryDelayMs?: number;
   /** How a profile of a target is fetched (default: GET of its /debug/pprof/ endpoint). */
   fetch?: ProfileFetch;
+  /** Given each answering instance's goroutine groups (for a profile of the whole fleet). */
+  onStacks?: (index: number, stacks: InstanceStacks['stacks']) => void;
   /** Told of each instance as it is done. */
   onDone?: (r: InstanceResult, done: number, total: number) => void;
 }
@@ -70,7 +73,7 @@ export async function collectFleet(targets: FleetTarget[], o: CollectOptions): P
       results[i] =
         left <= 0
           ? failed(t, t.base, `not asked: the overall deadline of ${Math.round(o.deadlineMs / 1000)} s had passed (raise --deadline)`)
-          : await profileTarget(t, o, Math.min(o.timeoutMs, left));
+          : await profileTarget(t, o, Math.min(o.timeoutMs, left), i);
       o.onDone?.(results[i]!, ++done, targets.length);
     }
   };
@@ -84,7 +87,7 @@ function failed(t: FleetTarget, url: string, reason: string): InstanceResult {
 }
 
 /** One target: its profiles fetched and analysed, then diagnosed together; or why not. */
-async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: number): Promise<InstanceResult> {
+async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: number, index: number): Promise<InstanceResult> {
   const analyses: InputAnalysis[] = [];
   const fetch = o.fetch ?? pprofEndpoint(o);
   let url = o.fetch ? t.base : profileUrl(t, 'goroutine', o.debug);
@@ -102,6 +105,7 @@ async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: numbe
   }
   const d = diagnoseAnalyses(analyses, [], { packs: o.packs ?? [], ignore: o.ignore ?? [] }).diagnosis;
   const g = analyses.find((a) => a.type === 'profile' && a.kind === 'goroutine');
+  if (o.onStacks && g?.type === 'profile') o.onStacks(index, groupStacks(g.profile, g.buckets ?? []));
   return {
     answered: true,
     instance: t.instance,

@@ -326,6 +326,14 @@ describe('pprof-diag fleet --pyroscope against a stand-in for the Pyroscope quer
     expect(empty.stderr).toMatch(/^pprof-diag: --pyroscope http:\/\/127\.0\.0\.1:\d+: no goroutine profile type between --at − --window and --at \(the server has none\)\n$/);
     const notPyro = await run(['fleet', '--pyroscope', prometheusLike(), '--tenant', 'acme']);
     expect(notPyro.stderr).toMatch(/^pprof-diag: --pyroscope http:\/\/127\.0\.0\.1:\d+: ProfileTypes: the server answered 404: 404 page not found \(is this a Pyroscope server\?\)\n$/);
+    // a server that answers 200 with bytes that are not the message: one line, not an internal error
+    const garbage = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/proto' }).end(Buffer.from([0x0a, 0xff, 0x01])));
+    await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
+    const gUrl = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`;
+    const bad = await run(['fleet', '--pyroscope', gUrl]);
+    await new Promise((r) => garbage.close(r));
+    expect(bad.stderr).toMatch(/^pprof-diag: --pyroscope http:\/\/127\.0\.0\.1:\d+: ProfileTypes: the answer is not the message the API describes \(.+; is this a Pyroscope server\?\)\n$/);
+    expect(bad.code).toBe(2);
     const badAt = await run(['fleet', '--pyroscope', standIn.url, '--at', 'yesterday']);
     expect(badAt.stderr).toBe("pprof-diag: option '--at <time>' argument 'yesterday' is invalid: expected a time in RFC 3339 (2026-01-02T15:04:05Z) or seconds since the epoch (see --help)\n");
   });

@@ -11,7 +11,7 @@
  */
 
 import protobuf from 'protobufjs/minimal.js';
-import { UsageError } from '../model/errors.js';
+import { messageLine, UsageError } from '../model/errors.js';
 import { answerBody, httpGet } from '../cli/http-get.js';
 import { collectChunks, InputError } from '../cli/inputs.js';
 import type { FleetTarget } from './targets.js';
@@ -148,15 +148,24 @@ export interface PyroscopeSource {
   end: number;
 }
 
+/** An answer decoded, or an InputError saying it is not the message it should be (a server's fault, not ours). */
+function decoded<T>(method: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
+  try {
+    return decode(bytes);
+  } catch (e) {
+    throw new InputError(`${method}: the answer is not the message the API describes (${messageLine(e)}; is this a Pyroscope server?)`);
+  }
+}
+
 /** The profile type to ask for and one target per value of the `groupBy` label in the window. */
 export async function pyroscopeTargets(s: PyroscopeSource, o: PyroscopeOptions): Promise<{ type: ProfileType; targets: FleetTarget[] }> {
-  const types = decodeProfileTypes(await connectCall(s.base, 'ProfileTypes', profileTypesRequest(s.start, s.end), o));
+  const types = decoded('ProfileTypes', await connectCall(s.base, 'ProfileTypes', profileTypesRequest(s.start, s.end), o), decodeProfileTypes);
   const type = goroutineType(types);
   if (type === null) {
     const have = types.map((t) => t.id).slice(0, 8).join(', ');
     throw new UsageError(`--pyroscope ${s.base}: no goroutine profile type between --at − --window and --at (the server has ${have || 'none'})`);
   }
-  const values = decodeLabelValues(await connectCall(s.base, 'LabelValues', labelValuesRequest(s.groupBy, s.match ? [s.match] : [], s.start, s.end), o));
+  const values = decoded('LabelValues', await connectCall(s.base, 'LabelValues', labelValuesRequest(s.groupBy, s.match ? [s.match] : [], s.start, s.end), o), decodeLabelValues);
   const targets = values.map((v) => ({ instance: v, base: s.base, labels: { [s.groupBy]: v } }));
   return { type, targets };
 }

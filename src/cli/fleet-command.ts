@@ -92,10 +92,10 @@ export function answersNeeded(m: MinAnswered, instances: number): number {
 export function registerFleet(program: Command, io: Io, setCode: (c: number) => void): void {
   const cmd = program
     .command('fleet')
-    .description("profile every instance of a service that Prometheus's service discovery lists, and say which are stuck and why")
+    .description('profile every instance of a service (from Prometheus service discovery, a Prometheus server or Grafana Pyroscope) and say which are stuck and why')
     .option('--targets <file|url>', 'Prometheus file_sd / http_sd JSON: [{"targets": ["host:port"], "labels": {…}}]')
     .option('--prometheus <url>', "a Prometheus server: profile its scrape targets (/api/v1/targets)")
-    .option('--match <selector>', 'with --prometheus: only targets whose labels match, e.g. {job="checkout"}')
+    .option('--match <selector>', 'with --prometheus or --pyroscope: only instances whose labels match, e.g. {job="checkout"}')
     .option('--rank-by <metric>', 'with --prometheus: ask this metric first (/api/v1/query) and profile only the --top highest, e.g. go_goroutines')
     .option('--top <k>', 'with --rank-by: how many instances to profile', parseAtLeastOne, 5)
     .option('--pyroscope <url>', "a Grafana Pyroscope server: each instance's goroutine profiles, merged over the window (--match selects the service)")

@@ -90,10 +90,12 @@ function failed(t: FleetTarget, url: string, reason: string): InstanceResult {
 async function profileTarget(t: FleetTarget, o: CollectOptions, timeoutMs: number, index: number): Promise<InstanceResult> {
   const analyses: InputAnalysis[] = [];
   const fetch = o.fetch ?? pprofEndpoint(o);
+  const endAt = Date.now() + timeoutMs;
   let url = o.fetch ? t.base : profileUrl(t, 'goroutine', o.debug);
   for (const kind of o.profiles) {
     try {
-      const got = await withRetry(() => fetch(t, kind, timeoutMs), o.retryDelayMs ?? 250);
+      // one timeout for the whole target: its profiles and a second try share it
+      const got = await withRetry(() => fetch(t, kind, Math.max(1, endAt - Date.now())), o.retryDelayMs ?? 250);
       if (kind === 'goroutine') url = got.url;
       const a = analyzeInput({ name: t.instance, bytes: got.bytes }, { maxSize: o.maxBytes, limits: o.limits, gunzip: gunzipNode, kind: kind, top: 0 });
       // a Go process has at least one goroutine: none means no data, not health

@@ -1,5 +1,5 @@
 /**
- * GET of a live endpoint over node:http and node:https. Unlike the fetch API this client has no
+ * GET of a live endpoint over node:http and node:https (and the POST of an RPC). Unlike the fetch API this client has no
  * list of "bad ports": pprof endpoints listen on 6000 or 6666 as readily as on 6060. Redirects
  * are followed a few times, to http or https only and never from https down to http. One
  * deadline covers the answer's headers and its whole body, so a server that sends its headers
@@ -20,6 +20,8 @@ export interface HttpGetOptions {
   timeoutMs: number;
   /** Accept a TLS certificate that cannot be verified. */
   insecure?: boolean;
+  /** A POST instead of a GET (an RPC's request, never redirected), with its own headers. */
+  post?: { body: Uint8Array; headers: Record<string, string> };
 }
 
 export interface HttpAnswer {
@@ -31,6 +33,18 @@ export interface HttpAnswer {
 }
 
 class Deadline extends Error {}
+
+/** Codes of a connection that could not be made or was cut: worth one more try. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** A connection that could not be made or was cut (refused, reset, unreachable): the service may answer a second time. */
+export class ConnectionError extends InputError {}
+
+/** The input error of a network failure: a ConnectionError for the codes worth another try. */
+function networkError(e: unknown, url: URL, prefix = ''): InputError {
+  const line = prefix + networkProblem(e, url);
+  return CONNECTION_CODES.has((e as NodeJS.ErrnoException).code ?? '') ? new ConnectionError(line) : new InputError(line);
+}
 
 /** GETs `url`, following redirects; the answer's body is read by the caller before `done`. */
 export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpAnswer> {
@@ -47,7 +61,7 @@ export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpAnswer> 
       const res = await request(url, o, (req) => (current = req));
       answer = res;
       const location = res.headers.location;
-      if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || location === undefined) return { url, res, done };
+      if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || location === undefined || o.post) return { url, res, done };
       res.resume();
       if (hops >= MAX_REDIRECTS) throw new InputError(`more than ${MAX_REDIRECTS} redirects (the last to ${location.slice(0, 120)})`);
       url = redirectTarget(url, location);
@@ -75,25 +89,26 @@ export async function* answerBody(a: HttpAnswer, maxBytes: number, o: HttpGetOpt
   } catch (e) {
     if (e instanceof InputError) throw e;
     if (e instanceof Deadline) throw new InputError(`the answer did not finish within ${seconds(o.timeoutMs)} s (raise --timeout)`);
-    throw new InputError(`reading the answer failed: ${networkProblem(e, a.url)}`);
+    throw networkError(e, a.url, 'reading the answer failed: ');
   } finally {
     a.done();
   }
 }
 
-/** One GET, its answer once the headers are in; `sent` is told of the request at once (the deadline destroys it). */
+/** One GET (or POST), its answer once the headers are in; `sent` is told of the request at once (the deadline destroys it). */
 function request(url: URL, o: HttpGetOptions, sent: (req: http.ClientRequest) => void): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const opts = { headers: { 'user-agent': 'pprof-diag', accept: '*/*' } };
+    const opts = { method: o.post ? 'POST' : 'GET', headers: { 'user-agent': 'pprof-diag', accept: '*/*', ...o.post?.headers } };
     let req: http.ClientRequest;
     try {
-      req = url.protocol === 'https:' ? https.get(url, { ...opts, rejectUnauthorized: o.insecure !== true }, resolve) : http.get(url, opts, resolve);
+      req = url.protocol === 'https:' ? https.request(url, { ...opts, rejectUnauthorized: o.insecure !== true }, resolve) : http.request(url, opts, resolve);
+      req.end(o.post ? Buffer.from(o.post.body.buffer, o.post.body.byteOffset, o.post.body.length) : undefined);
     } catch (e) {
       reject(new InputError(`cannot ask ${url.host}: ${(e as Error).message}`));
       return;
     }
     sent(req);
-    req.on('error', (e) => reject(e instanceof Deadline ? e : new InputError(networkProblem(e, url))));
+    req.on('error', (e) => reject(e instanceof Deadline ? e : networkError(e, url)));
   });
 }
 

@@ -11,6 +11,7 @@ import type { ProfileKind } from '../model/profile.js';
 import { adviseCommand, parseSeconds, type AdviseFlags } from './advise-command.js';
 import { analyzeCommand, type AnalyzeFlags } from './analyze-command.js';
 import { diffCommand, type DiffFlags } from './diff-command.js';
+import { registerFleet } from './fleet-command.js';
 import { rulesCommand } from './rules-command.js';
 import { registerServe } from './serve-command.js';
 import { addLimitOptions, parseAtLeastOne, parseCount, parsePositive, parseSize, parseWait, VERSION } from './setup.js';
@@ -76,6 +77,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   registerServe(program, io, setCode);
+  registerFleet(program, io, setCode);
 
   program
     .command('diff')

@@ -1,7 +1,8 @@
 /**
  * Validation of every JSON document the tests see against schema/: the report
  * (report.schema.json), `diff --format json` (diff.schema.json, which shares the report's
- * findings) and `advise --format json` (advise.schema.json).
+ * findings), `advise --format json` (advise.schema.json) and `fleet --format json`
+ * (fleet.schema.json).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ const validators = {
   report: ajv.getSchema('https://pprof-diag.dev/schema/report/1.json')!,
   diff: ajv.compile(load('diff.schema.json')),
   advise: ajv.compile(load('advise.schema.json')),
+  fleet: ajv.compile(load('fleet.schema.json')),
 };
 export type SchemaName = keyof typeof validators;
 

@@ -103,6 +103,12 @@ describe('pprof-diag fleet --targets (file_sd) against real Go processes', () =>
     expect(html!.stdout).toContain('<strong>14 healthy</strong>');
     expect(html!.stdout).not.toMatch(/<script/i);
     expect(html!.stdout).toContain('did not answer: the service answered 404 Not Found: &lt;!doctype html&gt;');
+    // the fleet's flame graph: a frame per instance under the root, the pool's waiters under the sick ones
+    const svg = html!.stdout.slice(html!.stdout.indexOf('<svg class="fleet-flame"'));
+    expect(svg).toMatch(/^<svg class="fleet-flame"/);
+    expect((svg.match(/data-instance="/g) ?? []).length).toBe(21);
+    for (const a of sick) expect(svg).toContain(`data-instance="${a}"`);
+    for (const a of pods('pool')) expect(svg).toMatch(new RegExp(`<title>database/sql\\.\\(\\*DB\\)\\.conn: 20 goroutines \\([\\d.]+% of the fleet\\) on ${a.replace(/\./g, '\\.')}</title>`));
   });
 
   it('--redact leaves no instance address, pod name or zone in any form', async () => {

@@ -8,6 +8,7 @@ import { errorLine, UsageError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import { fleetHtml, fleetJson, fleetMarkdown, fleetSummary, fleetText } from '../report/fleet.js';
 import { fleetProfileBytes, type InstanceStacks } from '../report/fleet-pprof.js';
+import { fleetFlameSvg } from '../report/fleet-flame.js';
 import { Redactor } from '../report/redact.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { collectFleet, type ProfileFetch } from '../fleet/collect.js';
@@ -181,15 +182,20 @@ async function prometheusSource(url: string, flags: FleetFlags, o: PrometheusOpt
   return ranked;
 }
 
-/** The fleet's goroutines as one profile, under the names the report uses (placeholders when redacted). */
-function flameProfile(results: InstanceResult[], stacks: Map<number, InstanceStacks['stacks']>, shown: { results: InstanceResult[]; redacted: boolean }): Uint8Array {
-  const r = new Redactor();
+/** Each instance's goroutine groups, under the names the report uses (placeholders when redacted). */
+function shownStacks(results: InstanceResult[], stacks: Map<number, InstanceStacks['stacks']>, shown: { results: InstanceResult[] }): InstanceStacks[] {
   const instances: InstanceStacks[] = [];
   for (let i = 0; i < results.length; i++) {
     const s = stacks.get(i);
     if (s) instances.push({ instance: shown.results[i]!.instance, stacks: s });
   }
-  return fleetProfileBytes(instances, shown.redacted ? (f) => r.file(f) : undefined);
+  return instances;
+}
+
+/** The fleet's goroutines as one profile (file names replaced too when redacted). */
+function flameProfile(instances: InstanceStacks[], redacted: boolean): Uint8Array {
+  const r = new Redactor();
+  return fleetProfileBytes(instances, redacted ? (f) => r.file(f) : undefined);
 }
 
 export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
@@ -207,7 +213,7 @@ export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
   const targets = source.targets;
   const stacks = new Map<number, InstanceStacks['stacks']>();
   const results: InstanceResult[] = await collectFleet(targets, {
-    ...(flags.flame !== undefined ? { onStacks: (i: number, s: InstanceStacks['stacks']) => stacks.set(i, s) } : {}),
+    ...(flags.flame !== undefined || flags.format === 'html' ? { onStacks: (i: number, s: InstanceStacks['stacks']) => stacks.set(i, s) } : {}),
     ...(source.fetch ? { fetch: source.fetch } : {}),
     concurrency: flags.concurrency,
     timeoutMs: flags.timeout * 1000,
@@ -229,10 +235,10 @@ export async function fleetCommand(flags: FleetFlags, io: Io): Promise<number> {
       : flags.format === 'md'
         ? fleetMarkdown(summary, VERSION)
         : flags.format === 'html'
-          ? fleetHtml(summary, VERSION)
+          ? fleetHtml(summary, VERSION, fleetFlameSvg(shownStacks(results, stacks, summary)))
           : fleetText(summary, painter(flags.output === undefined && colorWanted(flags.color, process.stdout)));
   try {
-    if (flags.flame !== undefined) writeOutput(flags.flame, flameProfile(results, stacks, summary));
+    if (flags.flame !== undefined) writeOutput(flags.flame, flameProfile(shownStacks(results, stacks, summary), summary.redacted));
     if (flags.output !== undefined) writeOutput(flags.output, report);
     else io.out(report);
   } catch (e) {

@@ -130,8 +130,11 @@ export function fleetMarkdown(s: Shown, toolVersion: string): string {
   return out.join('\n');
 }
 
-/** One offline HTML file: no script, nothing fetched (its policy allows inline styles only). */
-export function fleetHtml(s: Shown, toolVersion: string): string {
+/**
+ * One offline HTML file: no script, nothing fetched (its policy allows inline styles only).
+ * `flame`: the fleet's flame graph (fleetFlameSvg), drawn under the tables when given.
+ */
+export function fleetHtml(s: Shown, toolVersion: string, flame = ''): string {
   const e = escapeHtml;
   const rows = s.results.map((r) => {
     const state = !r.answered ? `<td class="bad">did not answer: ${e(r.reason)}</td>` : r.findings.length === 0 ? '<td class="ok">healthy</td>' : `<td class="sick">${r.findings.map((f) => `<code>${e(f.id)}</code> (${f.goroutines})`).join(', ')}</td>`;
@@ -158,6 +161,7 @@ ${outliers.length ? `<h2>Goroutine count out of line</h2>\n<ul>${outliers.join('
 <table><tr><th>instance</th><th>goroutines</th><th>findings</th><th>labels</th></tr>
 ${rows.join('\n')}
 </table>
+${flame ? `<h2>Goroutines across the fleet</h2>\n<p>One flame graph of every instance's goroutines, root at the top, one frame per instance under it; a frame's name and goroutines show on hover.</p>\n${flame}` : ''}
 </body>
 </html>
 `;

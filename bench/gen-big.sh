@@ -11,7 +11,7 @@
 #       bench/bigheap: 112,500 / 450,000 / 1,800,000 samples, one per distinct call path,
 #       MemProfileRate=1 (about 13.5 / 54 / 216 MB uncompressed).
 #   trace-{26mb,104mb,414mb}.trace
-#       bench/largetrace: a busy server traced until the file reaches 26 / 104 / 414 MB.
+#       bench/largetrace: a busy server traced until the file reaches about 26 / 104 / 414 MB.
 # Also fetches the peers: bench/.work/tracebench (x/exp/trace, via gen-large.sh) and Debian's
 # panicparse (bench/panicparse.sh). Inputs already there are kept. ONLY=goroutines, heap,
 # traces or peers limits the run to one part.
@@ -70,14 +70,14 @@ heap() { # heap LABEL PATHS
   local out="$big/heap-$1.pb.gz"
   [ -s "$out" ] && return 0
   say "heap-$1: $2 call paths"
-  "$work/bigheap" "$out.partial" "$2" 82 >&2
+  "$work/bigheap" "$out.partial" "$2" 78 >&2
   mv "$out.partial" "$out"
 }
 
 trace() { # trace LABEL MB
   local out="$big/trace-$1.trace"
   [ -s "$out" ] && return 0
-  say "trace-$1: tracing a busy server until the file reaches $2 MB"
+  say "trace-$1: tracing a busy server until the file reaches $2 MiB"
   "$work/largetrace-big" "$out.partial" "$2" >&2
   mv "$out.partial" "$out"
 }
@@ -96,9 +96,9 @@ if [ "$only" = all ] || [ "$only" = heap ]; then
 fi
 if [ "$only" = all ] || [ "$only" = traces ]; then
   [ -x "$work/largetrace-big" ] || build "$here/largetrace" "$work/largetrace-big"
-  trace 26mb 26
-  trace 104mb 104
-  trace 414mb 414
+  trace 26mb 21 # MiB, stopped a little past: about 26, 104 and 414 MB
+  trace 104mb 95
+  trace 414mb 390
 fi
 if [ "$only" = all ] || [ "$only" = peers ]; then
   [ -x "$work/tracebench" ] || ONLY=peer bash "$here/gen-large.sh" >&2

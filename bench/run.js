@@ -42,7 +42,8 @@ const input = (name) => path.join(big, name);
 
 /**
  * One run of a whole process: wall ms, peak RSS in MiB, exit status, the tail of its stderr.
- * `timeout -s KILL` stops the command (and only it) at its limit, so /usr/bin/time still reports.
+ * `timeout` stops the command at its limit (TERM, then KILL 5 s later) and reaps it, so
+ * /usr/bin/time still reports the peak of the tree.
  */
 function runOnce(cmd, args, timeoutMs, memoryLimit) {
   const rssFile = path.join(tmp, 'rss');
@@ -50,7 +51,7 @@ function runOnce(cmd, args, timeoutMs, memoryLimit) {
   // a peer that would take the whole machine's memory is stopped at memoryLimit bytes of address space
   const limited = memoryLimit ? ['prlimit', `--as=${memoryLimit}`, '--', cmd, ...args] : [cmd, ...args];
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, 'timeout', '-s', 'KILL', String(timeoutMs / 1000), ...limited], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, 'timeout', '-k', '5', String(timeoutMs / 1000), ...limited], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: goEnv,
     maxBuffer: 1 << 26,
@@ -60,7 +61,7 @@ function runOnce(cmd, args, timeoutMs, memoryLimit) {
   const err = String(r.stderr ?? '');
   const stderr = err.trim().split('\n').filter(Boolean).pop() ?? '';
   const outOfMemory = Boolean(memoryLimit) && r.status !== 0 && /out of memory|cannot allocate memory/i.test(err);
-  return { ms, mib: rss, status: r.status, timedOut: r.status === 137 && ms >= timeoutMs, outOfMemory, stderr };
+  return { ms, mib: rss, status: r.status, timedOut: (r.status === 124 || r.status === 137) && ms >= timeoutMs, outOfMemory, stderr };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -9,7 +9,7 @@
 #       with GOTRACEBACK=all (the HTTP one stops at the runtime's 64 MiB buffer), checked whole.
 #   heap-{112k,450k,1.8m}.pb.gz
 #       bench/bigheap: 112,500 / 450,000 / 1,800,000 samples, one per distinct call path,
-#       MemProfileRate=1 (about 13.5 / 54 / 216 MB uncompressed).
+#       MemProfileRate=1 (about 13 / 53 / 216 MB uncompressed).
 #   trace-{26mb,104mb,414mb}.trace
 #       bench/largetrace: a busy server traced until the file reaches about 26 / 104 / 414 MB.
 # Also fetches the peers: bench/.work/tracebench (x/exp/trace, via gen-large.sh) and Debian's

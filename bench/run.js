@@ -111,7 +111,6 @@ function inproc(which, file) {
   return { ms: median(ms), runs: ms.length };
 }
 
-
 const MB = 1e6;
 const mbOf = (mib) => (mib * 1048576) / MB;
 const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;

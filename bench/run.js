@@ -1,148 +1,375 @@
 #!/usr/bin/env node
-// Side-by-side decoding benchmark, reported as ratios (never as pass/fail thresholds):
-//   - in-process: pprof-diag's decoder vs the pprof-format package, on the same bytes;
-//   - gzip: node's zlib vs pako, on the same compressed files;
-//   - end to end: `pprof-diag analyze` vs `go tool pprof -top`, as whole processes.
-// Inputs: the larger profiles of ../shared/corpus and everything under samples/ (and any paths
-// given on the command line). `go` is taken from samples/.work (see samples/toolchain.sh) or PATH.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// `npm run bench`: pprof-diag against what users would run instead, on big inputs from real Go
+// 1.27 programs (bench/gen-big.sh writes them into bench/.work/big/ when missing), one row per
+// performance target, in one run. Every command is a whole process, run RUNS times (default 3):
+// its wall time is the median, its peak RSS the largest of the runs (/usr/bin/time -f %M, the
+// largest process of the tree it waited for). Prints progress on stderr, and the tables on
+// stdout and into bench/results.md with the machine they ran on.
+// The older side-by-side decoding of the corpus's profiles is bench/corpus.js.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import { Profile as PprofFormatProfile } from 'pprof-format';
-import { decode } from '../dist/decode/index.js';
-import { gunzipPako } from '../dist/decode/gzip.js';
-import { decodePprof } from '../dist/decode/pprof.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const corpus = path.resolve(root, '..', 'shared', 'corpus');
+const work = path.join(root, 'bench', '.work');
+const big = path.join(work, 'big');
+const RUNS = Number(process.env.RUNS ?? 3);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'pprof-diag-bench-'));
+const progress = (s) => process.stderr.write(`bench: ${s}\n`);
 
-function findGo() {
+function toolchain(name) {
   const ready = path.join(root, 'samples', '.work', 'TOOLCHAINS_READY');
-  if (existsSync(ready)) {
-    const lines = readFileSync(ready, 'utf8').split('\n');
-    for (const want of ['go1.24', 'go1.27', 'go1.26']) {
-      const l = lines.find((x) => x.startsWith(want + '='));
-      if (l) return l.slice(want.length + 1).trim();
+  const l = readFileSync(ready, 'utf8').split('\n').find((x) => x.startsWith(name + '='));
+  if (!l) throw new Error(`${ready} has no ${name} line (run samples/toolchain.sh)`);
+  return l.slice(name.length + 1).trim();
+}
+
+const go = toolchain('go1.27');
+const goEnv = {
+  ...process.env,
+  GOTOOLCHAIN: 'local',
+  GOFLAGS: '',
+  GOCACHE: path.join(root, 'samples', '.work', 'cache-1.27'), // where toolchain.sh built pprof and trace
+  NO_COLOR: '1',
+};
+const panicparse = path.join(work, 'panicparse', 'usr', 'bin', 'panicparse');
+const tracebench = path.join(work, 'tracebench');
+const cli = path.join(root, 'bin', 'pprof-diag.js');
+const input = (name) => path.join(big, name);
+
+/**
+ * One run of a whole process: wall ms, peak RSS in MiB, exit status, the tail of its stderr.
+ * `timeout` stops the command at its limit (TERM, then KILL 5 s later) and reaps it, so
+ * /usr/bin/time still reports the peak of the tree.
+ */
+function runOnce(cmd, args, timeoutMs, memoryLimit) {
+  const rssFile = path.join(tmp, 'rss');
+  rmSync(rssFile, { force: true });
+  // a peer that would take the whole machine's memory is stopped at memoryLimit bytes of address space
+  const limited = memoryLimit ? ['prlimit', `--as=${memoryLimit}`, '--', cmd, ...args] : [cmd, ...args];
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, 'timeout', '-k', '5', String(timeoutMs / 1000), ...limited], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: goEnv,
+    maxBuffer: 1 << 26,
+  });
+  const ms = performance.now() - t0;
+  const rss = existsSync(rssFile) ? Number(/(\d+)\s*$/.exec(readFileSync(rssFile, 'utf8'))?.[1]) / 1024 : NaN;
+  const err = String(r.stderr ?? '');
+  const stderr = err.trim().split('\n').filter(Boolean).pop() ?? '';
+  const outOfMemory = Boolean(memoryLimit) && r.status !== 0 && /out of memory|cannot allocate memory/i.test(err);
+  return { ms, mib: rss, status: r.status, timedOut: (r.status === 124 || r.status === 137) && ms >= timeoutMs, outOfMemory, stderr };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Runs a command RUNS times: the median wall time, the largest peak RSS. A run that fails or
+ * runs past timeoutMs ends the measurement (it is reported as such, never as a time).
+ */
+function measure(label, cmd, args, { runs = RUNS, timeoutMs = 900_000, okStatus = [0], memoryLimit } = {}) {
+  const ms = [];
+  let mib = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = runOnce(cmd, args, timeoutMs, memoryLimit);
+    const note = r.timedOut ? `stopped after ${timeoutMs / 1000} s` : r.outOfMemory ? 'out of memory at its limit' : `exit ${r.status}`;
+    progress(`${label} [${i + 1}/${runs}]: ${(r.ms / 1000).toFixed(2)} s, ${r.mib.toFixed(0)} MiB, ${note}`);
+    if (r.timedOut) return { failed: `> ${timeoutMs / 1000} s (stopped)`, timedOutMs: timeoutMs, mib: r.mib };
+    // stopped at its memory limit: it would have taken longer than it ran, and more memory
+    if (r.outOfMemory) {
+      const limit = `${(memoryLimit / 2 ** 30).toFixed(0)} GiB`;
+      return { failed: `> ${secs(r.ms)} (out of memory at its ${limit} limit)`, timedOutMs: r.ms, mib: r.mib };
+    }
+    if (!okStatus.includes(r.status)) return { failed: `exit ${r.status}: ${r.stderr.slice(0, 120)}` };
+    ms.push(r.ms);
+    mib = Math.max(mib, r.mib);
+  }
+  return { ms: median(ms), mib, runs: ms.length };
+}
+
+const ours = (file, format = 'text', extra = []) => [cli, 'analyze', '-q', '-f', format, ...extra, file];
+const oursRuns = new Map(); // file and format → measurement, so the growth rows reuse the big runs
+function oursMeasure(label, file, format, opts) {
+  const key = `${file}\t${format}`;
+  if (!oursRuns.has(key)) oursRuns.set(key, measure(`pprof-diag ${format} ${label}`, process.execPath, ours(file, format), opts));
+  return oursRuns.get(key);
+}
+const goTop = (label, file) => measure(`go tool pprof -top ${label}`, go, ['tool', 'pprof', '-top', file]);
+
+/** In-process decode times of the same bytes by one decoder, in a process of its own. */
+function inproc(which, file) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bench', 'decode-inproc.js'), which, file, String(RUNS)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) return { failed: `exit ${r.status}: ${String(r.stderr).trim().split('\n').pop()}` };
+  const { ms } = JSON.parse(r.stdout);
+  progress(`${which} decode in-process ${path.basename(file)}: ${ms.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
+  return { ms: median(ms), runs: ms.length };
+}
+
+const MB = 1e6;
+const mbOf = (mib) => (mib * 1048576) / MB;
+const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const mem = (m) => (m.mib ? `${mbOf(m.mib).toFixed(0)} MB` : '—');
+const shown = (m) => (m.failed ? m.failed : secs(m.ms));
+const cell = (m) => (m.mib ? `${shown(m)}, ${mem(m)}` : shown(m)); // in-process rows have no RSS of their own
+/** ours / peer; a peer stopped at its limit gives an upper bound. */
+function ratioOf(a, b) {
+  if (a.failed) return { text: '—', value: NaN };
+  if (b.timedOutMs) return { text: `< ${(a.ms / b.timedOutMs).toFixed(3)}`, value: a.ms / b.timedOutMs };
+  if (b.failed) return { text: '—', value: NaN };
+  return { text: (a.ms / b.ms).toFixed(2), value: a.ms / b.ms };
+}
+const verdict = (ok) => (ok === null ? '—' : ok ? 'yes' : '**no**');
+const rows = [];
+/** A row of the main table: what is measured, ours, the peer, the ratio or figure, the target. */
+function row(what, oursCell, peerCell, figure, target, ok) {
+  rows.push({ what, ours: oursCell, peer: peerCell, figure, target, met: verdict(ok) });
+}
+function ratioRow(what, a, peerName, b, max) {
+  const r = ratioOf(a, b);
+  row(what, cell(a), `${peerName} ${cell(b)}`, `${r.text} ×`, `≤ ${max} ×`, Number.isFinite(r.value) ? r.value <= max : false);
+}
+
+// 100k-goroutine profile, debug=0 and debug=1, in every output format: the whole `analyze`
+// process against `go tool pprof -top` on the same file.
+function goroutineRows() {
+  for (const [kind, file] of [
+    ['debug=0', input('goroutine-106k.pb.gz')],
+    ['debug=1', input('goroutine-106k.debug1.txt')],
+  ]) {
+    const peer = goTop(`goroutine-106k ${kind}`, file);
+    for (const format of ['text', 'json', 'md', 'html']) {
+      const a = oursMeasure(`goroutine-106k ${kind}`, file, format);
+      ratioRow(`106k goroutines, 64k stacks, ${kind}, \`-f ${format}\``, a, '`go tool pprof -top`', peer, 0.5);
     }
   }
-  const r = spawnSync('go', ['version']);
-  return r.status === 0 ? 'go' : null;
 }
 
-function walk(dir, out = []) {
-  if (!existsSync(dir)) return out;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory() && (!e.name.startsWith('.') || e.name === '.work')) walk(p, out);
-    else if (e.isFile() && /\.pb\.gz$/.test(e.name)) out.push(p);
+// 216 MB heap: against `go tool pprof -top` as processes; against pprof-format decoding the same
+// bytes in-process; peak RSS over the uncompressed size; the HTML report against the JSON one.
+function heapRows() {
+  const file = input('heap-1.8m.pb.gz');
+  const rawBytes = gunzipSync(readFileSync(file), { maxOutputLength: 2 ** 31 }).length;
+  const label = `heap ${(rawBytes / MB).toFixed(0)} MB`;
+  const a = oursMeasure('heap-1.8m', file, 'text');
+  ratioRow(`${label}, 1.8 M samples, \`-f text\``, a, '`go tool pprof -top`', goTop('heap-1.8m', file), 0.1);
+  const oursDecode = inproc('ours', file);
+  const theirs = inproc('pprof-format', file);
+  ratioRow(`${label}, decode in-process (same bytes)`, oursDecode, '`pprof-format`', theirs, 0.2);
+  const perByte = a.failed ? NaN : (mbOf(a.mib) * MB) / rawBytes;
+  row(`${label}, peak RSS / uncompressed size`, mem(a), '', Number.isFinite(perByte) ? `${perByte.toFixed(2)} ×` : '—', '≤ 2.5 ×', perByte <= 2.5);
+  const html = oursMeasure('heap-1.8m', file, 'html');
+  const json = oursMeasure('heap-1.8m', file, 'json');
+  const r = ratioOf(html, json);
+  row(`${label}, HTML report / JSON analysis`, `html ${cell(html)}`, `json ${cell(json)}`, `${r.text} ×`, '≤ 1.2 ×', r.value <= 1.2);
+}
+
+// 414 MB trace: against `go tool trace -pprof=sync` (reads every event, writes the blocking
+// profile) and x/exp/trace reading every event and transition stack (bench/tracebench, one read
+// per process), all whole processes; our peak RSS. `go tool trace` holds the whole parsed trace
+// (about 55 × the file): its address space is limited to PEER_MEMORY_LIMIT (default 10 GiB) so
+// it cannot take the machine's memory; stopped there, the ratio is an upper bound. The same pair
+// on the 4× trace, which fits.
+function traceRows() {
+  const memoryLimit = Number(process.env.PEER_MEMORY_LIMIT ?? 10 * 2 ** 30);
+  for (const name of ['trace-414mb.trace', 'trace-104mb.trace']) {
+    const file = input(name);
+    const a = oursMeasure(name, file, 'text');
+    const sync = measure(`go tool trace -pprof=sync ${name}`, go, ['tool', 'trace', '-pprof=sync', file], { memoryLimit });
+    ratioRow(`trace ${(statSync(file).size / MB).toFixed(0)} MB`, a, '`go tool trace -pprof=sync`', sync, 0.35);
   }
-  return out;
+  const file = input('trace-414mb.trace');
+  const label = `trace ${(statSync(file).size / MB).toFixed(0)} MB`;
+  const a = oursMeasure('trace-414mb.trace', file, 'text');
+  const exp = measure('x/exp/trace trace-414mb', tracebench, ['1', file]);
+  const r = ratioOf(a, exp);
+  row(`${label}, against x/exp/trace`, cell(a), `x/exp/trace ${cell(exp)}`, `${r.text} ×`, 'reported', null);
+  row(`${label}, peak RSS`, mem(a), '', mem(a), '≤ 1000 MB', !a.failed && mbOf(a.mib) <= 1000);
 }
 
-function inputs() {
-  const given = process.argv.slice(2);
-  if (given.length) return given;
-  const big = [
-    'google-pprof/internal/proftest/testdata/large.cpu',
-    'grafana-pyroscope/pkg/pprof/testdata/heap',
-    'datadog-pprof-format/testing/test.pprof',
-    'datadog-dd-trace-go/profiler/internal/fastdelta/testdata/big-heap.pprof',
-    'felixge-pprofutils/examples/anon.in.pprof',
-    'laixintao-flameshow/goroutine.out',
-  ].map((p) => path.join(corpus, p));
-  const samples = walk(path.join(root, 'samples')).filter((f) => statSync(f).size > 20_000);
-  // bench/gen-large.sh: 100k goroutines, a heap profile of a million stacks
-  const large = walk(path.join(root, 'bench', '.work', 'inputs'));
-  return [...big, ...samples, ...large].filter((f) => existsSync(f));
-}
-
-function timeIt(fn, minMs = 300) {
-  for (let i = 0; i < 3; i++) fn();
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < minMs || n < 5) {
-    fn();
-    n++;
+// 188 MB debug=2 dump (SIGQUIT traceback): against panicparse grouping the same dump
+// (`panicparse -no-color -parse=false FILE`: parse, group identical stacks, print the groups;
+// reading Go sources for argument types is off, as pprof-diag reads none). panicparse is stopped
+// at PANICPARSE_LIMIT seconds (default 300); then the ratio is an upper bound. The same pair on
+// the 1× dump, where panicparse finishes.
+function debug2Rows() {
+  const limitMs = Number(process.env.PANICPARSE_LIMIT ?? 300) * 1000;
+  const pp = (label, file) =>
+    measure(`panicparse ${label}`, panicparse, ['-no-color', '-parse=false', file], { timeoutMs: limitMs, okStatus: [0, 1] });
+  for (const [name, max] of [
+    ['goroutine-106k.debug2.txt', 0.4],
+    ['goroutine-6.6k.debug2.txt', 0.4],
+  ]) {
+    const file = input(name);
+    const label = `debug=2 ${(statSync(file).size / MB).toFixed(0)} MB (${/goroutine-(.*)\.debug2/.exec(name)[1]} goroutines)`;
+    const a = oursMeasure(name, file, 'text');
+    ratioRow(label, a, '`panicparse`', pp(name, file), max);
   }
-  return (performance.now() - t0) / n;
+  const file = input('goroutine-106k.debug2.txt');
+  const a = oursMeasure('goroutine-106k.debug2.txt', file, 'text');
+  row(`debug=2 ${(statSync(file).size / MB).toFixed(0)} MB, peak RSS`, mem(a), '', mem(a), '≤ 250 MB', !a.failed && mbOf(a.mib) <= 250);
 }
 
-function timeProcess(cmd, args, runs = 3) {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(cmd, args, { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1', GOTOOLCHAIN: 'local', GOFLAGS: '' } });
-    const dt = performance.now() - t0;
-    if (r.status !== 0) return null;
-    best = Math.min(best, dt);
-  }
-  return best;
-}
-
-const go = findGo();
-const rows = [];
-for (const file of inputs()) {
-  const bytes = new Uint8Array(readFileSync(file));
-  const raw = bytes[0] === 0x1f ? new Uint8Array(gunzipSync(bytes)) : bytes;
-  let ours;
-  try {
-    ours = timeIt(() => decodePprof(raw));
-  } catch {
-    continue; // not a protobuf profile
-  }
-  let peer = null;
-  try {
-    peer = timeIt(() => PprofFormatProfile.decode(raw));
-  } catch {
-    peer = null;
-  }
-  const zlibMs = bytes[0] === 0x1f ? timeIt(() => gunzipSync(bytes)) : null;
-  const pakoMs = bytes[0] === 0x1f ? timeIt(() => gunzipPako(bytes, 1 << 30)) : null;
-  const cli = timeProcess(process.execPath, [path.join(root, 'bin', 'pprof-diag.js'), 'analyze', '--quiet', file]);
-  const goTop = go ? timeProcess(go, ['tool', 'pprof', '-top', file]) : null;
-  void decode;
-  rows.push({
-    file: path.relative(path.resolve(root, '..'), file),
-    rawMB: (raw.length / 1e6).toFixed(2),
-    oursMs: ours.toFixed(1),
-    pprofFormatMs: peer === null ? '—' : peer.toFixed(1),
-    'pprof-format/ours': peer === null ? '—' : (peer / ours).toFixed(2),
-    'pako/zlib': zlibMs && pakoMs ? (pakoMs / zlibMs).toFixed(2) : '—',
-    cliMs: cli === null ? 'failed' : cli.toFixed(0),
-    goTopMs: goTop === null ? '—' : goTop.toFixed(0),
-    'cli/go-top': cli !== null && goTop !== null ? (cli / goTop).toFixed(2) : '—',
-  });
-}
-console.table(rows);
-if (go) console.log(`go tool pprof: ${execFileSync(go, ['version']).toString().trim()}`);
-else console.log('go tool pprof: not found (run samples/toolchain.sh); end-to-end ratios omitted');
-
-// A decompression bomb (10 GiB of zeros as 160 gzip members, about 10 MB): pprof-diag refuses it
-// by the ratio rule; go tool pprof reads it whole, as far as its own limits let it. Wall time and
-// peak memory of each as a whole process, side by side.
-function peak(cmd, args, timeoutMs) {
-  const rss = "data:text/javascript,process.on('exit',()=>process.stderr.write('\\nmaxrss '+process.resourceUsage().maxRSS+'\\n'))";
-  const node = cmd === process.execPath;
-  const timed = existsSync('/usr/bin/time') && !node;
-  const t0 = performance.now();
-  const r = node
-    ? spawnSync(cmd, ['--import', rss, ...args], { encoding: 'utf8', timeout: timeoutMs })
-    : spawnSync(timed ? '/usr/bin/time' : cmd, timed ? ['-f', '\nmaxrss %M', cmd, ...args] : args, { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, GOTOOLCHAIN: 'local' } });
-  const ms = performance.now() - t0;
-  const kib = Number(/maxrss (\d+)/.exec(r.stderr ?? '')?.[1] ?? NaN);
-  return { ms, mib: Number.isFinite(kib) ? kib / 1024 : null, status: r.status, timedOut: r.error?.code === 'ETIMEDOUT' };
-}
-{
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { gzipSync } = await import('node:zlib');
+// A decompression bomb, 10 GiB of zeros as 160 gzip members (about 10 MB): pprof-diag must
+// refuse it (exit 2) quickly in little memory. `go tool pprof -top` on the same file, one run
+// stopped after 60 s, for comparison.
+function bombRow() {
   const member = gzipSync(Buffer.alloc(64 * 1024 * 1024));
-  const bomb = path.join(mkdtempSync(path.join(tmpdir(), 'bench-bomb-')), 'bomb.pb.gz');
+  const bomb = path.join(tmp, 'bomb.pb.gz');
   writeFileSync(bomb, Buffer.concat(Array.from({ length: 160 }, () => member)));
-  const ours = peak(process.execPath, [path.join(root, 'bin', 'pprof-diag.js'), 'analyze', bomb], 120_000);
-  const theirs = go ? peak(go, ['tool', 'pprof', '-top', bomb], 120_000) : null;
-  const fmt = (x) => (x === null ? '—' : `${(x.ms / 1000).toFixed(2)} s, ${x.mib === null ? '?' : x.mib.toFixed(0)} MiB${x.timedOut ? ' (stopped after 120 s)' : ''}, exit ${x.status}`);
-  console.log(`decompression bomb, 10 GiB of zeros in ${(member.length * 160 / 1e6).toFixed(1)} MB: pprof-diag ${fmt(ours)}; go tool pprof -top ${fmt(theirs)}`);
+  const a = measure('pprof-diag bomb', process.execPath, ours(bomb, 'text'), { okStatus: [2] });
+  const b = measure('go tool pprof -top bomb', go, ['tool', 'pprof', '-top', bomb], { runs: 1, timeoutMs: 60_000, okStatus: [0, 1] });
+  const ok = !a.failed && a.ms <= 1000 && mbOf(a.mib) <= 300;
+  row(
+    `decompression bomb, 10 GiB of zeros in ${(statSync(bomb).size / MB).toFixed(1)} MB`,
+    a.failed ? a.failed : `refused (exit 2) after ${secs(a.ms)}, ${mem(a)}`,
+    `\`go tool pprof -top\` ${b.failed ?? secs(b.ms)}${b.mib ? ', ' + mem(b) : ''}`,
+    '',
+    '≤ 1 s, ≤ 300 MB',
+    ok,
+  );
+}
+
+/** Least-squares slope of log y against log x. */
+function exponent(xs, ys) {
+  const lx = xs.map(Math.log);
+  const ly = ys.map(Math.log);
+  const mx = lx.reduce((a, b) => a + b) / lx.length;
+  const my = ly.reduce((a, b) => a + b) / ly.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < lx.length; i++) {
+    num += (lx[i] - mx) * (ly[i] - my);
+    den += (lx[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+// Growth: `analyze -f text` on each kind of input at 1×, 4× and 16× its size; the exponents of
+// wall time and peak RSS against the input's size (uncompressed bytes), fitted on a log-log scale.
+// Node's own start-up (about 0.15 s) is in every time, which pulls the time exponent down at 1×.
+const growthKinds = [
+  ['goroutine debug=0', ['goroutine-6.6k.pb.gz', 'goroutine-26k.pb.gz', 'goroutine-106k.pb.gz']],
+  ['goroutine debug=1', ['goroutine-6.6k.debug1.txt', 'goroutine-26k.debug1.txt', 'goroutine-106k.debug1.txt']],
+  ['goroutine debug=2', ['goroutine-6.6k.debug2.txt', 'goroutine-26k.debug2.txt', 'goroutine-106k.debug2.txt']],
+  ['heap', ['heap-112k.pb.gz', 'heap-450k.pb.gz', 'heap-1.8m.pb.gz']],
+  ['trace', ['trace-26mb.trace', 'trace-104mb.trace', 'trace-414mb.trace']],
+];
+const growth = [];
+function growthRows() {
+  for (const [kind, names] of growthKinds) {
+    const sizes = names.map((n) => {
+      const bytes = readFileSync(input(n));
+      return bytes[0] === 0x1f ? gunzipSync(bytes, { maxOutputLength: 2 ** 31 }).length : bytes.length;
+    });
+    const ms = names.map((n) => oursMeasure(n, input(n), 'text'));
+    const failed = ms.find((m) => m.failed);
+    const cells = names.map((n, i) => `${n}: ${(sizes[i] / MB).toFixed(1)} MB, ${shown(ms[i])}, ${mem(ms[i])}`);
+    const te = failed ? NaN : exponent(sizes, ms.map((m) => m.ms));
+    const me = failed ? NaN : exponent(sizes, ms.map((m) => m.mib));
+    growth.push({ kind, cells, time: te, rss: me });
+    row(`growth, ${kind}: time, RSS exponents`, failed ? failed.failed : `${te.toFixed(2)}, ${me.toFixed(2)}`, '', '', '≤ 1.1 (linear)', te <= 1.1 && me <= 1.1);
+  }
+}
+
+function machine() {
+  const first = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8', env: goEnv }).stdout?.trim() ?? '?';
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model;
+  const release = existsSync('/etc/os-release') ? /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] : os.type();
+  const versionFile = path.join(work, 'panicparse', 'VERSION');
+  const pkg = (name) => JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+  return [
+    `- CPU: ${cpu}, ${os.cpus().length} cores (shared with other work while it ran)`,
+    `- RAM: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${release}, Linux ${os.release()}`,
+    `- Node ${process.version}; ${first(go, ['version'])} (Debian's golang-1.27, samples/toolchain.sh)`,
+    `- panicparse ${existsSync(versionFile) ? readFileSync(versionFile, 'utf8').trim() : '?'} (Debian's package, bench/panicparse.sh); pprof-format ${pkg('pprof-format')}; golang.org/x/exp/trace from Debian's golang-golang-x-exp-dev`,
+  ].join('\n');
+}
+
+function table() {
+  const head = '| row | pprof-diag | peer | ours / peer | target | met |\n|---|---|---|---|---|---|\n';
+  return head + rows.map((r) => `| ${r.what} | ${r.ours} | ${r.peer} | ${r.figure} | ${r.target} | ${r.met} |`).join('\n') + '\n';
+}
+
+function growthTable() {
+  const head = '| input | 1× | 4× | 16× | time exponent | RSS exponent |\n|---|---|---|---|---|---|\n';
+  const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : '—');
+  return head + growth.map((g) => `| ${g.kind} | ${g.cells.join(' | ')} | ${f(g.time)} | ${f(g.rss)} |`).join('\n') + '\n';
+}
+
+function results(started) {
+  const met = rows.filter((r) => r.met === 'yes').length;
+  const judged = rows.filter((r) => r.met !== '—').length;
+  return `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.js) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${((Date.now() - started) / 60000).toFixed(0)} minutes; every figure below comes from that one run.
+
+${machine()}
+
+Inputs (bench/gen-big.sh, real Go 1.27 programs): a server with 106,000 goroutines parked on a
+database/sql pool and a sync.Mutex, 65,536 distinct stacks (debug=0 and debug=1 over HTTP from
+net/http/pprof; debug=2 from its traceback on SIGQUIT with GOTRACEBACK=all); a heap profile of
+1.8 M samples from as many call paths (MemProfileRate=1); a trace of a busy server
+(bench/largetrace). Each also at 1/16 and 1/4 of that size for the growth rows.
+
+Method: whole processes with warm caches; wall time is the median of ${RUNS} runs, peak RSS the
+largest of them (\`/usr/bin/time -f %M\`, in MB of 10⁶ bytes). pprof-diag runs as
+\`pprof-diag analyze -q -f FORMAT FILE\`; the in-process row times the decode of the same
+uncompressed bytes only. panicparse runs as \`panicparse -no-color -parse=false FILE\` (parse,
+group identical stacks, print the groups, without reading Go sources for argument types);
+x/exp/trace as bench/tracebench reading every event once. A peer stopped at its limit of time
+(\`PANICPARSE_LIMIT\`, 300 s) or of address space (\`PEER_MEMORY_LIMIT\`, 10 GiB, for
+\`go tool trace\`, which holds the whole parsed trace) is shown as such, after one run, and the
+ratio against it is an upper bound.
+
+${met} of ${judged} targets met.
+
+${table()}
+## Growth (\`analyze -f text\`, time and peak RSS against the input's uncompressed size)
+
+Node's start-up (about 0.15 s and 50 MB) is in every figure, which pulls the exponents down
+where the 1× input is small.
+
+${growthTable()}`;
+}
+
+function prepare() {
+  progress('inputs and peers: bench/gen-big.sh (keeps what is there)');
+  const gen = spawnSync('bash', [path.join(root, 'bench', 'gen-big.sh')], { stdio: ['ignore', 2, 2] });
+  if (gen.status !== 0) throw new Error(`bench/gen-big.sh failed (exit ${gen.status})`);
+  for (const tool of ['pprof', 'trace']) {
+    const r = spawnSync(go, ['tool', '-n', tool], { env: goEnv, stdio: ['ignore', 'ignore', 2] });
+    if (r.status !== 0) throw new Error(`go tool ${tool} is not runnable`);
+  }
+  for (const p of [panicparse, tracebench, cli]) if (!existsSync(p)) throw new Error(`${p} missing`);
+}
+
+// ONLY=goroutine,heap,... runs some sections and prints their rows without writing results.md.
+const only = process.env.ONLY ? process.env.ONLY.split(',') : null;
+const started = new Date();
+prepare();
+for (const [name, section] of [
+  ['goroutine profiles', goroutineRows],
+  ['heap', heapRows],
+  ['trace', traceRows],
+  ['debug=2', debug2Rows],
+  ['decompression bomb', bombRow],
+  ['growth', growthRows],
+]) {
+  if (only && !only.some((o) => name.startsWith(o))) continue;
+  progress(`— ${name}`);
+  section();
+}
+const text = results(started);
+rmSync(tmp, { recursive: true, force: true });
+process.stdout.write(text);
+if (!only) {
+  writeFileSync(path.join(root, 'bench', 'results.md'), text);
+  progress('wrote bench/results.md');
 }

@@ -646,21 +646,26 @@ class SampleColumns {
   readonly stackStart: Uint32Array;
   readonly stack: Column<LocationRows>;
   readonly labelStart: Uint32Array;
-  readonly labelKey = new Column(Uint32Array);
-  readonly labelStr = new Column(Uint32Array);
-  readonly labelNum = new Column(Float64Array);
-  readonly labelUnit = new Column(Uint32Array);
-  /** `frames`: how many location ids the samples hold, as countLocationIds makes it out. */
+  readonly labelKey: Column<Uint32Array>;
+  readonly labelStr: Column<Uint32Array>;
+  readonly labelNum: Column<Float64Array>;
+  readonly labelUnit: Column<Uint32Array>;
+  /** `rows`: how many location ids and labels the samples hold, as countSampleRows makes it out. */
   constructor(
     readonly length: number,
     readonly nTypes: number,
     locations: number,
-    frames: number,
+    rows: { frames: number; labels: number },
   ) {
+    const labels = Math.max(64, rows.labels);
+    this.labelKey = new Column(Uint32Array, labels);
+    this.labelStr = new Column(Uint32Array, labels);
+    this.labelNum = new Column(Float64Array, labels);
+    this.labelUnit = new Column(Uint32Array, labels);
     this.values = new Float64Array(length * nTypes);
     this.stackStart = new Uint32Array(length + 1);
-    const rows = locations <= 0x100 ? Uint8Array : locations <= 0x10000 ? Uint16Array : Uint32Array;
-    this.stack = new Column<LocationRows>(rows, Math.max(64, frames));
+    const rowType = locations <= 0x100 ? Uint8Array : locations <= 0x10000 ? Uint16Array : Uint32Array;
+    this.stack = new Column<LocationRows>(rowType, Math.max(64, rows.frames));
     this.labelStart = new Uint32Array(length + 1);
   }
   finish(): SampleTable {
@@ -781,14 +786,16 @@ function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: 
 }
 
 /**
- * How many location ids the samples hold: a varint ends on a byte below 0x80, so a packed field
- * holds as many ids as such bytes. Read ahead of the samples so that their stacks fill one array
- * of the right size instead of doubling one (a heap profile of a million deep stacks holds
- * hundreds of millions). An estimate only: a damaged sample is left to the real reading to name.
+ * How many location ids and labels the samples hold: a varint ends on a byte below 0x80, so a
+ * packed field holds as many ids as such bytes. Read ahead of the samples so that their stacks
+ * and labels fill arrays of the right size instead of doubling them (a heap profile of a million
+ * deep stacks holds hundreds of millions of ids, and a label a sample). An estimate only: a
+ * damaged sample is left to the real reading to name.
  */
-function countLocationIds(r: Reader, spans: Spans): number {
+function countSampleRows(r: Reader, spans: Spans): { frames: number; labels: number } {
   const buf = r.buf;
-  let n = 0;
+  let frames = 0;
+  let labels = 0;
   try {
     for (let i = 0; i < spans.length; i++) {
       r.pos = spans.start.data[i]!;
@@ -797,22 +804,25 @@ function countLocationIds(r: Reader, spans: Spans): number {
         const tag = r.uint32();
         if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 2) {
           const pend = subEnd(r);
-          for (let k = r.pos; k < pend; k++) n += 1 - (buf[k]! >>> 7);
+          for (let k = r.pos; k < pend; k++) frames += 1 - (buf[k]! >>> 7);
           r.pos = pend;
         } else if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 0) {
           r.skipType(0);
-          n++;
-        } else r.skipType(tag & 7);
+          frames++;
+        } else {
+          if (tag >>> 3 === SAMPLE.label && (tag & 7) === 2) labels++;
+          r.skipType(tag & 7);
+        }
       }
     }
   } catch {
     // damaged: the samples' own reading says where
   }
-  return n;
+  return { frames, labels };
 }
 
 function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
-  const out = new SampleColumns(spans.length, nTypes, locIndex.size, countLocationIds(r, spans));
+  const out = new SampleColumns(spans.length, nTypes, locIndex.size, countSampleRows(r, spans));
   for (let i = 0; i < spans.length; i++) {
     r.pos = spans.start.data[i]!;
     readSample(r, i, spans.end.data[i]!, locIndex, refs, out);

@@ -27,86 +27,22 @@ import { DecodeError } from '../model/errors.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
 import { SkippedLines } from './skipped.js';
+import { StreamLines } from './stream-lines.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared text helpers
 
-/** Reads a large string line by line without splitting it into an array. */
-export class LineReader {
-  private pos: number;
-  private peeked: string | null = null;
-  private peekedEnd = 0;
-  /** 1-based number of the line last returned by `next()`. */
-  lineNo: number;
-
+/**
+ * Reads a large string line by line without splitting it into an array: the whole text as the
+ * one and last piece of the streaming reader (so a question about it never waits for more).
+ */
+export class LineReader extends StreamLines {
   /** Reads from offset `start`, which begins line `firstLine` (1-based). */
-  constructor(
-    private readonly text: string,
-    start = 0,
-    firstLine = 1,
-  ) {
-    this.pos = start;
-    this.lineNo = firstLine - 1;
-  }
-
-  /** Offset just after the line last returned by `next()`. */
-  get offset(): number {
-    return this.pos;
-  }
-
-  /** The next line without its terminator (a trailing \r is dropped), or null at the end. */
-  next(): string | null {
-    if (this.peeked !== null) {
-      const l = this.peeked;
-      this.peeked = null;
-      this.pos = this.peekedEnd;
-      this.lineNo++;
-      return l;
-    }
-    const l = this.read();
-    if (l !== null) this.lineNo++;
-    return l;
-  }
-
-  /** The line `next()` would return, without consuming it. */
-  peek(): string | null {
-    if (this.peeked !== null) return this.peeked;
-    const save = this.pos;
-    const l = this.read();
-    this.peekedEnd = this.pos;
-    this.pos = save;
-    this.peeked = l;
-    return l;
-  }
-
-  /** True when nothing but blank lines follows the line last returned by `next()`. */
-  restIsBlank(): boolean {
-    return this.blankFrom(this.pos);
-  }
-
-  /** True when nothing but blank lines follows the line `peek()` returned. */
-  restAfterPeekIsBlank(): boolean {
-    return this.peeked === null || this.blankFrom(this.peekedEnd);
-  }
-
-  private blankFrom(from: number): boolean {
-    const t = this.text;
-    for (let i = from; i < t.length; i++) {
-      const c = t.charCodeAt(i);
-      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
-    }
-    return true;
-  }
-
-  private read(): string | null {
-    const t = this.text;
-    if (this.pos >= t.length) return null;
-    let end = t.indexOf('\n', this.pos);
-    if (end < 0) end = t.length;
-    const stop = end > this.pos && t.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
-    const line = t.slice(this.pos, stop);
-    this.pos = end + 1;
-    return line;
+  constructor(text: string, start = 0, firstLine = 1) {
+    super();
+    this.push(text, 0);
+    this.ended = true;
+    this.seek(start, firstLine - 1);
   }
 }
 

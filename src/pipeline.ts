@@ -13,7 +13,8 @@ import { viewMarks, type ViewMarks } from './analyze/sample-marks.js';
 import { analyzeDecoded, checkSampleIndexFits, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
 import type { DbStats } from './analyze/db-stats.js';
-import { decode, expectKind } from './decode/index.js';
+import { decode, expectKind, type Decoded } from './decode/index.js';
+import { checkProfileLimits } from './decode/limits.js';
 import type { Gunzip } from './decode/gzip.js';
 import { errorLine, type DecodeLimits } from './model/errors.js';
 import type { Profile, ProfileKind } from './model/profile.js';
@@ -80,9 +81,18 @@ export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): 
     ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
+  return analyzeDecodedInput(input.name, decoded, opts, false);
+}
+
+/**
+ * An input already decoded (a caller that streamed it), checked and analysed as analyzeInput
+ * does: the profile limits (unless decode checked them), the kind asked for, then the analysis.
+ */
+export function analyzeDecodedInput(name: string, decoded: Decoded, opts: PipelineOptions = {}, checkLimits = true): InputAnalysis {
+  if (checkLimits && decoded.type === 'profile') checkProfileLimits(decoded.profile, opts.limits);
   if (opts.kind) expectKind(decoded, opts.kind);
-  if (decoded.type === 'profile') opts.onProfile?.(input.name, decoded.profile);
-  return analyzeDecoded(input.name, decoded, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
+  if (decoded.type === 'profile') opts.onProfile?.(name, decoded.profile);
+  return analyzeDecoded(name, decoded, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
 }
 
 /** The diagnosis of inputs already analysed (a caller that streamed a trace analyses it itself). */

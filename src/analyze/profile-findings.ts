@@ -8,6 +8,7 @@
  */
 
 import type { Profile } from '../model/profile.js';
+import { normalizedNameNumbers } from '../model/stacks.js';
 import { isStandardLibrary } from '../model/names.js';
 import { contentionSites } from './correlate.js';
 import type { Finding, Severity } from './finding-kit.js';
@@ -155,9 +156,9 @@ function stackNames(p: Profile, i: number): string[] {
 }
 
 /**
- * Per function of a profile, worked out once: the number of its normalised name (equal names,
- * equal numbers; `names` holds them), whether it is Go's own library (role bit 1), and whether
- * it merely allocates for its caller (bit 2: UTILITY, CONSTRUCTOR).
+ * Per function of a profile: the number of its normalised name (normalizedNameNumbers; `names`
+ * holds them), whether it is Go's own library (role bit 1), and whether it merely allocates for
+ * its caller (bit 2: UTILITY, CONSTRUCTOR).
  */
 interface FrameRoles {
   names: string[];
@@ -166,20 +167,9 @@ interface FrameRoles {
 }
 
 function frameRoles(p: Profile): FrameRoles {
-  const n = p.functions.normalizedName.length;
-  const out: FrameRoles = { names: [], id: new Int32Array(n), role: new Uint8Array(n) };
-  const seen = new Map<string, number>();
-  for (let fn = 0; fn < n; fn++) {
-    const name = p.strings.get(p.functions.normalizedName[fn]!);
-    let id = seen.get(name);
-    if (id === undefined) {
-      seen.set(name, (id = out.names.length));
-      out.names.push(name);
-    }
-    out.id[fn] = id;
-    out.role[fn] = (isStandardLibrary(name) ? 1 : 0) | (UTILITY.test(name) || CONSTRUCTOR.test(name) ? 2 : 0);
-  }
-  return out;
+  const { id, names } = normalizedNameNumbers(p);
+  const byName = names.map((name) => (isStandardLibrary(name) ? 1 : 0) | (UTILITY.test(name) || CONSTRUCTOR.test(name) ? 2 : 0));
+  return { names, id, role: Uint8Array.from(id, (n) => byName[n]!) };
 }
 
 /** Sums by name number, kept in the order the names were first given a value (as a Map's insertion order). */

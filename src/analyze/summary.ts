@@ -6,7 +6,7 @@
 
 import { UsageError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
-import { sampleTypeTotals } from '../model/stacks.js';
+import { normalizedNameNumbers, sampleTypeTotals, singleLineNames } from '../model/stacks.js';
 import { waitReason } from './wait-reason.js';
 import { groupNames } from './group-names.js';
 
@@ -98,9 +98,8 @@ export function hiddenFrame(name: string, atLeaf: boolean): boolean {
 }
 
 /**
- * Per function of a profile, worked out once: a number for its normalised name (equal names,
- * equal numbers, however the string table spells them) and whether hiddenFrame hides it
- * anywhere (1) or only at the leaf (2).
+ * Per function of a profile, worked out once: the number of its normalised name
+ * (normalizedNameNumbers) and whether hiddenFrame hides it anywhere (1) or only at the leaf (2).
  */
 interface FunctionKeys {
   name: Int32Array;
@@ -112,16 +111,9 @@ const functionKeysOf = new WeakMap<Profile, FunctionKeys>();
 function functionKeys(p: Profile): FunctionKeys {
   let k = functionKeysOf.get(p);
   if (k !== undefined) return k;
-  const n = p.functions.normalizedName.length;
-  k = { name: new Int32Array(n), hidden: new Uint8Array(n) };
-  const seen = new Map<string, number>();
-  for (let fn = 0; fn < n; fn++) {
-    const name = p.strings.get(p.functions.normalizedName[fn]!);
-    let id = seen.get(name);
-    if (id === undefined) seen.set(name, (id = seen.size));
-    k.name[fn] = id;
-    k.hidden[fn] = hiddenFrame(name, false) ? 1 : hiddenFrame(name, true) ? 2 : 0;
-  }
+  const { id, names } = normalizedNameNumbers(p);
+  const byName = names.map((name) => (hiddenFrame(name, false) ? 1 : hiddenFrame(name, true) ? 2 : 0));
+  k = { name: id, hidden: Uint8Array.from(id, (n) => byName[n]!) };
   functionKeysOf.set(p, k);
   return k;
 }
@@ -277,7 +269,7 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   const touched: number[] = [];
   // skipLeaf's answer once a name: 1 skip, 2 keep
   const skip = new Uint8Array(skipLeaf ? nStr : 0);
-  const single = singleNames(p);
+  const single = singleLineNames(p);
   const { stackStart, stack } = p.samples;
   const { lineStart, lineCount } = p.locations;
   const fnName = p.functions.name;
@@ -317,13 +309,6 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   return entries.slice(0, limit);
 }
 
-/** Per location, the name (string index) of its function when it has one line, else -1. */
-function singleNames(p: Profile): Int32Array {
-  const { lineStart, lineCount } = p.locations;
-  const out = new Int32Array(lineStart.length);
-  for (let loc = 0; loc < out.length; loc++) out[loc] = lineCount[loc] === 1 ? p.functions.name[p.lines.function[lineStart[loc]!]!]! : -1;
-  return out;
-}
 
 export interface SampleTypeSummary {
   type: string;

@@ -1,14 +1,13 @@
 /** `pprof-diag analyze`: read the inputs, then the one pipeline call, then the report. */
 
 import { signatureSet } from '../analyze/diagnose.js';
-import { analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
+import { analyzeDecodedInput, analyzeInput, diagnoseAnalyses, render } from '../pipeline.js';
 import { errorLine } from '../model/errors.js';
 import type { DbStats } from '../analyze/db-stats.js';
 import { severityAtLeast, type Severity } from '../analyze/findings.js';
-import { analyzeDecoded, checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
+import { checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from '../analyze/index.js';
 import type { SignaturePack } from '../signatures/types.js';
-import { checkKind, expectKind } from '../decode/index.js';
-import { checkProfileLimits } from '../decode/limits.js';
+import { checkKind } from '../decode/index.js';
 import { formatSize } from '../model/units.js';
 import type { ProfileKind } from '../model/profile.js';
 import type { InputError as ReportedError } from '../report/json.js';
@@ -108,9 +107,7 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
       }
       if (raw.type === 'profile') {
         const decoded = { type: 'profile' as const, profile: raw.profile, compressed: raw.compressed };
-        checkProfileLimits(raw.profile, limitsOf(flags));
-        if (flags.kind) expectKind(decoded, flags.kind);
-        analyses.push(analyzeDecoded(raw.name, decoded, { ...(flags.sampleIndex !== undefined ? { sampleIndex: flags.sampleIndex } : {}), top: flags.top }));
+        analyses.push(analyzeDecodedInput(raw.name, decoded, { limits: limitsOf(flags), sampleIndex: flags.sampleIndex, top: flags.top, ...(flags.kind ? { kind: flags.kind } : {}) }));
         continue;
       }
       progress.show(`${label}decoding ${spec}`);

@@ -49,3 +49,45 @@ export function sampleTypeTotals(p: Profile): number[] {
 export function functionName(p: Profile, fn: number): string {
   return p.strings.get(p.functions.name[fn]!);
 }
+
+/**
+ * Per location, the name (string index) of its function when it has one line (no inlined
+ * calls), else -1: a frame of such a location costs one lookup in the loops over every frame.
+ */
+export function singleLineNames(p: Profile): Int32Array {
+  const { lineStart, lineCount } = p.locations;
+  const out = new Int32Array(lineStart.length);
+  for (let loc = 0; loc < out.length; loc++) out[loc] = lineCount[loc] === 1 ? p.functions.name[p.lines.function[lineStart[loc]!]!]! : -1;
+  return out;
+}
+
+/**
+ * Per function, a number for its normalised name: equal names, equal numbers, however the
+ * string table spells them (it may hold a string twice). `names[n]` is name number n. Worked
+ * out once a profile.
+ */
+export interface NameNumbers {
+  id: Int32Array;
+  names: string[];
+}
+
+const nameNumbers = new WeakMap<Profile, NameNumbers>();
+
+export function normalizedNameNumbers(p: Profile): NameNumbers {
+  let k = nameNumbers.get(p);
+  if (k !== undefined) return k;
+  const n = p.functions.normalizedName.length;
+  k = { id: new Int32Array(n), names: [] };
+  const seen = new Map<string, number>();
+  for (let fn = 0; fn < n; fn++) {
+    const name = p.strings.get(p.functions.normalizedName[fn]!);
+    let id = seen.get(name);
+    if (id === undefined) {
+      seen.set(name, (id = k.names.length));
+      k.names.push(name);
+    }
+    k.id[fn] = id;
+  }
+  nameNumbers.set(p, k);
+  return k;
+}

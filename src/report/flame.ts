@@ -10,6 +10,7 @@
  */
 
 import type { Profile } from '../model/profile.js';
+import { singleLineNames } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
 import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
 
@@ -207,16 +208,6 @@ function hash(parent: number, name: number): number {
   return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(name + 1, 0x85ebca77)) >>> 0;
 }
 
-/**
- * Per location, the name of its function when it has one line (no inlined calls), else -1: most
- * frames then cost one lookup.
- */
-function singleNames(p: Profile): Int32Array {
-  const { lineStart, lineCount } = p.locations;
-  const out = new Int32Array(lineStart.length);
-  for (let loc = 0; loc < out.length; loc++) out[loc] = lineCount[loc] === 1 ? p.functions.name[p.lines.function[lineStart[loc]!]!]! : -1;
-  return out;
-}
 
 /**
  * A profile's call tree for one sample type, with each sample's last node (its leaf; -1 for a
@@ -253,7 +244,7 @@ function buildTree(p: Profile, si: number): CallTree {
   const { lineStart, lineCount } = p.locations;
   const fnOfLine = p.lines.function;
   const names = p.functions.name;
-  const single = singleNames(p);
+  const single = singleLineNames(p);
   const leaf = new Int32Array(p.samples.length).fill(-1);
   // the node after each location of the last sample walked, root side first: a sample that
   // starts with the same locations (as neighbours in a profile often do) starts below them

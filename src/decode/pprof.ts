@@ -720,7 +720,11 @@ function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIn
   while (pos < end) {
     let id = buf[pos]!;
     if (id < 0x80) pos++;
-    else {
+    else if (pos + 1 < end && buf[pos + 1]! < 0x80) {
+      // two bytes: ids up to 16,383, most locations of most profiles
+      id = (id & 0x7f) | (buf[pos + 1]! << 7);
+      pos += 2;
+    } else {
       r.pos = pos;
       id = varint64(r, false);
       pos = r.pos;

@@ -17,7 +17,7 @@ import { decode, expectKind, type Decoded } from './decode/index.js';
 import { checkProfileLimits } from './decode/limits.js';
 import type { Gunzip } from './decode/gzip.js';
 import { errorLine, type DecodeLimits } from './model/errors.js';
-import type { Profile, ProfileKind } from './model/profile.js';
+import type { ProfileKind } from './model/profile.js';
 import { htmlReport, type ViewerAssets } from './report/html.js';
 import { jsonReport, type InputError } from './report/json.js';
 import { markdownReport } from './report/markdown.js';
@@ -55,11 +55,6 @@ export interface PipelineOptions {
   redact?: boolean;
   /** Progress of a long decode, in bytes. */
   onProgress?: (done: number, total: number) => void;
-  /**
-   * Each profile as soon as it is decoded, before it is analysed: the page draws its flame graph
-   * (earlyFlame) while the diagnosis runs.
-   */
-  onProfile?: (name: string, p: Profile) => void;
 }
 
 export interface PipelineResult {
@@ -75,13 +70,21 @@ export interface PipelineResult {
 
 /** Decodes and analyses one input; throws a DecodeError (or UsageError) for bad input. */
 export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): InputAnalysis {
-  const decoded = decode(input.bytes, {
+  return analyzeDecodedInput(input.name, decodeInput(input, opts), opts, false);
+}
+
+/**
+ * The first half of analyzeInput: the input decoded, within the options' limits (checked here),
+ * for a caller that shows it before the analysis (the page draws its flame graph, earlyFlame).
+ * analyzeDecodedInput(name, decoded, opts, false) goes on from it.
+ */
+export function decodeInput(input: PipelineInput, opts: PipelineOptions = {}): Decoded {
+  return decode(input.bytes, {
     ...opts.limits,
     ...(opts.maxSize !== undefined ? { maxDecompressedBytes: opts.maxSize } : {}),
     ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
-  return analyzeDecodedInput(input.name, decoded, opts, false);
 }
 
 /**
@@ -91,7 +94,6 @@ export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): 
 export function analyzeDecodedInput(name: string, decoded: Decoded, opts: PipelineOptions = {}, checkLimits = true): InputAnalysis {
   if (checkLimits && decoded.type === 'profile') checkProfileLimits(decoded.profile, opts.limits);
   if (opts.kind) expectKind(decoded, opts.kind);
-  if (decoded.type === 'profile') opts.onProfile?.(name, decoded.profile);
   return analyzeDecoded(name, decoded, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
 }
 

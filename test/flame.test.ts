@@ -13,7 +13,7 @@ import { corpusFile } from './helpers/corpus.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { corpusRoot, goldenRoot, repoRoot } from './helpers/corpus.js';
-import { analyze, analyzeInput, diagnoseAnalyses, resultView } from '../src/pipeline.js';
+import { analyze, analyzeDecodedInput, decodeInput, diagnoseAnalyses, resultView } from '../src/pipeline.js';
 import { earlyFlame, type ViewFlame } from '../src/report/view.js';
 
 function profileOf(bytes: Uint8Array) {
@@ -173,8 +173,9 @@ describe("the page's early flame graph", () => {
   };
   it.each(captures)('%s', (file) => {
     const input = { name: path.basename(file), bytes: new Uint8Array(readFileSync(file)) };
-    let early: ViewFlame | undefined;
-    const r = diagnoseAnalyses([analyzeInput(input, { onProfile: (name, p) => (early = earlyFlame(name, p)) })], []);
+    const decoded = decodeInput(input);
+    const early: ViewFlame | undefined = decoded.type === 'profile' ? earlyFlame(input.name, decoded.profile) : undefined;
+    const r = diagnoseAnalyses([analyzeDecodedInput(input.name, decoded, {}, false)], []);
     const view = resultView(r, { toolVersion: 'test' });
     expect(view).toEqual(resultView(analyze([input]), { toolVersion: 'test' }));
     const g = view.flames[0]!;
@@ -187,5 +188,33 @@ describe("the page's early flame graph", () => {
       walk(g.root, (n) => void (n.s ? marked++ : 0));
       expect(marked).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('folds left closed on a large call tree', () => {
+  // the page's first graph of a tree of millions of nodes leaves its "… N more" frames closed:
+  // the same graph as the opened one, less what those frames hold
+  const closedOf = (n: FlameNode): FlameNode => {
+    const { c, ...rest } = n;
+    if (n.o !== undefined || !c) return rest;
+    return { ...rest, c: c.map(closedOf) };
+  };
+  const files = [corpusFile('google-pprof/internal/proftest/testdata/large.cpu'), readFileSync(path.join(repoRoot, 'samples/db-pool-pq/go1.27/heap.pb.gz')), readFileSync(path.join(repoRoot, 'samples/db-pool-pq/go1.27/goroutine.pb.gz'))];
+  it('equals the opened graph less the folds’ contents, and opens them on a tree within the bound', () => {
+    let opened = 0;
+    for (const bytes of files) {
+      const p = profileOf(new Uint8Array(bytes));
+      for (let si = 0; si < p.sampleTypes.length; si++) {
+        const open = flameGraph(p, { sampleIndex: si, maxNodes: 60 });
+        const closed = flameGraph(p, { sampleIndex: si, maxNodes: 60, openFoldsUpTo: 0 });
+        const within = flameGraph(p, { sampleIndex: si, maxNodes: 60, openFoldsUpTo: 1e9 });
+        expect(within).toEqual(open);
+        expect(closed.root).toEqual(closedOf(open.root));
+        expect(closed.total).toBe(open.total);
+        expect(closed.pruned).toEqual(open.pruned);
+        if (open.nodes > closed.nodes) opened++;
+      }
+    }
+    expect(opened).toBeGreaterThan(0);
   });
 });

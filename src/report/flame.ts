@@ -59,6 +59,12 @@ export interface FlameOptions {
   minShare?: number;
   /** … and raise it until at most this many nodes remain (default 20000). */
   maxNodes?: number;
+  /**
+   * A "… N more" frame shows what it holds, by function, when the call tree has at most this
+   * many nodes (default: always). The page's first graph of a profile, drawn while the diagnosis
+   * runs, leaves them closed on a tree of millions of nodes, where opening them takes a while.
+   */
+  openFoldsUpTo?: number;
 }
 
 export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
@@ -77,9 +83,11 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     frames = drawn(t, kept);
   }
   const pruned = { nodes: 0, value: 0, minShare };
-  const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, opts.marks) : new Map());
+  const open = t.count <= (opts.openFoldsUpTo ?? Infinity);
+  const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, opts.marks) : new Map(), open);
+  pruned.nodes = t.count - keptCount(kept);
   // what the folds hold, by function, while the budget allows it
-  frames += expandFolds(t, p, folds, total * minShare, maxNodes - frames);
+  if (open) frames += expandFolds(t, p, folds, total * minShare, maxNodes - frames);
   return {
     sampleType: p.sampleTypes[si] ? { type: p.sampleTypes[si]!.type, unit: p.sampleTypes[si]!.unit } : { type: '', unit: '' },
     total,
@@ -88,6 +96,12 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     nodes: frames,
     pruned,
   };
+}
+
+function keptCount(kept: Uint8Array): number {
+  let k = 0;
+  for (let id = 0; id < kept.length; id++) k += kept[id]!;
+  return k;
 }
 
 /** The frames drawn: the nodes kept, and one "… N more" frame per kept node that lost children. */
@@ -319,40 +333,44 @@ function markedNodes(tree: CallTree, marks: SampleMarks): Map<number, Set<number
  * The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen), and
  * under each node that lost children, one frame for them all (a fold), with the nodes it stands for.
  */
-function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }, marks: Map<number, Set<number>>): { root: FlameNode; folds: Map<FlameNode, number[]> } {
-  const out: (FlameNode | undefined)[] = new Array(t.count);
+function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }, marks: Map<number, Set<number>>, withIds: boolean): { root: FlameNode; folds: Map<FlameNode, number[]> } {
+  // the FlameNodes made, and each tree node's place among them + 1 (its fold's, for a kept node that lost children)
+  const made: FlameNode[] = [{ n: 'all', v: t.value[0]! }];
+  const at = new Int32Array(t.count);
+  const foldAt = new Int32Array(t.count);
+  at[0] = 1;
   const classOf = classes();
-  const byCaller = new Map<number, FlameNode>();
   const folds = new Map<FlameNode, number[]>();
-  out[0] = { n: 'all', v: t.value[0]! };
-  for (let id = 0; id < t.count; id++) {
+  for (let id = 1; id < t.count; id++) {
     const pid = t.parent[id]!;
     if (!kept[id]) {
-      pruned.nodes++;
       if (!kept[pid]) continue;
       // the top of a pruned subtree: into its caller's fold
       pruned.value += t.value[id]!;
-      let o = byCaller.get(pid);
-      if (o === undefined) {
-        byCaller.set(pid, (o = { n: '', v: 0, o: 0 }));
-        folds.set(o, []);
-        (out[pid]!.c ??= []).push(o);
+      if (foldAt[pid] === 0) {
+        const fold: FlameNode = { n: '', v: 0, o: 0 };
+        made.push(fold);
+        foldAt[pid] = made.length;
+        folds.set(fold, []);
+        (made[at[pid]! - 1]!.c ??= []).push(fold);
       }
+      const o = made[foldAt[pid]! - 1]!;
       o.v += t.value[id]!;
       o.o! += 1;
-      folds.get(o)!.push(id);
+      if (withIds) folds.get(o)!.push(id);
       continue;
     }
     const name = p.strings.get(t.name[id]!);
-    const n: FlameNode = id === 0 ? out[0]! : { n: name, v: t.value[id]!, k: classOf(name) };
+    const n: FlameNode = { n: name, v: t.value[id]!, k: classOf(name) };
     const s = marks.get(id);
     if (s) n.s = [...s].sort((a, b) => a - b);
-    if (id !== 0) (out[pid]!.c ??= []).push(n);
-    out[id] = n;
+    (made[at[pid]! - 1]!.c ??= []).push(n);
+    made.push(n);
+    at[id] = made.length;
   }
   for (const o of folds.keys()) o.n = `… ${o.o!.toLocaleString('en-US')} more`;
-  for (const n of out) if (n?.c) n.c.sort((a, b) => b.v - a.v);
-  return { root: out[0]!, folds };
+  for (const n of made) if (n.c) n.c.sort((a, b) => b.v - a.v);
+  return { root: made[0]!, folds };
 }
 
 /**

@@ -121,14 +121,18 @@ function flameTitle(kind: string, t: { type: string } | undefined): string {
   return `${FLAME_TITLE[kind] ?? kind}${t ? ` (${t.type})` : ''}`;
 }
 
+/** The early graph opens its "… N more" frames on call trees up to this many nodes. */
+export const EARLY_OPEN_FOLDS_UP_TO = 200_000;
+
 /**
  * A profile's flame graph as soon as it is decoded, before its analysis and the diagnosis: the
- * sample type the report will draw first, without the signatures' marks or a top list. The page
- * shows it while the diagnosis runs; the report's own graph of the profile reuses its call tree.
+ * sample type the report will draw first, without the signatures' marks or a top list, and on a
+ * call tree of millions of nodes without what its "… N more" frames hold. The page shows it
+ * while the diagnosis runs; the report's own graph of the profile reuses its call tree.
  */
 export function earlyFlame(input: string, p: Profile, sampleIndex?: string): ViewFlame {
   const k = chosenSampleIndex(p, sampleIndex).index;
-  return { ...flameGraph(p, { sampleIndex: k }), input, title: flameTitle(p.kind, p.sampleTypes[k]) };
+  return { ...flameGraph(p, { sampleIndex: k, openFoldsUpTo: EARLY_OPEN_FOLDS_UP_TO }), input, title: flameTitle(p.kind, p.sampleTypes[k]) };
 }
 
 function describe(a: InputAnalysis): string {

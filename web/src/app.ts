@@ -8,7 +8,7 @@ import './app.css';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { ViewerAssets } from '../../src/report/html.js';
 import { el, Report } from './report.js';
-import type { ToWorker } from './worker.js';
+import type { Painted, ToWorker } from './worker.js';
 
 type FromWorker =
   | { type: 'progress'; text: string }
@@ -142,7 +142,11 @@ class App {
       else if (m.type === 'error') {
         this.status.textContent = `Could not diagnose: ${m.message}`;
         this.stop();
-      } else if (m.type === 'flame') this.showEarly(m.flame);
+      } else if (m.type === 'flame') {
+        this.showEarly(m.flame);
+        // once the frame that shows it is out, the worker goes on to the diagnosis
+        requestAnimationFrame(() => setTimeout(() => w.postMessage({ painted: true } satisfies Painted), 0));
+      }
       else if (m.type === 'view') this.show(m.view);
       else if (m.type === 'done') this.exports(m);
     };

@@ -3,10 +3,9 @@
  * the page's thread, so a large profile does not freeze it. Nothing leaves the browser.
  */
 import type { InputAnalysis } from '../../src/analyze/index.js';
-import type { Profile } from '../../src/model/profile.js';
 import { concatBytes, gunzipPako, isGzip, pastRatio, type Gunzip } from '../../src/decode/gzip.js';
 import { defaultLimits, errorLine } from '../../src/model/errors.js';
-import { analyzeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
+import { analyzeDecodedInput, decodeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import { earlyFlame } from '../../src/report/view.js';
 import type { InputError } from '../../src/report/json.js';
@@ -18,7 +17,31 @@ export interface ToWorker {
   assets: ViewerAssets | null;
 }
 
-const scope = self as unknown as { onmessage: (e: MessageEvent<ToWorker>) => void | Promise<void>; postMessage: (m: unknown) => void };
+/** The page has painted the early flame graph. */
+export interface Painted {
+  painted: true;
+}
+
+const scope = self as unknown as { onmessage: (e: MessageEvent<ToWorker | Painted>) => void | Promise<void>; postMessage: (m: unknown) => void };
+
+let onPainted: (() => void) | null = null;
+
+/**
+ * Until the page has painted the early flame graph (or a second has passed: a hidden page paints
+ * nothing), so that on a machine of few cores the diagnosis does not take the CPU from the paint
+ * of the graph it is there to show sooner.
+ */
+function painted(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(), 1000);
+    const done = (): void => {
+      clearTimeout(timer);
+      onPainted = null;
+      resolve();
+    };
+    onPainted = done;
+  });
+}
 
 /**
  * gzip undone ahead by the browser's own DecompressionStream (much faster than the portable
@@ -53,6 +76,10 @@ async function inflateAhead(bytes: Uint8Array, maxBytes: number): Promise<Uint8A
 scope.postMessage({ type: 'ready' });
 
 scope.onmessage = async (e) => {
+  if ('painted' in e.data) {
+    onPainted?.();
+    return;
+  }
   const { redact, toolVersion, assets } = e.data;
   const inputs: PipelineInput[] = e.data.inputs;
   const analyses: InputAnalysis[] = [];
@@ -63,15 +90,17 @@ scope.onmessage = async (e) => {
     const inflated = await inflateAhead(input.bytes, defaultLimits.maxDecompressedBytes);
     const gunzip: Gunzip = (bytes, maxBytes) => (inflated !== null && bytes === input.bytes && inflated.length <= maxBytes ? inflated : gunzipPako(bytes, maxBytes));
     try {
-      analyses.push(
-        analyzeInput(input, {
-          gunzip,
-          onProgress: (done, total) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` }),
-          // the first input's flame graph at once, while the rest is read and diagnosed (not when
-          // redacting: the report's names are placeholders, and this graph comes before them)
-          ...(i === 0 && !redact ? { onProfile: (name: string, p: Profile) => p.samples.length > 0 && scope.postMessage({ type: 'flame', flame: earlyFlame(name, p) }) } : {}),
-        }),
-      );
+      const decoded = decodeInput(input, {
+        gunzip,
+        onProgress: (done, total) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` }),
+      });
+      // the first input's flame graph at once, before it is diagnosed (not when redacting: the
+      // report's names are placeholders, and this graph comes before them)
+      if (i === 0 && !redact && decoded.type === 'profile' && decoded.profile.samples.length > 0) {
+        scope.postMessage({ type: 'flame', flame: earlyFlame(input.name, decoded.profile) });
+        await painted();
+      }
+      analyses.push(analyzeDecodedInput(input.name, decoded, {}, false));
     } catch (err) {
       errors.push({ path: input.name, message: errorLine(err) });
     }

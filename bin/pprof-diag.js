@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/cli/bundle.js';
 
 // A reader that goes away (`pprof-diag … | head`) ends the output, quietly.
 for (const stream of [process.stdout, process.stderr]) {

@@ -5,7 +5,7 @@
  */
 import { constants, createGunzip, gunzipSync } from 'node:zlib';
 import { DecodeError } from '../model/errors.js';
-import { RATIO_FLOOR, pastRatio, tooLarge, tooManyTimes, type Gunzip } from '../decode/gzip.js';
+import { RATIO_FLOOR, gzipStatedSize, pastRatio, tooLarge, tooManyTimes, type Gunzip } from '../decode/gzip.js';
 
 /** How much of a large input is inflated first to see whether it is a bomb (see RATIO_FLOOR). */
 const PROBE = 128 * 1024;
@@ -32,9 +32,7 @@ export const gunzipNode: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
  */
 function outputChunk(bytes: Uint8Array, cap: number): number {
   const DEFAULT = 64 * 1024;
-  if (bytes.length < 18) return DEFAULT;
-  const n = bytes.length;
-  const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
+  const isize = gzipStatedSize(bytes);
   return isize > DEFAULT && isize <= cap ? isize + 1 : DEFAULT;
 }
 

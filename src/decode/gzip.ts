@@ -72,6 +72,17 @@ export const gunzipPako: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
   return concatBytes(chunks, total);
 };
 
+/**
+ * The size a gzip stream's trailer states (ISIZE: the last member's size modulo 2^32), for
+ * sizing the output ahead; 0 when the input is too short to have one. Only a hint: a stream of
+ * several members, past 4 GiB or damaged says something else.
+ */
+export function gzipStatedSize(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 18) return 0;
+  return (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
+}
+
 /** Joins chunks into one array (the chunk itself when there is only one). */
 export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;

@@ -14,7 +14,7 @@ import type { InputError as ReportedError } from '../report/json.js';
 import { gunzipNode } from './gunzip-node.js';
 import { limitsOf, loadPacks, loadViewerAssets, VERSION, type LimitFlags } from './setup.js';
 import { loadFigures, readDbStats } from './advise-command.js';
-import { readTraceOrBytes } from './trace-input.js';
+import { PPROF_PIECES_FROM, readTraceOrBytes } from './trace-input.js';
 import { takesSecondsOption, writeOutput } from './inputs.js';
 import { Progress, painter, colorWanted, traceProgress, type Io } from './terminal.js';
 
@@ -98,6 +98,8 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
           onProgress: (done, total, generations) => progress.show(`${label}decoding ${spec} ${traceProgress(done, total, generations)}`),
           // a debug=2 goroutine dump is decoded as it is read too
           streamDebug2: true,
+          // and a large gzip'd pprof profile from its pieces
+          streamPprofFrom: PPROF_PIECES_FROM,
           onDumpProgress: (done, total) => progress.show(`${label}decoding ${spec} ${total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatSize(done)}`),
         },
       );

@@ -5,9 +5,11 @@
  * comes back as its bytes, for the ordinary decoders.
  */
 
-import { concatBytes, isGzip } from '../decode/gzip.js';
+import { concatBytes, gzipStatedSize, isGzip } from '../decode/gzip.js';
+import { sniff } from '../decode/index.js';
+import { decodePprofPieces } from '../decode/pprof-stream.js';
 import { formatSize } from '../model/units.js';
-import { defaultLimits, limitError } from '../model/errors.js';
+import { DecodeError, defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Profile } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
@@ -33,7 +35,16 @@ export interface TraceReadOptions {
    */
   streamDebug2?: boolean;
   onDumpProgress?: (done: number, total: number | null) => void;
+  /**
+   * Decode a gzip'd pprof profile whose trailer states at least this many bytes of content from
+   * the content's pieces (a `profile`), inflating it twice rather than holding the whole content
+   * beside the columns it becomes (PPROF_PIECES_FROM for the command line).
+   */
+  streamPprofFrom?: number;
 }
+
+/** gzip'd pprof profiles the command line reads in pieces: those of at least this much content. */
+export const PPROF_PIECES_FROM = 32 * 1024 * 1024;
 
 /** Enough of the head to tell a trace (16 bytes; of a gzip stream, its first block). */
 const HEAD = 64 * 1024;
@@ -70,7 +81,12 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
       const profile = await decodeDebug2Pieces(pieces, () => opts.onDumpProgress?.(read, input.size));
       return { type: 'profile', name: input.name, compressed, profile };
     }
-    return { type: 'bytes', name: input.name, bytes: await collectChunks(all()) };
+    const bytes = await collectChunks(all());
+    if (opts.streamPprofFrom !== undefined && compressed && sniff(content) === 'pprof' && gzipStatedSize(bytes) >= opts.streamPprofFrom) {
+      const profile = await pprofInPieces(bytes, fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio);
+      if (profile !== null) return { type: 'profile', name: input.name, compressed, profile };
+    }
+    return { type: 'bytes', name: input.name, bytes };
   }
   opts.onTrace?.(compressed);
   const d = new TraceStreamDecoder();
@@ -84,6 +100,22 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
   d.end();
   for (const p of d.take()) opts.onPart(p);
   return { type: 'trace', name: input.name, compressed, trace: d.result() };
+}
+
+/**
+ * A gzip'd pprof profile decoded from its content's pieces, inflated twice; null when it is
+ * damaged, too large or a bomb, which reading it whole then says as for any input.
+ */
+async function pprofInPieces(bytes: Uint8Array, maxBytes: number, maxRatio: number): Promise<Profile | null> {
+  const once = async function* (): AsyncGenerator<Uint8Array> {
+    yield bytes;
+  };
+  try {
+    return await decodePprofPieces(() => gunzipStream(once(), maxBytes, maxRatio));
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
 }
 
 /**

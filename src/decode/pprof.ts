@@ -30,7 +30,7 @@ import type {
 import { StringTable } from '../model/strings.js';
 import { inferPprofKind, goVersionFromProfile } from './infer.js';
 
-type Reader = protobuf.Reader;
+export type Reader = protobuf.Reader;
 const TWO32 = 4294967296;
 
 /** Reads a varint of up to 64 bits as a JS number (exact below 2^53; two's complement for int64). */
@@ -107,7 +107,7 @@ function expectWire(field: string, wt: number, want: number): void {
 }
 
 /** Offsets of sub-messages found by the first pass. */
-class Spans {
+export class Spans {
   start = new Column(Uint32Array);
   end = new Column(Uint32Array);
   add(s: number, e: number): void {
@@ -120,7 +120,7 @@ class Spans {
 }
 
 /** Maps message ids to rows: a dense array when ids are compact, a Map otherwise. */
-class IdIndex {
+export class IdIndex {
   private dense: Int32Array | null = null;
   private sparse: Map<number, number> | null = null;
   /** Row by id, when the ids are dense enough for an array (else null: see row). */
@@ -259,7 +259,7 @@ const FUNCTION = {
 } as const;
 
 /** The top-level Profile message after the first pass: where its sub-messages lie, and its scalars. */
-interface ProfileMessage {
+export interface ProfileMessage {
   sampleTypes: Spans;
   samples: Spans;
   mappings: Spans;
@@ -291,7 +291,7 @@ function addSpan(r: Reader, field: number, wt: number, spans: Spans): void {
 }
 
 /** Pass 1: the Profile message's fields, sub-messages noted by their place only. */
-function readProfile(r: Reader): ProfileMessage {
+export function readProfile(r: Reader): ProfileMessage {
   const m: ProfileMessage = {
     sampleTypes: new Spans(),
     samples: new Spans(),
@@ -407,7 +407,7 @@ function readStringTable(bytes: Uint8Array, spans: Spans): string[] {
 }
 
 /** The string table as read, with every index into it checked (strings interned later are not its). */
-class StringRefs {
+export class StringRefs {
   private readonly n: number;
   constructor(readonly strs: string[]) {
     this.n = strs.length;
@@ -641,7 +641,7 @@ function readLocations(r: Reader, spans: Spans, fnIndex: IdIndex, mapIndex: IdIn
 }
 
 /** The samples as rows: values, stacks (location rows, leaf first) and labels in columns. */
-class SampleColumns {
+export class SampleColumns {
   readonly values: Float64Array;
   readonly stackStart: Uint32Array;
   readonly stack: Column<LocationRows>;
@@ -744,7 +744,7 @@ function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIn
 }
 
 /** Sample i, ending at `end`, onto the columns. */
-function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: StringRefs, out: SampleColumns): void {
+export function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: StringRefs, out: SampleColumns): void {
   const nTypes = out.nTypes;
   const values = out.values;
   let nValues = 0;
@@ -797,32 +797,35 @@ function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: 
  * damaged sample is left to the real reading to name.
  */
 function countSampleRows(r: Reader, spans: Spans): { frames: number; labels: number } {
-  const buf = r.buf;
-  let frames = 0;
-  let labels = 0;
+  const rows = { frames: 0, labels: 0 };
   try {
-    for (let i = 0; i < spans.length; i++) {
-      r.pos = spans.start.data[i]!;
-      const end = spans.end.data[i]!;
-      while (r.pos < end) {
-        const tag = r.uint32();
-        if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 2) {
-          const pend = subEnd(r);
-          for (let k = r.pos; k < pend; k++) frames += 1 - (buf[k]! >>> 7);
-          r.pos = pend;
-        } else if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 0) {
-          r.skipType(0);
-          frames++;
-        } else {
-          if (tag >>> 3 === SAMPLE.label && (tag & 7) === 2) labels++;
-          r.skipType(tag & 7);
-        }
-      }
-    }
+    for (let i = 0; i < spans.length; i++) countSample(r, spans.start.data[i]!, spans.end.data[i]!, rows);
   } catch {
     // damaged: the samples' own reading says where
   }
-  return { frames, labels };
+  return rows;
+}
+
+/** The location ids and labels of one Sample message, [start, end), added to `rows`. */
+export function countSample(r: Reader, start: number, end: number, rows: { frames: number; labels: number }): void {
+  const buf = r.buf;
+  r.pos = start;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 2) {
+      const pend = subEnd(r);
+      let frames = 0;
+      for (let k = r.pos; k < pend; k++) frames += 1 - (buf[k]! >>> 7);
+      rows.frames += frames;
+      r.pos = pend;
+    } else if (tag >>> 3 === SAMPLE.location_id && (tag & 7) === 0) {
+      r.skipType(0);
+      rows.frames++;
+    } else {
+      if (tag >>> 3 === SAMPLE.label && (tag & 7) === 2) rows.labels++;
+      r.skipType(tag & 7);
+    }
+  }
 }
 
 function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
@@ -837,11 +840,27 @@ function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex,
 function decodePprofUnchecked(bytes: Uint8Array): Profile {
   if (bytes.length === 0) throw new DecodeError('empty input');
   const r = protobuf.Reader.create(bytes);
-
   // pass 1: find every sub-message, read the scalars
   const m = readProfile(r);
-
   // pass 2: strings, then functions, mappings and locations (so every id is known), then samples
+  const t = readTables(r, bytes, m);
+  return assembleProfile(m, t, readSamples(r, m.samples, t.sampleTypes.length, t.locIndex, t.refs));
+}
+
+/** What the samples refer to, read from a Profile message's spans: every table but the samples. */
+export interface PprofTables {
+  strs: string[];
+  refs: StringRefs;
+  sampleTypes: ValueType[];
+  periodType: ValueType | null;
+  functions: FunctionTable;
+  mappings: Mapping[];
+  locations: LocationTable;
+  lines: LineTable;
+  locIndex: IdIndex;
+}
+
+export function readTables(r: Reader, bytes: Uint8Array, m: ProfileMessage): PprofTables {
   const strs = readStringTable(bytes, m.strings);
   const refs = new StringRefs(strs);
   const sampleTypes: ValueType[] = [];
@@ -849,19 +868,21 @@ function decodePprofUnchecked(bytes: Uint8Array): Profile {
     sampleTypes.push(readValueType(r, m.sampleTypes.start.data[i]!, m.sampleTypes.end.data[i]!, 'sample_type', refs));
   }
   const periodType = m.periodType ? readValueType(r, m.periodType[0], m.periodType[1], 'period_type', refs) : null;
-  const nTypes = sampleTypes.length;
-
   const functions = readFunctions(r, m.functions, refs);
   const fnIndex = new IdIndex(functions.ids, 'function');
   const mappings = readMappings(r, m.mappings, refs);
   const mapIndex = new IdIndex(mappings.ids, 'mapping');
   const locations = readLocations(r, m.locations, fnIndex, mapIndex);
   const locIndex = new IdIndex(locations.ids, 'location');
-  const samples = readSamples(r, m.samples, nTypes, locIndex, refs);
+  return { strs, refs, sampleTypes, periodType, functions: functions.table, mappings: mappings.list, locations: locations.table, lines: locations.lines, locIndex };
+}
 
-  // derived
+/** The Profile from its message's scalars, its tables and its samples. */
+export function assembleProfile(m: ProfileMessage, t: PprofTables, samples: SampleTable): Profile {
+  const { strs, refs, sampleTypes } = t;
+  const nTypes = sampleTypes.length;
   const strings = StringTable.from(strs);
-  const fnTable = functions.table;
+  const fnTable = t.functions;
   for (let i = 0; i < fnTable.length; i++) {
     const name = strs[fnTable.name[i]!]!;
     const norm = name.indexOf('[') < 0 ? name : normalizeFunctionName(name);
@@ -870,7 +891,7 @@ function decodePprofUnchecked(bytes: Uint8Array): Profile {
   const defaultName = refs.get(m.defaultSampleType, 'default_sample_type');
   let defaultIndex = nTypes - 1;
   if (defaultName !== '') {
-    const k = sampleTypes.findIndex((t) => t.type === defaultName);
+    const k = sampleTypes.findIndex((st) => st.type === defaultName);
     if (k >= 0) defaultIndex = k;
   }
 
@@ -880,17 +901,17 @@ function decodePprofUnchecked(bytes: Uint8Array): Profile {
     strings,
     sampleTypes,
     defaultSampleType: Math.max(0, defaultIndex),
-    periodType,
+    periodType: t.periodType,
     period: m.period,
     timeNanos: m.timeNanos,
     durationNanos: m.durationNanos,
     comments: m.comments.map((c) => refs.get(c, 'comment')),
     goVersion: null,
     statedTotal: null,
-    mappings: mappings.list,
+    mappings: t.mappings,
     functions: fnTable,
-    locations: locations.table,
-    lines: locations.lines,
+    locations: t.locations,
+    lines: t.lines,
     samples,
     goroutines: null,
     warnings: [],

@@ -1,0 +1,164 @@
+/**
+ * A pprof profile read from its content's pieces, so that a profile of hundreds of megabytes is
+ * decoded without the whole of its content in memory beside the columns it becomes. The pieces
+ * are read twice (a gzip'd profile is inflated twice):
+ *   1. every top-level field but the samples is kept (the tables: strings, functions, mappings,
+ *      locations — a small part of a large profile), and the samples' location ids and labels are
+ *      counted, so that
+ *   2. the samples are read into columns of the right size, as decodePprof reads them.
+ * The result is the Profile decodePprof gives for the whole content.
+ */
+
+import protobuf from 'protobufjs/minimal.js';
+import { DecodeError } from '../model/errors.js';
+import type { Profile } from '../model/profile.js';
+import { concatBytes } from './gzip.js';
+import { assembleProfile, countSample, readProfile, readSample, readTables, SampleColumns, type Reader } from './pprof.js';
+
+/** message Profile: repeated Sample sample = 2 */
+const SAMPLE_FIELD = 2;
+
+/**
+ * A top-level field whole: its bytes are buf[start, end), its payload (a length-delimited
+ * field's) buf[payload, end). The reader `r` reads buf.
+ */
+type FieldSink = (field: number, wireType: number, r: Reader, start: number, payload: number, end: number) => void;
+
+/**
+ * Splits the pieces of a protobuf message into its top-level fields. A field cut between two
+ * pieces is kept until the next piece completes it.
+ */
+class TopLevelFields {
+  private carry: Uint8Array | null = null;
+
+  constructor(private readonly sink: FieldSink) {}
+
+  push(piece: Uint8Array): void {
+    const buf = this.carry === null ? piece : concatBytes([this.carry, piece], this.carry.length + piece.length);
+    this.carry = null;
+    const r = protobuf.Reader.create(buf);
+    let pos = 0;
+    for (;;) {
+      const end = this.field(buf, r, pos);
+      if (end < 0) break;
+      pos = end;
+    }
+    if (pos < buf.length) this.carry = buf.slice(pos);
+  }
+
+  /** Whether the content ended between fields; it must have. */
+  end(): void {
+    if (this.carry !== null) throw new DecodeError(`truncated: the content ends inside a field (${this.carry.length} bytes of it)`);
+  }
+
+  /** The field at `pos` to the sink; its end, or -1 when the piece holds only part of it. */
+  private field(buf: Uint8Array, r: Reader, pos: number): number {
+    if (pos >= buf.length) return -1;
+    const tag = varintAt(buf, pos);
+    if (tag === null) return -1;
+    const field = tag.value >>> 3;
+    const wt = tag.value & 7;
+    let payload = tag.end;
+    let end: number;
+    if (wt === 0) {
+      const v = varintAt(buf, payload);
+      if (v === null) return -1;
+      end = v.end;
+    } else if (wt === 1) end = payload + 8;
+    else if (wt === 5) end = payload + 4;
+    else if (wt === 2) {
+      const len = varintAt(buf, payload);
+      if (len === null) return -1;
+      payload = len.end;
+      end = payload + len.value;
+    } else throw new DecodeError(`malformed protobuf: wire type ${wt} at the top level`);
+    if (end > buf.length) return -1;
+    this.sink(field, wt, r, pos, payload, end);
+    return end;
+  }
+}
+
+/** The varint at `pos` (up to 2^53), or null when the buffer ends inside it. */
+function varintAt(buf: Uint8Array, pos: number): { value: number; end: number } | null {
+  let value = 0;
+  let scale = 1;
+  for (let k = pos; k < buf.length && k < pos + 10; k++) {
+    const b = buf[k]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return { value, end: k + 1 };
+    scale *= 128;
+  }
+  if (buf.length - pos >= 10) throw new DecodeError(`malformed varint at byte ${pos}`);
+  return null;
+}
+
+/** A growing byte buffer: the fields of the first pass that are not samples. */
+class Bytes {
+  private buf = new Uint8Array(64 * 1024);
+  length = 0;
+  add(b: Uint8Array): void {
+    if (this.length + b.length > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + b.length));
+      bigger.set(this.buf.subarray(0, this.length));
+      this.buf = bigger;
+    }
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
+ * Decodes a pprof profile from its content, given as pieces twice: `pieces()` is called once for
+ * each pass and must give the same bytes both times. Throws a DecodeError for a damaged profile.
+ */
+export async function decodePprofPieces(pieces: () => AsyncIterable<Uint8Array>): Promise<Profile> {
+  try {
+    return await decodeTwice(pieces);
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    if (e instanceof RangeError || (e instanceof Error && /index out of range|invalid wire type|nesting depth/.test(e.message))) {
+      throw new DecodeError(`malformed protobuf: ${e.message.split('\n')[0]}`);
+    }
+    throw e;
+  }
+}
+
+async function decodeTwice(pieces: () => AsyncIterable<Uint8Array>): Promise<Profile> {
+  // pass 1: the tables kept, the samples counted
+  const head = new Bytes();
+  const rows = { frames: 0, labels: 0 };
+  let samples = 0;
+  let seen = 0;
+  const first = new TopLevelFields((field, wt, r, start, payload, end) => {
+    if (field === SAMPLE_FIELD && wt === 2) {
+      countSample(r, payload, end, rows);
+      samples++;
+    } else head.add(r.buf.subarray(start, end));
+  });
+  for await (const p of pieces()) {
+    seen += p.length;
+    first.push(p);
+  }
+  first.end();
+  if (seen === 0) throw new DecodeError('empty input');
+  const hr = protobuf.Reader.create(head.bytes());
+  const m = readProfile(hr);
+  const t = readTables(hr, head.bytes(), m);
+
+  // pass 2: the samples into their columns
+  const out = new SampleColumns(samples, t.sampleTypes.length, t.locIndex.size, rows);
+  let i = 0;
+  const second = new TopLevelFields((field, wt, r, _start, payload, end) => {
+    if (field !== SAMPLE_FIELD || wt !== 2) return;
+    if (i === samples) throw new DecodeError('the profile changed between its two readings');
+    r.pos = payload;
+    readSample(r, i++, end, t.locIndex, t.refs, out);
+  });
+  for await (const p of pieces()) second.push(p);
+  second.end();
+  if (i !== samples) throw new DecodeError('the profile changed between its two readings');
+  return assembleProfile(m, t, out.finish());
+}

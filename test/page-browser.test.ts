@@ -6,7 +6,9 @@
  * test-output/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +127,24 @@ describe('the page', () => {
     // nothing left the page: its own files only
     for (const r of requests) expect(r.startsWith(base) || r.startsWith('blob:')).toBe(true);
     expect(requests.filter((r) => r.includes('/api/'))).toEqual([]);
+  }, 120_000);
+
+  it("reads a gzip'd dump or trace first as the command line does (the page inflates the first input, the worker reads its pieces)", async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'pprof-diag-page-gz-'));
+    // gzip'd copies of real captures: a debug=2 dump and a trace, each given first beside a profile
+    for (const [name, source] of [
+      ['goroutine.debug2.txt.gz', path.join(dir('db-pool-pq'), 'goroutine.debug2.txt')],
+      ['trace.out.gz', path.join(dir('mutex-hot'), 'trace.out')],
+    ] as const) {
+      writeFileSync(path.join(work, name), gzipSync(readFileSync(source)));
+      writeFileSync(path.join(work, 'goroutine.pb.gz'), readFileSync(path.join(dir('mutex-hot'), 'goroutine.pb.gz')));
+      const { page, errors } = await open();
+      await page.setInputFiles('#file', [name, 'goroutine.pb.gz'].map((f) => path.join(work, f)));
+      await verdict(page);
+      expect(await download(page, 'export-json'), name).toBe(cli([name, 'goroutine.pb.gz'], 'json', work));
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
   }, 120_000);
 
   it('reads files dropped on it: two snapshots of one incident give their growth', async () => {

@@ -26,7 +26,7 @@ type FieldSink = (field: number, wireType: number, r: Reader, start: number, pay
 
 /**
  * Splits the pieces of a protobuf message into its top-level fields. A field cut between two
- * pieces is kept until the next piece completes it.
+ * pieces is kept until the next piece completes it; only its own bytes are joined.
  */
 class TopLevelFields {
   private carry: Uint8Array | null = null;
@@ -34,16 +34,17 @@ class TopLevelFields {
   constructor(private readonly sink: FieldSink) {}
 
   push(piece: Uint8Array): void {
-    const buf = this.carry === null ? piece : concatBytes([this.carry, piece], this.carry.length + piece.length);
-    this.carry = null;
-    const r = protobuf.Reader.create(buf);
     let pos = 0;
-    for (;;) {
-      const end = this.field(buf, r, pos);
-      if (end < 0) break;
+    if (this.carry !== null) {
+      pos = this.complete(this.carry, piece);
+      if (pos < 0) return;
+    }
+    const r = protobuf.Reader.create(piece);
+    for (let end = fieldEnd(piece, pos); end >= 0; end = fieldEnd(piece, pos)) {
+      this.sink(at.field, at.wireType, r, pos, at.payload, end);
       pos = end;
     }
-    if (pos < buf.length) this.carry = buf.slice(pos);
+    this.carry = pos < piece.length ? piece.slice(pos) : null;
   }
 
   /** Whether the content ended between fields; it must have. */
@@ -51,45 +52,79 @@ class TopLevelFields {
     if (this.carry !== null) throw new DecodeError(`truncated: the content ends inside a field (${this.carry.length} bytes of it)`);
   }
 
-  /** The field at `pos` to the sink; its end, or -1 when the piece holds only part of it. */
-  private field(buf: Uint8Array, r: Reader, pos: number): number {
-    if (pos >= buf.length) return -1;
-    const tag = varintAt(buf, pos);
-    if (tag === null) return -1;
-    const field = tag.value >>> 3;
-    const wt = tag.value & 7;
-    let payload = tag.end;
-    let end: number;
-    if (wt === 0) {
-      const v = varintAt(buf, payload);
-      if (v === null) return -1;
-      end = v.end;
-    } else if (wt === 1) end = payload + 8;
-    else if (wt === 5) end = payload + 4;
-    else if (wt === 2) {
-      const len = varintAt(buf, payload);
-      if (len === null) return -1;
-      payload = len.end;
-      end = payload + len.value;
-    } else throw new DecodeError(`malformed protobuf: wire type ${wt} at the top level`);
-    if (end > buf.length) return -1;
-    this.sink(field, wt, r, pos, payload, end);
-    return end;
+  /**
+   * The field begun in `carry` completed from the start of `piece` and handed on; where the rest
+   * of the piece starts, or -1 when the piece does not complete it (then all of it is carried).
+   */
+  private complete(carry: Uint8Array, piece: Uint8Array): number {
+    // a field's header (tag and length) takes at most 15 bytes
+    let joined = concatBytes([carry, piece.subarray(0, 16)], carry.length + Math.min(16, piece.length));
+    let end = fieldEnd(joined, 0);
+    if (end < 0) {
+      const len = at.payload >= 0 ? at.length : -1;
+      if (len < 0 || len > carry.length + piece.length) {
+        this.carry = concatBytes([carry, piece], carry.length + piece.length);
+        return -1;
+      }
+      joined = concatBytes([carry, piece.subarray(0, len - carry.length)], len);
+      end = fieldEnd(joined, 0);
+    }
+    this.sink(at.field, at.wireType, protobuf.Reader.create(joined), 0, at.payload, end);
+    this.carry = null;
+    return end - carry.length;
   }
 }
 
-/** The varint at `pos` (up to 2^53), or null when the buffer ends inside it. */
-function varintAt(buf: Uint8Array, pos: number): { value: number; end: number } | null {
+/**
+ * The last field fieldEnd looked at: its number, wire type, where its payload starts, and its
+ * whole length once its header is known (payload -1 while the header is cut).
+ */
+const at = { field: 0, wireType: 0, payload: -1, length: 0 };
+
+/** The end of the field at `pos` (its facts into `at`), or -1 when the buffer ends before it does. */
+function fieldEnd(buf: Uint8Array, pos: number): number {
+  at.payload = -1;
+  if (pos >= buf.length) return -1;
+  const tag = varintAt(buf, pos);
+  if (tag < 0) return -1;
+  at.field = Math.floor(tag / 8);
+  at.wireType = tag % 8;
+  let payload = varEnd;
+  let end: number;
+  if (at.wireType === 0) {
+    if (varintAt(buf, payload) < 0) return -1;
+    end = varEnd;
+  } else if (at.wireType === 1) end = payload + 8;
+  else if (at.wireType === 5) end = payload + 4;
+  else if (at.wireType === 2) {
+    const len = varintAt(buf, payload);
+    if (len < 0) return -1;
+    payload = varEnd;
+    end = payload + len;
+  } else throw new DecodeError(`malformed protobuf: wire type ${at.wireType} at the top level`);
+  at.payload = payload;
+  at.length = end - pos;
+  return end <= buf.length ? end : -1;
+}
+
+/** Where the varint varintAt read last ends. */
+let varEnd = 0;
+
+/** The varint at `pos` (up to 2^53), or -1 when the buffer ends inside it. */
+function varintAt(buf: Uint8Array, pos: number): number {
   let value = 0;
   let scale = 1;
   for (let k = pos; k < buf.length && k < pos + 10; k++) {
     const b = buf[k]!;
     value += (b & 0x7f) * scale;
-    if (b < 0x80) return { value, end: k + 1 };
+    if (b < 0x80) {
+      varEnd = k + 1;
+      return value;
+    }
     scale *= 128;
   }
   if (buf.length - pos >= 10) throw new DecodeError(`malformed varint at byte ${pos}`);
-  return null;
+  return -1;
 }
 
 /** A growing byte buffer: the fields of the first pass that are not samples. */

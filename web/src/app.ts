@@ -8,7 +8,9 @@ import './app.css';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
 import type { ViewerAssets } from '../../src/report/html.js';
 import { el, Report } from './report.js';
-import type { Painted, ToWorker } from './worker.js';
+import type { Painted, PieceMessage, ToWorker } from './worker.js';
+import { inflatePieces } from './inflate.js';
+import { isGzip } from '../../src/decode/gzip.js';
 
 type FromWorker =
   | { type: 'progress'; text: string }
@@ -150,9 +152,24 @@ class App {
       else if (m.type === 'view') this.show(m.view);
       else if (m.type === 'done') this.exports(m);
     };
-    const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
+    const first = this.inputs[0]?.bytes;
+    const firstInPieces = first !== undefined && isGzip(first) && typeof DecompressionStream !== 'undefined';
+    const msg: ToWorker = { inputs: this.inputs.map((i) => ({ name: i.name, bytes: i.bytes.slice() })), firstInPieces, redact: this.redact.checked, toolVersion: this.version, assets: this.assets };
     // the copies are handed over, not cloned again: the page keeps its own for the next run
     w.postMessage(msg, msg.inputs.map((i) => i.bytes.buffer));
+    // the first input inflated on this thread, its pieces handed over as they come, so that the
+    // worker reads them while the rest is inflated (this thread is idle meanwhile)
+    if (firstInPieces) {
+      const send = (m: PieceMessage, transfer: Transferable[] = []) => w.postMessage(m, transfer);
+      void inflatePieces(
+        first,
+        (piece) => {
+          const own = piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength ? piece : piece.slice();
+          send({ piece: own }, [own.buffer]);
+        },
+        () => this.worker !== w,
+      ).then((ok) => send({ piecesEnd: true, ok }));
+    }
   }
 
   /** The first profile's flame graph, drawn while the diagnosis runs; the report replaces it. */

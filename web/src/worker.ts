@@ -3,8 +3,11 @@
  * the page's thread, so a large profile does not freeze it. Nothing leaves the browser.
  */
 import type { InputAnalysis } from '../../src/analyze/index.js';
-import { concatBytes, gunzipPako, gzipStatedSize, isGzip, pastRatio, type Gunzip } from '../../src/decode/gzip.js';
-import { defaultLimits, errorLine } from '../../src/model/errors.js';
+import { gunzipPako, type Gunzip } from '../../src/decode/gzip.js';
+import { DecodeError, errorLine } from '../../src/model/errors.js';
+import { sniff, type Decoded } from '../../src/decode/index.js';
+import { decodePprofPieces } from '../../src/decode/pprof-stream.js';
+import { inflateWhole, NotInflated, Pieces } from './inflate.js';
 import { analyzeDecodedInput, decodeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import { earlyFlame } from '../../src/report/view.js';
@@ -12,6 +15,8 @@ import type { InputError } from '../../src/report/json.js';
 
 export interface ToWorker {
   inputs: PipelineInput[];
+  /** The page inflates the first input itself and hands over its content's pieces (PieceMessage). */
+  firstInPieces: boolean;
   redact: boolean;
   toolVersion: string;
   assets: ViewerAssets | null;
@@ -22,7 +27,13 @@ export interface Painted {
   painted: true;
 }
 
-const scope = self as unknown as { onmessage: (e: MessageEvent<ToWorker | Painted>) => void | Promise<void>; postMessage: (m: unknown) => void };
+/** A piece of the first input's content, or its end (`ok` false: the page could not inflate it). */
+export type PieceMessage = { piece: Uint8Array } | { piecesEnd: true; ok: boolean };
+
+/** The first input's pieces, while a run that gets them goes on. */
+let firstPieces: Pieces | null = null;
+
+const scope = self as unknown as { onmessage: (e: MessageEvent<ToWorker | Painted | PieceMessage>) => void | Promise<void>; postMessage: (m: unknown) => void };
 
 let onPainted: (() => void) | null = null;
 
@@ -43,44 +54,27 @@ function painted(): Promise<void> {
   });
 }
 
+
+/** The pipeline's gunzip option: the content inflated ahead when there is one (one input at a time, so only one decompressed copy is alive). */
+function gunzipOf(input: PipelineInput, inflated: Uint8Array | null): Gunzip {
+  return (bytes, maxBytes) => (inflated !== null && bytes === input.bytes && inflated.length <= maxBytes ? inflated : gunzipPako(bytes, maxBytes));
+}
+
 /**
- * gzip undone ahead by the browser's own DecompressionStream (much faster than the portable
- * inflate), stopped at the size ceiling; the pipeline then takes the result through its gunzip
- * option, so it decodes exactly as it would have. A damaged or oversized stream is left to the
- * pipeline's own inflate, which says what is wrong with it. The pieces go straight into one
- * buffer of the size the trailer states, when that is within the limits, rather than into a list
- * joined at the end (a second copy as large as the profile).
+ * The first input from the pieces the page inflates: a pprof profile read from them as they
+ * come (decodePprofPieces: its tables kept and its samples counted while the page inflates the
+ * rest, then its samples read); anything else, or a profile that does not read so, whole, as
+ * the pipeline reads it (which says what is wrong with it). `checked`: within the limits.
  */
-async function inflateAhead(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array | null> {
-  if (!isGzip(bytes) || typeof DecompressionStream === 'undefined') return null;
-  try {
-    const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
-    const stated = gzipStatedSize(bytes);
-    let out = stated > 0 && stated <= maxBytes && !pastRatio(stated, bytes.length, defaultLimits.maxRatio) ? new Uint8Array(stated) : null;
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      // past the limit or the ratio rule: the portable inflate reads it again and says which
-      if (total + value.length > maxBytes || pastRatio(total + value.length, bytes.length, defaultLimits.maxRatio)) {
-        await reader.cancel();
-        return null;
-      }
-      if (out !== null && total + value.length <= out.length) out.set(value, total);
-      else {
-        // more than the trailer said: the pieces so far, and the rest, joined at the end
-        if (out !== null) chunks.push(out.subarray(0, total));
-        out = null;
-        chunks.push(value);
-      }
-      total += value.length;
+async function decodeFromPieces(input: PipelineInput, pieces: Pieces, onProgress: (done: number, total: number) => void): Promise<{ decoded: Decoded; checked: boolean }> {
+  if ((await pieces.atLeast(4096)) && sniff(pieces.head(4096)) === 'pprof') {
+    try {
+      return { decoded: { type: 'profile', profile: await decodePprofPieces(() => pieces.read()), compressed: true }, checked: false };
+    } catch (e) {
+      if (!(e instanceof DecodeError) && !(e instanceof NotInflated)) throw e;
     }
-    if (out !== null) return total === out.length ? out : out.slice(0, total);
-    return concatBytes(chunks, total);
-  } catch {
-    return null;
   }
+  return { decoded: decodeInput(input, { gunzip: gunzipOf(input, await pieces.whole()), onProgress }), checked: true };
 }
 
 // loaded: the page may say it is ready for files
@@ -91,27 +85,34 @@ scope.onmessage = async (e) => {
     onPainted?.();
     return;
   }
+  if ('piece' in e.data) {
+    firstPieces?.push(e.data.piece);
+    return;
+  }
+  if ('piecesEnd' in e.data) {
+    firstPieces?.end(e.data.ok);
+    return;
+  }
+  firstPieces = e.data.firstInPieces ? new Pieces() : null;
   const { redact, toolVersion, assets } = e.data;
   const inputs: PipelineInput[] = e.data.inputs;
   const analyses: InputAnalysis[] = [];
   const errors: InputError[] = [];
   for (const [i, input] of inputs.entries()) {
     scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length})` });
-    // one input inflated at a time, so only one decompressed copy is alive
-    const inflated = await inflateAhead(input.bytes, defaultLimits.maxDecompressedBytes);
-    const gunzip: Gunzip = (bytes, maxBytes) => (inflated !== null && bytes === input.bytes && inflated.length <= maxBytes ? inflated : gunzipPako(bytes, maxBytes));
+    const onProgress = (done: number, total: number) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` });
     try {
-      const decoded = decodeInput(input, {
-        gunzip,
-        onProgress: (done, total) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` }),
-      });
+      const pieces = i === 0 ? firstPieces : null;
+      const { decoded, checked } = pieces
+        ? await decodeFromPieces(input, pieces, onProgress)
+        : { decoded: decodeInput(input, { gunzip: gunzipOf(input, await inflateWhole(input.bytes)), onProgress }), checked: true };
       // the first input's flame graph at once, before it is diagnosed (not when redacting: the
       // report's names are placeholders, and this graph comes before them)
       if (i === 0 && !redact && decoded.type === 'profile' && decoded.profile.samples.length > 0) {
         scope.postMessage({ type: 'flame', flame: earlyFlame(input.name, decoded.profile) });
         await painted();
       }
-      analyses.push(analyzeDecodedInput(input.name, decoded, {}, false));
+      analyses.push(analyzeDecodedInput(input.name, decoded, {}, !checked));
     } catch (err) {
       errors.push({ path: input.name, message: errorLine(err) });
     }

@@ -12,7 +12,7 @@ import { gunzipNode } from '../dist/cli/gunzip-node.js';
 import { loadPacks } from '../dist/cli/setup.js';
 import { readTraceOrBytes } from '../dist/cli/trace-input.js';
 import { DecodeError, UsageError } from '../dist/model/errors.js';
-import { analyzeInput, diagnoseAnalyses, render } from '../dist/pipeline.js';
+import { analyzeDecodedInput, analyzeInput, diagnoseAnalyses, render } from '../dist/pipeline.js';
 import { root } from './targets.mjs';
 
 const MAX_SIZE = 1024 ** 3;
@@ -33,12 +33,17 @@ function renderAll(result) {
   if (assets) render(result, 'html', o);
 }
 
-/** As `pprof-diag analyze FILE` does: a trace streamed a generation at a time, anything else whole. */
+/**
+ * As `pprof-diag analyze FILE` does: a trace streamed a generation at a time, a gzip'd pprof
+ * profile read from its pieces (from any size here, where the command line starts at 32 MiB, so
+ * that the pieces' reader meets every input; what it refuses is read whole), anything else whole.
+ */
 async function analyzeAsCli(bytes) {
   writeFileSync(file, bytes);
   const analyzer = new TraceAnalyzer();
-  const raw = await readTraceOrBytes(file, { timeoutMs: 10_000, maxBytes: MAX_SIZE }, { onPart: (p) => analyzer.add(p) });
+  const raw = await readTraceOrBytes(file, { timeoutMs: 10_000, maxBytes: MAX_SIZE }, { onPart: (p) => analyzer.add(p), streamPprofFrom: 0 });
   if (raw.type === 'trace') return analyzer.finish(raw.name, raw.trace, raw.compressed, {});
+  if (raw.type === 'profile') return analyzeDecodedInput(raw.name, { type: 'profile', profile: raw.profile, compressed: raw.compressed }, {});
   return analyzeInput({ name: raw.name, bytes: raw.bytes }, { maxSize: MAX_SIZE, gunzip: gunzipNode });
 }
 

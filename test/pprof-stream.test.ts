@@ -120,3 +120,31 @@ describe('the command line on a large gzip\'d pprof profile', () => {
     expect((await readTraceOrBytes(truncated, fetch, { onPart: () => {}, streamPprofFrom: 0 })).type).toBe('bytes');
   });
 });
+
+describe('gunzipStream left early', () => {
+  // a reader that stops at the first piece (it found the content damaged) must not leave the
+  // inflate waiting for room that never comes, nor write into a closed stream
+  it('ends without hanging or failing later', async () => {
+    const { gunzipStream } = await import('../src/cli/gunzip-node.js');
+    const big = gzipSync(new Uint8Array(64 << 20).map((_, i) => (i * 2654435761) >>> 24));
+    const once = async function* (): AsyncGenerator<Uint8Array> {
+      yield big;
+    };
+    const failures: unknown[] = [];
+    const onFailure = (e: unknown) => failures.push(e);
+    process.on('unhandledRejection', onFailure);
+    process.on('uncaughtException', onFailure);
+    try {
+      for (let k = 0; k < 3; k++) {
+        let pieces = 0;
+        for await (const _ of gunzipStream(once(), 1 << 30)) if (++pieces === 1) break;
+        expect(pieces).toBe(1);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('unhandledRejection', onFailure);
+      process.off('uncaughtException', onFailure);
+    }
+    expect(failures).toEqual([]);
+  }, 30_000);
+});

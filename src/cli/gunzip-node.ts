@@ -3,7 +3,7 @@
  * with the same ceiling on the decompressed size and the same errors: whole (gunzipNode), a
  * stream's head (gunzipFirst), or as the pieces come (gunzipStream).
  */
-import { constants, createGunzip, gunzipSync } from 'node:zlib';
+import { constants, createGunzip, gunzipSync, type Gunzip as ZlibGunzip } from 'node:zlib';
 import { DecodeError } from '../model/errors.js';
 import { RATIO_FLOOR, gzipStatedSize, pastRatio, tooLarge, tooManyTimes, type Gunzip } from '../decode/gzip.js';
 
@@ -59,6 +59,19 @@ function gunzipFailure(e: unknown, maxBytes: number): DecodeError {
 }
 
 /** Decompresses pieces as they come, up to `maxBytes` of output and the ratio rule, with gunzipNode's errors. */
+/** Until zlib takes more input, or is closed (destroyed by a reader that stopped early). */
+function drainedOrClosed(z: ZlibGunzip): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      z.off('drain', done);
+      z.off('close', done);
+      resolve();
+    };
+    z.on('drain', done);
+    z.on('close', done);
+  });
+}
+
 export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes: number, maxRatio = Infinity): AsyncGenerator<Uint8Array> {
   const z = createGunzip({ chunkSize: 1 << 20 });
   let failed: Error | null = null; // the input's own failure (an InputError), passed on as it is
@@ -66,10 +79,12 @@ export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes:
   const feed = (async () => {
     try {
       for await (const c of chunks) {
+        // the reader stopped early (it found what it read damaged): no more to write
+        if (z.destroyed) break;
         read += c.length;
-        if (!z.write(c)) await new Promise<void>((resolve) => z.once('drain', resolve));
+        if (!z.write(c)) await drainedOrClosed(z);
       }
-      z.end();
+      if (!z.destroyed) z.end();
     } catch (e) {
       failed = e as Error;
       z.destroy();

@@ -148,8 +148,7 @@ class App {
         this.showEarly(m.flame);
         // once the frame that shows it is out, the worker goes on to the diagnosis
         requestAnimationFrame(() => setTimeout(() => w.postMessage({ painted: true } satisfies Painted), 0));
-      }
-      else if (m.type === 'view') this.show(m.view);
+      } else if (m.type === 'view') this.show(m.view);
       else if (m.type === 'done') this.exports(m);
     };
     const first = this.inputs[0]?.bytes;

@@ -7,7 +7,7 @@
 // `pprof-diag analyze --format json` of the same file as a whole process. Medians of a few runs.
 // Inputs: bench/.work/inputs (bench/gen-large.sh), or paths given on the command line.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';

@@ -16,7 +16,6 @@ import type { ProfileAnalysis } from './index.js';
 import { differentPrograms } from './snapshot-order.js';
 import { formatDuration, formatSeconds, formatShare, formatSize } from '../model/units.js';
 
-
 function finding(id: string, severity: Severity, title: string, summary: string, remediation: string[], share = 0): Finding {
   return { id, severity, title, summary, goroutines: 0, share, maxMinutes: null, evidence: [], holders: [], remediation, signatures: [] };
 }

@@ -309,7 +309,6 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   return entries.slice(0, limit);
 }
 
-
 export interface SampleTypeSummary {
   type: string;
   unit: string;

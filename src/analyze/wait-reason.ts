@@ -61,7 +61,6 @@ export function inferWaitReason(p: Profile, i: number): string {
   return r;
 }
 
-
 function leafIsHidden(p: Profile, i: number): boolean {
   const s = p.samples.stackStart[i]!;
   if (s === p.samples.stackStart[i + 1]) return false;

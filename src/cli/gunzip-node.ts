@@ -58,7 +58,6 @@ function gunzipFailure(e: unknown, maxBytes: number): DecodeError {
   return new DecodeError(`corrupt gzip stream: ${err.message}`);
 }
 
-/** Decompresses pieces as they come, up to `maxBytes` of output and the ratio rule, with gunzipNode's errors. */
 /** Until zlib takes more input, or is closed (destroyed by a reader that stopped early). */
 function drainedOrClosed(z: ZlibGunzip): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -72,6 +71,7 @@ function drainedOrClosed(z: ZlibGunzip): Promise<void> {
   });
 }
 
+/** Decompresses pieces as they come, up to `maxBytes` of output and the ratio rule, with gunzipNode's errors. */
 export async function* gunzipStream(chunks: AsyncIterable<Uint8Array>, maxBytes: number, maxRatio = Infinity): AsyncGenerator<Uint8Array> {
   const z = createGunzip({ chunkSize: 1 << 20 });
   let failed: Error | null = null; // the input's own failure (an InputError), passed on as it is

@@ -100,17 +100,17 @@ export interface LocationTable {
 }
 
 /**
- * Samples. Sample i has values `values[i*sampleTypes.length + j]`, its stack is
- * `stack[stackStart[i] .. stackStart[i+1])` (location rows, leaf first), and its labels are
- * rows `labelStart[i] .. labelStart[i+1]` of the label columns.
- */
-/**
  * Location rows, as narrow as a profile's number of locations allows: a profile of a few hundred
  * locations takes one byte a frame, so that the deep stacks of millions of samples fit in memory
  * no larger than the profile itself.
  */
 export type LocationRows = Uint8Array | Uint16Array | Uint32Array;
 
+/**
+ * Samples. Sample i has values `values[i*sampleTypes.length + j]`, its stack is
+ * `stack[stackStart[i] .. stackStart[i+1])` (location rows, leaf first), and its labels are
+ * rows `labelStart[i] .. labelStart[i+1]` of the label columns.
+ */
 export interface SampleTable {
   length: number;
   values: Float64Array;

@@ -82,10 +82,9 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     kept = t.kept(total * minShare);
     frames = drawn(t, kept);
   }
-  const pruned = { nodes: 0, value: 0, minShare };
+  const pruned = { nodes: t.count - keptCount(kept), value: 0, minShare };
   const open = t.count <= (opts.openFoldsUpTo ?? Infinity);
   const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, opts.marks) : new Map(), open);
-  pruned.nodes = t.count - keptCount(kept);
   // what the folds hold, by function, while the budget allows it
   if (open) frames += expandFolds(t, p, folds, total * minShare, maxNodes - frames);
   return {
@@ -222,7 +221,6 @@ function hash(parent: number, name: number): number {
   return (Math.imul(parent, 0x9e3779b1) ^ Math.imul(name + 1, 0x85ebca77)) >>> 0;
 }
 
-
 /**
  * A profile's call tree for one sample type, with each sample's last node (its leaf; -1 for a
  * sample that weighs nothing), so that the signatures' marks are found on it afterwards. Built
@@ -333,7 +331,7 @@ function markedNodes(tree: CallTree, marks: SampleMarks): Map<number, Set<number
  * The surviving nodes as FlameNodes, children heaviest first (ties in the order first seen), and
  * under each node that lost children, one frame for them all (a fold), with the nodes it stands for.
  */
-function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { nodes: number; value: number }, marks: Map<number, Set<number>>, withIds: boolean): { root: FlameNode; folds: Map<FlameNode, number[]> } {
+function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { value: number }, marks: Map<number, Set<number>>, withIds: boolean): { root: FlameNode; folds: Map<FlameNode, number[]> } {
   // the FlameNodes made, and each tree node's place among them + 1 (its fold's, for a kept node that lost children)
   const made: FlameNode[] = [{ n: 'all', v: t.value[0]! }];
   const at = new Int32Array(t.count);

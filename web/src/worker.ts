@@ -54,7 +54,6 @@ function painted(): Promise<void> {
   });
 }
 
-
 /** The pipeline's gunzip option: the content inflated ahead when there is one (one input at a time, so only one decompressed copy is alive). */
 function gunzipOf(input: PipelineInput, inflated: Uint8Array | null): Gunzip {
   return (bytes, maxBytes) => (inflated !== null && bytes === input.bytes && inflated.length <= maxBytes ? inflated : gunzipPako(bytes, maxBytes));

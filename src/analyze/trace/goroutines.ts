@@ -541,7 +541,6 @@ export function nonOverlappingNs(s: GoroutineSummary): Map<string, number> {
   return m;
 }
 
-
 /** Goroutines grouped by start function, as `go tool trace` lists them. */
 export interface GoroutineGroup {
   name: string;

@@ -13,7 +13,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { DecodeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { concatBytes } from './gzip.js';
-import { assembleProfile, countSample, readProfile, readSample, readTables, SampleColumns, type Reader } from './pprof.js';
+import { asDecodeError, assembleProfile, countSample, readProfile, readSample, readTables, SampleColumns, type Reader } from './pprof.js';
 
 /** message Profile: repeated Sample sample = 2 */
 const SAMPLE_FIELD = 2;
@@ -153,11 +153,7 @@ export async function decodePprofPieces(pieces: () => AsyncIterable<Uint8Array>)
   try {
     return await decodeTwice(pieces);
   } catch (e) {
-    if (e instanceof DecodeError) throw e;
-    if (e instanceof RangeError || (e instanceof Error && /index out of range|invalid wire type|nesting depth/.test(e.message))) {
-      throw new DecodeError(`malformed protobuf: ${e.message.split('\n')[0]}`);
-    }
-    throw e;
+    throw asDecodeError(e);
   }
 }
 

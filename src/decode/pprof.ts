@@ -167,12 +167,17 @@ export function decodePprof(bytes: Uint8Array): Profile {
   try {
     return decodePprofUnchecked(bytes);
   } catch (e) {
-    if (e instanceof DecodeError) throw e;
-    if (e instanceof RangeError || (e instanceof Error && /index out of range|invalid wire type|nesting depth/.test(e.message))) {
-      throw new DecodeError(`malformed protobuf: ${e.message.split('\n')[0]}`);
-    }
-    throw e;
+    throw asDecodeError(e);
   }
+}
+
+/** What a reading of pprof throws: protobufjs's complaints about the bytes as DecodeErrors, anything else as it is. */
+export function asDecodeError(e: unknown): unknown {
+  if (e instanceof DecodeError) return e;
+  if (e instanceof RangeError || (e instanceof Error && /index out of range|invalid wire type|nesting depth/.test(e.message))) {
+    return new DecodeError(`malformed protobuf: ${e.message.split('\n')[0]}`);
+  }
+  return e;
 }
 
 /*

@@ -16,7 +16,7 @@ export async function inflatePieces(bytes: Uint8Array, onPiece: (piece: Uint8Arr
   if (!isGzip(bytes) || typeof DecompressionStream === 'undefined') return false;
   const maxBytes = defaultLimits.maxDecompressedBytes;
   try {
-    const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    const reader = inSteps(bytes).pipeThrough(new DecompressionStream('gzip')).getReader();
     let total = 0;
     for (;;) {
       const { done, value } = await reader.read();
@@ -32,6 +32,26 @@ export async function inflatePieces(bytes: Uint8Array, onPiece: (piece: Uint8Arr
     return false;
   }
 }
+
+/**
+ * `bytes` as a stream of small steps: a stream given the whole input at once (as a Blob's may
+ * be) is inflated whole before its first piece can be read, so nothing would overlap with it.
+ */
+function inSteps(bytes: Uint8Array): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let at = 0;
+  return new ReadableStream<Uint8Array<ArrayBuffer>>(
+    {
+      pull(c) {
+        if (at >= bytes.length) c.close();
+        else c.enqueue(bytes.subarray(at, (at += INFLATE_STEP)) as Uint8Array<ArrayBuffer>);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** Compressed bytes a step (about half a megabyte of a profile's content). */
+const INFLATE_STEP = 32 * 1024;
 
 /**
  * The whole content of `bytes` (null when damaged or past a limit), for the pipeline's gunzip

@@ -90,16 +90,15 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
     return { type: 'bytes', name: input.name, bytes };
   }
   opts.onTrace?.(compressed);
-  const d = new TraceStreamDecoder();
+  // each part to onPart as soon as it is decoded, its rows in columns the next part reuses
+  const d = new TraceStreamDecoder({ onPart: opts.onPart });
   // the decoder holds a generation whole (an old-format trace, all of it) until it is complete
   const maxGeneration = fetch.maxGenerationBytes ?? defaultLimits.maxGenerationBytes;
   for await (const c of compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all()) {
     pushWithin(d, c, maxGeneration);
-    for (const p of d.take()) opts.onPart(p);
     opts.onProgress?.(read, input.size, d.generations);
   }
   d.end();
-  for (const p of d.take()) opts.onPart(p);
   return { type: 'trace', name: input.name, compressed, trace: d.result() };
 }
 

@@ -56,32 +56,44 @@ export interface CensoredFigures {
   maxIsLowerBound: boolean;
 }
 
-/** Percentiles over complete waits and cut ones (lower bounds), saying which figures are only bounds. */
-export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<number>): CensoredFigures {
-  const all: [number, boolean][] = [];
-  for (let i = 0; i < complete.length; i++) all.push([complete[i]!, false]);
-  for (let i = 0; i < cut.length; i++) all.push([cut[i]!, true]);
-  all.sort((a, b) => a[0] - b[0] || Number(a[1]) - Number(b[1]));
-  // the smallest cut wait: a figure at or above it may be pulled up by that wait's true length
-  let lowestCut = Infinity;
-  for (const [v, c] of all) if (c && v < lowestCut) lowestCut = v;
-  const at = (q: number): [number | null, boolean] => {
-    if (all.length === 0) return [null, false];
-    const [v, c] = all[Math.max(1, Math.ceil(q * all.length)) - 1]!;
-    return [v, c || v >= lowestCut];
-  };
-  const [p50, p50b] = at(0.5);
-  const [p99, p99b] = at(0.99);
-  const last = all[all.length - 1];
+/**
+ * Percentiles over complete waits (`complete`, sorted) and cut ones (lower bounds), saying which
+ * figures are only bounds: a figure at or above the shortest cut wait may be pulled up by that
+ * wait's true length (a cut wait is never below it, so a figure that is a cut wait is a bound
+ * too). The figures are those of both lists merged, found without merging them.
+ */
+export function censoredFigures(complete: Float64Array, cut: ArrayLike<number>): CensoredFigures {
+  const cutSorted = Float64Array.from(cut).sort();
+  const lowestCut = cutSorted.length ? cutSorted[0]! : Infinity;
+  const n = complete.length + cutSorted.length;
+  const at = (q: number): number | null => (n === 0 ? null : kth(complete, cutSorted, Math.max(1, Math.ceil(q * n)) - 1));
+  const p50 = at(0.5);
+  const p99 = at(0.99);
+  const max = at(1);
   return {
-    count: all.length,
+    count: n,
     p50Ns: p50,
     p99Ns: p99,
-    maxNs: last ? last[0] : null,
-    p50IsLowerBound: p50b,
-    p99IsLowerBound: p99b,
-    maxIsLowerBound: last ? last[1] || lowestCut <= last[0] : false,
+    maxNs: max,
+    p50IsLowerBound: p50 !== null && p50 >= lowestCut,
+    p99IsLowerBound: p99 !== null && p99 >= lowestCut,
+    maxIsLowerBound: max !== null && max >= lowestCut,
   };
+}
+
+/** The k-th smallest (from 0) of two sorted lists together, k below their joint length: a binary search over how many come from `a`. */
+function kth(a: Float64Array, b: Float64Array, k: number): number {
+  // take i from a and k + 1 - i from b: the least i whose a[i] is not below b's last taken
+  let lo = Math.max(0, k + 1 - b.length);
+  let hi = Math.min(k + 1, a.length);
+  while (lo < hi) {
+    const i = (lo + hi) >> 1;
+    if (a[i]! < b[k - i]!) lo = i + 1;
+    else hi = i;
+  }
+  const fromA = lo > 0 ? a[lo - 1]! : -Infinity;
+  const fromB = k + 1 - lo > 0 ? b[k - lo]! : -Infinity;
+  return Math.max(fromA, fromB);
 }
 
 /** The value below which a share `q` of the sorted values fall (nearest rank). */
@@ -136,28 +148,33 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
   const t = r.trace;
   if (t === null || r.sites.length === 0) return [];
   const p = sitesProfile(t, r.sites, r.blockLeaves);
-  const acc = new Map<string, { complete: number[]; before: number[]; still: number[]; goroutines: Set<number> }>();
+  // the sites each signature matched
+  const matched = new Map<string, WaitSite[]>();
   const signatures = set.compiled.filter((c) => c.sig.role !== 'background');
   for (let i = 0; i < r.sites.length; i++) {
-    const site = r.sites[i]!;
     const names = visibleNames(p, i);
     const reason = waitReason(p, i);
     for (const c of signatures) {
       if (matchFrames(c, names) === null || !matchGoroutine(c, p, i, reason)) continue;
-      let a = acc.get(c.sig.id);
-      if (a === undefined) acc.set(c.sig.id, (a = { complete: [], before: [], still: [], goroutines: new Set() }));
-      for (const ns of site.complete) a.complete.push(ns);
-      for (const ns of site.fromStart) a.before.push(ns);
-      for (const ns of site.atEnd) a.still.push(ns);
-      for (const g of site.goroutines) a.goroutines.add(g);
+      let l = matched.get(c.sig.id);
+      if (l === undefined) matched.set(c.sig.id, (l = []));
+      l.push(r.sites[i]!);
     }
   }
   const out: WaitLatency[] = [];
-  for (const [id, a] of acc) {
+  for (const [id, sites] of matched) {
     const c = set.get(id)!;
-    const sorted = Float64Array.from(a.complete).sort();
+    // a trace of a busy server holds millions of waits: each list once, into an array of its size
+    const sorted = gather(sites, (s) => s.complete).sort();
+    const before = gather(sites, (s) => s.fromStart);
+    const still = gather(sites, (s) => s.atEnd);
+    const goroutines = new Set<number>();
+    for (const s of sites) for (const g of s.goroutines) goroutines.add(g);
     let total = 0;
     for (const x of sorted) total += x;
+    const cut = new Float64Array(before.length + still.length);
+    cut.set(before);
+    cut.set(still, before.length);
     out.push({
       signature: id,
       role: c.sig.role,
@@ -168,18 +185,31 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
       p90Ns: quantile(sorted, 0.9),
       p99Ns: quantile(sorted, 0.99),
       maxNs: sorted.length ? sorted[sorted.length - 1]! : null,
-      begunBefore: a.before.length,
-      begunBeforeMaxNs: maxOf(a.before),
-      stillWaiting: a.still.length,
-      stillWaitingMaxNs: maxOf(a.still),
-      goroutines: a.goroutines.size,
-      all: censoredFigures(sorted, [...a.before, ...a.still]),
+      begunBefore: before.length,
+      begunBeforeMaxNs: maxOf(before),
+      stillWaiting: still.length,
+      stillWaitingMaxNs: maxOf(still),
+      goroutines: goroutines.size,
+      all: censoredFigures(sorted, cut),
     });
   }
   return out.sort((x, y) => y.totalNs - x.totalNs || y.count - x.count);
 }
 
-function maxOf(xs: number[]): number | null {
+/** One of the sites' lists of waits, all of them in one array. */
+function gather(sites: WaitSite[], list: (s: WaitSite) => number[]): Float64Array {
+  let n = 0;
+  for (const s of sites) n += list(s).length;
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const s of sites) {
+    const l = list(s);
+    for (let k = 0; k < l.length; k++) out[at++] = l[k]!;
+  }
+  return out;
+}
+
+function maxOf(xs: Float64Array): number | null {
   let m: number | null = null;
   for (const x of xs) if (m === null || x > m) m = x;
   return m;

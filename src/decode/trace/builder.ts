@@ -203,13 +203,14 @@ export class TraceBuilder {
 
   /**
    * The rows of the current part, rebased to the first row of the trace, as events; the
-   * builder then starts an empty part. `exact`: trim the columns (a little slack is kept rather
-   * than copied).
+   * builder then starts an empty part, in new columns, or with `reuse` in the same ones (the
+   * rows handed out are then good only until the next row is pushed). Little slack is kept
+   * rather than copied.
    */
-  private takeEvents(): TraceEvents {
+  private takeEvents(reuse = false): TraceEvents {
     const n = this.n;
     const cut = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T =>
-      (a.length === n ? a : a.length - n <= a.length >> 3 ? a.subarray(0, n) : a.slice(0, n)) as T;
+      (a.length === n ? a : reuse || a.length - n <= a.length >> 3 ? a.subarray(0, n) : a.slice(0, n)) as T;
     const time = cut(this.time);
     if (n > 0 && this.t0 === null) this.t0 = time[0]!;
     const t0 = this.t0 ?? 0;
@@ -240,6 +241,7 @@ export class TraceBuilder {
     if (n > 0) this.lastTime = time[n - 1]!;
     this.cutRows += n;
     this.n = 0;
+    if (reuse) return events;
     this.cap = 0;
     this.time = new Float64Array(0);
     this.kind = new Uint8Array(0);
@@ -281,10 +283,10 @@ export class TraceBuilder {
 
   /**
    * A part: the current part's rows as `events`, the rest as the trace so far. The builder
-   * goes on with an empty part.
+   * goes on with an empty part; with `reuse`, in the same columns (see takeEvents).
    */
-  cut(h: TraceHeader): Trace {
-    return this.trace(h, this.takeEvents(), false);
+  cut(h: TraceHeader, reuse = false): Trace {
+    return this.trace(h, this.takeEvents(reuse), false);
   }
 
   /** The trace without rows (after the last cut): its header, totals, tables and warnings. */

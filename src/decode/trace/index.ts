@@ -90,6 +90,13 @@ export interface TraceStreamOptions {
   whole?: boolean;
   /** Called after each v2 generation that decoded, with the input offset where it ended. */
   onGeneration?: (endOffset: number) => void;
+  /**
+   * Each part as soon as it is decoded, instead of through take(). Its rows are good only
+   * during the call: the next part's rows are written into the same columns, so that a trace
+   * of many large generations holds one generation's columns, not a new set each generation
+   * (with the garbage of their growing) until the collector gets to them.
+   */
+  onPart?: (part: Trace) => void;
 }
 
 /**
@@ -195,10 +202,16 @@ export class TraceStreamDecoder {
     } else {
       this.v2!.end();
     }
-    if (!this.whole) this.parts.push(this.b.cut(this.header()));
+    if (!this.whole) this.emit();
   }
 
-  /** The parts completed since the last call (none in `whole` mode). */
+  private emit(): void {
+    const onPart = this.opts.onPart;
+    if (onPart) onPart(this.b.cut(this.header(), true));
+    else this.parts.push(this.b.cut(this.header()));
+  }
+
+  /** The parts completed since the last call (none in `whole` mode, or with onPart). */
   take(): Trace[] {
     const p = this.parts;
     this.parts = [];
@@ -236,7 +249,7 @@ export class TraceStreamDecoder {
     this.version = v;
     this.v2 = new V2Decoder(as, this.b, 16, {
       onGeneration: (end) => {
-        if (!this.whole) this.parts.push(this.b.cut(this.header()));
+        if (!this.whole) this.emit();
         this.opts.onGeneration?.(end);
       },
     });

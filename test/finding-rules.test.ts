@@ -211,6 +211,25 @@ describe('trace waits cut by the window are lower bounds', () => {
     expect(f).toEqual({ count: 5, p50Ns: 3e6, p99Ns: 1e9, maxNs: 1e9, p50IsLowerBound: false, p99IsLowerBound: true, maxIsLowerBound: true });
     expect(censoredFigures([5e6], [1e6]).p50IsLowerBound).toBe(true);
   });
+  it('the figures are those of both lists sorted together, each a bound at or above the shortest cut wait', () => {
+    // the definition, written the long way: every wait with whether it was cut, sorted
+    const byDefinition = (complete: number[], cut: number[]) => {
+      const all = [...complete.map((v) => [v, false] as const), ...cut.map((v) => [v, true] as const)].sort((a, b) => a[0] - b[0] || Number(a[1]) - Number(b[1]));
+      const lowest = Math.min(...cut);
+      const at = (q: number) => (all.length ? all[Math.max(1, Math.ceil(q * all.length)) - 1]! : null);
+      const bound = (w: readonly [number, boolean] | null) => (w === null ? false : w[1] || w[0] >= lowest);
+      const [p50, p99, max] = [at(0.5), at(0.99), all[all.length - 1] ?? null];
+      return { count: all.length, p50Ns: p50?.[0] ?? null, p99Ns: p99?.[0] ?? null, maxNs: max?.[0] ?? null, p50IsLowerBound: bound(p50), p99IsLowerBound: bound(p99), maxIsLowerBound: bound(max) };
+    };
+    let seed = 7;
+    const next = (range: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % range;
+    for (let round = 0; round < 3000; round++) {
+      const range = round % 2 ? 10 : 100000; // many ties, and few
+      const complete = Array.from({ length: next(40) }, () => next(range)).sort((a, b) => a - b);
+      const cut = Array.from({ length: next(6) }, () => next(range));
+      expect(censoredFigures(Float64Array.from(complete), cut)).toEqual(byDefinition(complete, cut));
+    }
+  });
   it('pool waits longer than the trace read as at least the trace', () => {
     const file = path.join(samples, 'db-pool-pq', 'go1.27', 'trace.out');
     const d = diagnoseFiles([file]);

@@ -118,6 +118,39 @@ function streamed(chunks: Uint8Array[]): Outcome & { parts?: Trace[] } {
   }
 }
 
+/**
+ * As `streamed`, but each part handed to onPart as soon as it is decoded, its rows good only
+ * during the call (the next part is written into the same columns): copied there.
+ */
+function streamedOnPart(chunks: Uint8Array[]): Outcome & { parts?: Trace[]; buffers?: Set<ArrayBufferLike> } {
+  const parts: Trace[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  const a = new TraceAnalyzer();
+  try {
+    const d = new TraceStreamDecoder({
+      onPart: (p) => {
+        buffers.add(p.events.time.buffer);
+        parts.push({ ...p, events: copyEvents(p.events) });
+        a.add(p);
+      },
+    });
+    for (const c of chunks) d.push(c);
+    d.end();
+    expect(d.take()).toEqual([]);
+    const t = d.result();
+    return { trace: t, analysis: a.finish('in', t, false), parts, buffers };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { error: e.message };
+  }
+}
+
+function copyEvents(e: TraceEvents): TraceEvents {
+  const out = { length: e.length } as TraceEvents;
+  for (const c of COLUMNS) (out as unknown as Record<string, unknown>)[c] = e[c].slice();
+  return out;
+}
+
 const COLUMNS = ['time', 'kind', 'g', 'p', 'm', 'stack', 'resource', 'from', 'to', 'str', 'arg0', 'arg1'] as const;
 
 /** The parts' rows put together equal the whole decode's rows, column by column. */
@@ -189,6 +222,18 @@ function compare(input: Input, size: number): void {
   expect(jsonReport([s.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: ds })).toBe(
     jsonReport([w.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: dw }),
   );
+  // parts handed over as they are decoded, in reused columns: the same rows, the same report
+  const o = streamedOnPart(size === 0 ? [input.bytes] : pieces(input.bytes, size));
+  if ('error' in o) throw new Error(`streamed to onPart: ${o.error}, whole: decoded`);
+  expectSameRows(o.parts!, w.trace.events);
+  expect(header(o.trace)).toEqual(header(w.trace));
+  // (the diagnosis fills in the analysis's wait latency, as it did the whole one's above)
+  const dO = diagnose([o.analysis]);
+  expect(dO).toEqual(dw);
+  expect(findings(o.analysis)).toEqual(findings(w.analysis));
+  expect(jsonReport([o.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: dO })).toBe(
+    jsonReport([w.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: dw }),
+  );
 }
 
 const samples = sampleTraces();
@@ -230,6 +275,17 @@ describe('streamed traces agree with whole-file decoding and analysis', () => {
 });
 
 describe('memory while streaming', () => {
+  it('hands the parts to onPart in the same columns, grown only for a larger generation', () => {
+    const bytes = corpusFile('felixge-sqlprof/testdata/testprog/go1.23.3.trace');
+    const full = decodeTrace(bytes);
+    const o = streamedOnPart(pieces(bytes, 4096));
+    if ('error' in o) throw new Error(o.error);
+    expect(o.parts!.length).toBe(full.generations + 1);
+    // a new set of columns only where a generation outgrew the last set: far fewer than parts
+    expect(o.buffers!.size).toBeGreaterThanOrEqual(1);
+    expect(o.buffers!.size).toBeLessThan(o.parts!.length / 2);
+  });
+
   it('holds at most one generation of input and one generation of rows', () => {
     const bytes = corpusFile('felixge-sqlprof/testdata/testprog/go1.23.3.trace');
     const full = decodeTrace(bytes);

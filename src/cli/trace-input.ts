@@ -26,7 +26,10 @@ export type TraceOrBytes =
 export interface TraceReadOptions {
   /** Once the input is known to be a trace, before any of it is decoded (may throw to refuse it). */
   onTrace?: (compressed: boolean) => void;
-  /** Each part of the trace (a generation; see TraceStreamDecoder), in order. */
+  /**
+   * Each part of the trace (a generation; see TraceStreamDecoder), in order, as soon as it is
+   * decoded. Its rows are good only during the call: the next part is written into its columns.
+   */
   onPart: (part: Trace) => void;
   /** Bytes of the input read so far, its size when known, generations decoded. */
   onProgress?: (done: number, total: number | null, generations: number) => void;

@@ -49,10 +49,13 @@ const trackedState: Record<BlockingType, number> = {
   sched: GoState.Runnable,
 };
 
-/** A goroutine's open intervals, one slot a profile (`since` NaN: none open). */
+/**
+ * A goroutine's open intervals, one slot a profile (`since` NaN: none open). Typed arrays: a
+ * time read from a number[] that may hold holes is a number boxed on every read.
+ */
 interface OpenIntervals {
-  since: number[];
-  stack: number[];
+  since: Float64Array;
+  stack: Uint32Array;
   open: number;
 }
 
@@ -96,23 +99,30 @@ export class BlockingProfiler {
         const since = o === undefined ? NaN : o.since[k]!;
         if (Number.isNaN(since)) {
           if (to !== this.states[k] || !this.reasonTracks(k, to, t.strings.get(ev.str[i]!))) continue;
-          if (o === undefined) this.intervals.set(g, (o = { since: new Array<number>(n).fill(NaN), stack: new Array<number>(n).fill(0), open: 0 }));
+          if (o === undefined) this.intervals.set(g, (o = { since: new Float64Array(n).fill(NaN), stack: new Uint32Array(n), open: 0 }));
           o.since[k] = ev.time[i]!;
           o.stack[k] = ev.stack[i]!;
           o.open++;
           continue;
         }
         if (to === this.states[k]) continue;
-        o!.since[k] = NaN;
-        o!.open--;
-        this.close(k, g, o!.stack[k]!, ev.time[i]! - since, firstRun);
+        this.close(k, g, o!, ev.time, i, firstRun);
       }
-      if (o !== undefined && o.open === 0) this.intervals.delete(g);
+      // kept while the goroutine lives, its slots reused: a server's goroutines block and run
+      // again millions of times, and a record made each time is as much garbage
+      if (o !== undefined && o.open === 0 && to === GoState.NotExist) this.intervals.delete(g);
     }
   }
 
-  /** An interval of profile k, `ns` long, of goroutine g, opened at `stack`. */
-  private close(k: number, g: number, stack: number, ns: number, firstRun: boolean): void {
+  /**
+   * Goroutine g's interval of profile k, open in `o`, closed at row i (`time` its column: a
+   * length passed as an argument would be a number boxed each call).
+   */
+  private close(k: number, g: number, o: OpenIntervals, time: Float64Array, i: number, firstRun: boolean): void {
+    const ns = time[i]! - o.since[k]!;
+    const stack = o.stack[k]!;
+    o.since[k] = NaN;
+    o.open--;
     if (!(ns > 0)) return;
     // a transition into Running closes the interval at the goroutine's first run: clipped away
     if (firstRun) return;

@@ -16,7 +16,7 @@
  * Rows are consumed in order, whole or one generation at a time (`add` per generation).
  */
 
-import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, stackFrameRows, type Trace } from '../../model/trace.js';
+import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, type Trace } from '../../model/trace.js';
 
 /** What Go's summary records for one goroutine (times in ns since the first row). */
 export interface GoroutineSummary {
@@ -621,12 +621,15 @@ function transitionStack(kind: number, arg0: number, stack: number, rules: Summa
   }
 }
 
+/** The function at a stack's leaf (called for every block row: no view of the stack's rows is made). */
 function leafName(t: Trace, stack: number): string {
-  const rows = stackFrameRows(t, stack);
-  return rows.length ? t.strings.get(t.frames.func[rows[0]!]!) : '';
+  const { frameStart, frames } = t.stacks;
+  if (stack <= 0 || stack >= t.stacks.length || frameStart[stack] === frameStart[stack + 1]) return '';
+  return t.strings.get(t.frames.func[frames[frameStart[stack]!]!]!);
 }
 
 function rootName(t: Trace, stack: number): string {
-  const rows = stackFrameRows(t, stack);
-  return rows.length ? t.strings.get(t.frames.func[rows[rows.length - 1]!]!) : '';
+  const { frameStart, frames } = t.stacks;
+  if (stack <= 0 || stack >= t.stacks.length || frameStart[stack] === frameStart[stack + 1]) return '';
+  return t.strings.get(t.frames.func[frames[frameStart[stack + 1]! - 1]!]!);
 }

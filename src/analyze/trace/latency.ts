@@ -57,12 +57,12 @@ export interface CensoredFigures {
 }
 
 /**
- * Percentiles over complete waits (`complete`, sorted) and cut ones (lower bounds), saying which
+ * Percentiles over complete waits (`complete`, sorted ascending) and cut ones (lower bounds), saying which
  * figures are only bounds: a figure at or above the shortest cut wait may be pulled up by that
  * wait's true length (a cut wait is never below it, so a figure that is a cut wait is a bound
  * too). The figures are those of both lists merged, found without merging them.
  */
-export function censoredFigures(complete: Float64Array, cut: ArrayLike<number>): CensoredFigures {
+export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<number>): CensoredFigures {
   const cutSorted = Float64Array.from(cut).sort();
   const lowestCut = cutSorted.length ? cutSorted[0]! : Infinity;
   const n = complete.length + cutSorted.length;
@@ -82,7 +82,7 @@ export function censoredFigures(complete: Float64Array, cut: ArrayLike<number>):
 }
 
 /** The k-th smallest (from 0) of two sorted lists together, k below their joint length: a binary search over how many come from `a`. */
-function kth(a: Float64Array, b: Float64Array, k: number): number {
+function kth(a: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
   // take i from a and k + 1 - i from b: the least i whose a[i] is not below b's last taken
   let lo = Math.max(0, k + 1 - b.length);
   let hi = Math.min(k + 1, a.length);

@@ -78,11 +78,15 @@ export class TraceBuilder {
     this.reserve(Math.max(64, expectedEvents));
   }
 
-  /** Makes room for at least `min` rows in the current part. */
-  reserve(min: number): void {
+  /**
+   * Makes room for at least `min` rows in the current part: that many when `exact` (an
+   * estimate of a generation's rows), else that many or half as many again as there is room
+   * for now, whichever is more (a generation's columns are hundreds of megabytes: doubling them
+   * would hold up to twice what the rows need).
+   */
+  reserve(min: number, exact = false): void {
     if (min <= this.cap) return;
-    let c = Math.max(this.cap * 2, 64);
-    while (c < min) c *= 2;
+    const c = exact ? min : Math.max(min, Math.ceil(this.cap * 1.5), 64);
     const n = this.n;
     const grow = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T, ctor: new (k: number) => T): T => {
       const b = new ctor(c);
@@ -256,6 +260,12 @@ export class TraceBuilder {
     this.arg0 = new Float64Array(0);
     this.arg1 = new Float64Array(0);
     return events;
+  }
+
+  /** No more rows will come: the (empty) current part's columns let go. */
+  dropColumns(): void {
+    if (this.n > 0) throw new Error('rows left uncut');
+    this.takeEvents();
   }
 
   private trace(h: TraceHeader, events: TraceEvents, copyTables: boolean): Trace {

@@ -203,6 +203,8 @@ export class TraceStreamDecoder {
       this.v2!.end();
     }
     if (!this.whole) this.emit();
+    // the last part is out: the columns its rows were written into are not needed again
+    if (this.opts.onPart) this.b.dropColumns();
   }
 
   private emit(): void {

@@ -156,6 +156,13 @@ export function isGoroutineTransition(kind: number): boolean {
 }
 
 /**
+ * A column of ids or arguments: 32-bit integers while every value of the part fits, else
+ * doubles (a thread id past 2^31 on some systems, a heap size past 2 GiB), so that the rows of
+ * a generation of millions of events take less than half the memory doubles would.
+ */
+export type IdColumn = Int32Array | Float64Array;
+
+/**
  * The events, one row each (see the file comment for what a row is). Ids are numbers;
  * -1 stands for "none" (Go's NoGoroutine / NoProc / NoThread / NoTask, the all-ones sentinels
  * of the wire format).
@@ -167,23 +174,23 @@ export interface TraceEvents {
   /** TraceEventKind. */
   kind: Uint8Array;
   /** Goroutine running on the thread when the event happened, before any transition it makes (-1 none). */
-  g: Float64Array;
+  g: IdColumn;
   /** Proc held by the thread (-1 none). v1 pseudo-procs (timers, netpoll, syscalls, GC) are -1. */
   p: Int32Array;
   /** Thread (OS thread id in v2, runtime M id in v1; -1 unknown). */
-  m: Float64Array;
+  m: IdColumn;
   /** Row in the stack table; 0 = no stack. */
   stack: Uint32Array;
   /** Goroutine or proc whose state the row changes (see isGoroutineTransition / isProcTransition), else -1. */
-  resource: Float64Array;
+  resource: IdColumn;
   /** State before and after (GoState or ProcState); 0 for other kinds. */
   from: Uint8Array;
   to: Uint8Array;
   /** String index: block/stop reason, STW kind, label, task/region type, log category; 0 = none. */
   str: Uint32Array;
   /** Kind-specific arguments (see TraceEventKind). */
-  arg0: Float64Array;
-  arg1: Float64Array;
+  arg0: IdColumn;
+  arg1: IdColumn;
 }
 
 /** Frames: one row per distinct (pc, function, file, line). Row 0 is unused. */

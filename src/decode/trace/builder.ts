@@ -10,7 +10,7 @@
  */
 
 import { StringTable } from '../../model/strings.js';
-import type { Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
+import type { IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
 import { TraceEventKind } from '../../model/trace.js';
 
 export interface TraceHeader {
@@ -42,16 +42,16 @@ export class TraceBuilder {
   private cap = 0;
   time = new Float64Array(0);
   kind = new Uint8Array(0);
-  g = new Float64Array(0);
+  g: IdColumn = new Int32Array(0);
   p = new Int32Array(0);
-  m = new Float64Array(0);
+  m: IdColumn = new Int32Array(0);
   stack = new Uint32Array(0);
-  resource = new Float64Array(0);
+  resource: IdColumn = new Int32Array(0);
   from = new Uint8Array(0);
   to = new Uint8Array(0);
   str = new Uint32Array(0);
-  arg0 = new Float64Array(0);
-  arg1 = new Float64Array(0);
+  arg0: IdColumn = new Int32Array(0);
+  arg1: IdColumn = new Int32Array(0);
 
   // frames (row 0 unused)
   private frameKey = new Map<string, number>();
@@ -88,23 +88,23 @@ export class TraceBuilder {
     if (min <= this.cap) return;
     const c = exact ? min : Math.max(min, Math.ceil(this.cap * 1.5), 64);
     const n = this.n;
-    const grow = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T, ctor: new (k: number) => T): T => {
-      const b = new ctor(c);
+    const grow = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T => {
+      const b = new (a.constructor as new (k: number) => T)(c);
       b.set(a.subarray(0, n) as never);
       return b;
     };
-    this.time = grow(this.time, Float64Array);
-    this.kind = grow(this.kind, Uint8Array);
-    this.g = grow(this.g, Float64Array);
-    this.p = grow(this.p, Int32Array);
-    this.m = grow(this.m, Float64Array);
-    this.stack = grow(this.stack, Uint32Array);
-    this.resource = grow(this.resource, Float64Array);
-    this.from = grow(this.from, Uint8Array);
-    this.to = grow(this.to, Uint8Array);
-    this.str = grow(this.str, Uint32Array);
-    this.arg0 = grow(this.arg0, Float64Array);
-    this.arg1 = grow(this.arg1, Float64Array);
+    this.time = grow(this.time);
+    this.kind = grow(this.kind);
+    this.g = grow(this.g);
+    this.p = grow(this.p);
+    this.m = grow(this.m);
+    this.stack = grow(this.stack);
+    this.resource = grow(this.resource);
+    this.from = grow(this.from);
+    this.to = grow(this.to);
+    this.str = grow(this.str);
+    this.arg0 = grow(this.arg0);
+    this.arg1 = grow(this.arg1);
     this.cap = c;
   }
 
@@ -125,6 +125,7 @@ export class TraceBuilder {
   ): number {
     const i = this.n;
     if (i === this.cap) this.reserve(i + 1);
+    if ((g | 0) !== g || (m | 0) !== m || (resource | 0) !== resource || (arg0 | 0) !== arg0 || (arg1 | 0) !== arg1) this.widen(g, m, resource, arg0, arg1);
     this.time[i] = time;
     this.kind[i] = kind;
     this.g[i] = g;
@@ -139,6 +140,16 @@ export class TraceBuilder {
     this.arg1[i] = arg1;
     this.n = i + 1;
     return i;
+  }
+
+  /** The id and argument columns a row's values do not fit as 32-bit integers, as doubles from now on. */
+  private widen(g: number, m: number, resource: number, arg0: number, arg1: number): void {
+    const wide = (a: IdColumn, v: number): IdColumn => ((v | 0) === v || a instanceof Float64Array ? a : Float64Array.from(a));
+    this.g = wide(this.g, g);
+    this.m = wide(this.m, m);
+    this.resource = wide(this.resource, resource);
+    this.arg0 = wide(this.arg0, arg0);
+    this.arg1 = wide(this.arg1, arg1);
   }
 
   /** Drops rows of the current part from index n on (a generation that turned out unusable). */
@@ -249,16 +260,16 @@ export class TraceBuilder {
     this.cap = 0;
     this.time = new Float64Array(0);
     this.kind = new Uint8Array(0);
-    this.g = new Float64Array(0);
+    this.g = new Int32Array(0);
     this.p = new Int32Array(0);
-    this.m = new Float64Array(0);
+    this.m = new Int32Array(0);
     this.stack = new Uint32Array(0);
-    this.resource = new Float64Array(0);
+    this.resource = new Int32Array(0);
     this.from = new Uint8Array(0);
     this.to = new Uint8Array(0);
     this.str = new Uint32Array(0);
-    this.arg0 = new Float64Array(0);
-    this.arg1 = new Float64Array(0);
+    this.arg0 = new Int32Array(0);
+    this.arg1 = new Int32Array(0);
     return events;
   }
 

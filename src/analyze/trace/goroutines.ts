@@ -16,7 +16,7 @@
  * Rows are consumed in order, whole or one generation at a time (`add` per generation).
  */
 
-import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, type Trace } from '../../model/trace.js';
+import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, type Trace, type TraceEvents } from '../../model/trace.js';
 
 /** What Go's summary records for one goroutine (times in ns since the first row). */
 export interface GoroutineSummary {
@@ -149,7 +149,8 @@ export class GoroutineAnalyzer {
    * trace share their tables, so a row of an earlier part means the same in later ones.
    */
   add(t: Trace): void {
-    this.trace = t;
+    // the trace's tables, not this part's rows: those are let go once read (or written over)
+    this.trace = t.events.length === 0 ? t : { ...t, events: NO_ROWS };
     const ev = t.events;
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
@@ -492,7 +493,7 @@ export class GoroutineAnalyzer {
    * Every goroutine of the trace, with open intervals closed at the last row (or at `endNs`,
    * e.g. the last row before a closing sync). Call once, at the end. `trace`: the trace the
    * result refers to (for a trace given in parts, the decoder's finished trace); by default
-   * the last one given to add().
+   * the tables of the last one given to add() (without its rows).
    */
   result(endNs = this.lastTs, trace: Trace | null = this.trace): TraceGoroutines {
     const t = trace;
@@ -521,7 +522,7 @@ export interface TraceGoroutines {
 export function analyzeGoroutines(t: Trace, rules: SummaryRules = 'go1.26', endNs?: number): TraceGoroutines {
   const a = new GoroutineAnalyzer(rules);
   a.add(t);
-  return a.result(endNs);
+  return a.result(endNs, t);
 }
 
 /** Go's breakdown of a goroutine's life into non-overlapping parts (cmd/trace's columns). */
@@ -622,6 +623,23 @@ function transitionStack(kind: number, arg0: number, stack: number, rules: Summa
 }
 
 /** The function at a stack's leaf (called for every block row: no view of the stack's rows is made). */
+/** No rows: what a part's trace keeps of it once read. */
+const NO_ROWS: TraceEvents = {
+  length: 0,
+  time: new Float64Array(0),
+  kind: new Uint8Array(0),
+  g: new Int32Array(0),
+  p: new Int32Array(0),
+  m: new Int32Array(0),
+  stack: new Uint32Array(0),
+  resource: new Int32Array(0),
+  from: new Uint8Array(0),
+  to: new Uint8Array(0),
+  str: new Uint32Array(0),
+  arg0: new Int32Array(0),
+  arg1: new Int32Array(0),
+};
+
 function leafName(t: Trace, stack: number): string {
   const { frameStart, frames } = t.stacks;
   if (stack <= 0 || stack >= t.stacks.length || frameStart[stack] === frameStart[stack + 1]) return '';

@@ -23,7 +23,12 @@ export interface LockRelease {
 const LOCK = /^(sync|internal\/sync)\.\(\*(RW)?Mutex\)\.(R?Lock|lockSlow|rLockSlow)$/;
 const LOCK_IMPL = /^(runtime\.|runtime\/internal|internal\/runtime|internal\/sync\.|sync\.)/;
 
+/**
+ * A goroutine's wait, while `waiting`. Kept (and written over) from one wait to the next while
+ * the goroutine lives: a server's goroutines block millions of times.
+ */
 interface Blocked {
+  waiting: boolean;
   since: number;
   stack: number;
   onLock: boolean;
@@ -45,20 +50,30 @@ export class LockHolders {
     const ev = t.events;
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
-      if (kind === TraceEventKind.GoBlock || (kind === TraceEventKind.GoStatus && ev.to[i]! === GoState.Waiting && !this.blocked.has(ev.resource[i]!))) {
+      if (kind === TraceEventKind.GoBlock || (kind === TraceEventKind.GoStatus && ev.to[i]! === GoState.Waiting && this.blocked.get(ev.resource[i]!)?.waiting !== true)) {
         // a wait that began in the trace, or one under way when it began (a status row's stack)
         const g = ev.resource[i]! >= 0 ? ev.resource[i]! : ev.g[i]!;
         const stack = ev.stack[i]!;
-        this.blocked.set(g, { since: ev.time[i]!, stack, onLock: this.isLockWait(t, stack) });
+        const b = this.blocked.get(g);
+        if (b === undefined) this.blocked.set(g, { waiting: true, since: ev.time[i]!, stack, onLock: this.isLockWait(t, stack) });
+        else {
+          b.waiting = true;
+          b.since = ev.time[i]!;
+          b.stack = stack;
+          b.onLock = this.isLockWait(t, stack);
+        }
       } else if (kind === TraceEventKind.GoUnblock) {
         this.unblock(t, ev.resource[i]!, ev.g[i]!, ev.stack[i]!, ev.time[i]!);
+      } else if (kind === TraceEventKind.GoDestroy || kind === TraceEventKind.GoDestroySyscall) {
+        this.blocked.delete(ev.resource[i]!);
       }
     }
   }
 
   private unblock(t: Trace, woken: number, waker: number, stack: number, time: number): void {
-    const b = this.blocked.get(woken);
-    this.blocked.delete(woken);
+    const w0 = this.blocked.get(woken);
+    const b = w0?.waiting ? w0 : undefined;
+    if (w0 !== undefined) w0.waiting = false;
     // woken from inside Unlock: the waker released a lock the woken goroutine waited for (its
     // own wait may have begun before the trace, with no stack to tell)
     const releaser = waker >= 0 ? this.releaser(t, stack) : null;

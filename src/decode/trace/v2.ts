@@ -215,8 +215,8 @@ export class V2Decoder {
   }
 
   /**
-   * Input bytes kept, not yet decoded: the generation being read (its buffer is at most twice
-   * that, or 64 KiB).
+   * Input bytes kept, not yet decoded: the generation being read (its buffer grows a quarter
+   * at a time, from 64 KiB: a generation of a busy server's trace is tens of megabytes).
    */
   get heldBytes(): number {
     return this.len - this.genStart;
@@ -230,6 +230,7 @@ export class V2Decoder {
     const f = this.failure;
     if (f !== null) this.fail(f.e, f.gstart, this.total, f.gen, f.atEnd, f.at);
     this.buf = new Uint8Array(0);
+    this.rd = new ByteReader(this.buf, 0, 0);
     this.len = this.genStart = 0;
     if (this.unknownSampleStacks > 0) {
       this.b.warn(`${this.unknownSampleStacks} CPU samples referred to stacks missing from their generation (kept without a stack)`);
@@ -256,7 +257,7 @@ export class V2Decoder {
       if (this.owned && this.buf.length >= need && this.buf.length <= 4 * need) {
         this.buf.copyWithin(0, shift, this.len);
       } else {
-        const nb = new Uint8Array(Math.max(2 * need, 1 << 16));
+        const nb = new Uint8Array(Math.max(need + (need >> 2), 1 << 16));
         nb.set(this.buf.subarray(shift, this.len));
         this.buf = nb;
         this.owned = true;

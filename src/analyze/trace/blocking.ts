@@ -17,6 +17,7 @@
 
 import { ProfileBuilder } from '../../model/builder.js';
 import type { Profile } from '../../model/profile.js';
+import { GoroutineMap } from './goroutine-map.js';
 import { GoState, TraceEventKind, isGoroutineTransition, stackFrameRows, type Trace } from '../../model/trace.js';
 
 export type BlockingType = 'net' | 'sync' | 'syscall' | 'sched';
@@ -66,19 +67,19 @@ interface OpenIntervals {
  */
 export class BlockingProfiler {
   private readonly states: number[];
-  private readonly intervals = new Map<number, OpenIntervals>();
+  private readonly intervals = new GoroutineMap<OpenIntervals>();
   private readonly byStack: Map<number, BlockingRecord>[];
   /** Goroutines seen running. */
-  private readonly ran = new Set<number>();
+  private readonly ran = new GoroutineMap<true>();
   /** Intervals of goroutines not seen running yet: counted only if they never run. */
   private readonly pending = new Map<number, { type: number; stack: number; ns: number }[]>();
-  /** tracks, once a profile and wait reason. */
-  private readonly reasons: Map<string, boolean>[];
+  /** tracks, once a profile and wait reason (its string index): 1 yes, 2 no, 0 not asked yet. */
+  private readonly reasons: Int8Array[];
 
   constructor(readonly types: readonly BlockingType[]) {
     this.states = types.map((x) => trackedState[x]);
     this.byStack = types.map(() => new Map());
-    this.reasons = types.map(() => new Map());
+    this.reasons = types.map(() => new Int8Array(64));
   }
 
   add(t: Trace): void {
@@ -91,14 +92,14 @@ export class BlockingProfiler {
       const to = ev.to[i]!;
       const firstRun = to === GoState.Running && !this.ran.has(g);
       if (firstRun) {
-        this.ran.add(g);
+        this.ran.set(g, true);
         this.pending.delete(g);
       }
       let o = this.intervals.get(g);
       for (let k = 0; k < n; k++) {
         const since = o === undefined ? NaN : o.since[k]!;
         if (Number.isNaN(since)) {
-          if (to !== this.states[k] || !this.reasonTracks(k, to, t.strings.get(ev.str[i]!))) continue;
+          if (to !== this.states[k] || !this.reasonTracks(k, to, t, ev.str[i]!)) continue;
           if (o === undefined) this.intervals.set(g, (o = { since: new Float64Array(n).fill(NaN), stack: new Uint32Array(n), open: 0 }));
           o.since[k] = ev.time[i]!;
           o.stack[k] = ev.stack[i]!;
@@ -134,10 +135,15 @@ export class BlockingProfiler {
     }
   }
 
-  private reasonTracks(k: number, to: number, reason: string): boolean {
-    let yes = this.reasons[k]!.get(reason);
-    if (yes === undefined) this.reasons[k]!.set(reason, (yes = tracks(this.types[k]!, to, reason)));
-    return yes;
+  private reasonTracks(k: number, to: number, t: Trace, str: number): boolean {
+    let known = this.reasons[k]!;
+    if (str >= known.length) {
+      const more = new Int8Array(Math.max(str + 1, known.length * 2));
+      more.set(known);
+      this.reasons[k] = known = more;
+    }
+    if (known[str] === 0) known[str] = tracks(this.types[k]!, to, t.strings.get(str)) ? 1 : 2;
+    return known[str] === 1;
   }
 
   private count(k: number, stack: number, ns: number): void {

@@ -16,6 +16,7 @@
  * Rows are consumed in order, whole or one generation at a time (`add` per generation).
  */
 
+import { GoroutineMap } from './goroutine-map.js';
 import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, type Trace, type TraceEvents } from '../../model/trace.js';
 
 /** What Go's summary records for one goroutine (times in ns since the first row). */
@@ -126,7 +127,7 @@ export type SummaryRules = 'go1.26' | 'go1.24';
 export class GoroutineAnalyzer {
   constructor(readonly rules: SummaryRules = 'go1.26') {}
 
-  private readonly live = new Map<number, Live>();
+  private readonly live = new GoroutineMap<Live>();
   private readonly done: GoroutineSummary[] = [];
   /** Wait sites by stack (each stack's few by reason and creator), and all of them in the order first seen. */
   private readonly sitesByStack = new Map<number, WaitSite[]>();
@@ -141,6 +142,8 @@ export class GoroutineAnalyzer {
   private readonly rangesP = new Map<string, number>();
   /** Functions at the leaf of some block row's stack (see TraceGoroutines.blockLeaves). */
   private readonly blockLeaves = new Set<string>();
+  /** The stacks (rows) whose leaf is in blockLeaves already: a server blocks at the same few stacks millions of times. */
+  private leafSeen: Uint8Array = new Uint8Array(256);
   private trace: Trace | null = null;
 
   /**
@@ -156,7 +159,12 @@ export class GoroutineAnalyzer {
       const kind = ev.kind[i]!;
       const time = ev.time[i]!;
       if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
-        this.blockLeaves.add(leafName(t, ev.stack[i]!));
+        const stack = ev.stack[i]!;
+        if (stack >= this.leafSeen.length) this.leafSeen = grownBytes(this.leafSeen, stack + 1);
+        if (this.leafSeen[stack] === 0) {
+          this.leafSeen[stack] = 1;
+          this.blockLeaves.add(leafName(t, stack));
+        }
       }
       if (this.first && (kind !== TraceEventKind.Sync || this.rules === 'go1.26')) {
         // Go 1.24's reader yields each generation's sync at its end, not at its start: its
@@ -623,6 +631,12 @@ function transitionStack(kind: number, arg0: number, stack: number, rules: Summa
 }
 
 /** The function at a stack's leaf (called for every block row: no view of the stack's rows is made). */
+function grownBytes(a: Uint8Array, need: number): Uint8Array {
+  const out = new Uint8Array(Math.max(need, a.length * 2));
+  out.set(a);
+  return out;
+}
+
 /** No rows: what a part's trace keeps of it once read. */
 const NO_ROWS: TraceEvents = {
   length: 0,

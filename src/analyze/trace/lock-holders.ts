@@ -8,6 +8,7 @@
 
 import { isStandardLibrary } from '../../model/names.js';
 import { GoState, TraceEventKind, stackFunctions, type Trace } from '../../model/trace.js';
+import { GoroutineMap } from './goroutine-map.js';
 
 /** One place that releases a contended lock, with what its goroutines waited on while holding it. */
 export interface LockRelease {
@@ -35,7 +36,7 @@ interface Blocked {
 }
 
 export class LockHolders {
-  private readonly blocked = new Map<number, Blocked>();
+  private readonly blocked = new GoroutineMap<Blocked>();
   /**
    * Each goroutine's waits (not on a lock) since it last took or released one: where, and how
    * long in all. At a release, the longest is what it waited on while holding the lock.

@@ -886,8 +886,12 @@ export class V2Decoder {
     return s;
   }
 
-  private emit(time: number, kind: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
-    this.emitAt(time, kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
+  /**
+   * A row of the event being advanced, at its time (read here from its cursor: a time passed
+   * as an argument, past 2^31 ns, would be a number boxed for every row).
+   */
+  private emit(kind: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
+    this.emitAt(this.cur.time, kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
   }
 
   private advance(c: Cursor): boolean {
@@ -968,7 +972,6 @@ export class V2Decoder {
 
   /** Proc events: status, start, stop, steal. */
   private orderProc(t: number, c: Cursor): boolean {
-    const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const a2 = c.a2;
@@ -1010,7 +1013,7 @@ export class V2Decoder {
           }
           if (!found) throw new DecodeError(`failed to find sched context for proc ${pid} that's about to be stolen`);
         }
-        this.emit(time, K.ProcStatus, 0, pid, oldState, procStatusToState[status]!, 0, 0, 0);
+        this.emit(K.ProcStatus, 0, pid, oldState, procStatusToState[status]!, 0, 0, 0);
         return true;
       }
       case Ev.ProcStart: {
@@ -1021,7 +1024,7 @@ export class V2Decoder {
         s.seqGen = gen;
         s.seq = a1;
         this.np = a0;
-        this.emit(time, K.ProcStart, 0, a0, PS.Idle, PS.Running, 0, 0, 0);
+        this.emit(K.ProcStart, 0, a0, PS.Idle, PS.Running, 0, 0, 0);
         return true;
       }
       case Ev.ProcStop: {
@@ -1033,7 +1036,7 @@ export class V2Decoder {
         this.req(t, 2, 2, 1);
         s.status = P_IDLE;
         this.np = -1;
-        this.emit(time, K.ProcStop, 0, this.cp, PS.Running, PS.Idle, 0, 0, 0);
+        this.emit(K.ProcStop, 0, this.cp, PS.Running, PS.Idle, 0, 0, 0);
         return true;
       }
       case Ev.ProcSteal: {
@@ -1046,21 +1049,21 @@ export class V2Decoder {
         s.seqGen = gen;
         s.seq = a1;
         if (old === P_ABANDONED) {
-          this.emit(time, K.ProcSteal, 0, pid, PS.Idle, PS.Idle, 0, a2, 0);
+          this.emit(K.ProcSteal, 0, pid, PS.Idle, PS.Idle, 0, a2, 0);
           return true;
         }
         const mid = a2;
         if (mid === this.cm) {
           if (this.cp !== pid) throw new DecodeError(`tried to self-steal proc ${pid} (thread ${mid}), but got proc ${this.cp} instead`);
           this.np = -1;
-          this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
+          this.emit(K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
           return true;
         }
         const other = this.mStates.get(mid);
         if (other === undefined) throw new DecodeError(`stole proc from non-existent thread ${mid}`);
         if (other.p !== pid) throw new DecodeError(`tried to steal proc ${pid} from thread ${mid}, but got proc ${other.p} instead`);
         other.p = -1;
-        this.emit(time, K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
+        this.emit(K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
         return true;
       }
     }
@@ -1069,7 +1072,6 @@ export class V2Decoder {
 
   /** A goroutine's status at a generation's start. */
   private orderGoStatus(t: number, c: Cursor): boolean {
-    const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const a2 = c.a2;
@@ -1123,7 +1125,7 @@ export class V2Decoder {
           }
         }
         const stack = t === Ev.GoStatusStack ? this.stk(a3) : 0;
-        this.emit(time, K.GoStatus, stack, gid, oldState, goStatusToState[status]!, 0, mid, 0);
+        this.emit(K.GoStatus, stack, gid, oldState, goStatusToState[status]!, 0, mid, 0);
         return true;
       }
     }
@@ -1148,7 +1150,7 @@ export class V2Decoder {
         const status = t === Ev.GoCreateBlocked ? G_WAITING : G_RUNNABLE;
         this.gStates.set(newg, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
         const kind = t === Ev.GoCreateBlocked ? K.GoCreateBlocked : K.GoCreate;
-        this.emit(time, kind, this.stk(a2), newg, GS.NotExist, goStatusToState[status]!, 0, this.stk(a1), 0);
+        this.emit(kind, this.stk(a2), newg, GS.NotExist, goStatusToState[status]!, 0, this.stk(a1), 0);
         return true;
       }
       case Ev.GoCreateSyscall: {
@@ -1157,7 +1159,7 @@ export class V2Decoder {
         if (this.gStates.has(newg)) throw new DecodeError(`tried to create goroutine (${newg}) in syscall that already exists`);
         this.gStates.set(newg, { status: G_SYSCALL, seqGen: gen, seq: 0, regions: null, ranges: null });
         this.ng = newg;
-        this.emit(time, K.GoCreateSyscall, 0, newg, GS.NotExist, GS.Syscall, 0, 0, 0);
+        this.emit(K.GoCreateSyscall, 0, newg, GS.NotExist, GS.Syscall, 0, 0, 0);
         return true;
       }
       case Ev.GoStart: {
@@ -1168,14 +1170,14 @@ export class V2Decoder {
         s.seqGen = gen;
         s.seq = a1;
         this.ng = a0;
-        this.emit(time, K.GoStart, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        this.emit(K.GoStart, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
         return true;
       }
       case Ev.GoDestroy: {
         this.runningG(t);
         this.gStates.delete(this.cg);
         this.ng = -1;
-        this.emit(time, K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
+        this.emit(K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
         return true;
       }
       case Ev.GoStop:
@@ -1184,7 +1186,7 @@ export class V2Decoder {
         const block = t === Ev.GoBlock;
         s.status = block ? G_WAITING : G_RUNNABLE;
         this.ng = -1;
-        this.emit(time, block ? K.GoBlock : K.GoStop, this.stk(a1), this.cg, GS.Running, block ? GS.Waiting : GS.Runnable, this.sid(a0), 0, 0);
+        this.emit(block ? K.GoBlock : K.GoStop, this.stk(a1), this.cg, GS.Running, block ? GS.Waiting : GS.Runnable, this.sid(a0), 0, 0);
         return true;
       }
       case Ev.GoUnblock: {
@@ -1193,7 +1195,7 @@ export class V2Decoder {
         s.status = G_RUNNABLE;
         s.seqGen = gen;
         s.seq = a1;
-        this.emit(time, K.GoUnblock, this.stk(a2), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+        this.emit(K.GoUnblock, this.stk(a2), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
         return true;
       }
       case Ev.GoSwitch:
@@ -1201,13 +1203,13 @@ export class V2Decoder {
         const cur = this.runningG(t);
         const next = this.gState(a0);
         if (next === undefined || next.status !== G_WAITING || !this.seqOK(gen, a1, next)) return false;
-        this.emit(time, t === Ev.GoSwitch ? K.GoSwitch : K.GoSwitchDestroy, 0, a0, GS.Waiting, GS.Runnable, 0, 0, 0);
+        this.emit(t === Ev.GoSwitch ? K.GoSwitch : K.GoSwitchDestroy, 0, a0, GS.Waiting, GS.Runnable, 0, 0, 0);
         if (t === Ev.GoSwitch) {
           cur.status = G_WAITING;
-          this.emit(time, K.GoBlock, 0, this.cg, GS.Running, GS.Waiting, 0, 0, 0);
+          this.emit(K.GoBlock, 0, this.cg, GS.Running, GS.Waiting, 0, 0, 0);
         } else {
           this.gStates.delete(this.cg);
-          this.emit(time, K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
+          this.emit(K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
         }
         next.status = G_RUNNING;
         next.seqGen = gen;
@@ -1222,7 +1224,6 @@ export class V2Decoder {
 
   /** Syscalls: begin, end, end blocked, destroy in a syscall. */
   private orderSyscall(t: number, c: Cursor): boolean {
-    const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const gen = this.gen;
@@ -1237,7 +1238,7 @@ export class V2Decoder {
           throw new DecodeError(`failed to advance ${evName(t)}: can't make sequence: ${ps.seq} (gen=${ps.seqGen}) -> ${a0} (gen=${gen})`);
         }
         ps.seq = a0;
-        this.emit(time, K.GoSyscallBegin, this.stk(a1), this.cg, GS.Running, GS.Syscall, 0, 0, 0);
+        this.emit(K.GoSyscallBegin, this.stk(a1), this.cg, GS.Running, GS.Syscall, 0, 0, 0);
         return true;
       }
       case Ev.GoSyscallEnd: {
@@ -1252,7 +1253,7 @@ export class V2Decoder {
           throw new DecodeError(`expected proc ${this.cp} in state Syscall, but got ${procStatusName[ps.status]} instead`);
         }
         ps.status = P_RUNNING;
-        this.emit(time, K.GoSyscallEnd, 0, this.cg, GS.Syscall, GS.Running, 0, 0, 0);
+        this.emit(K.GoSyscallEnd, 0, this.cg, GS.Syscall, GS.Running, 0, 0, 0);
         return true;
       }
       case Ev.GoSyscallEndBlocked: {
@@ -1267,7 +1268,7 @@ export class V2Decoder {
         if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not in a syscall`);
         this.ng = -1;
         s.status = G_RUNNABLE;
-        this.emit(time, K.GoSyscallEndBlocked, 0, this.cg, GS.Syscall, GS.Runnable, 0, 0, 0);
+        this.emit(K.GoSyscallEndBlocked, 0, this.cg, GS.Syscall, GS.Runnable, 0, 0, 0);
         return true;
       }
       case Ev.GoDestroySyscall: {
@@ -1285,9 +1286,9 @@ export class V2Decoder {
           }
           ps.status = P_ABANDONED;
           this.np = -1;
-          this.emit(time, K.ProcSteal, 0, this.cp, PS.Running, PS.Idle, 0, this.cm, 0);
+          this.emit(K.ProcSteal, 0, this.cp, PS.Running, PS.Idle, 0, this.cm, 0);
         }
-        this.emit(time, K.GoDestroySyscall, 0, this.cg, GS.Syscall, GS.NotExist, 0, 0, 0);
+        this.emit(K.GoDestroySyscall, 0, this.cg, GS.Syscall, GS.NotExist, 0, 0, 0);
         return true;
       }
     }
@@ -1296,7 +1297,6 @@ export class V2Decoder {
 
   /** Ranges on a goroutine or proc: STW, mark assist, sweep (begin, end, active). */
   private orderRange(t: number, c: Cursor): boolean {
-    const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const gen = this.gen;
@@ -1310,8 +1310,8 @@ export class V2Decoder {
         const key = t * TWO32 + desc;
         if (hasRange(s.ranges, key)) throw new DecodeError(`discovered ${evName(t)} already in flight when starting it (goroutine ${this.cg})`);
         (s.ranges ??= []).push(key);
-        if (t === Ev.STWBegin) this.emit(time, K.STWBegin, this.stk(a1), -1, 0, 0, desc, 0, 0);
-        else this.emit(time, K.GCMarkAssistBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
+        if (t === Ev.STWBegin) this.emit(K.STWBegin, this.stk(a1), -1, 0, 0, desc, 0, 0);
+        else this.emit(K.GCMarkAssistBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
         return true;
       }
       case Ev.STWEnd:
@@ -1320,22 +1320,22 @@ export class V2Decoder {
         const s = this.gState(this.cg);
         if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
         const desc = endRange(s, rangeStart(t));
-        if (t === Ev.STWEnd) this.emit(time, K.STWEnd, 0, -1, 0, 0, desc, 0, 0);
-        else this.emit(time, K.GCMarkAssistEnd, 0, -1, 0, 0, 0, 0, 0);
+        if (t === Ev.STWEnd) this.emit(K.STWEnd, 0, -1, 0, 0, desc, 0, 0);
+        else this.emit(K.GCMarkAssistEnd, 0, -1, 0, 0, 0, 0, 0);
         return true;
       }
       case Ev.GCMarkAssistActive: {
         const s = this.gState(a0);
         if (s === undefined) throw new DecodeError(`uninitialized goroutine ${a0} found during ${evName(t)}`);
         activeRange(s, Ev.GCMarkAssistBegin * TWO32, gen === this.initialGen, evName(t));
-        this.emit(time, K.GCMarkAssistActive, 0, -1, 0, 0, 0, a0, 0);
+        this.emit(K.GCMarkAssistActive, 0, -1, 0, 0, 0, a0, 0);
         return true;
       }
       case Ev.GCSweepActive: {
         const ps = this.pStates.get(a0);
         if (ps === undefined) throw new DecodeError(`encountered GCSweepActive for unknown proc ${a0}`);
         activeRange(ps, Ev.GCSweepBegin * TWO32, gen === this.initialGen, evName(t));
-        this.emit(time, K.GCSweepActive, 0, -1, 0, 0, 0, a0, 0);
+        this.emit(K.GCSweepActive, 0, -1, 0, 0, 0, a0, 0);
         return true;
       }
       case Ev.GCSweepBegin: {
@@ -1345,7 +1345,7 @@ export class V2Decoder {
         const key = Ev.GCSweepBegin * TWO32;
         if (hasRange(ps.ranges, key)) throw new DecodeError(`discovered GCSweepBegin already in flight when starting it (proc ${this.cp})`);
         (ps.ranges ??= []).push(key);
-        this.emit(time, K.GCSweepBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
+        this.emit(K.GCSweepBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
         return true;
       }
       case Ev.GCSweepEnd: {
@@ -1353,7 +1353,7 @@ export class V2Decoder {
         const ps = this.pStates.get(this.cp);
         if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
         endRange(ps, Ev.GCSweepBegin);
-        this.emit(time, K.GCSweepEnd, 0, -1, 0, 0, 0, a0, a1);
+        this.emit(K.GCSweepEnd, 0, -1, 0, 0, 0, a0, a1);
         return true;
       }
     }
@@ -1362,7 +1362,6 @@ export class V2Decoder {
 
   /** GC cycles, by their sequence numbers. */
   private orderGC(t: number, c: Cursor): boolean {
-    const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const gen = this.gen;
@@ -1372,21 +1371,21 @@ export class V2Decoder {
           if (this.gcState !== GC_UNDETERMINED) throw new DecodeError("GCActive in the first generation isn't first GC event");
           this.gcSeq = a0;
           this.gcState = GC_RUNNING;
-          this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
+          this.emit(K.GCActive, 0, -1, 0, 0, 0, a0, 0);
           return true;
         }
         if (a0 !== this.gcSeq + 1) return false;
         if (this.gcState !== GC_RUNNING) throw new DecodeError('encountered GCActive while GC was not in progress');
         this.gcSeq = a0;
         this.req(t, 2, 2, 2);
-        this.emit(time, K.GCActive, 0, -1, 0, 0, 0, a0, 0);
+        this.emit(K.GCActive, 0, -1, 0, 0, 0, a0, 0);
         return true;
       }
       case Ev.GCBegin: {
         if (this.gcState === GC_UNDETERMINED) {
           this.gcSeq = a0;
           this.gcState = GC_RUNNING;
-          this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
+          this.emit(K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
           return true;
         }
         if (a0 !== this.gcSeq + 1) return false;
@@ -1394,7 +1393,7 @@ export class V2Decoder {
         this.gcSeq = a0;
         this.gcState = GC_RUNNING;
         this.req(t, 2, 2, 2);
-        this.emit(time, K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
+        this.emit(K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
         return true;
       }
       case Ev.GCEnd: {
@@ -1404,7 +1403,7 @@ export class V2Decoder {
         this.gcSeq = a0;
         this.gcState = GC_NOT_RUNNING;
         this.req(t, 2, 2, 2);
-        this.emit(time, K.GCEnd, 0, -1, 0, 0, 0, a0, 0);
+        this.emit(K.GCEnd, 0, -1, 0, 0, 0, a0, 0);
         return true;
       }
     }
@@ -1413,7 +1412,6 @@ export class V2Decoder {
 
   /** Events that change no state machine but need their context: procs change, labels, logs, heap figures, tasks, regions, experimental events. */
   private orderAnnotation(t: number, c: Cursor): boolean {
-    const time = c.time;
     const a0 = c.a0;
     const a1 = c.a1;
     const a2 = c.a2;
@@ -1421,20 +1419,20 @@ export class V2Decoder {
     switch (t) {
       case Ev.ProcsChange:
         this.req(t, 2, 2, 2);
-        this.emit(time, K.ProcsChange, this.stk(a1), -1, 0, 0, 0, a0, 0);
+        this.emit(K.ProcsChange, this.stk(a1), -1, 0, 0, 0, a0, 0);
         return true;
       case Ev.GoLabel:
         this.req(t, 2, 2, 2);
-        this.emit(time, K.GoLabel, 0, -1, 0, 0, this.sid(a0), 0, 0);
+        this.emit(K.GoLabel, 0, -1, 0, 0, this.sid(a0), 0, 0);
         return true;
       case Ev.UserLog:
         this.req(t, 2, 2, 2);
-        this.emit(time, K.Log, this.stk(a3), -1, 0, 0, this.sid(a1), a0, this.sid(a2));
+        this.emit(K.Log, this.stk(a3), -1, 0, 0, this.sid(a1), a0, this.sid(a2));
         return true;
       case Ev.HeapAlloc:
       case Ev.HeapGoal:
         this.req(t, 2, 2, 1);
-        this.emit(time, t === Ev.HeapAlloc ? K.HeapAlloc : K.HeapGoal, 0, -1, 0, 0, 0, a0, 0);
+        this.emit(t === Ev.HeapAlloc ? K.HeapAlloc : K.HeapGoal, 0, -1, 0, 0, 0, a0, 0);
         return true;
       case Ev.UserTaskBegin: {
         if (this.activeTasks.has(a0)) throw new DecodeError(`task ID conflict: ${a0}`);
@@ -1443,7 +1441,7 @@ export class V2Decoder {
         if (a2 !== 0 && nm === undefined) throw new DecodeError(`invalid string ID ${a2} for ${evName(t)} event`);
         this.activeTasks.set(a0, { name: nm ?? 0, parent });
         this.req(t, 2, 2, 2);
-        this.emit(time, K.TaskBegin, this.stk(a3), -1, 0, 0, nm ?? 0, a0, parent);
+        this.emit(K.TaskBegin, this.stk(a3), -1, 0, 0, nm ?? 0, a0, parent);
         return true;
       }
       case Ev.UserTaskEnd: {
@@ -1456,7 +1454,7 @@ export class V2Decoder {
           this.activeTasks.delete(a0);
         }
         this.req(t, 2, 2, 2);
-        this.emit(time, K.TaskEnd, this.stk(a1), -1, 0, 0, nm, a0, parent);
+        this.emit(K.TaskEnd, this.stk(a1), -1, 0, 0, nm, a0, parent);
         return true;
       }
       case Ev.UserRegionBegin:
@@ -1479,13 +1477,13 @@ export class V2Decoder {
           }
           r.length = n - 2;
         }
-        this.emit(time, t === Ev.UserRegionBegin ? K.RegionBegin : K.RegionEnd, this.stk(a2), -1, 0, 0, region, a0, 0);
+        this.emit(t === Ev.UserRegionBegin ? K.RegionBegin : K.RegionEnd, this.stk(a2), -1, 0, 0, region, a0, 0);
         return true;
       }
       default:
         if (t >= Ev.Span && t <= Ev.GoroutineStackFree) {
           this.req(t, 2, 1, 1);
-          this.emit(time, K.Experimental, 0, -1, 0, 0, this.b.strings.intern(evName(t)), a0, a1);
+          this.emit(K.Experimental, 0, -1, 0, 0, this.b.strings.intern(evName(t)), a0, a1);
           return true;
         }
         throw new DecodeError(`bad event type found while ordering: ${t}`);

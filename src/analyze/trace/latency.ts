@@ -57,50 +57,70 @@ export interface CensoredFigures {
 }
 
 /**
- * Percentiles over complete waits (`complete`, sorted ascending) and cut ones (lower bounds), saying which
- * figures are only bounds: a figure at or above the shortest cut wait may be pulled up by that
- * wait's true length (a cut wait is never below it, so a figure that is a cut wait is a bound
- * too). The figures are those of both lists merged, found without merging them.
+ * Percentiles over complete waits and cut ones (lower bounds), saying which figures are only
+ * bounds: a figure at or above the shortest cut wait may be pulled up by that wait's true length
+ * (a cut wait is never below it, so a figure that is a cut wait is a bound too). The figures are
+ * those of both lists together, picked out by rank without sorting them.
  */
 export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<number>): CensoredFigures {
-  const cutSorted = Float64Array.from(cut).sort();
-  const lowestCut = cutSorted.length ? cutSorted[0]! : Infinity;
-  const n = complete.length + cutSorted.length;
-  const at = (q: number): number | null => (n === 0 ? null : kth(complete, cutSorted, Math.max(1, Math.ceil(q * n)) - 1));
-  const p50 = at(0.5);
-  const p99 = at(0.99);
-  const max = at(1);
+  let lowestCut = Infinity;
+  for (let i = 0; i < cut.length; i++) if (cut[i]! < lowestCut) lowestCut = cut[i]!;
+  const all = new Float64Array(complete.length + cut.length);
+  all.set(complete);
+  all.set(cut, complete.length);
+  const [p50, p99, max] = figures(all, [0.5, 0.99, 1]);
   return {
-    count: n,
-    p50Ns: p50,
-    p99Ns: p99,
-    maxNs: max,
-    p50IsLowerBound: p50 !== null && p50 >= lowestCut,
-    p99IsLowerBound: p99 !== null && p99 >= lowestCut,
-    maxIsLowerBound: max !== null && max >= lowestCut,
+    count: all.length,
+    p50Ns: p50 ?? null,
+    p99Ns: p99 ?? null,
+    maxNs: max ?? null,
+    p50IsLowerBound: (p50 ?? -Infinity) >= lowestCut,
+    p99IsLowerBound: (p99 ?? -Infinity) >= lowestCut,
+    maxIsLowerBound: (max ?? -Infinity) >= lowestCut,
   };
 }
 
-/** The k-th smallest (from 0) of two sorted lists together, k below their joint length: a binary search over how many come from `a`. */
-function kth(a: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
-  // take i from a and k + 1 - i from b: the least i whose a[i] is not below b's last taken
-  let lo = Math.max(0, k + 1 - b.length);
-  let hi = Math.min(k + 1, a.length);
-  while (lo < hi) {
-    const i = (lo + hi) >> 1;
-    if (a[i]! < b[k - i]!) lo = i + 1;
-    else hi = i;
-  }
-  const fromA = lo > 0 ? a[lo - 1]! : -Infinity;
-  const fromB = k + 1 - lo > 0 ? b[k - lo]! : -Infinity;
-  return Math.max(fromA, fromB);
+/**
+ * The values below which the shares `qs` (ascending) of `a` fall, by nearest rank (null for
+ * none): picked out in place (quickselect, each rank within what the last one left to its
+ * right), so that millions of waits are not sorted for three figures.
+ */
+export function figures(a: Float64Array, qs: number[]): (number | null)[] {
+  if (a.length === 0) return qs.map(() => null);
+  let lo = 0;
+  return qs.map((q) => {
+    const k = Math.max(1, Math.ceil(q * a.length)) - 1;
+    const v = select(a, k, lo, a.length - 1);
+    lo = k;
+    return v;
+  });
 }
 
-/** The value below which a share `q` of the sorted values fall (nearest rank). */
-export function quantile(sorted: ArrayLike<number>, q: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.max(1, Math.ceil(q * sorted.length));
-  return sorted[rank - 1]!;
+/** The k-th smallest of a[lo..hi] (a reordered: smaller to its left, larger to its right). */
+function select(a: Float64Array, k: number, lo: number, hi: number): number {
+  while (hi > lo) {
+    // the median of three as pivot, and a three-way partition: waits repeat a lot
+    const x = a[lo]!;
+    const y = a[(lo + hi) >>> 1]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let lt = lo;
+    let gt = hi;
+    for (let i = lo; i <= gt; ) {
+      const v = a[i]!;
+      if (v < pivot) {
+        a[i++] = a[lt]!;
+        a[lt++] = v;
+      } else if (v > pivot) {
+        a[i] = a[gt]!;
+        a[gt--] = v;
+      } else i++;
+    }
+    if (k < lt) hi = lt - 1;
+    else if (k > gt) lo = gt + 1;
+    else return pivot;
+  }
+  return a[k]!;
 }
 
 /** Wait sites as a goroutine profile: one record per site, so the signature engine can judge it. */
@@ -165,32 +185,34 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
   for (const [id, sites] of matched) {
     const c = set.get(id)!;
     // a trace of a busy server holds millions of waits: each list once, into an array of its size
-    const sorted = gather(sites, (s) => s.complete).sort();
+    const complete = gather(sites, (s) => s.complete);
     const before = gather(sites, (s) => s.fromStart);
     const still = gather(sites, (s) => s.atEnd);
     const goroutines = new Set<number>();
     for (const s of sites) for (const g of s.goroutines) goroutines.add(g);
     let total = 0;
-    for (const x of sorted) total += x;
+    for (const x of complete) total += x;
     const cut = new Float64Array(before.length + still.length);
     cut.set(before);
     cut.set(still, before.length);
+    const all = censoredFigures(complete, cut);
+    const [p50, p90, p99, max] = figures(complete, [0.5, 0.9, 0.99, 1]);
     out.push({
       signature: id,
       role: c.sig.role,
       description: c.sig.description,
-      count: sorted.length,
+      count: complete.length,
       totalNs: total,
-      p50Ns: quantile(sorted, 0.5),
-      p90Ns: quantile(sorted, 0.9),
-      p99Ns: quantile(sorted, 0.99),
-      maxNs: sorted.length ? sorted[sorted.length - 1]! : null,
+      p50Ns: p50 ?? null,
+      p90Ns: p90 ?? null,
+      p99Ns: p99 ?? null,
+      maxNs: max ?? null,
       begunBefore: before.length,
       begunBeforeMaxNs: maxOf(before),
       stillWaiting: still.length,
       stillWaitingMaxNs: maxOf(still),
       goroutines: goroutines.size,
-      all: censoredFigures(sorted, cut),
+      all,
     });
   }
   return out.sort((x, y) => y.totalNs - x.totalNs || y.count - x.count);

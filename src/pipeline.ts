@@ -10,13 +10,14 @@
 
 import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
 import { viewMarks, type ViewMarks } from './analyze/sample-marks.js';
-import { analyzeDecoded, checkSampleIndexFits, type InputAnalysis } from './analyze/index.js';
+import { analyzeDecoded, checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
 import type { DbStats } from './analyze/db-stats.js';
-import { decode, expectKind, type Decoded } from './decode/index.js';
+import { checkKind, decode, expectKind, type Decoded } from './decode/index.js';
 import { checkProfileLimits } from './decode/limits.js';
-import type { Gunzip } from './decode/gzip.js';
-import { errorLine, type DecodeLimits } from './model/errors.js';
+import { gunzipPako, isGzip, type Gunzip } from './decode/gzip.js';
+import { isTrace, TraceStreamDecoder } from './decode/trace/index.js';
+import { defaultLimits, errorLine, type DecodeLimits } from './model/errors.js';
 import type { ProfileKind } from './model/profile.js';
 import { htmlReport, type ViewerAssets } from './report/html.js';
 import { jsonReport, type InputError } from './report/json.js';
@@ -68,9 +69,41 @@ export interface PipelineResult {
   ignore: string[];
 }
 
-/** Decodes and analyses one input; throws a DecodeError (or UsageError) for bad input. */
+/**
+ * Decodes and analyses one input; throws a DecodeError (or UsageError) for bad input. A trace
+ * is decoded and analysed a generation at a time, as the command line streams it, so that its
+ * rows are never all held at once (a gzip'd input is inflated once either way).
+ */
 export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): InputAnalysis {
-  return analyzeDecodedInput(input.name, decodeInput(input, opts), opts, false);
+  const { content, compressed, gunzip } = contentOf(input, opts);
+  if (isTrace(content)) return analyzeTraceContent(input.name, content, compressed, opts);
+  return analyzeDecodedInput(input.name, decodeInput(input, { ...opts, ...(gunzip ? { gunzip } : {}) }), opts, false);
+}
+
+/**
+ * The input's content: a gzip'd input inflated within the options' limits, and a gunzip for
+ * decodeInput that hands that back rather than inflating it again.
+ */
+function contentOf(input: PipelineInput, opts: PipelineOptions): { content: Uint8Array; compressed: boolean; gunzip?: Gunzip } {
+  if (!isGzip(input.bytes)) return { content: input.bytes, compressed: false };
+  const inflate = opts.gunzip ?? gunzipPako;
+  const max = opts.maxSize ?? opts.limits?.maxDecompressedBytes ?? defaultLimits.maxDecompressedBytes;
+  const content = inflate(input.bytes, max, opts.limits?.maxRatio ?? defaultLimits.maxRatio);
+  return { content, compressed: true, gunzip: (bytes, maxBytes, maxRatio) => (bytes === input.bytes ? content : inflate(bytes, maxBytes, maxRatio)) };
+}
+
+/** Trace content fed to the decoder in steps, each generation's rows analysed and let go. */
+const TRACE_STEP = 1 << 20;
+
+function analyzeTraceContent(name: string, content: Uint8Array, compressed: boolean, opts: PipelineOptions): InputAnalysis {
+  if (opts.kind) checkKind('trace', opts.kind);
+  const a = new TraceAnalyzer();
+  const onProgress = opts.onProgress;
+  const d = new TraceStreamDecoder({ onPart: (part) => a.add(part), ...(onProgress ? { onGeneration: (end: number) => onProgress(end, content.length) } : {}) });
+  for (let at = 0; at < content.length; at += TRACE_STEP) d.push(content.subarray(at, at + TRACE_STEP));
+  d.end();
+  onProgress?.(content.length, content.length);
+  return a.finish(name, d.result(), compressed, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
 }
 
 /**

@@ -20,6 +20,8 @@ import { TraceStreamDecoder, decodeTrace, decodeTraceParts } from '../src/decode
 import { DecodeError } from '../src/model/errors.js';
 import { TraceEventKind as K, type Trace, type TraceEvents } from '../src/model/trace.js';
 import { jsonReport } from '../src/report/json.js';
+import { analyzeInput } from '../src/pipeline.js';
+import { gzipSync } from 'node:zlib';
 import { corpusFile, corpusRoot, manifest, repoRoot } from './helpers/corpus.js';
 import { parseTraceTest } from './helpers/trace-text.js';
 
@@ -199,11 +201,22 @@ function findings(a: TraceAnalysis) {
   return { ...rest, goroutineSummary: summary };
 }
 
+/** The pipeline's analysis (what the page, `serve` and the library give), or its error. */
+function piped(bytes: Uint8Array): { analysis: TraceAnalysis } | { error: string } {
+  try {
+    return { analysis: analyzeInput({ name: 'in', bytes }) as TraceAnalysis };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { error: e.message };
+  }
+}
+
 function compare(input: Input, size: number): void {
   const w = whole(input.bytes);
   const s = streamed(size === 0 ? [input.bytes] : pieces(input.bytes, size));
   if ('error' in w) {
     expect(s).toEqual({ error: w.error });
+    if (size === 0) expect(piped(input.bytes)).toEqual({ error: w.error });
     return;
   }
   if ('error' in s) throw new Error(`streamed: ${s.error}, whole: decoded`);
@@ -234,6 +247,21 @@ function compare(input: Input, size: number): void {
   expect(jsonReport([o.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: dO })).toBe(
     jsonReport([w.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: dw }),
   );
+  // the pipeline streams a trace from memory alike, plain or gzip'd
+  if (size !== 0) return;
+  for (const bytes of [input.bytes, new Uint8Array(gzipSync(input.bytes))]) {
+    const p = piped(bytes);
+    if ('error' in p) throw new Error(`pipeline: ${p.error}, whole: decoded`);
+    const dp = diagnose([p.analysis]);
+    expect(dp).toEqual(dw);
+    expect(p.analysis.compressed).toBe(bytes !== input.bytes);
+    // streamed: the trace it keeps has its tables, not its rows
+    expect(p.analysis.trace.events.length).toBe(0);
+    expect(p.analysis.events).toBe(w.trace.events.length);
+    expect(jsonReport([{ ...p.analysis, compressed: false, path: 'in' }], [], { toolVersion: 'test', buckets: 20, diagnosis: dp })).toBe(
+      jsonReport([w.analysis], [], { toolVersion: 'test', buckets: 20, diagnosis: dw }),
+    );
+  }
 }
 
 const samples = sampleTraces();

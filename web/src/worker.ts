@@ -8,7 +8,8 @@ import { DecodeError, errorLine } from '../../src/model/errors.js';
 import { sniff, type Decoded } from '../../src/decode/index.js';
 import { decodePprofPieces } from '../../src/decode/pprof-stream.js';
 import { inflateWhole, NotInflated, Pieces } from './inflate.js';
-import { analyzeDecodedInput, decodeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
+import { analyzeDecodedInput, analyzeInput, decodeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
+import { isTrace } from '../../src/decode/trace/index.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import { earlyFlame } from '../../src/report/view.js';
 import type { InputError } from '../../src/report/json.js';
@@ -62,10 +63,11 @@ function gunzipOf(input: PipelineInput, inflated: Uint8Array | null): Gunzip {
 /**
  * The first input from the pieces the page inflates: a pprof profile read from them as they
  * come (decodePprofPieces: its tables kept and its samples counted while the page inflates the
- * rest, then its samples read); anything else, or a profile that does not read so, whole, as
- * the pipeline reads it (which says what is wrong with it). `checked`: within the limits.
+ * rest, then its samples read), decoded for its early flame graph; anything else, or a profile
+ * that does not read so, read whole as the pipeline reads it (which says what is wrong with it),
+ * a trace a generation at a time.
  */
-async function decodeFromPieces(input: PipelineInput, pieces: Pieces, onProgress: (done: number, total: number) => void): Promise<{ decoded: Decoded; checked: boolean }> {
+async function fromPieces(input: PipelineInput, pieces: Pieces, onProgress: (done: number, total: number) => void): Promise<Read> {
   if ((await pieces.atLeast(4096)) && sniff(pieces.head(4096)) === 'pprof') {
     try {
       return { decoded: { type: 'profile', profile: await decodePprofPieces(() => pieces.read()), compressed: true }, checked: false };
@@ -73,8 +75,21 @@ async function decodeFromPieces(input: PipelineInput, pieces: Pieces, onProgress
       if (!(e instanceof DecodeError) && !(e instanceof NotInflated)) throw e;
     }
   }
-  return { decoded: decodeInput(input, { gunzip: gunzipOf(input, await pieces.whole()), onProgress }), checked: true };
+  return whole(input, await pieces.whole(), onProgress);
 }
+
+/**
+ * An input read whole (`inflated`: its content, when the page has it): decoded, for a profile's
+ * early flame graph (`checked`: within the limits), or analysed at once, a trace a generation
+ * at a time (analyzeInput), so that a large one's rows are not all held.
+ */
+function whole(input: PipelineInput, inflated: Uint8Array | null, onProgress: (done: number, total: number) => void): Read {
+  const gunzip = gunzipOf(input, inflated);
+  if (isTrace(inflated ?? input.bytes)) return { analysis: analyzeInput(input, { gunzip, onProgress }) };
+  return { decoded: decodeInput(input, { gunzip, onProgress }), checked: true };
+}
+
+type Read = { decoded: Decoded; checked: boolean } | { analysis: InputAnalysis };
 
 // loaded: the page may say it is ready for files
 scope.postMessage({ type: 'ready' });
@@ -102,9 +117,12 @@ scope.onmessage = async (e) => {
     const onProgress = (done: number, total: number) => scope.postMessage({ type: 'progress', text: `reading ${input.name} (${i + 1} of ${inputs.length}): ${Math.floor((done / Math.max(total, 1)) * 100)}%` });
     try {
       const pieces = i === 0 ? firstPieces : null;
-      const { decoded, checked } = pieces
-        ? await decodeFromPieces(input, pieces, onProgress)
-        : { decoded: decodeInput(input, { gunzip: gunzipOf(input, await inflateWhole(input.bytes)), onProgress }), checked: true };
+      const read = pieces ? await fromPieces(input, pieces, onProgress) : whole(input, await inflateWhole(input.bytes), onProgress);
+      if ('analysis' in read) {
+        analyses.push(read.analysis);
+        continue;
+      }
+      const { decoded, checked } = read;
       // the first input's flame graph at once, before it is diagnosed (not when redacting: the
       // report's names are placeholders, and this graph comes before them)
       if (i === 0 && !redact && decoded.type === 'profile' && decoded.profile.samples.length > 0) {

@@ -627,7 +627,8 @@ export class V2Decoder {
         );
       }
     }
-    if (evBytes > 0) this.rowsPerByte = (this.b.n - rowsBefore - ns) / evBytes;
+    // (an event takes at least 2 bytes: a generation that made more rows, synthesised ones, is no guide)
+    if (evBytes > 0) this.rowsPerByte = Math.min(0.5, (this.b.n - rowsBefore - ns) / evBytes);
   }
 
   /** The CPU samples of a generation's sample batches, and their order by time (stable). */

@@ -182,6 +182,11 @@ function traceRows() {
     const a = oursMeasure(name, file, 'text');
     const sync = measure(`go tool trace -pprof=sync ${name}`, go, ['tool', 'trace', '-pprof=sync', file], { memoryLimit });
     ratioRow(`trace ${(statSync(file).size / MB).toFixed(0)} MB`, a, '`go tool trace -pprof=sync`', sync, 0.35);
+    if (name !== 'trace-104mb.trace') continue;
+    // the same job as the peer's: one blocking profile of the trace, written as pprof
+    const job = measure(`pprof-diag trace-profile ${name}`, process.execPath, [cli, 'trace-profile', '-q', '--type', 'sync', '-o', path.join(tmp, 'sync.pb.gz'), file]);
+    const r = ratioOf(job, sync);
+    row(`trace ${(statSync(file).size / MB).toFixed(0)} MB, \`trace-profile --type sync\` (the peer's job)`, cell(job), `\`go tool trace -pprof=sync\` ${cell(sync)}`, `${r.text} ×`, 'reported', null);
   }
   const file = input('trace-414mb.trace');
   const label = `trace ${(statSync(file).size / MB).toFixed(0)} MB`;
@@ -325,7 +330,8 @@ net/http/pprof; debug=2 from its traceback on SIGQUIT with GOTRACEBACK=all); a h
 
 Method: whole processes with warm caches; wall time is the median of ${RUNS} runs, peak RSS the
 largest of them (\`/usr/bin/time -f %M\`, in MB of 10⁶ bytes). pprof-diag runs as
-\`pprof-diag analyze -q -f FORMAT FILE\`; the in-process row times the decode of the same
+\`pprof-diag analyze -q -f FORMAT FILE\` (one reported row: \`pprof-diag trace-profile --type sync\`,
+the same job as \`go tool trace -pprof=sync\`); the in-process row times the decode of the same
 uncompressed bytes only. panicparse runs as \`panicparse -no-color -parse=false FILE\` (parse,
 group identical stacks, print the groups, without reading Go sources for argument types);
 x/exp/trace as bench/tracebench reading every event once. A peer stopped at its limit of time

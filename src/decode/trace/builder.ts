@@ -88,6 +88,9 @@ export class TraceBuilder {
     if (min <= this.cap) return;
     const c = exact ? min : Math.max(min, Math.ceil(this.cap * 1.5), 64);
     const n = this.n;
+    // no rows yet (a generation about to begin, in columns reused): the old columns are let go
+    // before the new are made, so that the collection making them sets off can take them back
+    if (n === 0) this.emptyColumns();
     const grow = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T => {
       const b = new (a.constructor as new (k: number) => T)(c);
       b.set(a.subarray(0, n) as never);
@@ -271,6 +274,23 @@ export class TraceBuilder {
     this.arg0 = new Int32Array(0);
     this.arg1 = new Int32Array(0);
     return events;
+  }
+
+  private emptyColumns(): void {
+    const empty = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T => new (a.constructor as new (k: number) => T)(0);
+    this.time = empty(this.time);
+    this.kind = empty(this.kind);
+    this.g = empty(this.g);
+    this.p = empty(this.p);
+    this.m = empty(this.m);
+    this.stack = empty(this.stack);
+    this.resource = empty(this.resource);
+    this.from = empty(this.from);
+    this.to = empty(this.to);
+    this.str = empty(this.str);
+    this.arg0 = empty(this.arg0);
+    this.arg1 = empty(this.arg1);
+    this.cap = 0;
   }
 
   /** No more rows will come: the (empty) current part's columns let go. */

@@ -10,14 +10,14 @@
 
 import { diagnose, signatureSet, type Diagnosis } from './analyze/diagnose.js';
 import { viewMarks, type ViewMarks } from './analyze/sample-marks.js';
-import { analyzeDecoded, checkSampleIndexFits, TraceAnalyzer, type InputAnalysis } from './analyze/index.js';
+import { analyzeDecoded, checkSampleIndexFits, TraceAnalyzer, type AnalyzeOptions, type InputAnalysis } from './analyze/index.js';
 import type { LoadFigures } from './analyze/pool-advisor.js';
 import type { DbStats } from './analyze/db-stats.js';
-import { checkKind, decode, expectKind, type Decoded } from './decode/index.js';
+import { checkKind, decode, decodeContent, expectKind, inflateInput, type Content, type DecodeOptions, type Decoded } from './decode/index.js';
 import { checkProfileLimits } from './decode/limits.js';
-import { gunzipPako, isGzip, type Gunzip } from './decode/gzip.js';
+import type { Gunzip } from './decode/gzip.js';
 import { isTrace, TraceStreamDecoder } from './decode/trace/index.js';
-import { defaultLimits, errorLine, type DecodeLimits } from './model/errors.js';
+import { errorLine, type DecodeLimits } from './model/errors.js';
 import type { ProfileKind } from './model/profile.js';
 import { htmlReport, type ViewerAssets } from './report/html.js';
 import { jsonReport, type InputError } from './report/json.js';
@@ -72,52 +72,56 @@ export interface PipelineResult {
 /**
  * Decodes and analyses one input; throws a DecodeError (or UsageError) for bad input. A trace
  * is decoded and analysed a generation at a time, as the command line streams it, so that its
- * rows are never all held at once (a gzip'd input is inflated once either way).
+ * rows are never all held at once.
  */
 export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): InputAnalysis {
-  const { content, compressed, gunzip } = contentOf(input, opts);
-  if (isTrace(content)) return analyzeTraceContent(input.name, content, compressed, opts);
-  return analyzeDecodedInput(input.name, decodeInput(input, { ...opts, ...(gunzip ? { gunzip } : {}) }), opts, false);
+  const read = readInput(input, opts);
+  return 'analysis' in read ? read.analysis : analyzeDecodedInput(input.name, read.decoded, opts, false);
 }
 
 /**
- * The input's content: a gzip'd input inflated within the options' limits, and a gunzip for
- * decodeInput that hands that back rather than inflating it again.
+ * An input read, within the options' limits: a trace analysed as it is decoded, a generation at
+ * a time; anything else decoded, for a caller that shows it before its analysis (the page draws
+ * a profile's flame graph, earlyFlame): analyzeDecodedInput(name, decoded, opts, false) goes on.
  */
-function contentOf(input: PipelineInput, opts: PipelineOptions): { content: Uint8Array; compressed: boolean; gunzip?: Gunzip } {
-  if (!isGzip(input.bytes)) return { content: input.bytes, compressed: false };
-  const inflate = opts.gunzip ?? gunzipPako;
-  const max = opts.maxSize ?? opts.limits?.maxDecompressedBytes ?? defaultLimits.maxDecompressedBytes;
-  const content = inflate(input.bytes, max, opts.limits?.maxRatio ?? defaultLimits.maxRatio);
-  return { content, compressed: true, gunzip: (bytes, maxBytes, maxRatio) => (bytes === input.bytes ? content : inflate(bytes, maxBytes, maxRatio)) };
+export function readInput(input: PipelineInput, opts: PipelineOptions = {}): { analysis: InputAnalysis } | { decoded: Decoded } {
+  const content = inflateInput(input.bytes, decodeOptions(opts));
+  if (isTrace(content.bytes)) return { analysis: analyzeTraceContent(input.name, content, opts) };
+  return { decoded: decodeContent(content, decodeOptions(opts)) };
 }
 
 /** Trace content fed to the decoder in steps, each generation's rows analysed and let go. */
 const TRACE_STEP = 1 << 20;
 
-function analyzeTraceContent(name: string, content: Uint8Array, compressed: boolean, opts: PipelineOptions): InputAnalysis {
+function analyzeTraceContent(name: string, { bytes, compressed }: Content, opts: PipelineOptions): InputAnalysis {
   if (opts.kind) checkKind('trace', opts.kind);
   const a = new TraceAnalyzer();
   const onProgress = opts.onProgress;
-  const d = new TraceStreamDecoder({ onPart: (part) => a.add(part), ...(onProgress ? { onGeneration: (end: number) => onProgress(end, content.length) } : {}) });
-  for (let at = 0; at < content.length; at += TRACE_STEP) d.push(content.subarray(at, at + TRACE_STEP));
+  const d = new TraceStreamDecoder({ onPart: (part) => a.add(part), ...(onProgress ? { onGeneration: (end: number) => onProgress(end, bytes.length) } : {}) });
+  for (let at = 0; at < bytes.length; at += TRACE_STEP) d.push(bytes.subarray(at, at + TRACE_STEP));
   d.end();
-  onProgress?.(content.length, content.length);
-  return a.finish(name, d.result(), compressed, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
+  onProgress?.(bytes.length, bytes.length);
+  return a.finish(name, d.result(), compressed, analyzeOptions(opts));
 }
 
-/**
- * The first half of analyzeInput: the input decoded, within the options' limits (checked here),
- * for a caller that shows it before the analysis (the page draws its flame graph, earlyFlame).
- * analyzeDecodedInput(name, decoded, opts, false) goes on from it.
- */
+/** The input decoded, within the options' limits (checked here); a trace whole. */
 export function decodeInput(input: PipelineInput, opts: PipelineOptions = {}): Decoded {
-  return decode(input.bytes, {
+  return decode(input.bytes, decodeOptions(opts));
+}
+
+/** The pipeline's options as the decoders take them. */
+function decodeOptions(opts: PipelineOptions): DecodeOptions {
+  return {
     ...opts.limits,
     ...(opts.maxSize !== undefined ? { maxDecompressedBytes: opts.maxSize } : {}),
     ...(opts.gunzip ? { gunzip: opts.gunzip } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
+  };
+}
+
+/** The pipeline's options as the analyses take them. */
+function analyzeOptions(opts: PipelineOptions): AnalyzeOptions {
+  return { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) };
 }
 
 /**
@@ -127,7 +131,7 @@ export function decodeInput(input: PipelineInput, opts: PipelineOptions = {}): D
 export function analyzeDecodedInput(name: string, decoded: Decoded, opts: PipelineOptions = {}, checkLimits = true): InputAnalysis {
   if (checkLimits && decoded.type === 'profile') checkProfileLimits(decoded.profile, opts.limits);
   if (opts.kind) expectKind(decoded, opts.kind);
-  return analyzeDecoded(name, decoded, { ...(opts.sampleIndex !== undefined ? { sampleIndex: opts.sampleIndex } : {}), ...(opts.top !== undefined ? { top: opts.top } : {}) });
+  return analyzeDecoded(name, decoded, analyzeOptions(opts));
 }
 
 /** The diagnosis of inputs already analysed (a caller that streamed a trace analyses it itself). */

@@ -84,25 +84,37 @@ export function sniff(bytes: Uint8Array): Sniffed {
   return 'binary';
 }
 
+/** An input's content and whether it came gzip'd. */
+export interface Content {
+  bytes: Uint8Array;
+  compressed: boolean;
+}
+
+/** An input's content: gzip undone, within the options' size ceiling and ratio rule. */
+export function inflateInput(bytes: Uint8Array, opts: DecodeOptions = {}): Content {
+  if (bytes.length === 0) throw new DecodeError('empty input');
+  if (!isGzip(bytes)) return { bytes, compressed: false };
+  const max = opts.maxDecompressedBytes ?? defaultLimits.maxDecompressedBytes;
+  const content = (opts.gunzip ?? gunzipPako)(bytes, max, opts.maxRatio ?? defaultLimits.maxRatio);
+  if (content.length === 0) throw new DecodeError('empty input (gzip of nothing)');
+  if (isGzip(content)) throw new DecodeError('gzip inside gzip: not a profile Go writes');
+  return { bytes: content, compressed: true };
+}
+
 /** Decodes an input of any format it recognises; a profile past a limit (DecodeLimits) is refused. */
 export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded {
-  const d = decodeAny(bytes, opts);
+  return decodeContent(inflateInput(bytes, opts), opts);
+}
+
+/** decode's second half: an input's content (inflateInput) decoded, within the limits. */
+export function decodeContent(content: Content, opts: DecodeOptions = {}): Decoded {
+  const d = decodeAny(content, opts);
   if (d.type === 'profile') checkProfileLimits(d.profile, opts);
   return d;
 }
 
-function decodeAny(bytes: Uint8Array, opts: DecodeOptions): Decoded {
-  const max = opts.maxDecompressedBytes ?? defaultLimits.maxDecompressedBytes;
-  if (bytes.length === 0) throw new DecodeError('empty input');
-  let compressed = false;
-  let kind = sniff(bytes);
-  if (kind === 'gzip') {
-    bytes = (opts.gunzip ?? gunzipPako)(bytes, max, opts.maxRatio ?? defaultLimits.maxRatio);
-    compressed = true;
-    if (bytes.length === 0) throw new DecodeError('empty input (gzip of nothing)');
-    kind = sniff(bytes);
-    if (kind === 'gzip') throw new DecodeError('gzip inside gzip: not a profile Go writes');
-  }
+function decodeAny({ bytes, compressed }: Content, opts: DecodeOptions): Decoded {
+  const kind = sniff(bytes);
   const text = () => new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   switch (kind) {
     case 'trace':

@@ -8,8 +8,7 @@ import { DecodeError, errorLine } from '../../src/model/errors.js';
 import { sniff, type Decoded } from '../../src/decode/index.js';
 import { decodePprofPieces } from '../../src/decode/pprof-stream.js';
 import { inflateWhole, NotInflated, Pieces } from './inflate.js';
-import { analyzeDecodedInput, analyzeInput, decodeInput, diagnoseAnalyses, render, resultView, type PipelineInput } from '../../src/pipeline.js';
-import { isTrace } from '../../src/decode/trace/index.js';
+import { analyzeDecodedInput, diagnoseAnalyses, readInput, render, resultView, type PipelineInput } from '../../src/pipeline.js';
 import { htmlReport, type ViewerAssets } from '../../src/report/html.js';
 import { earlyFlame } from '../../src/report/view.js';
 import type { InputError } from '../../src/report/json.js';
@@ -79,14 +78,13 @@ async function fromPieces(input: PipelineInput, pieces: Pieces, onProgress: (don
 }
 
 /**
- * An input read whole (`inflated`: its content, when the page has it): decoded, for a profile's
- * early flame graph (`checked`: within the limits), or analysed at once, a trace a generation
- * at a time (analyzeInput), so that a large one's rows are not all held.
+ * An input read whole as the pipeline reads it (readInput; `inflated`: its content, when the
+ * page has it): decoded, for a profile's early flame graph (`checked`: within the limits), or a
+ * trace analysed a generation at a time.
  */
 function whole(input: PipelineInput, inflated: Uint8Array | null, onProgress: (done: number, total: number) => void): Read {
-  const gunzip = gunzipOf(input, inflated);
-  if (isTrace(inflated ?? input.bytes)) return { analysis: analyzeInput(input, { gunzip, onProgress }) };
-  return { decoded: decodeInput(input, { gunzip, onProgress }), checked: true };
+  const read = readInput(input, { gunzip: gunzipOf(input, inflated), onProgress });
+  return 'analysis' in read ? read : { decoded: read.decoded, checked: true };
 }
 
 type Read = { decoded: Decoded; checked: boolean } | { analysis: InputAnalysis };

@@ -21,6 +21,7 @@ import type {
 import { StringTable } from './strings.js';
 
 type TypedArray =
+  | Int8Array
   | Uint8Array
   | Uint16Array
   | Uint32Array
@@ -28,6 +29,17 @@ type TypedArray =
   | Float64Array
   | BigUint64Array;
 type TypedArrayCtor<T extends TypedArray> = { new (n: number): T };
+
+/**
+ * A typed array indexed by id with room for ids below `need`: `a` itself when it has it, else a
+ * copy at least twice as long (the ids past its end zero).
+ */
+export function withRoom<T extends TypedArray>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const out = new (a.constructor as TypedArrayCtor<T>)(Math.max(a.length * 2, need));
+  out.set(a as never);
+  return out;
+}
 
 /** An append-only typed-array column that doubles when full. */
 export class Column<T extends TypedArray> {

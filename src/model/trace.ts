@@ -193,6 +193,25 @@ export interface TraceEvents {
   arg1: IdColumn;
 }
 
+/** No rows: every column empty, the id and argument columns 32-bit (IdColumn). */
+export function noEvents(): TraceEvents {
+  return {
+    length: 0,
+    time: new Float64Array(0),
+    kind: new Uint8Array(0),
+    g: new Int32Array(0),
+    p: new Int32Array(0),
+    m: new Int32Array(0),
+    stack: new Uint32Array(0),
+    resource: new Int32Array(0),
+    from: new Uint8Array(0),
+    to: new Uint8Array(0),
+    str: new Uint32Array(0),
+    arg0: new Int32Array(0),
+    arg1: new Int32Array(0),
+  };
+}
+
 /** Frames: one row per distinct (pc, function, file, line). Row 0 is unused. */
 export interface TraceFrames {
   length: number;

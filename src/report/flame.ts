@@ -10,6 +10,7 @@
  */
 
 import type { Profile } from '../model/profile.js';
+import { withRoom } from '../model/builder.js';
 import { singleLineNames } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
 import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
@@ -269,7 +270,7 @@ function buildTree(p: Profile, si: number): CallTree {
     if (v < 0) t.negative = true;
     const start = stackStart[i]!;
     const end = stackStart[i + 1]!;
-    if (end - start > after.length) after = growRows(after, end - start);
+    after = withRoom(after, end - start);
     let shared = 0;
     while (shared < end - start && shared < prevEnd - prevStart && stack[end - 1 - shared] === stack[prevEnd - 1 - shared]) shared++;
     prevStart = start;
@@ -289,12 +290,6 @@ function buildTree(p: Profile, si: number): CallTree {
   }
   t.sumUp();
   return { trie: t, leaf };
-}
-
-function growRows(a: Int32Array, need: number): Int32Array {
-  const out = new Int32Array(Math.max(a.length * 2, need));
-  out.set(a);
-  return out;
 }
 
 /**

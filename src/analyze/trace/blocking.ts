@@ -15,7 +15,7 @@
  *   sched    Runnable (waiting for a proc)
  */
 
-import { ProfileBuilder } from '../../model/builder.js';
+import { ProfileBuilder, withRoom } from '../../model/builder.js';
 import type { Profile } from '../../model/profile.js';
 import { GoroutineMap } from './goroutine-map.js';
 import { GoState, TraceEventKind, isGoroutineTransition, stackFrameRows, type Trace } from '../../model/trace.js';
@@ -136,12 +136,7 @@ export class BlockingProfiler {
   }
 
   private reasonTracks(k: number, to: number, t: Trace, str: number): boolean {
-    let known = this.reasons[k]!;
-    if (str >= known.length) {
-      const more = new Int8Array(Math.max(str + 1, known.length * 2));
-      more.set(known);
-      this.reasons[k] = known = more;
-    }
+    const known = (this.reasons[k] = withRoom(this.reasons[k]!, str + 1));
     if (known[str] === 0) known[str] = tracks(this.types[k]!, to, t.strings.get(str)) ? 1 : 2;
     return known[str] === 1;
   }

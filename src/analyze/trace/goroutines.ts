@@ -16,8 +16,9 @@
  * Rows are consumed in order, whole or one generation at a time (`add` per generation).
  */
 
+import { withRoom } from '../../model/builder.js';
 import { GoroutineMap } from './goroutine-map.js';
-import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, type Trace, type TraceEvents } from '../../model/trace.js';
+import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, noEvents, type Trace } from '../../model/trace.js';
 
 /** What Go's summary records for one goroutine (times in ns since the first row). */
 export interface GoroutineSummary {
@@ -160,7 +161,7 @@ export class GoroutineAnalyzer {
       const time = ev.time[i]!;
       if (kind === TraceEventKind.GoBlock && ev.stack[i]! !== 0) {
         const stack = ev.stack[i]!;
-        if (stack >= this.leafSeen.length) this.leafSeen = grownBytes(this.leafSeen, stack + 1);
+        this.leafSeen = withRoom(this.leafSeen, stack + 1);
         if (this.leafSeen[stack] === 0) {
           this.leafSeen[stack] = 1;
           this.blockLeaves.add(leafName(t, stack));
@@ -630,38 +631,21 @@ function transitionStack(kind: number, arg0: number, stack: number, rules: Summa
   }
 }
 
-/** The function at a stack's leaf (called for every block row: no view of the stack's rows is made). */
-function grownBytes(a: Uint8Array, need: number): Uint8Array {
-  const out = new Uint8Array(Math.max(need, a.length * 2));
-  out.set(a);
-  return out;
-}
-
 /** No rows: what a part's trace keeps of it once read. */
-const NO_ROWS: TraceEvents = {
-  length: 0,
-  time: new Float64Array(0),
-  kind: new Uint8Array(0),
-  g: new Int32Array(0),
-  p: new Int32Array(0),
-  m: new Int32Array(0),
-  stack: new Uint32Array(0),
-  resource: new Int32Array(0),
-  from: new Uint8Array(0),
-  to: new Uint8Array(0),
-  str: new Uint32Array(0),
-  arg0: new Int32Array(0),
-  arg1: new Int32Array(0),
-};
+const NO_ROWS = noEvents();
 
+/** The function at a stack's leaf (read in place: called for every block row). */
 function leafName(t: Trace, stack: number): string {
-  const { frameStart, frames } = t.stacks;
-  if (stack <= 0 || stack >= t.stacks.length || frameStart[stack] === frameStart[stack + 1]) return '';
-  return t.strings.get(t.frames.func[frames[frameStart[stack]!]!]!);
+  return stackEndName(t, stack, true);
 }
 
 function rootName(t: Trace, stack: number): string {
+  return stackEndName(t, stack, false);
+}
+
+/** The function of a stack's leaf or root frame; '' for no stack. */
+function stackEndName(t: Trace, stack: number, leaf: boolean): string {
   const { frameStart, frames } = t.stacks;
   if (stack <= 0 || stack >= t.stacks.length || frameStart[stack] === frameStart[stack + 1]) return '';
-  return t.strings.get(t.frames.func[frames[frameStart[stack + 1]! - 1]!]!);
+  return t.strings.get(t.frames.func[frames[leaf ? frameStart[stack]! : frameStart[stack + 1]! - 1]!]!);
 }

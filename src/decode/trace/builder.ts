@@ -11,7 +11,7 @@
 
 import { StringTable } from '../../model/strings.js';
 import type { IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
-import { TraceEventKind } from '../../model/trace.js';
+import { noEvents, TraceEventKind } from '../../model/trace.js';
 
 export interface TraceHeader {
   goVersion: string;
@@ -40,16 +40,16 @@ export class TraceBuilder {
   // event columns (rows of the current part)
   n = 0;
   private cap = 0;
-  time = new Float64Array(0);
-  kind = new Uint8Array(0);
+  time: Float64Array = new Float64Array(0);
+  kind: Uint8Array = new Uint8Array(0);
   g: IdColumn = new Int32Array(0);
-  p = new Int32Array(0);
+  p: Int32Array = new Int32Array(0);
   m: IdColumn = new Int32Array(0);
-  stack = new Uint32Array(0);
+  stack: Uint32Array = new Uint32Array(0);
   resource: IdColumn = new Int32Array(0);
-  from = new Uint8Array(0);
-  to = new Uint8Array(0);
-  str = new Uint32Array(0);
+  from: Uint8Array = new Uint8Array(0);
+  to: Uint8Array = new Uint8Array(0);
+  str: Uint32Array = new Uint32Array(0);
   arg0: IdColumn = new Int32Array(0);
   arg1: IdColumn = new Int32Array(0);
 
@@ -259,44 +259,32 @@ export class TraceBuilder {
     if (n > 0) this.lastTime = time[n - 1]!;
     this.cutRows += n;
     this.n = 0;
-    if (reuse) return events;
-    this.cap = 0;
-    this.time = new Float64Array(0);
-    this.kind = new Uint8Array(0);
-    this.g = new Int32Array(0);
-    this.p = new Int32Array(0);
-    this.m = new Int32Array(0);
-    this.stack = new Uint32Array(0);
-    this.resource = new Int32Array(0);
-    this.from = new Uint8Array(0);
-    this.to = new Uint8Array(0);
-    this.str = new Uint32Array(0);
-    this.arg0 = new Int32Array(0);
-    this.arg1 = new Int32Array(0);
+    if (!reuse) this.emptyColumns();
     return events;
   }
 
+  /** The current part's columns let go, for new empty ones (ids 32-bit again). */
   private emptyColumns(): void {
-    const empty = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T => new (a.constructor as new (k: number) => T)(0);
-    this.time = empty(this.time);
-    this.kind = empty(this.kind);
-    this.g = empty(this.g);
-    this.p = empty(this.p);
-    this.m = empty(this.m);
-    this.stack = empty(this.stack);
-    this.resource = empty(this.resource);
-    this.from = empty(this.from);
-    this.to = empty(this.to);
-    this.str = empty(this.str);
-    this.arg0 = empty(this.arg0);
-    this.arg1 = empty(this.arg1);
+    const e = noEvents();
+    this.time = e.time;
+    this.kind = e.kind;
+    this.g = e.g;
+    this.p = e.p;
+    this.m = e.m;
+    this.stack = e.stack;
+    this.resource = e.resource;
+    this.from = e.from;
+    this.to = e.to;
+    this.str = e.str;
+    this.arg0 = e.arg0;
+    this.arg1 = e.arg1;
     this.cap = 0;
   }
 
   /** No more rows will come: the (empty) current part's columns let go. */
   dropColumns(): void {
     if (this.n > 0) throw new Error('rows left uncut');
-    this.takeEvents();
+    this.emptyColumns();
   }
 
   private trace(h: TraceHeader, events: TraceEvents, copyTables: boolean): Trace {

@@ -103,8 +103,8 @@ export interface TraceStreamOptions {
  * A trace decoded as its bytes come in (push, in pieces of any size, then end). Each
  * generation of a new-format trace (Go 1.22+) is decoded as soon as it is complete and handed
  * out as a part (take, or onPart as it is cut, into reused columns): a Trace whose `events` are
- * that generation's rows and whose other
- * fields (counts, string, frame and stack tables, warnings) are those of the trace so far.
+ * that generation's rows and whose other fields (counts, string, frame and stack tables,
+ * warnings) are those of the trace so far.
  * Stack, frame and string indices are the same in every part and in result(), so state kept
  * across parts stays valid. Working memory is bounded by one generation plus what the tables
  * keep (distinct stacks and strings), not by the input.

@@ -200,7 +200,8 @@ describe('every kind of profile diagnosed on its own', () => {
   });
 });
 
-import { censoredFigures } from '../src/analyze/trace/latency.js';
+import { censoredFigures, figures } from '../src/analyze/trace/latency.js';
+import { Durations } from '../src/analyze/trace/goroutines.js';
 import type { TraceAnalysis } from '../src/analyze/index.js';
 import { formatSize } from '../src/model/units.js';
 
@@ -229,6 +230,30 @@ describe('trace waits cut by the window are lower bounds', () => {
       const cut = Array.from({ length: next(6) }, () => next(range));
       expect(censoredFigures(Float64Array.from(complete), cut)).toEqual(byDefinition(complete, cut));
     }
+  });
+  it('the percentiles of long lists (ranked by buckets of their values) are those of the list sorted', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const qs = [0.5, 0.9, 0.99, 1];
+    // few distinct values, waits from 1 ns to hours, a cluster within one bucket, fractions, zeros;
+    // and lists with a negative value, which are ranked another way
+    const makers = [() => Math.floor(next() * 10), () => Math.floor(Math.exp(next() * 30)), () => 1e6 + Math.floor(next() * 100), () => next() * 1e9, () => (next() < 0.5 ? 0 : 5)];
+    for (let round = 0; round < 30; round++) {
+      const n = (1 << 14) + Math.floor(next() * 100000);
+      const a = Float64Array.from({ length: n }, makers[round % makers.length]!);
+      if (round % 7 === 6) a[Math.floor(next() * n)] = -1;
+      const sorted = Float64Array.from(a).sort();
+      expect(figures(Float64Array.from(a), qs)).toEqual(qs.map((q) => sorted[Math.max(1, Math.ceil(q * n)) - 1]));
+    }
+  });
+  it('durations pushed one by one come back in order, across their chunks', () => {
+    const d = new Durations();
+    const want = Array.from({ length: 300_000 }, (_, i) => i * 3 + 1);
+    for (const v of want) d.push(v);
+    const out = new Float64Array(d.length + 2);
+    expect(d.copyInto(out, 1)).toBe(want.length + 1);
+    expect([...out.subarray(1, -1)]).toEqual(want);
+    expect(new Durations().copyInto(out, 5)).toBe(5);
   });
   it('pool waits longer than the trace read as at least the trace', () => {
     const file = path.join(samples, 'db-pool-pq', 'go1.27', 'trace.out');

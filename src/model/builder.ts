@@ -41,6 +41,15 @@ export function withRoom<T extends TypedArray>(a: T, need: number): T {
   return out;
 }
 
+/**
+ * An array indexed by id made at least `n` long, with `undefined` for the ids past its end: pushed
+ * one by one, so that it stays an array of elements rather than a dictionary, which an array
+ * written far past its end becomes.
+ */
+export function lengthen<T>(a: (T | undefined)[], n: number): void {
+  while (a.length < n) a.push(undefined);
+}
+
 /** An append-only typed-array column that doubles when full. */
 export class Column<T extends TypedArray> {
   data: T;

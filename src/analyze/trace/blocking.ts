@@ -15,7 +15,7 @@
  *   sched    Runnable (waiting for a proc)
  */
 
-import { ProfileBuilder, withRoom } from '../../model/builder.js';
+import { lengthen, ProfileBuilder, withRoom } from '../../model/builder.js';
 import type { Profile } from '../../model/profile.js';
 import { GoroutineMap } from './goroutine-map.js';
 import { GoState, TraceEventKind, isGoroutineTransition, stackFrameRows, type Trace } from '../../model/trace.js';
@@ -43,7 +43,7 @@ function tracks(type: BlockingType, to: number, reason: string): boolean {
   }
 }
 
-const trackedState: Record<BlockingType, number> = {
+const trackedState: Record<BlockingType, GoState> = {
   net: GoState.Waiting,
   sync: GoState.Waiting,
   syscall: GoState.Syscall,
@@ -51,13 +51,15 @@ const trackedState: Record<BlockingType, number> = {
 };
 
 /**
- * A goroutine's open intervals, one slot a profile (`since` NaN: none open). Typed arrays: a
- * time read from a number[] that may hold holes is a number boxed on every read.
+ * A goroutine's open intervals: bit k of `open` set while profile k's is, since `since[k]` at
+ * stack row `stack[k]`. Typed arrays: a time read from a number[] is a number boxed on every read.
  */
 interface OpenIntervals {
   since: Float64Array;
   stack: Uint32Array;
   open: number;
+  /** Whether the goroutine has run (as `ran` says: kept here so that most rows need no look-up there). */
+  ran: boolean;
 }
 
 /**
@@ -66,9 +68,12 @@ interface OpenIntervals {
  * The types share one pass and one look-up of a goroutine's state an event.
  */
 export class BlockingProfiler {
-  private readonly states: number[];
+  /** For each goroutine state, the profiles (bit k for profile k) whose intervals it is. */
+  private readonly tracking = new Uint32Array(8);
   private readonly intervals = new GoroutineMap<OpenIntervals>();
-  private readonly byStack: Map<number, BlockingRecord>[];
+  /** Each profile's records by stack row, and in the order first seen. */
+  private readonly byStack: (BlockingRecord | undefined)[][];
+  private readonly inOrder: BlockingRecord[][];
   /** Goroutines seen running. */
   private readonly ran = new GoroutineMap<true>();
   /** Intervals of goroutines not seen running yet: counted only if they never run. */
@@ -77,37 +82,41 @@ export class BlockingProfiler {
   private readonly reasons: Int8Array[];
 
   constructor(readonly types: readonly BlockingType[]) {
-    this.states = types.map((x) => trackedState[x]);
-    this.byStack = types.map(() => new Map());
+    if (types.length > 32) throw new Error('at most 32 blocking profiles at once');
+    types.forEach((x, k) => (this.tracking[trackedState[x]] |= 1 << k));
+    this.byStack = types.map(() => []);
+    this.inOrder = types.map(() => []);
     this.reasons = types.map(() => new Int8Array(64));
   }
 
   add(t: Trace): void {
     const ev = t.events;
-    const n = this.types.length;
+    for (const b of this.byStack) lengthen(b, t.stacks.length);
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
       if (!isGoroutineTransition(kind) && kind !== TraceEventKind.GoStatus) continue;
       const g = ev.resource[i]!;
       const to = ev.to[i]!;
-      const firstRun = to === GoState.Running && !this.ran.has(g);
+      let o = this.intervals.get(g);
+      const firstRun = to === GoState.Running && !(o?.ran ?? this.ran.has(g));
       if (firstRun) {
         this.ran.set(g, true);
+        if (o !== undefined) o.ran = true;
         this.pending.delete(g);
       }
-      let o = this.intervals.get(g);
-      for (let k = 0; k < n; k++) {
-        const since = o === undefined ? NaN : o.since[k]!;
-        if (Number.isNaN(since)) {
-          if (to !== this.states[k] || !this.reasonTracks(k, to, t, ev.str[i]!)) continue;
-          if (o === undefined) this.intervals.set(g, (o = { since: new Float64Array(n).fill(NaN), stack: new Uint32Array(n), open: 0 }));
-          o.since[k] = ev.time[i]!;
-          o.stack[k] = ev.stack[i]!;
-          o.open++;
+      const into = this.tracking[to]!;
+      // the open intervals of other states close, intervals of this one open; profile by profile
+      for (let m = ((o?.open ?? 0) & ~into) | (into & ~(o?.open ?? 0)); m !== 0; m &= m - 1) {
+        const k = 31 - Math.clz32(m & -m);
+        if (o !== undefined && (o.open & (1 << k)) !== 0) {
+          this.close(k, g, o, ev.time, i, firstRun);
           continue;
         }
-        if (to === this.states[k]) continue;
-        this.close(k, g, o!, ev.time, i, firstRun);
+        if (!this.reasonTracks(k, to, t, ev.str[i]!)) continue;
+        if (o === undefined) this.intervals.set(g, (o = { since: new Float64Array(this.types.length), stack: new Uint32Array(this.types.length), open: 0, ran: this.ran.has(g) }));
+        o.since[k] = ev.time[i]!;
+        o.stack[k] = ev.stack[i]!;
+        o.open |= 1 << k;
       }
       // kept while the goroutine lives, its slots reused: a server's goroutines block and run
       // again millions of times, and a record made each time is as much garbage
@@ -122,12 +131,11 @@ export class BlockingProfiler {
   private close(k: number, g: number, o: OpenIntervals, time: Float64Array, i: number, firstRun: boolean): void {
     const ns = time[i]! - o.since[k]!;
     const stack = o.stack[k]!;
-    o.since[k] = NaN;
-    o.open--;
+    o.open &= ~(1 << k);
     if (!(ns > 0)) return;
     // a transition into Running closes the interval at the goroutine's first run: clipped away
     if (firstRun) return;
-    if (this.ran.has(g)) this.count(k, stack, ns);
+    if (o.ran) this.count(k, stack, ns);
     else {
       let list = this.pending.get(g);
       if (list === undefined) this.pending.set(g, (list = []));
@@ -142,10 +150,10 @@ export class BlockingProfiler {
   }
 
   private count(k: number, stack: number, ns: number): void {
-    let r = this.byStack[k]!.get(stack);
+    let r = this.byStack[k]![stack];
     if (r === undefined) {
-      r = { stack, count: 0, ns: 0 };
-      this.byStack[k]!.set(stack, r);
+      r = this.byStack[k]![stack] = { stack, count: 0, ns: 0 };
+      this.inOrder[k]!.push(r);
     }
     r.count++;
     r.ns += ns;
@@ -155,7 +163,7 @@ export class BlockingProfiler {
   records(): BlockingRecord[][] {
     for (const list of this.pending.values()) for (const x of list) this.count(x.type, x.stack, x.ns);
     this.pending.clear();
-    return this.byStack.map((m) => [...m.values()].sort((a, b) => b.ns - a.ns));
+    return this.inOrder.map((l) => [...l].sort((a, b) => b.ns - a.ns));
   }
 }
 

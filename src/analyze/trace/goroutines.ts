@@ -71,12 +71,43 @@ export interface WaitSite {
   reason: string;
   createdBy: string;
   /** Durations (ns) of the waits that began and ended within the trace. */
-  complete: number[];
+  complete: Durations;
   /** Waits under way when the trace began (ended within it or not): ns observed (lower bounds). */
-  fromStart: number[];
+  fromStart: Durations;
   /** Waits begun within the trace and still under way at its end: ns so far (lower bounds). */
-  atEnd: number[];
+  atEnd: Durations;
   goroutines: Set<number>;
+}
+
+/**
+ * Durations (ns) in chunks, each twice the last up to 64 Ki: a site where a server waits
+ * millions of times takes them without what it holds being copied as it grows.
+ */
+export class Durations {
+  private readonly chunks: Float64Array[] = [];
+  private last = new Float64Array(0);
+  private filled = 0;
+  length = 0;
+
+  push(ns: number): void {
+    if (this.filled === this.last.length) {
+      this.last = new Float64Array(Math.min(1 << 16, Math.max(16, this.last.length * 2)));
+      this.chunks.push(this.last);
+      this.filled = 0;
+    }
+    this.last[this.filled++] = ns;
+    this.length++;
+  }
+
+  /** Copies them into `out` from `at` on; where they end there. */
+  copyInto(out: Float64Array, at: number): number {
+    for (const c of this.chunks) {
+      const part = c === this.last ? c.subarray(0, this.filled) : c;
+      out.set(part, at);
+      at += part.length;
+    }
+    return at;
+  }
 }
 
 interface Live {
@@ -94,6 +125,14 @@ interface Live {
   waitStack: number;
   waitStart: number;
   waitFromStart: boolean;
+  /** The site of its last wait: a goroutine mostly waits where it waited before (and is in that site's goroutines). */
+  site: WaitSite | null;
+  /**
+   * Block time not yet in s.blockNs: `blockSum` ns for reason `blockReason` (null: none), added
+   * there when the reason changes and when the goroutine is finished, not at every wait.
+   */
+  blockReason: string | null;
+  blockSum: number;
   stateSince: number;
   stateSincePreexisting: boolean;
 }
@@ -291,7 +330,7 @@ export class GoroutineAnalyzer {
       // the time since the sync counts as spent in the state the status row names
       const ns = time - this.syncTs;
       if (to === GoState.Running) l.s.execNs += ns;
-      else if (to === GoState.Waiting) add(l.s.blockNs, t.strings.get(ev.str[i]!), ns);
+      else if (to === GoState.Waiting) blocked(l, t.strings.get(ev.str[i]!), ns);
       else if (to === GoState.Runnable) l.s.schedWaitNs += ns;
       else if (to === GoState.Syscall) {
         if (ev.p[i]! < 0) l.s.syscallBlockNs += ns;
@@ -309,8 +348,7 @@ export class GoroutineAnalyzer {
       l.lastStart = -1;
     } else if (from === GoState.Waiting) {
       if (l.lastBlock >= 0) {
-        const ns = time - l.lastBlock;
-        add(l.s.blockNs, l.lastBlockReason, ns);
+        blocked(l, l.lastBlockReason, time - l.lastBlock);
         this.recordWait(l, time);
         l.lastBlock = -1;
       }
@@ -413,6 +451,9 @@ export class GoroutineAnalyzer {
       waitStack: 0,
       waitStart: -1,
       waitFromStart: false,
+      site: null,
+      blockReason: null,
+      blockSum: 0,
       stateSince: -1,
       stateSincePreexisting: false,
     };
@@ -442,17 +483,20 @@ export class GoroutineAnalyzer {
   /** A wait that ended at `time`, for its site's latency. */
   private recordWait(l: Live, time: number): void {
     const ns = time - l.waitStart;
-    const s = this.siteOf(l.waitStack, l.lastBlockReason, l.s.createdBy);
+    let s = l.site;
+    if (s === null || s.stack !== l.waitStack || s.reason !== l.lastBlockReason || s.createdBy !== l.s.createdBy) {
+      s = l.site = this.siteOf(l.waitStack, l.lastBlockReason, l.s.createdBy);
+      s.goroutines.add(l.s.id);
+    }
     if (l.waitFromStart) s.fromStart.push(ns);
     else s.complete.push(ns);
-    s.goroutines.add(l.s.id);
   }
 
   private siteOf(stack: number, reason: string, createdBy: string): WaitSite {
     let same = this.sitesByStack.get(stack);
     if (same === undefined) this.sitesByStack.set(stack, (same = []));
     for (const s of same) if (s.reason === reason && s.createdBy === createdBy) return s;
-    const s: WaitSite = { stack, reason, createdBy, complete: [], fromStart: [], atEnd: [], goroutines: new Set() };
+    const s: WaitSite = { stack, reason, createdBy, complete: new Durations(), fromStart: new Durations(), atEnd: new Durations(), goroutines: new Set() };
     same.push(s);
     this.sites.push(s);
     return s;
@@ -465,7 +509,9 @@ export class GoroutineAnalyzer {
     s.totalNs = ts - s.creationNs;
     if (l.lastStart >= 0) s.execNs += ts - l.lastStart;
     if (l.lastRunnable >= 0) s.schedWaitNs += ts - l.lastRunnable;
-    if (l.lastBlock >= 0) add(s.blockNs, l.lastBlockReason, ts - l.lastBlock);
+    if (l.lastBlock >= 0) blocked(l, l.lastBlockReason, ts - l.lastBlock);
+    if (l.blockReason !== null) add(s.blockNs, l.blockReason, l.blockSum);
+    l.blockReason = null;
     // as Go does: a syscall under way counts whole as syscall time and, once its proc was
     // taken, also as sched wait
     if (l.lastSyscall >= 0) s.syscallNs += ts - l.lastSyscall;
@@ -600,6 +646,17 @@ export function goroutineGroups(r: TraceGoroutines): GoroutineGroup[] {
     for (const [k, v] of s.blockNs) add(g.blockNs, k, v);
   }
   return [...by.values()].sort((a, b) => b.execNs - a.execNs || b.count - a.count || (a.name < b.name ? -1 : 1));
+}
+
+/** Block time for a reason, summed on the goroutine while the reason stays the same (see Live.blockSum). */
+function blocked(l: Live, reason: string, ns: number): void {
+  if (reason === l.blockReason) {
+    l.blockSum += ns;
+    return;
+  }
+  if (l.blockReason !== null) add(l.s.blockNs, l.blockReason, l.blockSum);
+  l.blockReason = reason;
+  l.blockSum = ns;
 }
 
 function add(m: Map<string, number>, k: string, v: number): void {

@@ -17,7 +17,7 @@ import { matchFrames, matchGoroutine, type SignatureSet } from '../../signatures
 import type { Role } from '../../signatures/types.js';
 import { visibleNames } from '../summary.js';
 import { waitReason } from '../wait-reason.js';
-import type { TraceGoroutines, WaitSite } from './goroutines.js';
+import type { Durations, TraceGoroutines, WaitSite } from './goroutines.js';
 import { StackCutter, dumpWaitReason } from './snapshot.js';
 
 export interface WaitLatency {
@@ -82,17 +82,69 @@ export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<numb
 
 /**
  * The values below which the shares `qs` (ascending) of `a` fall, by nearest rank (null for
- * none): picked out in place (quickselect, each rank within what the last one left to its
- * right), so that millions of waits are not sorted for three figures.
+ * none), without sorting millions of waits for three figures: a long list by buckets of its
+ * values (byBuckets), a short one picked out in place (quickselect, each rank within what the
+ * last one left to its right).
  */
 export function figures(a: Float64Array, qs: number[]): (number | null)[] {
   if (a.length === 0) return qs.map(() => null);
+  const ks = qs.map((q) => Math.max(1, Math.ceil(q * a.length)) - 1);
+  const bucketed = a.length >= BUCKETS_FROM ? byBuckets(a, ks) : null;
+  if (bucketed !== null) return bucketed;
   let lo = 0;
-  return qs.map((q) => {
-    const k = Math.max(1, Math.ceil(q * a.length)) - 1;
+  return ks.map((k) => {
     const v = select(a, k, lo, a.length - 1);
     lo = k;
     return v;
+  });
+}
+
+/** Lists this long are ranked by buckets. */
+const BUCKETS_FROM = 1 << 14;
+
+/** Whether a double's high 32 bits are the second word of its 8 bytes (a little-endian machine). */
+const HIGH_WORD_SECOND = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x3ff00000;
+
+/**
+ * The ranks `ks` (ascending) of `a` by buckets of 2^20 keyed by a value's top 20 bits (sign,
+ * exponent and 8 bits of mantissa: for values ≥ 0 the buckets come in the values' order, 256 an
+ * octave): one pass counts the buckets, which says the bucket of each rank; a second takes the
+ * values of those few buckets, and the rank is picked out among them. Null when some value is
+ * below 0 (or -0, or not a number), or on a big-endian machine: then quickselect does it.
+ */
+function byBuckets(a: Float64Array, ks: number[]): number[] | null {
+  if (!HIGH_WORD_SECOND) return null;
+  const words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const counts = new Uint32Array(1 << 20);
+  for (let i = 1; i < words.length; i += 2) {
+    const hi = words[i]!;
+    // the sign bit, or the exponent of infinity and NaN
+    if (hi >= 0x7ff00000) return null;
+    counts[hi >>> 12]!++;
+  }
+  // each rank's bucket, and its rank among that bucket's values
+  const bucketOf: number[] = [];
+  const rankIn: number[] = [];
+  let before = 0;
+  for (let b = 0; bucketOf.length < ks.length; before += counts[b++]!) {
+    while (bucketOf.length < ks.length && ks[bucketOf.length]! < before + counts[b]!) {
+      rankIn.push(ks[bucketOf.length]! - before);
+      bucketOf.push(b);
+    }
+  }
+  // the values of those buckets (a bucket's number + 1 in `held`: which of them)
+  const buckets = [...new Set(bucketOf)];
+  const held = new Uint8Array(1 << 20);
+  buckets.forEach((b, j) => (held[b] = j + 1));
+  const values = buckets.map((b) => new Float64Array(counts[b]!));
+  const filled = buckets.map(() => 0);
+  for (let i = 0; i < a.length; i++) {
+    const j = held[words[2 * i + 1]! >>> 12]!;
+    if (j !== 0) values[j - 1]![filled[j - 1]!++] = a[i]!;
+  }
+  return bucketOf.map((b, r) => {
+    const v = values[buckets.indexOf(b)]!;
+    return select(v, rankIn[r]!, 0, v.length - 1);
   });
 }
 
@@ -191,7 +243,7 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
     const goroutines = new Set<number>();
     for (const s of sites) for (const g of s.goroutines) goroutines.add(g);
     let total = 0;
-    for (const x of complete) total += x;
+    for (let k = 0; k < complete.length; k++) total += complete[k]!;
     const cut = new Float64Array(before.length + still.length);
     cut.set(before);
     cut.set(still, before.length);
@@ -219,20 +271,17 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
 }
 
 /** One of the sites' lists of waits, all of them in one array. */
-function gather(sites: WaitSite[], list: (s: WaitSite) => number[]): Float64Array {
+function gather(sites: WaitSite[], list: (s: WaitSite) => Durations): Float64Array {
   let n = 0;
   for (const s of sites) n += list(s).length;
   const out = new Float64Array(n);
   let at = 0;
-  for (const s of sites) {
-    const l = list(s);
-    for (let k = 0; k < l.length; k++) out[at++] = l[k]!;
-  }
+  for (const s of sites) at = list(s).copyInto(out, at);
   return out;
 }
 
 function maxOf(xs: Float64Array): number | null {
   let m: number | null = null;
-  for (const x of xs) if (m === null || x > m) m = x;
+  for (let k = 0; k < xs.length; k++) if (m === null || xs[k]! > m) m = xs[k]!;
   return m;
 }

@@ -9,6 +9,7 @@
 import { isStandardLibrary } from '../../model/names.js';
 import { GoState, TraceEventKind, stackFunctions, type Trace } from '../../model/trace.js';
 import { GoroutineMap } from './goroutine-map.js';
+import { lengthen, withRoom } from '../../model/builder.js';
 
 /** One place that releases a contended lock, with what its goroutines waited on while holding it. */
 export interface LockRelease {
@@ -33,6 +34,39 @@ interface Blocked {
   since: number;
   stack: number;
   onLock: boolean;
+  /** Its waits since it last took or released a lock (LockHolders.waits), once it has some. */
+  waits: Waits | null;
+}
+
+/**
+ * Time waited by site, in the order first seen. The waits of a run at one site are summed here
+ * and go to the map when the site changes or the map is read, not one by one.
+ */
+class Waits {
+  private readonly bySite = new Map<string, number>();
+  private site: string | null = null;
+  private ns = 0;
+
+  add(site: string, ns: number): void {
+    if (site === this.site) {
+      this.ns += ns;
+      return;
+    }
+    this.flush();
+    this.site = site;
+    this.ns = ns;
+  }
+
+  /** The site waited at longest, and how long (the first seen of equals); undefined for none. */
+  longest(): [string, number] | undefined {
+    this.flush();
+    return [...this.bySite].sort((x, y) => y[1] - x[1])[0];
+  }
+
+  private flush(): void {
+    if (this.site !== null) this.bySite.set(this.site, (this.bySite.get(this.site) ?? 0) + this.ns);
+    this.site = null;
+  }
 }
 
 export class LockHolders {
@@ -41,14 +75,17 @@ export class LockHolders {
    * Each goroutine's waits (not on a lock) since it last took or released one: where, and how
    * long in all. At a release, the longest is what it waited on while holding the lock.
    */
-  private readonly waits = new Map<number, Map<string, number>>();
+  private readonly waits = new Map<number, Waits>();
   private readonly releases = new Map<string, { wakeups: number; goroutines: Set<number>; heldWhile: Map<string, { count: number; totalNs: number }> }>();
-  private readonly onLock = new Map<number, boolean>();
-  private readonly sites = new Map<number, string>();
-  private readonly releasers = new Map<number, string | null>();
+  /** By stack row, once worked out: whether it waits on a lock (1 yes, 2 no), its site, its releaser. */
+  private onLock = new Uint8Array(256);
+  private readonly sites: (string | undefined)[] = [];
+  private readonly releasers: (string | null | undefined)[] = [];
 
   add(t: Trace): void {
     const ev = t.events;
+    lengthen(this.sites, t.stacks.length);
+    lengthen(this.releasers, t.stacks.length);
     for (let i = 0; i < ev.length; i++) {
       const kind = ev.kind[i]!;
       if (kind === TraceEventKind.GoBlock || (kind === TraceEventKind.GoStatus && ev.to[i]! === GoState.Waiting && this.blocked.get(ev.resource[i]!)?.waiting !== true)) {
@@ -56,7 +93,7 @@ export class LockHolders {
         const g = ev.resource[i]! >= 0 ? ev.resource[i]! : ev.g[i]!;
         const stack = ev.stack[i]!;
         const b = this.blocked.get(g);
-        if (b === undefined) this.blocked.set(g, { waiting: true, since: ev.time[i]!, stack, onLock: this.isLockWait(t, stack) });
+        if (b === undefined) this.blocked.set(g, { waiting: true, since: ev.time[i]!, stack, onLock: this.isLockWait(t, stack), waits: null });
         else {
           b.waiting = true;
           b.since = ev.time[i]!;
@@ -80,23 +117,26 @@ export class LockHolders {
     const releaser = waker >= 0 ? this.releaser(t, stack) : null;
     if (releaser === null) {
       if (b !== undefined && !b.onLock) {
-        let w = this.waits.get(woken);
-        if (w === undefined) this.waits.set(woken, (w = new Map()));
-        const site = this.site(t, b.stack);
-        w.set(site, (w.get(site) ?? 0) + (time - b.since));
+        if (b.waits === null) {
+          let w = this.waits.get(woken);
+          if (w === undefined) this.waits.set(woken, (w = new Waits()));
+          b.waits = w;
+        }
+        b.waits.add(this.site(t, b.stack), time - b.since);
       }
       return;
     }
     // the woken goroutine takes the lock now: what it waits on from here, it waits on holding it
-    this.waits.delete(woken);
+    this.forget(woken, w0);
     let r = this.releases.get(releaser);
     if (r === undefined) this.releases.set(releaser, (r = { wakeups: 0, goroutines: new Set(), heldWhile: new Map() }));
     r.wakeups++;
     r.goroutines.add(waker);
     const w = this.waits.get(waker);
-    this.waits.delete(waker);
-    if (w !== undefined && w.size > 0) {
-      const [site, ns] = [...w].sort((x, y) => y[1] - x[1])[0]!;
+    this.forget(waker, this.blocked.get(waker));
+    const longest = w?.longest();
+    if (longest !== undefined) {
+      const [site, ns] = longest;
       const h = r.heldWhile.get(site) ?? { count: 0, totalNs: 0 };
       h.count++;
       h.totalNs += ns;
@@ -104,36 +144,39 @@ export class LockHolders {
     }
   }
 
+  /** Goroutine g's waits let go (`b`: its wait record, which holds them too). */
+  private forget(g: number, b: Blocked | undefined): void {
+    this.waits.delete(g);
+    if (b !== undefined) b.waits = null;
+  }
+
   private isLockWait(t: Trace, stack: number): boolean {
-    let v = this.onLock.get(stack);
-    if (v === undefined) {
-      v = stackFunctions(t, stack).some((f) => LOCK.test(f));
-      this.onLock.set(stack, v);
-    }
-    return v;
+    this.onLock = withRoom(this.onLock, stack + 1);
+    if (this.onLock[stack] === 0) this.onLock[stack] = stackFunctions(t, stack).some((f) => LOCK.test(f)) ? 1 : 2;
+    return this.onLock[stack] === 1;
   }
 
   /** The function that called into the lock implementation to release it. */
   private releaser(t: Trace, stack: number): string | null {
-    let r = this.releasers.get(stack);
+    let r = this.releasers[stack];
     if (r === undefined) {
       const fns = stackFunctions(t, stack);
       const unlock = fns.findIndex((f) => /\.\(\*(RW)?Mutex\)\.(R?Unlock|unlockSlow|rUnlockSlow)$/.test(f));
       r = unlock < 0 ? null : (fns.slice(unlock + 1).find((f) => !LOCK_IMPL.test(f)) ?? null);
-      this.releasers.set(stack, r);
+      this.releasers[stack] = r;
     }
     return r;
   }
 
   /** A wait's place in words: where it blocked, under which of the program's functions. */
   private site(t: Trace, stack: number): string {
-    let s = this.sites.get(stack);
+    let s = this.sites[stack];
     if (s === undefined) {
       const fns = stackFunctions(t, stack).filter((f) => !/^runtime\.[a-z]/.test(f));
       const leaf = fns[0] ?? '(no stack)';
       const own = fns.find((f) => !isStandardLibrary(f));
       s = own && own !== leaf ? `${leaf} under ${own}` : leaf;
-      this.sites.set(stack, s);
+      this.sites[stack] = s;
     }
     return s;
   }

@@ -200,7 +200,7 @@ describe('every kind of profile diagnosed on its own', () => {
   });
 });
 
-import { censoredFigures, figures } from '../src/analyze/trace/latency.js';
+import { censoredFigures, figures, waitFigures } from '../src/analyze/trace/latency.js';
 import { Durations } from '../src/analyze/trace/goroutines.js';
 import type { TraceAnalysis } from '../src/analyze/index.js';
 import { formatSize } from '../src/model/units.js';
@@ -245,6 +245,19 @@ describe('trace waits cut by the window are lower bounds', () => {
       const sorted = Float64Array.from(a).sort();
       expect(figures(Float64Array.from(a), qs)).toEqual(qs.map((q) => sorted[Math.max(1, Math.ceil(q * n)) - 1]));
     }
+  });
+  it('the figures of complete and cut waits at once are those each gives alone', () => {
+    let seed = 5;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const list = (n: number, range: number, neg: boolean) => Float64Array.from({ length: n }, (_, i) => (neg && i === 7 ? -3 : Math.floor(Math.exp(next() * range))));
+    for (let round = 0; round < 24; round++) {
+      // long lists and short ones; cut waits none, few or many; wide values and narrow; a negative
+      const complete = list(round % 4 === 3 ? Math.floor(next() * 2000) : (1 << 14) + Math.floor(next() * 60000), round % 2 ? 3 : 25, round % 8 === 5);
+      const cut = list(round % 3 === 0 ? 0 : round % 3 === 1 ? 1 + Math.floor(next() * 5) : 20000, round % 2 ? 3 : 25, false);
+      const want = { complete: figures(Float64Array.from(complete), [0.5, 0.9, 0.99, 1]), all: censoredFigures(complete, cut) };
+      expect(waitFigures(Float64Array.from(complete), Float64Array.from(cut))).toEqual(want);
+    }
+    expect(waitFigures(new Float64Array(0), Float64Array.from([5, 1]))).toEqual({ complete: [null, null, null, null], all: censoredFigures([], [5, 1]) });
   });
   it('durations pushed one by one come back in order, across their chunks', () => {
     const d = new Durations();

@@ -156,6 +156,10 @@ for (const k of [
   SYNC_OR_RANGE[k] = 1;
 }
 
+/** Transitions of the running goroutine whose stack, the row's, goTransition takes as the goroutine's own. */
+const OWN_STACK_TRANSITION = new Uint8Array(256);
+for (const k of [TraceEventKind.GoBlock, TraceEventKind.GoStop, TraceEventKind.GoSyscallBegin]) OWN_STACK_TRANSITION[k] = 1;
+
 /**
  * Whose rules: Go 1.26's summary (the default), or Go 1.22–1.24's, which does not count the
  * time between a generation's sync and a goroutine's first status row, takes goroutine names
@@ -214,8 +218,9 @@ export class GoroutineAnalyzer {
       }
       this.lastTs = time;
       const running = ev.g[i]!;
-      if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample) {
-        // the running goroutine's own most recent stack
+      // the running goroutine's own most recent stack (which its own block, stop or syscall
+      // sets through goTransition: the transition's stack is the row's)
+      if (ev.stack[i]! !== 0 && running >= 0 && kind !== TraceEventKind.CPUSample && !(OWN_STACK_TRANSITION[kind] === 1 && ev.resource[i] === running)) {
         const l = this.live.get(running);
         if (l) l.ownStack = ev.stack[i]!;
       }

@@ -63,14 +63,22 @@ export interface CensoredFigures {
  * those of both lists together, picked out by rank without sorting them.
  */
 export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<number>): CensoredFigures {
-  let lowestCut = Infinity;
-  for (let i = 0; i < cut.length; i++) if (cut[i]! < lowestCut) lowestCut = cut[i]!;
   const all = new Float64Array(complete.length + cut.length);
   all.set(complete);
   all.set(cut, complete.length);
-  const [p50, p99, max] = figures(all, [0.5, 0.99, 1]);
+  return censored(figures(all, ALL_QS), all.length, cut);
+}
+
+/** The shares censoredFigures gives of all waits, and those waitFigures gives of the complete ones. */
+const ALL_QS = [0.5, 0.99, 1];
+const COMPLETE_QS = [0.5, 0.9, 0.99, 1];
+
+/** CensoredFigures from the figures of `count` waits (ALL_QS), with `cut` among them. */
+function censored([p50, p99, max]: (number | null)[], count: number, cut: ArrayLike<number>): CensoredFigures {
+  let lowestCut = Infinity;
+  for (let i = 0; i < cut.length; i++) if (cut[i]! < lowestCut) lowestCut = cut[i]!;
   return {
-    count: all.length,
+    count,
     p50Ns: p50 ?? null,
     p99Ns: p99 ?? null,
     maxNs: max ?? null,
@@ -78,6 +86,43 @@ export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<numb
     p99IsLowerBound: (p99 ?? -Infinity) >= lowestCut,
     maxIsLowerBound: (max ?? -Infinity) >= lowestCut,
   };
+}
+
+/**
+ * The complete waits' figures (COMPLETE_QS) and censoredFigures(complete, cut), as those two
+ * give them; a long list of complete waits is counted into buckets once for both, and not copied
+ * beside the cut ones.
+ */
+export function waitFigures(complete: Float64Array, cut: Float64Array): { complete: (number | null)[]; all: CensoredFigures } {
+  const n = complete.length + cut.length;
+  const counts = n >= BUCKETS_FROM ? bucketCounts(complete) : null;
+  const cutCounts = counts === null ? null : bucketCounts(cut);
+  if (counts === null || cutCounts === null || complete.length === 0) {
+    const all = censoredFigures(complete, cut);
+    return { complete: figures(complete, COMPLETE_QS), all };
+  }
+  const ranksOf = (qs: number[], length: number) => qs.map((q) => Math.max(1, Math.ceil(q * length)) - 1);
+  const inComplete = bucketRanks(counts, ranksOf(COMPLETE_QS, complete.length));
+  const allCounts = counts.slice();
+  for (let b = 0; b < counts.length; b++) allCounts[b]! += cutCounts[b]!;
+  const inAll = bucketRanks(allCounts, ranksOf(ALL_QS, n));
+  const buckets = [...new Set([...inComplete.bucketOf, ...inAll.bucketOf])];
+  const ofComplete = bucketValues(complete, counts, buckets);
+  const ofCut = bucketValues(cut, cutCounts, buckets);
+  const pick = (r: { bucketOf: number[]; rankIn: number[] }, withCut: boolean) =>
+    r.bucketOf.map((b, k) => {
+      const j = buckets.indexOf(b);
+      const v = withCut ? concat(ofComplete[j]!, ofCut[j]!) : ofComplete[j]!;
+      return select(v, r.rankIn[k]!, 0, v.length - 1);
+    });
+  return { complete: pick(inComplete, false), all: censored(pick(inAll, true), n, cut) };
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /**
@@ -113,6 +158,19 @@ const HIGH_WORD_SECOND = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x
  * below 0 (or -0, or not a number), or on a big-endian machine: then quickselect does it.
  */
 function byBuckets(a: Float64Array, ks: number[]): number[] | null {
+  const counts = bucketCounts(a);
+  if (counts === null) return null;
+  const { bucketOf, rankIn } = bucketRanks(counts, ks);
+  const buckets = [...new Set(bucketOf)];
+  const values = bucketValues(a, counts, buckets);
+  return bucketOf.map((b, r) => {
+    const v = values[buckets.indexOf(b)]!;
+    return select(v, rankIn[r]!, 0, v.length - 1);
+  });
+}
+
+/** How many values of `a` each bucket holds (see byBuckets); null when some value has no bucket. */
+function bucketCounts(a: Float64Array): Uint32Array | null {
   if (!HIGH_WORD_SECOND) return null;
   const words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
   const counts = new Uint32Array(1 << 20);
@@ -122,7 +180,11 @@ function byBuckets(a: Float64Array, ks: number[]): number[] | null {
     if (hi >= 0x7ff00000) return null;
     counts[hi >>> 12]!++;
   }
-  // each rank's bucket, and its rank among that bucket's values
+  return counts;
+}
+
+/** The bucket of each rank `ks` (ascending) among values counted into `counts`, and its rank among that bucket's values. */
+function bucketRanks(counts: Uint32Array, ks: number[]): { bucketOf: number[]; rankIn: number[] } {
   const bucketOf: number[] = [];
   const rankIn: number[] = [];
   let before = 0;
@@ -132,8 +194,12 @@ function byBuckets(a: Float64Array, ks: number[]): number[] | null {
       bucketOf.push(b);
     }
   }
-  // the values of those buckets (a bucket's number + 1 in `held`: which of them)
-  const buckets = [...new Set(bucketOf)];
+  return { bucketOf, rankIn };
+}
+
+/** The values of `a` (counted into `counts`) in each of the few `buckets`: one pass, a bucket's index + 1 in `held` saying which. */
+function bucketValues(a: Float64Array, counts: Uint32Array, buckets: number[]): Float64Array[] {
+  const words = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
   const held = new Uint8Array(1 << 20);
   buckets.forEach((b, j) => (held[b] = j + 1));
   const values = buckets.map((b) => new Float64Array(counts[b]!));
@@ -142,10 +208,7 @@ function byBuckets(a: Float64Array, ks: number[]): number[] | null {
     const j = held[words[2 * i + 1]! >>> 12]!;
     if (j !== 0) values[j - 1]![filled[j - 1]!++] = a[i]!;
   }
-  return bucketOf.map((b, r) => {
-    const v = values[buckets.indexOf(b)]!;
-    return select(v, rankIn[r]!, 0, v.length - 1);
-  });
+  return values;
 }
 
 /** The k-th smallest of a[lo..hi] (a reordered: smaller to its left, larger to its right). */
@@ -247,8 +310,9 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
     const cut = new Float64Array(before.length + still.length);
     cut.set(before);
     cut.set(still, before.length);
-    const all = censoredFigures(complete, cut);
-    const [p50, p90, p99, max] = figures(complete, [0.5, 0.9, 0.99, 1]);
+    const f = waitFigures(complete, cut);
+    const all = f.all;
+    const [p50, p90, p99, max] = f.complete;
     out.push({
       signature: id,
       role: c.sig.role,

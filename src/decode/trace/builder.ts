@@ -111,10 +111,16 @@ export class TraceBuilder {
     this.cap = c;
   }
 
-  /** Appends a row and returns its index in the current part. Time is absolute here; cut() and finish() rebase it. */
+  /**
+   * The time of the row push() appends next, absolute (cut() and finish() rebase it): a field
+   * rather than an argument of push, which a time past 2^31 ns would be a number boxed for, at
+   * every row.
+   */
+  rowTime = 0;
+
+  /** Appends a row at rowTime and returns its index in the current part. */
   push(
     kind: number,
-    time: number,
     g: number,
     p: number,
     m: number,
@@ -129,7 +135,7 @@ export class TraceBuilder {
     const i = this.n;
     if (i === this.cap) this.reserve(i + 1);
     if ((g | 0) !== g || (m | 0) !== m || (resource | 0) !== resource || (arg0 | 0) !== arg0 || (arg1 | 0) !== arg1) this.widen(g, m, resource, arg0, arg1);
-    this.time[i] = time;
+    this.time[i] = this.rowTime;
     this.kind[i] = kind;
     this.g[i] = g;
     this.p[i] = p;

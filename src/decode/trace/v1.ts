@@ -827,7 +827,8 @@ class RowConverter {
     const n = ev.n;
     if (n > 0) {
       this.syncs++;
-      b.push(K.Sync, ev.ts[0]! - 1, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 1);
+      b.rowTime = ev.ts[0]! - 1;
+    b.push(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 1);
     }
     for (let i = 0; i < n; i++) {
       const t = ev.type[i]!;
@@ -847,7 +848,8 @@ class RowConverter {
       this.otherEvent(i);
     }
     this.syncs++;
-    b.push(K.Sync, this.lastTs + 1, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+    b.rowTime = this.lastTs + 1;
+    b.push(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
     if (this.futile > 0) b.warn(`${this.futile} futile-wakeup markers ignored`);
   }
 
@@ -855,7 +857,8 @@ class RowConverter {
   private row(time: number, kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
     if (time <= this.lastTs) time = this.lastTs + 1;
     this.lastTs = time;
-    this.b.push(kind, time, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
+    this.b.rowTime = time;
+    this.b.push(kind, g, p >= 1000000 ? -1 : p, m, stack, resource, from, to, str, x0, x1);
   }
 
   /** GOMAXPROCS, procs, GC, stop-the-world, sweeping, heap and mark assists: true when the event is one. */

@@ -237,7 +237,8 @@ export class V2Decoder {
     }
     // final sync
     this.syncs++;
-    this.emitAt(this.lastTs, K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
+    this.rowTime = this.lastTs;
+    this.emitRow(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
   }
 
   private append(chunk: Uint8Array): void {
@@ -587,7 +588,8 @@ export class V2Decoder {
 
     // Sync at the generation start.
     this.syncs++;
-    this.emitAt(Math.trunc(g.minTs * nsPerTick), K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, g.gen);
+    this.rowTime = Math.trunc(g.minTs * nsPerTick);
+    this.emitRow(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, g.gen);
 
     // frontier
     const frontier: Cursor[] = [];
@@ -606,7 +608,8 @@ export class V2Decoder {
           if (row === undefined) this.unknownSampleStacks++;
           else stk = row;
         }
-        this.emitAt(sTime[k]!, K.CPUSample, sG[k]!, sP[k]!, sM[k]!, stk, -1, 0, 0, 0, 0, 0);
+        this.rowTime = sTime[k]!;
+        this.emitRow(K.CPUSample, sG[k]!, sP[k]!, sM[k]!, stk, -1, 0, 0, 0, 0, 0);
         continue;
       }
       if (frontier.length === 0) break;
@@ -812,24 +815,19 @@ export class V2Decoder {
 
   // ---- emitting ----
 
-  /** Row at time t (bumped to stay strictly increasing, as Go does). */
-  private emitAt(
-    t: number,
-    kind: number,
-    g: number,
-    p: number,
-    m: number,
-    stack: number,
-    resource: number,
-    from: number,
-    to: number,
-    str: number,
-    arg0: number,
-    arg1: number,
-  ): void {
+  /**
+   * The time of the row emitRow appends: a field, not an argument (a time past 2^31 ns passed
+   * from call to call would be a number boxed for every row).
+   */
+  private rowTime = 0;
+
+  /** A row at rowTime, bumped past the last row's time if it is not after it (times strictly increase, as Go makes them). */
+  private emitRow(kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, arg0: number, arg1: number): void {
+    let t = this.rowTime;
     if (t <= this.lastTs) t = this.lastTs + 1;
     this.lastTs = t;
-    this.b.push(kind, t, g, p, m, stack, resource, from, to, str, arg0, arg1);
+    this.b.rowTime = t;
+    this.b.push(kind, g, p, m, stack, resource, from, to, str, arg0, arg1);
   }
 
   private stk(id: number): number {
@@ -892,7 +890,8 @@ export class V2Decoder {
    * as an argument, past 2^31 ns, would be a number boxed for every row).
    */
   private emit(kind: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
-    this.emitAt(this.cur.time, kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
+    this.rowTime = this.cur.time;
+    this.emitRow(kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
   }
 
   private advance(c: Cursor): boolean {
@@ -1216,7 +1215,8 @@ export class V2Decoder {
         next.seqGen = gen;
         next.seq = a1;
         this.ng = a0;
-        this.emitAt(time, K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
+        this.rowTime = time;
+        this.emitRow(K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
         return true;
       }
     }

@@ -18,7 +18,7 @@ import { diagnose } from '../src/analyze/diagnose.js';
 import { TraceAnalyzer, analyzeTrace, type TraceAnalysis } from '../src/analyze/index.js';
 import { TraceStreamDecoder, decodeTrace, decodeTraceParts } from '../src/decode/trace/index.js';
 import { DecodeError } from '../src/model/errors.js';
-import { TraceEventKind as K, type Trace, type TraceEvents } from '../src/model/trace.js';
+import { EVENT_COLUMNS, TraceEventKind as K, type Trace, type TraceEvents } from '../src/model/trace.js';
 import { jsonReport } from '../src/report/json.js';
 import { analyzeInput } from '../src/pipeline.js';
 import { gzipSync } from 'node:zlib';
@@ -153,7 +153,7 @@ function copyEvents(e: TraceEvents): TraceEvents {
   return out;
 }
 
-const COLUMNS = ['time', 'kind', 'g', 'p', 'm', 'stack', 'resource', 'from', 'to', 'str', 'arg0', 'arg1'] as const;
+const COLUMNS = EVENT_COLUMNS;
 
 /** The parts' rows put together equal the whole decode's rows, column by column. */
 function expectSameRows(parts: Trace[], all: TraceEvents): void {

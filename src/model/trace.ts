@@ -193,6 +193,17 @@ export interface TraceEvents {
   arg1: IdColumn;
 }
 
+/** The columns of TraceEvents (all but `length`). */
+export type EventColumns = Omit<TraceEvents, 'length'>;
+export const EVENT_COLUMNS = ['time', 'kind', 'g', 'p', 'm', 'stack', 'resource', 'from', 'to', 'str', 'arg0', 'arg1'] as const satisfies readonly (keyof EventColumns)[];
+
+/** Each column of `c` through `f` (which keeps its type), in EVENT_COLUMNS order. */
+export function mapColumns(c: EventColumns, f: <T extends EventColumns[keyof EventColumns]>(column: T) => T): EventColumns {
+  const out = {} as Record<keyof EventColumns, EventColumns[keyof EventColumns]>;
+  for (const k of EVENT_COLUMNS) out[k] = f(c[k]);
+  return out as EventColumns;
+}
+
 /** No rows: every column empty, the id and argument columns 32-bit (IdColumn). */
 export function noEvents(): TraceEvents {
   return {

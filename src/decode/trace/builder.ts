@@ -10,8 +10,8 @@
  */
 
 import { StringTable } from '../../model/strings.js';
-import type { IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
-import { noEvents, TraceEventKind } from '../../model/trace.js';
+import type { EventColumns, IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
+import { mapColumns, noEvents, TraceEventKind } from '../../model/trace.js';
 
 export interface TraceHeader {
   goVersion: string;
@@ -37,21 +37,10 @@ export class TraceBuilder {
   readonly strings = new StringTable();
   readonly warnings: string[] = [];
 
-  // event columns (rows of the current part)
+  // event columns: rows [0, n) of the current part, room for `cap`
   n = 0;
   private cap = 0;
-  time: Float64Array = new Float64Array(0);
-  kind: Uint8Array = new Uint8Array(0);
-  g: IdColumn = new Int32Array(0);
-  p: Int32Array = new Int32Array(0);
-  m: IdColumn = new Int32Array(0);
-  stack: Uint32Array = new Uint32Array(0);
-  resource: IdColumn = new Int32Array(0);
-  from: Uint8Array = new Uint8Array(0);
-  to: Uint8Array = new Uint8Array(0);
-  str: Uint32Array = new Uint32Array(0);
-  arg0: IdColumn = new Int32Array(0);
-  arg1: IdColumn = new Int32Array(0);
+  private cols: EventColumns = mapColumns(noEvents(), (c) => c);
 
   // frames (row 0 unused)
   private frameKey = new Map<string, number>();
@@ -91,23 +80,11 @@ export class TraceBuilder {
     // no rows yet (a generation about to begin, in columns reused): the old columns are let go
     // before the new are made, so that the collection making them sets off can take them back
     if (n === 0) this.emptyColumns();
-    const grow = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T => {
-      const b = new (a.constructor as new (k: number) => T)(c);
+    this.cols = mapColumns(this.cols, (a) => {
+      const b = new (a.constructor as new (k: number) => typeof a)(c);
       b.set(a.subarray(0, n) as never);
       return b;
-    };
-    this.time = grow(this.time);
-    this.kind = grow(this.kind);
-    this.g = grow(this.g);
-    this.p = grow(this.p);
-    this.m = grow(this.m);
-    this.stack = grow(this.stack);
-    this.resource = grow(this.resource);
-    this.from = grow(this.from);
-    this.to = grow(this.to);
-    this.str = grow(this.str);
-    this.arg0 = grow(this.arg0);
-    this.arg1 = grow(this.arg1);
+    });
     this.cap = c;
   }
 
@@ -135,18 +112,19 @@ export class TraceBuilder {
     const i = this.n;
     if (i === this.cap) this.reserve(i + 1);
     if ((g | 0) !== g || (m | 0) !== m || (resource | 0) !== resource || (arg0 | 0) !== arg0 || (arg1 | 0) !== arg1) this.widen(g, m, resource, arg0, arg1);
-    this.time[i] = this.rowTime;
-    this.kind[i] = kind;
-    this.g[i] = g;
-    this.p[i] = p;
-    this.m[i] = m;
-    this.stack[i] = stack;
-    this.resource[i] = resource;
-    this.from[i] = from;
-    this.to[i] = to;
-    this.str[i] = str;
-    this.arg0[i] = arg0;
-    this.arg1[i] = arg1;
+    const c = this.cols;
+    c.time[i] = this.rowTime;
+    c.kind[i] = kind;
+    c.g[i] = g;
+    c.p[i] = p;
+    c.m[i] = m;
+    c.stack[i] = stack;
+    c.resource[i] = resource;
+    c.from[i] = from;
+    c.to[i] = to;
+    c.str[i] = str;
+    c.arg0[i] = arg0;
+    c.arg1[i] = arg1;
     this.n = i + 1;
     return i;
   }
@@ -154,11 +132,12 @@ export class TraceBuilder {
   /** The id and argument columns a row's values do not fit as 32-bit integers, as doubles from now on. */
   private widen(g: number, m: number, resource: number, arg0: number, arg1: number): void {
     const wide = (a: IdColumn, v: number): IdColumn => ((v | 0) === v || a instanceof Float64Array ? a : Float64Array.from(a));
-    this.g = wide(this.g, g);
-    this.m = wide(this.m, m);
-    this.resource = wide(this.resource, resource);
-    this.arg0 = wide(this.arg0, arg0);
-    this.arg1 = wide(this.arg1, arg1);
+    const c = this.cols;
+    c.g = wide(c.g, g);
+    c.m = wide(c.m, m);
+    c.resource = wide(c.resource, resource);
+    c.arg0 = wide(c.arg0, arg0);
+    c.arg1 = wide(c.arg1, arg1);
   }
 
   /** Drops rows of the current part from index n on (a generation that turned out unusable). */
@@ -233,27 +212,14 @@ export class TraceBuilder {
    */
   private takeEvents(reuse = false): TraceEvents {
     const n = this.n;
-    const cut = <T extends Float64Array | Uint8Array | Int32Array | Uint32Array>(a: T): T =>
-      (a.length === n ? a : reuse || a.length - n <= a.length >> 3 ? a.subarray(0, n) : a.slice(0, n)) as T;
-    const time = cut(this.time);
+    const events: TraceEvents = {
+      length: n,
+      ...mapColumns(this.cols, (a) => (a.length === n ? a : reuse || a.length - n <= a.length >> 3 ? a.subarray(0, n) : a.slice(0, n)) as typeof a),
+    };
+    const time = events.time;
     if (n > 0 && this.t0 === null) this.t0 = time[0]!;
     const t0 = this.t0 ?? 0;
     if (t0 !== 0) for (let i = 0; i < n; i++) time[i] = time[i]! - t0;
-    const events: TraceEvents = {
-      length: n,
-      time,
-      kind: cut(this.kind),
-      g: cut(this.g),
-      p: cut(this.p),
-      m: cut(this.m),
-      stack: cut(this.stack),
-      resource: cut(this.resource),
-      from: cut(this.from),
-      to: cut(this.to),
-      str: cut(this.str),
-      arg0: cut(this.arg0),
-      arg1: cut(this.arg1),
-    };
     // distinct goroutines: every goroutine enters through a create or a status row
     const K = TraceEventKind;
     const kind = events.kind;
@@ -271,19 +237,7 @@ export class TraceBuilder {
 
   /** The current part's columns let go, for new empty ones (ids 32-bit again). */
   private emptyColumns(): void {
-    const e = noEvents();
-    this.time = e.time;
-    this.kind = e.kind;
-    this.g = e.g;
-    this.p = e.p;
-    this.m = e.m;
-    this.stack = e.stack;
-    this.resource = e.resource;
-    this.from = e.from;
-    this.to = e.to;
-    this.str = e.str;
-    this.arg0 = e.arg0;
-    this.arg1 = e.arg1;
+    this.cols = mapColumns(noEvents(), (c) => c);
     this.cap = 0;
   }
 

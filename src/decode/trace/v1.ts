@@ -828,7 +828,7 @@ class RowConverter {
     if (n > 0) {
       this.syncs++;
       b.rowTime = ev.ts[0]! - 1;
-    b.push(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 1);
+      b.push(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 1);
     }
     for (let i = 0; i < n; i++) {
       const t = ev.type[i]!;

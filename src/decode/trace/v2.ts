@@ -237,7 +237,7 @@ export class V2Decoder {
     }
     // final sync
     this.syncs++;
-    this.rowTime = this.lastTs;
+    this.b.rowTime = this.lastTs;
     this.emitRow(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, 0);
   }
 
@@ -588,7 +588,7 @@ export class V2Decoder {
 
     // Sync at the generation start.
     this.syncs++;
-    this.rowTime = Math.trunc(g.minTs * nsPerTick);
+    this.b.rowTime = Math.trunc(g.minTs * nsPerTick);
     this.emitRow(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, g.gen);
 
     // frontier
@@ -608,7 +608,7 @@ export class V2Decoder {
           if (row === undefined) this.unknownSampleStacks++;
           else stk = row;
         }
-        this.rowTime = sTime[k]!;
+        this.b.rowTime = sTime[k]!;
         this.emitRow(K.CPUSample, sG[k]!, sP[k]!, sM[k]!, stk, -1, 0, 0, 0, 0, 0);
         continue;
       }
@@ -816,18 +816,15 @@ export class V2Decoder {
   // ---- emitting ----
 
   /**
-   * The time of the row emitRow appends: a field, not an argument (a time past 2^31 ns passed
-   * from call to call would be a number boxed for every row).
+   * A row at the builder's rowTime (set before: a time past 2^31 ns passed from call to call as
+   * an argument would be a number boxed for every row), bumped past the last row's time if it is
+   * not after it (times strictly increase, as Go makes them).
    */
-  private rowTime = 0;
-
-  /** A row at rowTime, bumped past the last row's time if it is not after it (times strictly increase, as Go makes them). */
   private emitRow(kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, arg0: number, arg1: number): void {
-    let t = this.rowTime;
-    if (t <= this.lastTs) t = this.lastTs + 1;
-    this.lastTs = t;
-    this.b.rowTime = t;
-    this.b.push(kind, g, p, m, stack, resource, from, to, str, arg0, arg1);
+    const b = this.b;
+    if (b.rowTime <= this.lastTs) b.rowTime = this.lastTs + 1;
+    this.lastTs = b.rowTime;
+    b.push(kind, g, p, m, stack, resource, from, to, str, arg0, arg1);
   }
 
   private stk(id: number): number {
@@ -890,7 +887,7 @@ export class V2Decoder {
    * as an argument, past 2^31 ns, would be a number boxed for every row).
    */
   private emit(kind: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
-    this.rowTime = this.cur.time;
+    this.b.rowTime = this.cur.time;
     this.emitRow(kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
   }
 
@@ -1215,7 +1212,7 @@ export class V2Decoder {
         next.seqGen = gen;
         next.seq = a1;
         this.ng = a0;
-        this.rowTime = time;
+        this.b.rowTime = time;
         this.emitRow(K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
         return true;
       }

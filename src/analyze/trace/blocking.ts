@@ -104,12 +104,12 @@ export class BlockingProfiler {
         if (o !== undefined) o.ran = true;
         this.pending.delete(g);
       }
-      const into = this.tracking[to]!;
-      // the open intervals of other states close, intervals of this one open; profile by profile
-      for (let m = ((o?.open ?? 0) & ~into) | (into & ~(o?.open ?? 0)); m !== 0; m &= m - 1) {
+      const open = o?.open ?? 0;
+      // profile by profile, the open intervals of other states close, and this state's open
+      for (let m = open ^ this.tracking[to]!; m !== 0; m &= m - 1) {
         const k = 31 - Math.clz32(m & -m);
-        if (o !== undefined && (o.open & (1 << k)) !== 0) {
-          this.close(k, g, o, ev.time, i, firstRun);
+        if ((open & (1 << k)) !== 0) {
+          this.close(k, g, o!, ev.time, i, firstRun);
           continue;
         }
         if (!this.reasonTracks(k, to, t, ev.str[i]!)) continue;

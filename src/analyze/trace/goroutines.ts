@@ -18,6 +18,7 @@
 
 import { withRoom } from '../../model/builder.js';
 import { GoroutineMap } from './goroutine-map.js';
+import { RunSums } from './run-sums.js';
 import { GoState, ProcState, TraceEventKind, isGoroutineTransition, isProcTransition, noEvents, type Trace } from '../../model/trace.js';
 
 /** What Go's summary records for one goroutine (times in ns since the first row). */
@@ -127,12 +128,8 @@ interface Live {
   waitFromStart: boolean;
   /** The site of its last wait: a goroutine mostly waits where it waited before (and is in that site's goroutines). */
   site: WaitSite | null;
-  /**
-   * Block time not yet in s.blockNs: `blockSum` ns for reason `blockReason` (null: none), added
-   * there when the reason changes and when the goroutine is finished, not at every wait.
-   */
-  blockReason: string | null;
-  blockSum: number;
+  /** Block time by reason, into s.blockNs (flushed when the goroutine is finished). */
+  blocked: RunSums;
   stateSince: number;
   stateSincePreexisting: boolean;
 }
@@ -335,7 +332,7 @@ export class GoroutineAnalyzer {
       // the time since the sync counts as spent in the state the status row names
       const ns = time - this.syncTs;
       if (to === GoState.Running) l.s.execNs += ns;
-      else if (to === GoState.Waiting) blocked(l, t.strings.get(ev.str[i]!), ns);
+      else if (to === GoState.Waiting) l.blocked.add(t.strings.get(ev.str[i]!), ns);
       else if (to === GoState.Runnable) l.s.schedWaitNs += ns;
       else if (to === GoState.Syscall) {
         if (ev.p[i]! < 0) l.s.syscallBlockNs += ns;
@@ -353,7 +350,7 @@ export class GoroutineAnalyzer {
       l.lastStart = -1;
     } else if (from === GoState.Waiting) {
       if (l.lastBlock >= 0) {
-        blocked(l, l.lastBlockReason, time - l.lastBlock);
+        l.blocked.add(l.lastBlockReason, time - l.lastBlock);
         this.recordWait(l, time);
         l.lastBlock = -1;
       }
@@ -419,6 +416,7 @@ export class GoroutineAnalyzer {
   }
 
   private newGoroutine(id: number, creationNs: number, preexisting: boolean, creator: number, createdBy: string): Live {
+    const blockNs = new Map<string, number>();
     const l: Live = {
       s: {
         id,
@@ -432,7 +430,7 @@ export class GoroutineAnalyzer {
         syscallNs: 0,
         syscallBlockNs: 0,
         totalNs: 0,
-        blockNs: new Map(),
+        blockNs,
         rangeNs: new Map(),
         creator,
         createdBy,
@@ -457,8 +455,7 @@ export class GoroutineAnalyzer {
       waitStart: -1,
       waitFromStart: false,
       site: null,
-      blockReason: null,
-      blockSum: 0,
+      blocked: new RunSums(blockNs),
       stateSince: -1,
       stateSincePreexisting: false,
     };
@@ -514,9 +511,8 @@ export class GoroutineAnalyzer {
     s.totalNs = ts - s.creationNs;
     if (l.lastStart >= 0) s.execNs += ts - l.lastStart;
     if (l.lastRunnable >= 0) s.schedWaitNs += ts - l.lastRunnable;
-    if (l.lastBlock >= 0) blocked(l, l.lastBlockReason, ts - l.lastBlock);
-    if (l.blockReason !== null) add(s.blockNs, l.blockReason, l.blockSum);
-    l.blockReason = null;
+    if (l.lastBlock >= 0) l.blocked.add(l.lastBlockReason, ts - l.lastBlock);
+    l.blocked.flush();
     // as Go does: a syscall under way counts whole as syscall time and, once its proc was
     // taken, also as sched wait
     if (l.lastSyscall >= 0) s.syscallNs += ts - l.lastSyscall;
@@ -651,17 +647,6 @@ export function goroutineGroups(r: TraceGoroutines): GoroutineGroup[] {
     for (const [k, v] of s.blockNs) add(g.blockNs, k, v);
   }
   return [...by.values()].sort((a, b) => b.execNs - a.execNs || b.count - a.count || (a.name < b.name ? -1 : 1));
-}
-
-/** Block time for a reason, summed on the goroutine while the reason stays the same (see Live.blockSum). */
-function blocked(l: Live, reason: string, ns: number): void {
-  if (reason === l.blockReason) {
-    l.blockSum += ns;
-    return;
-  }
-  if (l.blockReason !== null) add(l.s.blockNs, l.blockReason, l.blockSum);
-  l.blockReason = reason;
-  l.blockSum = ns;
 }
 
 function add(m: Map<string, number>, k: string, v: number): void {

@@ -10,6 +10,7 @@ import { isStandardLibrary } from '../../model/names.js';
 import { GoState, TraceEventKind, stackFunctions, type Trace } from '../../model/trace.js';
 import { GoroutineMap } from './goroutine-map.js';
 import { lengthen, withRoom } from '../../model/builder.js';
+import { RunSums } from './run-sums.js';
 
 /** One place that releases a contended lock, with what its goroutines waited on while holding it. */
 export interface LockRelease {
@@ -34,48 +35,15 @@ interface Blocked {
   since: number;
   stack: number;
   onLock: boolean;
-  /** Its waits since it last took or released a lock (LockHolders.waits), once it has some. */
-  waits: Waits | null;
-}
-
-/**
- * Time waited by site, in the order first seen. The waits of a run at one site are summed here
- * and go to the map when the site changes or the map is read, not one by one.
- */
-class Waits {
-  private readonly bySite = new Map<string, number>();
-  private site: string | null = null;
-  private ns = 0;
-
-  add(site: string, ns: number): void {
-    if (site === this.site) {
-      this.ns += ns;
-      return;
-    }
-    this.flush();
-    this.site = site;
-    this.ns = ns;
-  }
-
-  /** The site waited at longest, and how long (the first seen of equals); undefined for none. */
-  longest(): [string, number] | undefined {
-    this.flush();
-    return [...this.bySite].sort((x, y) => y[1] - x[1])[0];
-  }
-
-  private flush(): void {
-    if (this.site !== null) this.bySite.set(this.site, (this.bySite.get(this.site) ?? 0) + this.ns);
-    this.site = null;
-  }
+  /**
+   * Its waits (not on a lock) since it last took or released one: time by site, in the order
+   * first seen. At a release, the longest is what it waited on while holding the lock.
+   */
+  waits: RunSums | null;
 }
 
 export class LockHolders {
   private readonly blocked = new GoroutineMap<Blocked>();
-  /**
-   * Each goroutine's waits (not on a lock) since it last took or released one: where, and how
-   * long in all. At a release, the longest is what it waited on while holding the lock.
-   */
-  private readonly waits = new Map<number, Waits>();
   private readonly releases = new Map<string, { wakeups: number; goroutines: Set<number>; heldWhile: Map<string, { count: number; totalNs: number }> }>();
   /** By stack row, once worked out: whether it waits on a lock (1 yes, 2 no), its site, its releaser. */
   private onLock = new Uint8Array(256);
@@ -116,25 +84,18 @@ export class LockHolders {
     // own wait may have begun before the trace, with no stack to tell)
     const releaser = waker >= 0 ? this.releaser(t, stack) : null;
     if (releaser === null) {
-      if (b !== undefined && !b.onLock) {
-        if (b.waits === null) {
-          let w = this.waits.get(woken);
-          if (w === undefined) this.waits.set(woken, (w = new Waits()));
-          b.waits = w;
-        }
-        b.waits.add(this.site(t, b.stack), time - b.since);
-      }
+      if (b !== undefined && !b.onLock) (b.waits ??= new RunSums()).add(this.site(t, b.stack), time - b.since);
       return;
     }
     // the woken goroutine takes the lock now: what it waits on from here, it waits on holding it
-    this.forget(woken, w0);
+    if (w0 !== undefined) w0.waits = null;
     let r = this.releases.get(releaser);
     if (r === undefined) this.releases.set(releaser, (r = { wakeups: 0, goroutines: new Set(), heldWhile: new Map() }));
     r.wakeups++;
     r.goroutines.add(waker);
-    const w = this.waits.get(waker);
-    this.forget(waker, this.blocked.get(waker));
-    const longest = w?.longest();
+    const wb = this.blocked.get(waker);
+    const longest = wb?.waits ? [...wb.waits.flush()].sort((x, y) => y[1] - x[1])[0] : undefined;
+    if (wb !== undefined) wb.waits = null;
     if (longest !== undefined) {
       const [site, ns] = longest;
       const h = r.heldWhile.get(site) ?? { count: 0, totalNs: 0 };
@@ -142,12 +103,6 @@ export class LockHolders {
       h.totalNs += ns;
       r.heldWhile.set(site, h);
     }
-  }
-
-  /** Goroutine g's waits let go (`b`: its wait record, which holds them too). */
-  private forget(g: number, b: Blocked | undefined): void {
-    this.waits.delete(g);
-    if (b !== undefined) b.waits = null;
   }
 
   private isLockWait(t: Trace, stack: number): boolean {

@@ -85,9 +85,10 @@ export function analyzeInput(input: PipelineInput, opts: PipelineOptions = {}): 
  * a profile's flame graph, earlyFlame): analyzeDecodedInput(name, decoded, opts, false) goes on.
  */
 export function readInput(input: PipelineInput, opts: PipelineOptions = {}): { analysis: InputAnalysis } | { decoded: Decoded } {
-  const content = inflateInput(input.bytes, decodeOptions(opts));
+  const d = decodeOptions(opts);
+  const content = inflateInput(input.bytes, d);
   if (isTrace(content.bytes)) return { analysis: analyzeTraceContent(input.name, content, opts) };
-  return { decoded: decodeContent(content, decodeOptions(opts)) };
+  return { decoded: decodeContent(content, d) };
 }
 
 /** Trace content fed to the decoder in steps, each generation's rows analysed and let go. */

@@ -76,14 +76,14 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   const total = t.value[0]!;
   const maxNodes = opts.maxNodes ?? 20000;
   let minShare = opts.minShare ?? 0.0005;
-  let kept = t.kept(total * minShare);
-  let frames = drawn(t, kept);
-  while (frames > maxNodes && minShare < 0.5) {
+  let cut = t.pruned(total * minShare);
+  while (cut.frames > maxNodes && minShare < 0.5) {
     minShare = minShare > 0 ? minShare * 2 : 1e-6;
-    kept = t.kept(total * minShare);
-    frames = drawn(t, kept);
+    cut = t.pruned(total * minShare);
   }
-  const pruned = { nodes: t.count - keptCount(kept), value: 0, minShare };
+  const kept = cut.kept;
+  let frames = cut.frames;
+  const pruned = { nodes: t.count - cut.nodes, value: 0, minShare };
   const open = t.count <= (opts.openFoldsUpTo ?? Infinity);
   const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, opts.marks) : new Map(), open);
   // what the folds hold, by function, while the budget allows it
@@ -96,26 +96,6 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
     nodes: frames,
     pruned,
   };
-}
-
-function keptCount(kept: Uint8Array): number {
-  let k = 0;
-  for (let id = 0; id < kept.length; id++) k += kept[id]!;
-  return k;
-}
-
-/** The frames drawn: the nodes kept, and one "… N more" frame per kept node that lost children. */
-function drawn(t: Trie, kept: Uint8Array): number {
-  const lost = new Uint8Array(t.count);
-  let k = 0;
-  for (let id = 0; id < t.count; id++) {
-    if (kept[id]) k++;
-    else if (kept[t.parent[id]!] && !lost[t.parent[id]!]) {
-      lost[t.parent[id]!] = 1;
-      k++;
-    }
-  }
-  return k;
 }
 
 /**
@@ -198,14 +178,36 @@ class Trie {
     for (let id = this.count - 1; id > 0; id--) this.value[this.parent[id]!] += this.value[id]!;
   }
 
-  /** Which nodes survive pruning at `min`: a node whose parent survived and whose value reaches it. */
-  kept(min: number): Uint8Array {
+  /**
+   * Pruning at `min`: which nodes survive (`kept`: a node whose parent survived and whose value
+   * reaches it; 0 for the others), how many (`nodes`), and the frames drawn (`frames`): the nodes
+   * kept, and one "… N more" frame for each of them that lost children. One pass, parents first.
+   */
+  pruned(min: number): { kept: Uint8Array; nodes: number; frames: number } {
     const k = new Uint8Array(this.count);
-    k[0] = 1;
-    for (let id = 1; id < this.count; id++) k[id] = k[this.parent[id]!]! && this.value[id]! >= min ? 1 : 0;
-    return k;
+    const parent = this.parent;
+    const value = this.value;
+    k[0] = KEPT;
+    let nodes = 1;
+    let folds = 0;
+    for (let id = 1; id < this.count; id++) {
+      const up = k[parent[id]!]!;
+      if (up === 0) continue;
+      if (value[id]! >= min) {
+        k[id] = KEPT;
+        nodes++;
+      } else if (up === KEPT) {
+        k[parent[id]!] = KEPT | LOST;
+        folds++;
+      }
+    }
+    return { kept: k, nodes, frames: nodes + folds };
   }
 }
+
+/** Pruned's marks: the node is kept; a kept node lost some children (it draws a fold). */
+const KEPT = 1;
+const LOST = 2;
 
 /**
  * Where a child is looked for first: beside its parent's own place (two slots a node, the table

@@ -75,6 +75,37 @@ describe('the HTML report in Chromium', () => {
     expect(requests).toEqual([]);
   }, 60_000);
 
+  it('gives every frame its width and label in the task that draws the graph, with no transition left for a later frame', async () => {
+    const dir = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27');
+    const { page, errors } = await open(reportsOfFiles([path.join(dir, 'goroutine.pb.gz')]).html, 'frames-at-once');
+    // the graph drawn again (as on a resize), looked at in the microtask right after the task that drew it
+    const seen = await page.evaluate(
+      () =>
+        new Promise<{ rects: number; widthless: number; labels: number; unlabelled: number; pending: number }>((resolve) => {
+          const host = document.querySelector('#flame-hosts')!;
+          const o = new MutationObserver(() => {
+            const rects = [...host.querySelectorAll('.flame:not([hidden]) svg g rect')];
+            if (rects.length === 0) return;
+            o.disconnect();
+            const labels = [...host.querySelectorAll('.flame:not([hidden]) svg g foreignObject div')];
+            resolve({
+              rects: rects.length,
+              widthless: rects.filter((r) => !(Number(r.getAttribute('width')) > 0)).length,
+              labels: labels.length,
+              unlabelled: labels.filter((d) => (d.textContent ?? '') === '').length,
+              pending: [...host.querySelectorAll('svg *')].filter((e) => (e as Element & { __transition?: unknown }).__transition !== undefined).length,
+            });
+          });
+          o.observe(host, { subtree: true, childList: true });
+          window.dispatchEvent(new Event('resize'));
+        }),
+    );
+    expect(seen.rects).toBeGreaterThan(10);
+    expect(seen.labels).toBe(seen.rects);
+    expect(seen).toMatchObject({ widthless: 0, unlabelled: 0, pending: 0 });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('draws the flame graph and highlights a finding’s frames on click', async () => {
     const dir = path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27');
     const r = reportsOfFiles([path.join(dir, 'goroutine.pb.gz'), path.join(dir, 'trace.out')]);

@@ -7,7 +7,7 @@
  * as a text node or an attribute value set through the DOM, never as markup.
  */
 
-import { select } from 'd3-selection';
+import { select, type Selection } from 'd3-selection';
 import flamegraph from 'd3-flame-graph';
 import type { FlameNode } from '../../src/report/flame.js';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
@@ -289,6 +289,7 @@ export class Report {
       const visible = !host.hidden;
       host.hidden = false;
       select(target).datum(flame.root).call(chart);
+      settleFrames(target, width, chart.getName());
       host.hidden = !visible;
     });
     const sel = this.root.querySelector<HTMLSelectElement>('#flame-select');
@@ -446,6 +447,19 @@ export class Report {
       ),
     );
   }
+}
+
+/**
+ * d3-flame-graph gives each new frame its width and its label through a transition, even one of
+ * no duration: two a frame, run on the next animation frame, where they cost about as much again
+ * as making the frames did. They are stopped, and each frame given its width and label at once.
+ */
+function settleFrames(target: HTMLElement, width: number, name: (d: FlameDatum) => string): void {
+  const root = select<HTMLElement, FlameDatum>(target).datum();
+  const kx = width / (root.x1 - root.x0);
+  const stop = <E extends Element>(s: Selection<E, FlameDatum, HTMLElement, unknown>): Selection<E, FlameDatum, HTMLElement, unknown> => (s as unknown as { interrupt(): typeof s }).interrupt();
+  stop(select(target).selectAll<SVGRectElement, FlameDatum>('g rect')).attr('width', (d) => (d.x1 - d.x0) * kx);
+  stop(select(target).selectAll<HTMLDivElement, FlameDatum>('g foreignObject div')).text(name);
 }
 
 function signatureNote(flame: ViewFlame, n: FlameNode): string {

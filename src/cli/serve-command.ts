@@ -7,7 +7,7 @@ import { analyzeInput, diagnoseAnalyses, type PipelineInput, type PipelineOption
 import { errorLine, messageLine } from '../model/errors.js';
 import type { InputAnalysis } from '../analyze/index.js';
 import type { InputError as ReportedError } from '../report/json.js';
-import { serve } from '../server/serve.js';
+import { serve, WEB_FILES } from '../server/serve.js';
 import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
 import { limitsOf, loadPacks, loadViewerAssets, parsePort, parseSize, parseWait, VERSION, type LimitFlags } from './setup.js';
@@ -40,7 +40,7 @@ function openBrowser(url: string, io: Io): void {
 /** The in-browser viewer's files, built by `npm run build` into dist/web; none when not built. */
 function webFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const name of ['app.js', 'app.css', 'worker.js', 'viewer-assets.json']) {
+  for (const name of WEB_FILES) {
     try {
       files.set(name, readFileSync(new URL(`../web/${name}`, import.meta.url), 'utf8'));
     } catch {

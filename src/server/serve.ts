@@ -28,6 +28,9 @@ const STATIC_TYPES: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
 };
 
+/** The in-browser viewer's files (web/, built into dist/web), the only files the server answers with. */
+export const WEB_FILES: readonly string[] = ['app.js', 'app.css', 'worker.js', 'viewer-assets.json'];
+
 export interface ServeOptions {
   host: string;
   port: number;
@@ -39,7 +42,7 @@ export interface ServeOptions {
   pipeline: PipelineOptions;
   /** Inputs given at start, already read. */
   preloaded: PipelineResult | null;
-  /** The in-browser viewer's files (app.js, app.css, worker.js, viewer-assets.json), by name. */
+  /** The in-browser viewer's files (WEB_FILES), by name. */
   webFiles: Map<string, string>;
   /** Reads a URL the way the command line does (for --allow-fetch). */
   fetchInput?: (url: string) => Promise<PipelineInput>;
@@ -208,17 +211,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions
       if (o.webFiles.has('app.js')) send(res, 200, 'text/html; charset=utf-8', appPage(o.toolVersion, o.preloaded !== null, o.allowFetch), { 'Content-Security-Policy': APP_CSP });
       else send(res, 200, 'text/html; charset=utf-8', uploadPage(o.toolVersion, o.preloaded !== null, o.allowFetch), { 'Content-Security-Policy': PAGE_CSP });
       return;
-    case 'GET /app.js':
-    case 'GET /app.css':
-    case 'GET /worker.js':
-    case 'GET /viewer-assets.json': {
-      // a fixed list of the viewer's own files, read when the server started: no path reaches the disk
-      const name = url.pathname.slice(1);
-      const file = o.webFiles.get(name);
-      if (file === undefined) throw new HttpError(404, 'not found');
-      send(res, 200, STATIC_TYPES[name.slice(name.lastIndexOf('.'))]!, file, { 'Content-Security-Policy': APP_CSP });
-      return;
-    }
     case 'GET /api/health': {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (url.searchParams.get('gc') === '1' && gc) gc();
@@ -244,7 +236,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions
       return;
     }
   }
-  if (['/', '/api/health', '/api/analyze', '/report', '/app.js', '/app.css', '/worker.js', '/viewer-assets.json'].includes(url.pathname)) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
+  const name = url.pathname.slice(1);
+  if (req.method === 'GET' && WEB_FILES.includes(name)) {
+    // a fixed list of the viewer's own files, read when the server started: no path reaches the disk
+    const file = o.webFiles.get(name);
+    if (file === undefined) throw new HttpError(404, 'not found');
+    send(res, 200, STATIC_TYPES[name.slice(name.lastIndexOf('.'))]!, file, { 'Content-Security-Policy': APP_CSP });
+    return;
+  }
+  if (['/', '/api/health', '/api/analyze', '/report', ...WEB_FILES.map((f) => `/${f}`)].includes(url.pathname)) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
   throw new HttpError(404, 'not found');
 }
 

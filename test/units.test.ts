@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { decode } from '../src/decode/index.js';
 import { topFunctions } from '../src/analyze/summary.js';
-import { formatDuration, formatSize, formatValue } from '../src/model/units.js';
+import { formatDuration, formatSize, formatValue, grouped } from '../src/model/units.js';
 import { repoRoot } from './helpers/corpus.js';
 
 const TIME: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, hrs: 3600e9 };
@@ -90,5 +90,21 @@ describe('the units', () => {
     const offenders = files.filter((f) => unitOut.test(readFileSync(path.join(repoRoot, f), 'utf8')));
     expect(offenders).toEqual([]);
     expect(readFileSync(path.join(repoRoot, 'web', 'src', 'report.ts'), 'utf8')).toContain("from '../../src/model/units.js'");
+  });
+
+  it("group a count's thousands as toLocaleString('en-US') does, which only the units module calls", () => {
+    const xs = [0, -0, 1, -1, 7, 12, 123, 999, 1000, -1000, 1234, 99_999, 100_000, 1_000_000, -1_234_567, 2 ** 31, 2 ** 32 + 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 1.5, -2.25, 1234.5678, 0.1, NaN, Infinity, -Infinity];
+    // integers of every length, both signs
+    let seed = 7;
+    for (let i = 0; i < 5000; i++) {
+      seed = (seed * 48271) % 2147483647;
+      xs.push(Math.floor((seed / 2147483647 - 0.3) * 10 ** (i % 17)));
+    }
+    for (const x of xs) expect(grouped(x), String(x)).toBe(x.toLocaleString('en-US'));
+    const files = [
+      ...readdirSync(path.join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).map((f) => path.join('src', f)),
+      ...readdirSync(path.join(repoRoot, 'web', 'src'), { recursive: true, encoding: 'utf8' }).map((f) => path.join('web', 'src', f)),
+    ].filter((f) => f.endsWith('.ts') && f !== path.join('src', 'model', 'units.ts'));
+    expect(files.filter((f) => readFileSync(path.join(repoRoot, f), 'utf8').includes('toLocaleString'))).toEqual([]);
   });
 });

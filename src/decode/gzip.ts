@@ -5,7 +5,7 @@
  */
 import { Inflate } from 'pako';
 import { DecodeError, LIMIT_OPTIONS } from '../model/errors.js';
-import { formatSize } from '../model/units.js';
+import { formatSize, grouped } from '../model/units.js';
 
 const Z_BUF_ERROR = -5;
 
@@ -26,7 +26,7 @@ export const RATIO_FLOOR = 64 * 1024 * 1024;
 /** The bomb refused by the ratio rule, as tooLarge says its limit, with the option that raises the rule. */
 export function tooManyTimes(maxRatio: number): DecodeError {
   return new DecodeError(
-    `inflates more than ${maxRatio.toLocaleString('en-US')} times its compressed size past ${formatSize(RATIO_FLOOR)} (a decompression bomb?); raise ${LIMIT_OPTIONS.maxRatio} to read it anyway`,
+    `inflates more than ${grouped(maxRatio)} times its compressed size past ${formatSize(RATIO_FLOOR)} (a decompression bomb?); raise ${LIMIT_OPTIONS.maxRatio} to read it anyway`,
   );
 }
 

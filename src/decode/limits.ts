@@ -7,8 +7,9 @@
 
 import { defaultLimits, limitError, type DecodeLimits } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
+import { grouped } from '../model/units.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = grouped;
 
 /** The limits given, the defaults for those not given. */
 export function resolveLimits(given: Partial<DecodeLimits> = {}): DecodeLimits {

@@ -3,6 +3,8 @@
  * engineer on call ("truncated gzip stream", "string index 812 out of range (table has 40)");
  * the CLI prefixes the input's name and never prints a stack trace for it.
  */
+import { grouped } from './units.js';
+
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
   constructor(message: string) {
@@ -61,7 +63,7 @@ export const LIMIT_OPTIONS: Record<keyof DecodeLimits, string> = {
 
 /** The error for an input past a limit: what it holds, the limit, and the option that raises it. */
 export function limitError(limit: keyof DecodeLimits, what: string, max: number | string): DecodeError {
-  const shown = typeof max === 'number' ? max.toLocaleString('en-US') : max;
+  const shown = typeof max === 'number' ? grouped(max) : max;
   return new DecodeError(`${what}, more than the limit of ${shown} (raise ${LIMIT_OPTIONS[limit]} to read it)`);
 }
 

@@ -6,8 +6,10 @@
 //   - pool: a database/sql pool (lib/pq, MaxOpenConns 2) against PostgreSQL (PG_DSN) whose
 //     queries take 60 s on the server (pg_sleep stands for a slow plan); FLEETD_WAITERS
 //     report workers (default 20) queue in database/sql.(*DB).conn for a connection.
-//   - mutex: a price cache whose one sync.Mutex is held across a slow refresh (2 s); FLEETD_WAITERS
-//     lookups (default 24) queue in sync.(*Mutex).Lock.
+//   - mutex: a price cache whose one sync.Mutex is held across a slow refresh (10 s); FLEETD_WAITERS
+//     lookups (default 24) queue in sync.(*Mutex).Lock. Between two refreshes they take their
+//     turns, a few milliseconds (longer on a busy machine) in which fewer of them queue: the long
+//     refresh makes that seldom the moment a profile is taken.
 //   - hang: /debug/pprof/goroutine never answers.
 //   - html404: every path answers 404 with an HTML page.
 //   - truncated: /debug/pprof/goroutine answers the process's own goroutine profile cut in half
@@ -170,7 +172,7 @@ type priceCache struct {
 func (c *priceCache) refresh() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	time.Sleep(2 * time.Second)
+	time.Sleep(10 * time.Second)
 	for k := range c.prices {
 		c.prices[k]++
 	}

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The page against the command line, on the largest bench inputs, in one run, as ratios:
 // time from giving the file to the page (the file input's change event, once the page is ready
-// for files) to its first flame graph on screen (the page draws the first profile's as soon as it is read,
-// while the diagnosis runs), and to the whole report, in
-// Debian's headless Chromium against `pprof-diag serve` on loopback, over the time of
-// `pprof-diag analyze --format json` of the same file as a whole process. Medians of a few runs.
+// for files) to its first flame graph on screen (the page draws the first profile's as soon as
+// it is read, while the diagnosis runs), and to the whole report, in Debian's headless Chromium
+// against `pprof-diag serve` on loopback, over the time of `pprof-diag analyze --format json` of
+// the same file as a whole process. Medians of a few runs.
 // Inputs: bench/.work/inputs (bench/gen-large.sh), or paths given on the command line.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

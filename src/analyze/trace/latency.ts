@@ -63,9 +63,7 @@ export interface CensoredFigures {
  * those of both lists together, picked out by rank without sorting them.
  */
 export function censoredFigures(complete: ArrayLike<number>, cut: ArrayLike<number>): CensoredFigures {
-  const all = new Float64Array(complete.length + cut.length);
-  all.set(complete);
-  all.set(cut, complete.length);
+  const all = concat(complete, cut);
   return censored(figures(all, ALL_QS), all.length, cut);
 }
 
@@ -101,24 +99,21 @@ export function waitFigures(complete: Float64Array, cut: Float64Array): { comple
     const all = censoredFigures(complete, cut);
     return { complete: figures(complete, COMPLETE_QS), all };
   }
-  const ranksOf = (qs: number[], length: number) => qs.map((q) => Math.max(1, Math.ceil(q * length)) - 1);
-  const inComplete = bucketRanks(counts, ranksOf(COMPLETE_QS, complete.length));
+  const inComplete = bucketRanks(counts, nearestRanks(COMPLETE_QS, complete.length));
   const allCounts = counts.slice();
   for (let b = 0; b < counts.length; b++) allCounts[b]! += cutCounts[b]!;
-  const inAll = bucketRanks(allCounts, ranksOf(ALL_QS, n));
+  const inAll = bucketRanks(allCounts, nearestRanks(ALL_QS, n));
   const buckets = [...new Set([...inComplete.bucketOf, ...inAll.bucketOf])];
   const ofComplete = bucketValues(complete, counts, buckets);
   const ofCut = bucketValues(cut, cutCounts, buckets);
-  const pick = (r: { bucketOf: number[]; rankIn: number[] }, withCut: boolean) =>
-    r.bucketOf.map((b, k) => {
-      const j = buckets.indexOf(b);
-      const v = withCut ? concat(ofComplete[j]!, ofCut[j]!) : ofComplete[j]!;
-      return select(v, r.rankIn[k]!, 0, v.length - 1);
-    });
-  return { complete: pick(inComplete, false), all: censored(pick(inAll, true), n, cut) };
+  return {
+    complete: pickRanks(inComplete, buckets, (j) => ofComplete[j]!),
+    all: censored(pickRanks(inAll, buckets, (j) => concat(ofComplete[j]!, ofCut[j]!)), n, cut),
+  };
 }
 
-function concat(a: Float64Array, b: Float64Array): Float64Array {
+/** `a` then `b`, in one array. */
+function concat(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   const out = new Float64Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
@@ -133,7 +128,7 @@ function concat(a: Float64Array, b: Float64Array): Float64Array {
  */
 export function figures(a: Float64Array, qs: number[]): (number | null)[] {
   if (a.length === 0) return qs.map(() => null);
-  const ks = qs.map((q) => Math.max(1, Math.ceil(q * a.length)) - 1);
+  const ks = nearestRanks(qs, a.length);
   const bucketed = a.length >= BUCKETS_FROM ? byBuckets(a, ks) : null;
   if (bucketed !== null) return bucketed;
   let lo = 0;
@@ -142,6 +137,11 @@ export function figures(a: Float64Array, qs: number[]): (number | null)[] {
     lo = k;
     return v;
   });
+}
+
+/** The 0-based nearest ranks of the shares `qs` of `length` values. */
+function nearestRanks(qs: number[], length: number): number[] {
+  return qs.map((q) => Math.max(1, Math.ceil(q * length)) - 1);
 }
 
 /** Lists this long are ranked by buckets. */
@@ -160,12 +160,17 @@ const HIGH_WORD_SECOND = new Uint32Array(new Float64Array([1]).buffer)[1] === 0x
 function byBuckets(a: Float64Array, ks: number[]): number[] | null {
   const counts = bucketCounts(a);
   if (counts === null) return null;
-  const { bucketOf, rankIn } = bucketRanks(counts, ks);
-  const buckets = [...new Set(bucketOf)];
+  const ranks = bucketRanks(counts, ks);
+  const buckets = [...new Set(ranks.bucketOf)];
   const values = bucketValues(a, counts, buckets);
-  return bucketOf.map((b, r) => {
-    const v = values[buckets.indexOf(b)]!;
-    return select(v, rankIn[r]!, 0, v.length - 1);
+  return pickRanks(ranks, buckets, (j) => values[j]!);
+}
+
+/** Each rank picked out among the values of its bucket (`valuesOf(j)`: those of buckets[j]). */
+function pickRanks(r: { bucketOf: number[]; rankIn: number[] }, buckets: number[], valuesOf: (j: number) => Float64Array): number[] {
+  return r.bucketOf.map((b, k) => {
+    const v = valuesOf(buckets.indexOf(b));
+    return select(v, r.rankIn[k]!, 0, v.length - 1);
   });
 }
 
@@ -307,9 +312,7 @@ export function waitLatency(r: TraceGoroutines, set: SignatureSet): WaitLatency[
     for (const s of sites) for (const g of s.goroutines) goroutines.add(g);
     let total = 0;
     for (let k = 0; k < complete.length; k++) total += complete[k]!;
-    const cut = new Float64Array(before.length + still.length);
-    cut.set(before);
-    cut.set(still, before.length);
+    const cut = concat(before, still);
     const f = waitFigures(complete, cut);
     const all = f.all;
     const [p50, p90, p99, max] = f.complete;

@@ -7,7 +7,7 @@
  * as a text node or an attribute value set through the DOM, never as markup.
  */
 
-import { select, type Selection } from 'd3-selection';
+import { select } from 'd3-selection';
 import flamegraph from 'd3-flame-graph';
 import type { FlameNode } from '../../src/report/flame.js';
 import type { ReportView, ViewFlame } from '../../src/report/view.js';
@@ -457,9 +457,12 @@ export class Report {
 function settleFrames(target: HTMLElement, width: number, name: (d: FlameDatum) => string): void {
   const root = select<HTMLElement, FlameDatum>(target).datum();
   const kx = width / (root.x1 - root.x0);
-  const stop = <E extends Element>(s: Selection<E, FlameDatum, HTMLElement, unknown>): Selection<E, FlameDatum, HTMLElement, unknown> => (s as unknown as { interrupt(): typeof s }).interrupt();
-  stop(select(target).selectAll<SVGRectElement, FlameDatum>('g rect')).attr('width', (d) => (d.x1 - d.x0) * kx);
-  stop(select(target).selectAll<HTMLDivElement, FlameDatum>('g foreignObject div')).text(name);
+  const rects = select(target).selectAll<SVGRectElement, FlameDatum>('g rect');
+  const labels = select(target).selectAll<HTMLDivElement, FlameDatum>('g foreignObject div');
+  // selection.interrupt, which d3-transition (d3-flame-graph's) adds to every selection
+  for (const s of [rects, labels]) (s as unknown as { interrupt(): void }).interrupt();
+  rects.attr('width', (d) => (d.x1 - d.x0) * kx);
+  labels.text(name);
 }
 
 function signatureNote(flame: ViewFlame, n: FlameNode): string {

@@ -8,7 +8,7 @@
  */
 
 import { UsageError } from '../model/errors.js';
-import { formatDuration, grouped } from '../model/units.js';
+import { formatCount, formatDuration } from '../model/units.js';
 
 export interface DbStats {
   /** Where in the document it was: the expvar name, or `db.Stats()` for a bare one. */
@@ -68,8 +68,8 @@ export function statsSentence(s: DbStats, advised: number | null, later: boolean
     s.waitCount === 0
       ? '; no wait for a connection so far'
       : s.waitDurationNs === 0
-        ? `; ${grouped(s.waitCount)} waits for a connection begun so far and none ended (WaitDuration counts only ended waits): they are all still waiting`
-        : `; ${grouped(s.waitCount)} waits for a connection begun so far, ${formatDuration(s.waitDurationNs)} in all for those that ended (at least ${formatDuration(s.waitDurationNs / s.waitCount)} each on average)`;
+        ? `; ${formatCount(s.waitCount)} waits for a connection begun so far and none ended (WaitDuration counts only ended waits): they are all still waiting`
+        : `; ${formatCount(s.waitCount)} waits for a connection begun so far, ${formatDuration(s.waitDurationNs)} in all for those that ended (at least ${formatDuration(s.waitDurationNs / s.waitCount)} each on average)`;
   let cmp = '';
   if (advised !== null) {
     const now = s.maxOpenConnections;

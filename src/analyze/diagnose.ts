@@ -24,7 +24,7 @@ import { differentPrograms, inTimeOrder } from './snapshot-order.js';
 import type { Profile } from '../model/profile.js';
 import type { GoroutineBucket } from './summary.js';
 import { isProgramCode } from './finding-kit.js';
-import { formatDuration, formatSeconds, grouped } from '../model/units.js';
+import { formatCount, formatDuration, formatSeconds } from '../model/units.js';
 import { PROVEN_LEAK_TITLE } from './rules/leaks.js';
 
 export interface DiagnoseOptions {
@@ -214,7 +214,7 @@ function cannotTell(m: SnapshotMatch): string | null {
   const aged = top.maxMinutes !== null && top.maxMinutes > 0;
   const where = top.frames.find((f) => isProgramCode(f.function))?.function ?? top.frames[0]!.function;
   return (
-    `No known failure signature, but one snapshot cannot tell slow from stuck: ${grouped(top.count)} of ${grouped(m.total)} goroutines wait in ${where} [${top.waitReason}${aged ? `, up to ${top.maxMinutes} minutes` : ''}]. ` +
+    `No known failure signature, but one snapshot cannot tell slow from stuck: ${formatCount(top.count)} of ${formatCount(m.total)} goroutines wait in ${where} [${top.waitReason}${aged ? `, up to ${top.maxMinutes} minutes` : ''}]. ` +
     `Take a second snapshot in a minute and give both (pprof-diag analyze first second): what grows is stuck${aged ? '' : '; ?debug=2 also shows how long each has waited'}.`
   );
 }
@@ -231,7 +231,7 @@ function addLockHolders(byId: Map<string, Finding>, a: TraceAnalysis): void {
       f.holders.push({
         signature: 'trace-unblock',
         description:
-          `releases the lock: ${r.releaser} woke ${grouped(r.wakeups)} waiter${r.wakeups === 1 ? '' : 's'} in ${a.path}` +
+          `releases the lock: ${r.releaser} woke ${formatCount(r.wakeups)} waiter${r.wakeups === 1 ? '' : 's'} in ${a.path}` +
           (held ? `; before letting go it waited in ${held.site} (${held.count} time${held.count === 1 ? '' : 's'}, ${formatDuration(held.totalNs / held.count)} each on average)` : ''),
         goroutines: r.goroutines,
       });
@@ -340,12 +340,12 @@ export function latencySentence(l: WaitLatency, durationNs: number, seconds: (ns
   if (cut > 0 && l.all.count > 0) {
     const fig = (ns: number | null, bound: boolean) => `${bound ? '≥ ' : ''}${seconds(ns!)}`;
     parts.push(
-      `${grouped(l.all.count)} wait${l.all.count === 1 ? '' : 's'} seen in the ${seconds(durationNs)} traced, ${grouped(cut)} of them cut by its start or end and counted as long as they were seen (lower bounds): p50 ${fig(l.all.p50Ns, l.all.p50IsLowerBound)}, p99 ${fig(l.all.p99Ns, l.all.p99IsLowerBound)}, max ${fig(l.all.maxNs, l.all.maxIsLowerBound)}`,
+      `${formatCount(l.all.count)} wait${l.all.count === 1 ? '' : 's'} seen in the ${seconds(durationNs)} traced, ${formatCount(cut)} of them cut by its start or end and counted as long as they were seen (lower bounds): p50 ${fig(l.all.p50Ns, l.all.p50IsLowerBound)}, p99 ${fig(l.all.p99Ns, l.all.p99IsLowerBound)}, max ${fig(l.all.maxNs, l.all.maxIsLowerBound)}`,
     );
-    if (l.count > 0) parts.push(`the ${grouped(l.count)} that began and ended inside it took p50 ${seconds(l.p50Ns!)}, max ${seconds(l.maxNs!)}`);
+    if (l.count > 0) parts.push(`the ${formatCount(l.count)} that began and ended inside it took p50 ${seconds(l.p50Ns!)}, max ${seconds(l.maxNs!)}`);
   } else if (l.count > 0) {
     parts.push(
-      `${grouped(l.count)} wait${l.count === 1 ? '' : 's'} ended within the ${seconds(durationNs)} traced (p50 ${seconds(l.p50Ns!)}, p99 ${seconds(l.p99Ns!)}, max ${seconds(l.maxNs!)})`,
+      `${formatCount(l.count)} wait${l.count === 1 ? '' : 's'} ended within the ${seconds(durationNs)} traced (p50 ${seconds(l.p50Ns!)}, p99 ${seconds(l.p99Ns!)}, max ${seconds(l.maxNs!)})`,
     );
   }
   return parts.length ? `${parts.join('; ')}.` : '';

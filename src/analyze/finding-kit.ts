@@ -10,7 +10,7 @@ import { isStandardLibrary, packageOf } from '../model/names.js';
 import { builtinPacks } from '../signatures/builtin.js';
 import type { SignatureHit, SnapshotMatch } from './match.js';
 import type { WaitLatency } from './trace/latency.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -112,7 +112,7 @@ export function median(xs: number[]): number {
 
 
 export function plural(n: number, one: string, many = one + 's'): string {
-  return `${grouped(n)} ${n === 1 ? one : many}`;
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 export function evidenceOf(hit: SignatureHit, limit = 3): EvidenceStack[] {

@@ -5,7 +5,7 @@
  */
 
 import type { Finding } from './finding-kit.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 /** The share of a finding's goroutines one label value must cover to be named. */
 const DOMINANT = 0.8;
@@ -30,7 +30,7 @@ export function labelSentence(f: Finding): string {
     if (n < f.goroutines) all = false;
   }
   if (parts.length === 0) return '';
-  const n = grouped(f.goroutines);
+  const n = formatCount(f.goroutines);
   return ` ${all ? `All ${n}` : `Most of the ${n}`} carry the label${parts.length === 1 ? '' : 's'} ${parts.join(', ')}.`;
 }
 

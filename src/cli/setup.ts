@@ -8,7 +8,7 @@ import { SignatureSet } from '../signatures/engine.js';
 import type { SignaturePack } from '../signatures/types.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { fileProblem, InputError } from './inputs.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 /** The report viewer's script and style, built by `npm run build` into dist/web. */
 export function loadViewerAssets(): ViewerAssets | null {
@@ -62,7 +62,7 @@ const MAX_WAIT_SECONDS = 2_000_000;
 /** Seconds to wait or to profile: positive, and short enough for a timer. */
 export function parseWait(v: string): number {
   const n = parsePositive(v);
-  if (n > MAX_WAIT_SECONDS) throw new InvalidArgumentError(`expected at most ${grouped(MAX_WAIT_SECONDS)} seconds`);
+  if (n > MAX_WAIT_SECONDS) throw new InvalidArgumentError(`expected at most ${formatCount(MAX_WAIT_SECONDS)} seconds`);
   return n;
 }
 

@@ -9,7 +9,7 @@
 import { concatBytes, gzipStatedSize, isGzip } from '../decode/gzip.js';
 import { sniff } from '../decode/index.js';
 import { decodePprofPieces } from '../decode/pprof-stream.js';
-import { formatSize, grouped } from '../model/units.js';
+import { formatCount, formatSize } from '../model/units.js';
 import { DecodeError, defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Profile } from '../model/profile.js';
@@ -130,7 +130,7 @@ function pushWithin(d: TraceStreamDecoder, c: Uint8Array, maxGeneration: number)
   for (let at = 0; at < c.length; at += step) {
     d.push(c.length <= step ? c : c.subarray(at, at + step));
     if (d.heldBytes > maxGeneration) {
-      const what = d.family === 'v1' ? `an old-format trace (held whole) of ${grouped(d.heldBytes)} bytes so far` : `generation ${d.generations + 1} of the trace holds ${grouped(d.heldBytes)} bytes so far`;
+      const what = d.family === 'v1' ? `an old-format trace (held whole) of ${formatCount(d.heldBytes)} bytes so far` : `generation ${d.generations + 1} of the trace holds ${formatCount(d.heldBytes)} bytes so far`;
       throw limitError('maxGenerationBytes', what, formatSize(maxGeneration));
     }
   }

@@ -28,7 +28,7 @@ import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
 import { SkippedLines } from './skipped.js';
 import { StreamLines } from './stream-lines.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared text helpers
@@ -605,7 +605,7 @@ export function decodeGoroutineDebug1(text: string): Profile {
   }
   if (h === null) {
     b.repairs.push(
-      `no "goroutine profile: total N" line (the paste starts at a record): read as a goroutine profile (only that line tells a goroutineleak profile apart); the total, ${grouped(sum)}, is the sum of the records`,
+      `no "goroutine profile: total N" line (the paste starts at a record): read as a goroutine profile (only that line tells a goroutineleak profile apart); the total, ${formatCount(sum)}, is the sum of the records`,
     );
   } else if (sum !== h.total && skipped.elisions === 0) {
     b.warnings.push(`the stacks add up to ${sum} but the header says total ${h.total} (is the text cut short?)`);
@@ -626,7 +626,7 @@ export function severalDumps(dumps: { line: number; goroutines: number }[]): str
   const earlier =
     dumps
       .slice(0, Math.min(shown, dumps.length - 1))
-      .map((d) => `${grouped(d.goroutines)} goroutines from line ${d.line}`)
-      .join(', ') + (dumps.length - 1 > shown ? `, and ${grouped(dumps.length - 1 - shown)} more` : '');
-  return `${dumps.length} dumps in one text: the last (${grouped(last.goroutines)} goroutines from line ${last.line}) is analysed; earlier: ${earlier} (save each to a file of its own and give them in order to see the growth)`;
+      .map((d) => `${formatCount(d.goroutines)} goroutines from line ${d.line}`)
+      .join(', ') + (dumps.length - 1 > shown ? `, and ${formatCount(dumps.length - 1 - shown)} more` : '');
+  return `${dumps.length} dumps in one text: the last (${formatCount(last.goroutines)} goroutines from line ${last.line}) is analysed; earlier: ${earlier} (save each to a file of its own and give them in order to see the growth)`;
 }

@@ -39,7 +39,7 @@ import { readRaceReport } from './race-report.js';
 import { isElision, SkippedLines } from './skipped.js';
 import { NEED_MORE, StreamLines } from './stream-lines.js';
 import { classifyOther, outranks } from './verdict.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 const HEAD_LIMIT = 64 * 1024;
 
@@ -778,9 +778,9 @@ class DumpReader {
 
   private noteRepairs(): void {
     const b = this.b;
-    if (this.spaced > 0) b.repairs.push(`${grouped(this.spaced)} frame file lines indented with spaces where Go prints a tab: read as file lines`);
+    if (this.spaced > 0) b.repairs.push(`${formatCount(this.spaced)} frame file lines indented with spaces where Go prints a tab: read as file lines`);
     if (this.headerless > 0) {
-      b.repairs.push(`${grouped(this.headerless)} stack${this.headerless === 1 ? '' : 's'} without a "goroutine N [state]:" header read as goroutines of unknown state`);
+      b.repairs.push(`${formatCount(this.headerless)} stack${this.headerless === 1 ? '' : 's'} without a "goroutine N [state]:" header read as goroutines of unknown state`);
     }
     if (this.repeatedRaces > 0) {
       b.repairs.push(`${this.repeatedRaces} race report${this.repeatedRaces === 1 ? '' : 's'} repeated an earlier one (the same accesses, another run): counted once`);

@@ -17,7 +17,7 @@
  */
 
 import { parseSymbolLine, readGoQuoted } from './goroutine-debug1.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 export interface Unpasted {
   text: string;
@@ -237,7 +237,7 @@ function stripPrefix(text: string): { text: string; repair: string } | null {
   });
   if (out.changed === 0) return null;
   const shown = p.length > 48 ? p.slice(0, 48) + '…' : p;
-  return { text: out.text, repair: `a prefix like ${JSON.stringify(shown)} removed from ${grouped(out.changed)} lines` };
+  return { text: out.text, repair: `a prefix like ${JSON.stringify(shown)} removed from ${formatCount(out.changed)} lines` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ const symbols: Step = {
       return m[2] === undefined ? `#\t${m[1]}` : `#\t${m[1]}\t${m[2]}\t${m[3]}`;
     });
     if (out.changed === 0) return null;
-    return { text: out.text, repair: `${grouped(out.changed)} "#" frame lines had spaces for tabs: re-aligned` };
+    return { text: out.text, repair: `${formatCount(out.changed)} "#" frame lines had spaces for tabs: re-aligned` };
   },
 };
 
@@ -285,7 +285,7 @@ const fileLines: Step = {
   repair(text) {
     const out = mapLines(text, (line) => (isBareFileLine(line) ? '\t' + line : null));
     if (out.changed === 0) return null;
-    return { text: out.text, repair: `${grouped(out.changed)} frame file lines had lost their leading tab: restored` };
+    return { text: out.text, repair: `${formatCount(out.changed)} frame file lines had lost their leading tab: restored` };
   },
 };
 

@@ -4,7 +4,7 @@
  * text that is simply not part of a dump, because it means records are missing.
  */
 
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 const ELISION =
   /^\s*(?:\[\s*(?:\.{2,}|…|snip(?:ped)?|truncated|elided)[^\]]*\]|\.{3,}|…|<\s*(?:snip(?:ped)?|truncated|elided)[^>]*>|\(?\s*(?:\.{3}|…)?\s*\d[\d,]*\s+(?:more\s+)?(?:goroutines?|lines?|frames?|records?)(?:\s+\w+)*\s*\)?)\s*$/i;
 
@@ -53,7 +53,7 @@ export class SkippedLines {
     }
     if (this.count > 0) {
       out.push(
-        `${grouped(this.count)} line${this.count === 1 ? '' : 's'} not understood, skipped (first at line ${this.firstLine}: ${quoted(this.firstText)})`,
+        `${formatCount(this.count)} line${this.count === 1 ? '' : 's'} not understood, skipped (first at line ${this.firstLine}: ${quoted(this.firstText)})`,
       );
     }
     return out;

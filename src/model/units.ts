@@ -51,9 +51,10 @@ export function formatCount(v: number): string {
 }
 
 /**
- * `n` with its thousands grouped as `toLocaleString('en-US')` writes it (`1,234,567`). An integer
- * is grouped here: the locale's first use costs 10–25 ms, as it loads, more than a small profile
- * takes to read. Anything else (a fraction, -0, beyond 2^53) the locale writes.
+ * `n` with its thousands grouped as `toLocaleString('en-US')` writes it (`1,234,567`): counts go
+ * through formatCount, and a figure that may be a fraction (a limit, a ratio) comes here. An
+ * integer is grouped here: the locale's first use costs 10–25 ms, as it loads, more than a small
+ * profile takes to read. Anything else (a fraction, -0, beyond 2^53) the locale writes.
  */
 export function grouped(n: number): string {
   if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');

@@ -14,7 +14,7 @@ import { withRoom } from '../model/builder.js';
 import { singleLineNames } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
 import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
-import { grouped } from '../model/units.js';
+import { formatCount } from '../model/units.js';
 
 export interface FlameNode {
   /** Function name. */
@@ -364,7 +364,7 @@ function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { value: number }
     made.push(n);
     at[id] = made.length;
   }
-  for (const o of folds.keys()) o.n = `… ${grouped(o.o!)} more`;
+  for (const o of folds.keys()) o.n = `… ${formatCount(o.o!)} more`;
   for (const n of made) if (n.c) n.c.sort((a, b) => b.v - a.v);
   return { root: made[0]!, folds };
 }
@@ -424,7 +424,7 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
         continue;
       }
       if (++added > budget) return;
-      const r: FlameNode = { n: `… ${grouped(smallN)} more`, v: smallV, o: smallN };
+      const r: FlameNode = { n: `… ${formatCount(smallN)} more`, v: smallV, o: smallN };
       (node.c ??= []).push(r);
       open(r, small, true);
       break;

@@ -15,7 +15,7 @@ import type { EvidenceStack, Finding } from '../analyze/findings.js';
 import type { InputAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { WaitLatency } from '../analyze/trace/latency.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration, formatSeconds, grouped } from '../model/units.js';
+import { formatCount, formatDuration, formatSeconds } from '../model/units.js';
 import { formatLabels, versionLabel } from './labels.js';
 import { foldedLine, framesThatMatter } from './frames.js';
 
@@ -210,7 +210,7 @@ interface Level {
 function levels(o: MarkdownOptions): Level[] {
   const details = o.details ?? false;
   const stacks = o.stacks ?? 2;
-  const limit = grouped(o.limit ?? GITHUB_COMMENT_LIMIT);
+  const limit = formatCount(o.limit ?? GITHUB_COMMENT_LIMIT);
   const cut = (what: string) => `Shortened to fit ${limit} characters: ${what}; the JSON report has everything.`;
   return [
     { stacks, frames: 14, details, extras: true, note: null },

@@ -7,7 +7,7 @@ import type { Diagnosis } from '../analyze/diagnose.js';
 import type { Finding } from '../analyze/findings.js';
 import type { InputAnalysis, ProfileAnalysis, TraceAnalysis } from '../analyze/index.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration, formatPercent, formatValue, grouped } from '../model/units.js';
+import { formatCount, formatDuration, formatPercent, formatValue } from '../model/units.js';
 import { formatLabels, versionLabel } from './labels.js';
 import { foldedLine, framesThatMatter } from './frames.js';
 
@@ -75,7 +75,7 @@ function profileText(a: ProfileAnalysis, o: TextOptions): string[] {
   const out: string[] = [header(a, paint)];
   if (a.durationNanos > 0) out.push(`  duration ${formatDuration(a.durationNanos)}`);
   if (a.periodType && a.period) out.push(`  period ${formatValue(a.period, a.periodType.unit)} of ${a.periodType.type}`);
-  out.push(`  ${grouped(a.samples)} samples`);
+  out.push(`  ${formatCount(a.samples)} samples`);
   for (const t of a.sampleTypes) {
     out.push(`  ${pad(`${t.type}/${t.unit}`, 28)} total ${formatValue(t.total, t.unit)}`);
   }

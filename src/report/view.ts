@@ -13,7 +13,7 @@ import { hiddenFrame, topFunctions, type GoroutineBucket, type LabelSummary, typ
 import { VIEW_BUCKETS, type SampleMarks, type ViewMarks } from '../analyze/sample-marks.js';
 import { flameGraph, growthFlameGraph, type FlameGraph } from './flame.js';
 import type { InputError } from './json.js';
-import { formatCount, formatDuration, grouped } from '../model/units.js';
+import { formatCount, formatDuration } from '../model/units.js';
 import { versionLabel } from './labels.js';
 
 export const VIEW_VERSION = 1;
@@ -139,8 +139,8 @@ function describe(a: InputAnalysis): string {
   if (a.type === 'trace') {
     return `${formatCount(a.events)} events, ${formatCount(a.goroutines)} goroutines, ${formatDuration(a.durationNs)}`;
   }
-  const parts = [`${grouped(a.samples)} samples`];
-  if (a.goroutines !== null) parts.push(`${grouped(a.goroutines)} goroutines`);
+  const parts = [`${formatCount(a.samples)} samples`];
+  if (a.goroutines !== null) parts.push(`${formatCount(a.goroutines)} goroutines`);
   return parts.join(', ');
 }
 

@@ -11,7 +11,7 @@ import { el, Report } from './report.js';
 import type { Painted, PieceMessage, ToWorker } from './worker.js';
 import { inflatePieces } from './inflate.js';
 import { isGzip } from '../../src/decode/gzip.js';
-import { grouped } from '../../src/model/units.js';
+import { formatCount } from '../../src/model/units.js';
 
 type FromWorker =
   | { type: 'progress'; text: string }
@@ -132,7 +132,7 @@ class App {
 
   private run(): void {
     this.stop();
-    this.list.replaceChildren(...this.inputs.map((i) => el('li', {}, el('code', {}, i.name), ` ${grouped(i.bytes.length)} bytes`)));
+    this.list.replaceChildren(...this.inputs.map((i) => el('li', {}, el('code', {}, i.name), ` ${formatCount(i.bytes.length)} bytes`)));
     this.status.textContent = 'Reading…';
     this.cancel.hidden = false;
     // a worker started ahead (its script parsed while the user picks files), else a new one

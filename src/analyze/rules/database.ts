@@ -3,7 +3,7 @@
 import { SIG } from '../signature-ids.js';
 import { count, maxMinutes, plural, holdersOf, possibleOwners, waiterSeverity, QUERY_HOLDERS, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
-import { formatShare, grouped } from '../../model/units.js';
+import { formatCount, formatShare } from '../../model/units.js';
 
 /** Goroutines queued for a database/sql connection, with what holds the connections. */
 export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -52,7 +52,7 @@ export function dbPoolExhausted(m: SnapshotMatch, t: Thresholds): Finding[] {
       severity: waiterSeverity(w, minutes, t),
       title: 'database/sql connection pool exhausted',
       summary:
-        `${plural(w, 'goroutine')} of ${grouped(total)} (${formatShare(w, total)}) wait for a connection from the database/sql pool${poolText}` +
+        `${plural(w, 'goroutine')} of ${formatCount(total)} (${formatShare(w, total)}) wait for a connection from the database/sql pool${poolText}` +
         (minutes !== null && minutes > 0 ? `, the longest for ${plural(minutes, 'minute')}` : '') +
         (held.length ? `; the connections are held by ${held.join(', ')}.` : '.'),
       goroutines: w,
@@ -150,7 +150,7 @@ export function pgxpoolAcquireWait(m: SnapshotMatch, t: Thresholds): Finding[] {
       severity: waiterSeverity(pgx.goroutines, minutes, t),
       title: 'pgxpool exhausted: callers wait in Acquire',
       summary:
-        `${plural(pgx.goroutines, 'goroutine')} of ${grouped(total)} (${formatShare(pgx.goroutines, total)}) wait in pgxpool Acquire for a connection` +
+        `${plural(pgx.goroutines, 'goroutine')} of ${formatCount(total)} (${formatShare(pgx.goroutines, total)}) wait in pgxpool Acquire for a connection` +
         (q > 0 ? `; ${plural(q, 'connection')} ${q === 1 ? 'is' : 'are'} busy in queries waiting on the server.` : '.'),
       goroutines: pgx.goroutines,
       share: total ? pgx.goroutines / total : 0,

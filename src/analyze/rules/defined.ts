@@ -5,7 +5,7 @@
 
 import { evidenceOf, maxMinutes, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SignatureHit, SnapshotMatch } from '../match.js';
-import { formatShare, grouped } from '../../model/units.js';
+import { formatCount, formatShare } from '../../model/units.js';
 
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (all, k: string) => values[k] ?? all);
@@ -18,8 +18,8 @@ function definedFinding(m: SnapshotMatch, hit: SignatureHit): Finding | null {
   const minutes = maxMinutes(m, hit.signature);
   const critical = (spec.critical !== undefined && n >= spec.critical) || (spec.minutes !== undefined && minutes !== null && minutes >= spec.minutes);
   const values = {
-    goroutines: grouped(n),
-    total: grouped(m.total),
+    goroutines: formatCount(n),
+    total: formatCount(m.total),
     share: formatShare(n, m.total),
     maxMinutes: minutes === null ? '?' : String(minutes),
   };

@@ -3,7 +3,7 @@
 import { SIG } from '../signature-ids.js';
 import { maxMinutes, plural, holdersOf, waiterSeverity, redisCommands, REDIS_BLOCKING, evidenceOf, type Finding, type Thresholds } from '../finding-kit.js';
 import type { SnapshotMatch } from '../match.js';
-import { formatShare, grouped } from '../../model/units.js';
+import { formatCount, formatShare } from '../../model/units.js';
 
 /** Callers queued for a go-redis pool connection, with the commands holding them. */
 export function redisPoolWait(m: SnapshotMatch, t: Thresholds): Finding[] {
@@ -21,7 +21,7 @@ export function redisPoolWait(m: SnapshotMatch, t: Thresholds): Finding[] {
       severity: waiterSeverity(redis.goroutines, minutes, t),
       title: 'go-redis pool exhausted: callers wait for a connection',
       summary:
-        `${plural(redis.goroutines, 'goroutine')} of ${grouped(total)} (${formatShare(redis.goroutines, total)}) wait for a connection from a go-redis pool` +
+        `${plural(redis.goroutines, 'goroutine')} of ${formatCount(total)} (${formatShare(redis.goroutines, total)}) wait for a connection from a go-redis pool` +
         (minutes !== null && minutes > 0 ? `, the longest for ${plural(minutes, 'minute')}` : '') +
         (busy > 0
           ? `; ${plural(busy, 'connection')} ${busy === 1 ? 'is' : 'are'} in commands waiting for the server's reply` +

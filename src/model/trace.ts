@@ -206,8 +206,12 @@ export function mapColumns(c: EventColumns, f: <T extends EventColumns[keyof Eve
 
 /** No rows: every column empty, the id and argument columns 32-bit (IdColumn). */
 export function noEvents(): TraceEvents {
+  return { length: 0, ...noColumns() };
+}
+
+/** Every event column empty, as noEvents has them. */
+export function noColumns(): EventColumns {
   return {
-    length: 0,
     time: new Float64Array(0),
     kind: new Uint8Array(0),
     g: new Int32Array(0),

@@ -11,7 +11,7 @@
 
 import { StringTable } from '../../model/strings.js';
 import type { EventColumns, IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
-import { mapColumns, noEvents, TraceEventKind } from '../../model/trace.js';
+import { mapColumns, noColumns, TraceEventKind } from '../../model/trace.js';
 
 export interface TraceHeader {
   goVersion: string;
@@ -40,7 +40,7 @@ export class TraceBuilder {
   // event columns: rows [0, n) of the current part, room for `cap`
   n = 0;
   private cap = 0;
-  private cols: EventColumns = mapColumns(noEvents(), (c) => c);
+  private cols: EventColumns = noColumns();
 
   // frames (row 0 unused)
   private frameKey = new Map<string, number>();
@@ -237,7 +237,7 @@ export class TraceBuilder {
 
   /** The current part's columns let go, for new empty ones (ids 32-bit again). */
   private emptyColumns(): void {
-    this.cols = mapColumns(noEvents(), (c) => c);
+    this.cols = noColumns();
     this.cap = 0;
   }
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/bundle.js';
+import { loadBundle } from './load-bundle.js';
+
+const { main } = loadBundle().exports;
 
 // A reader that goes away (`pprof-diag … | head`) ends the output, quietly.
 for (const stream of [process.stdout, process.stderr]) {

@@ -7,10 +7,13 @@
  * accepts a certificate that cannot be verified (self-signed, unknown authority, another name).
  */
 
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { formatSize } from '../model/units.js';
 import { InputError } from './input-error.js';
+
+/** node:http and node:https, loaded when a URL is asked for rather than by every command. */
+const lateRequire = createRequire(import.meta.url);
 
 /** Redirects followed before giving up (Go's http.Client stops after 10; a profile needs few). */
 export const MAX_REDIRECTS = 5;
@@ -48,7 +51,7 @@ function networkError(e: unknown, url: URL, prefix = ''): InputError {
 
 /** GETs `url`, following redirects; the answer's body is read by the caller before `done`. */
 export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpAnswer> {
-  let current: http.ClientRequest | null = null;
+  let current: ClientRequest | null = null;
   let answer: IncomingMessage | null = null;
   const timer = setTimeout(() => {
     const e = new Deadline();
@@ -58,7 +61,8 @@ export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpAnswer> 
   const done = () => clearTimeout(timer);
   try {
     for (let hops = 0; ; hops++) {
-      const res = await request(url, o, (req) => (current = req));
+      const client = lateRequire(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:https');
+      const res = await request(client, url, o, (req) => (current = req));
       answer = res;
       const location = res.headers.location;
       if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || location === undefined || o.post) return { url, res, done };
@@ -96,12 +100,12 @@ export async function* answerBody(a: HttpAnswer, maxBytes: number, o: HttpGetOpt
 }
 
 /** One GET (or POST), its answer once the headers are in; `sent` is told of the request at once (the deadline destroys it). */
-function request(url: URL, o: HttpGetOptions, sent: (req: http.ClientRequest) => void): Promise<IncomingMessage> {
+function request(client: typeof import('node:https'), url: URL, o: HttpGetOptions, sent: (req: ClientRequest) => void): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const opts = { method: o.post ? 'POST' : 'GET', headers: { 'user-agent': 'pprof-diag', accept: '*/*', ...o.post?.headers } };
-    let req: http.ClientRequest;
+    let req: ClientRequest;
     try {
-      req = url.protocol === 'https:' ? https.request(url, { ...opts, rejectUnauthorized: o.insecure !== true }, resolve) : http.request(url, opts, resolve);
+      req = client.request(url, url.protocol === 'https:' ? { ...opts, rejectUnauthorized: o.insecure !== true } : opts, resolve);
       req.end(o.post ? Buffer.from(o.post.body.buffer, o.post.body.byteOffset, o.post.body.length) : undefined);
     } catch (e) {
       reject(new InputError(`cannot ask ${url.host}: ${(e as Error).message}`));

@@ -4,7 +4,7 @@
  * Every failure is an InputError with one line for the user.
  */
 
-import { createReadStream, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { concatBytes } from '../decode/gzip.js';
 import { formatSize } from '../model/units.js';
@@ -39,6 +39,11 @@ export interface InputStream {
   size: number | null;
   /** Pieces of the input; iterate once. Failures are InputErrors (limits included). */
   chunks: AsyncIterable<Uint8Array>;
+  /**
+   * The whole input in one array, given `head`, the bytes of the pieces iterated so far (a
+   * file's remainder is read straight into it rather than in pieces joined afterwards).
+   */
+  whole: (head: Uint8Array) => Promise<Uint8Array>;
 }
 
 /** A file system error as the user can act on it: "no such file", "permission denied", or node's own words. */
@@ -62,7 +67,15 @@ export function writeOutput(file: string, data: string | Uint8Array): void {
 
 export async function readInput(spec: string, opts: FetchOptions): Promise<RawInput> {
   const input = await openInput(spec, opts);
-  return { name: input.name, bytes: await collectChunks(input.chunks) };
+  return { name: input.name, bytes: await input.whole(new Uint8Array(0)) };
+}
+
+/** `whole` of an input read in pieces: the head, then the pieces left, joined. */
+function joined(chunks: AsyncIterable<Uint8Array>): (head: Uint8Array) => Promise<Uint8Array> {
+  return async (head) => {
+    const rest = await collectChunks(chunks);
+    return head.length === 0 ? rest : rest.length === 0 ? head : concatBytes([head, rest], head.length + rest.length);
+  };
 }
 
 /** All the pieces, in one array (the piece itself when there is one). */
@@ -78,13 +91,15 @@ export async function collectChunks(pieces: AsyncIterable<Uint8Array>): Promise<
 
 /** Opens a file, `-` or a URL for reading in pieces, with the same checks and errors as readInput. */
 export async function openInput(spec: string, opts: FetchOptions): Promise<InputStream> {
-  if (spec === '-') return { name: '<stdin>', size: null, chunks: streamChunks(process.stdin, opts.maxBytes, 'standard input') };
+  if (spec === '-') return piecesOf('<stdin>', null, streamChunks(process.stdin, opts.maxBytes, 'standard input'));
   if (isUrl(spec)) return fetchProfile(spec, opts);
   let size: number;
+  let regular: boolean;
   try {
     const st = await stat(spec);
     if (st.isDirectory()) throw new InputError('is a directory, not a profile');
     size = st.size;
+    regular = st.isFile();
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -95,7 +110,89 @@ export async function openInput(spec: string, opts: FetchOptions): Promise<Input
   if (size > opts.maxBytes) {
     throw new InputError(`is ${formatSize(size)}, larger than the ${formatSize(opts.maxBytes)} limit (raise --max-size to read it)`);
   }
-  return { name: spec, size, chunks: streamChunks(createReadStream(spec, { highWaterMark: 1 << 20 }), opts.maxBytes, 'file') };
+  // a pipe or device (`<(zcat …)`, /dev/stdin) is read as it comes
+  if (!regular) return piecesOf(spec, size, streamChunks(createReadStream(spec, { highWaterMark: 1 << 20 }), opts.maxBytes, 'file'));
+  return new FileInput(spec, size, opts.maxBytes);
+}
+
+function piecesOf(name: string, size: number | null, chunks: AsyncIterable<Uint8Array>): InputStream {
+  return { name, size, chunks, whole: joined(chunks) };
+}
+
+/** A file's first piece: enough of the head to tell what the input is (readTraceOrBytes). */
+const FILE_HEAD = 64 * 1024;
+
+/** Later pieces of a file read in pieces. */
+const FILE_PIECE = 1 << 20;
+
+/**
+ * A regular file, read synchronously from where the last read stopped: in pieces (the first
+ * FILE_HEAD bytes, then FILE_PIECE at a time), or its remainder at once into an array the size
+ * the file had when opened (a file that grew since is read on in pieces).
+ */
+class FileInput implements InputStream {
+  private fd = -1;
+  private at = 0;
+  readonly chunks: AsyncIterable<Uint8Array>;
+
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly maxBytes: number,
+  ) {
+    const self = this;
+    this.chunks = {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (let b = self.read(FILE_HEAD); b.length > 0; b = self.read(FILE_PIECE)) yield b;
+        } finally {
+          self.close();
+        }
+      },
+    };
+  }
+
+  async whole(head: Uint8Array): Promise<Uint8Array> {
+    try {
+      const all = Buffer.allocUnsafe(Math.max(this.size, head.length));
+      all.set(head, 0);
+      let n = head.length;
+      for (let got = 1; got > 0 && n < all.length; n += got) got = this.readInto(all, n, all.length - n);
+      const bytes = new Uint8Array(all.buffer, all.byteOffset, n);
+      const more: Uint8Array[] = [];
+      for (let b = this.read(FILE_PIECE); b.length > 0; b = this.read(FILE_PIECE)) more.push(b);
+      return more.length === 0 ? bytes : concatBytes([bytes, ...more], n + more.reduce((t, b) => t + b.length, 0));
+    } finally {
+      this.close();
+    }
+  }
+
+  /** The next `max` bytes at most; empty at the end. */
+  private read(max: number): Uint8Array {
+    const b = Buffer.allocUnsafe(max);
+    const n = this.readInto(b, 0, max);
+    return new Uint8Array(b.buffer, b.byteOffset, n);
+  }
+
+  private readInto(b: Buffer, offset: number, length: number): number {
+    try {
+      if (this.fd < 0) this.fd = openSync(this.name, 'r');
+      const n = readSync(this.fd, b, offset, length, this.at);
+      this.at += n;
+      if (this.at > this.maxBytes) {
+        throw new InputError(`file is larger than the ${formatSize(this.maxBytes)} limit (raise --max-size to read it)`);
+      }
+      return n;
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(`cannot read file: ${fileProblem(e)}`);
+    }
+  }
+
+  private close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
 }
 
 async function* streamChunks(stream: NodeJS.ReadableStream, maxBytes: number, what: string): AsyncGenerator<Uint8Array> {
@@ -162,7 +259,7 @@ async function fetchProfile(spec: string, opts: FetchOptions): Promise<InputStre
     answer.done();
     throw e;
   }
-  return { name: spec, size: Number.isFinite(declared) ? declared : null, chunks: answerBody(answer, opts.maxBytes, get) };
+  return piecesOf(spec, Number.isFinite(declared) ? declared : null, answerBody(answer, opts.maxBytes, get));
 }
 
 /** The first line of an error page, short. */

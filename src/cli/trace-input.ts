@@ -16,7 +16,7 @@ import type { Profile } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
 import { gunzipFirst, gunzipStream } from './gunzip-node.js';
 import { decodeDebug2Pieces, streamsAsDebug2 } from './goroutine-input.js';
-import { collectChunks, openInput, type FetchOptions } from './inputs.js';
+import { openInput, type FetchOptions } from './inputs.js';
 
 export type TraceOrBytes =
   | { type: 'trace'; name: string; compressed: boolean; trace: Trace }
@@ -85,7 +85,7 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
       const profile = await decodeDebug2Pieces(pieces, () => opts.onDumpProgress?.(read, input.size));
       return { type: 'profile', name: input.name, compressed, profile };
     }
-    const bytes = await collectChunks(all());
+    const bytes = await input.whole(first);
     if (opts.streamPprofFrom !== undefined && compressed && sniff(content) === 'pprof' && gzipStatedSize(bytes) >= opts.streamPprofFrom) {
       const profile = await pprofInPieces(bytes, fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio);
       if (profile !== null) return { type: 'profile', name: input.name, compressed, profile };

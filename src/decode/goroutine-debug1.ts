@@ -431,6 +431,51 @@ export function looksLikeGoroutineDebug1(head: string): boolean {
   return false;
 }
 
+/** The number a `#\t0x…` line starts with (its PC), or -1 when that is not 1–13 hex digits. */
+function linePc(line: string): number {
+  if (line.charCodeAt(2) !== 0x30 || line.charCodeAt(3) !== 0x78) return -1;
+  let pc = 0;
+  let i = 4;
+  for (; i < line.length && i < 17; i++) {
+    const d = hexDigit(line.charCodeAt(i));
+    if (d < 0) break;
+    pc = pc * 16 + d;
+  }
+  return i === 4 || hexDigit(line.charCodeAt(i)) >= 0 ? -1 : pc;
+}
+
+/** Lines of one PC compared one by one before the rest are hashed (SymbolLines). */
+const SAME_PC_LINES = 8;
+
+/**
+ * The `#` symbol lines read so far, each parsed once, found by the PC they start with and then
+ * compared whole with the few lines of that PC (the calls inlined at it): cheaper than hashing
+ * every line, of which a large dump has hundreds of thousands.
+ */
+class SymbolLines {
+  private readonly byPc = new Map<number, { line: string; symbol: SymbolLine | null }[]>();
+  private readonly byLine = new Map<string, SymbolLine | null>();
+
+  read(line: string): SymbolLine | null {
+    const pc = linePc(line);
+    if (pc < 0) return this.byText(line);
+    let seen = this.byPc.get(pc);
+    if (seen === undefined) this.byPc.set(pc, (seen = []));
+    for (const e of seen) if (e.line === line) return e.symbol;
+    // past a few lines of one PC (texts of several builds, damaged spacing), hashed whole
+    if (seen.length >= SAME_PC_LINES) return this.byText(line);
+    const symbol = parseSymbolLine(line);
+    seen.push({ line, symbol });
+    return symbol;
+  }
+
+  private byText(line: string): SymbolLine | null {
+    let s = this.byLine.get(line);
+    if (s === undefined) this.byLine.set(line, (s = parseSymbolLine(line)));
+    return s;
+  }
+}
+
 interface Bucket {
   count: number;
   stack: AddressStack;
@@ -516,15 +561,14 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
   const r = new LineReader(text);
   const dumps: Debug1Dump[] = [];
   // the records of one dump print the same few thousand symbol lines over and over: each read once
-  const symbols = new Map<string, SymbolLine | null>();
+  const symbols = new SymbolLines();
   let d: Debug1Dump | null = null;
   for (let line = r.next(); line !== null; line = r.next()) {
     const c0 = line.charCodeAt(0);
     if (c0 === 0x23 /* # */) {
       if (d === null || !d.open) continue; // a comment outside a record
       if (line.charCodeAt(1) === 0x09) {
-        let s = symbols.get(line);
-        if (s === undefined) symbols.set(line, (s = parseSymbolLine(line)));
+        const s = symbols.read(line);
         if (s === null) skipped.note(r.lineNo, line);
         else d.stacks.pushSymbol(s);
       } else if (line.startsWith('# labels: ')) {

@@ -14,7 +14,7 @@
  */
 
 import protobuf from 'protobufjs/minimal.js';
-import { Column } from '../model/builder.js';
+import { Column, Float64Column, Uint32Column } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
 import { normalizeFunctionName } from '../model/names.js';
 import type {
@@ -108,8 +108,8 @@ function expectWire(field: string, wt: number, want: number): void {
 
 /** Offsets of sub-messages found by the first pass. */
 export class Spans {
-  start = new Column(Uint32Array);
-  end = new Column(Uint32Array);
+  start = new Uint32Column();
+  end = new Uint32Column();
   add(s: number, e: number): void {
     this.start.push(s);
     this.end.push(e);
@@ -554,9 +554,9 @@ class LineColumns {
   readonly line: Column<Float64Array>;
   readonly column: Column<Float64Array>;
   constructor(initial: number) {
-    this.fn = new Column(Uint32Array, initial);
-    this.line = new Column(Float64Array, initial);
-    this.column = new Column(Float64Array, initial);
+    this.fn = new Uint32Column(initial);
+    this.line = new Float64Column(initial);
+    this.column = new Float64Column(initial);
   }
   get length(): number {
     return this.fn.length;
@@ -663,10 +663,10 @@ export class SampleColumns {
     rows: { frames: number; labels: number },
   ) {
     const labels = Math.max(64, rows.labels);
-    this.labelKey = new Column(Uint32Array, labels);
-    this.labelStr = new Column(Uint32Array, labels);
-    this.labelNum = new Column(Float64Array, labels);
-    this.labelUnit = new Column(Uint32Array, labels);
+    this.labelKey = new Uint32Column(labels);
+    this.labelStr = new Uint32Column(labels);
+    this.labelNum = new Float64Column(labels);
+    this.labelUnit = new Uint32Column(labels);
     this.values = new Float64Array(length * nTypes);
     this.stackStart = new Uint32Array(length + 1);
     const rowType = locations <= 0x100 ? Uint8Array : locations <= 0x10000 ? Uint16Array : Uint32Array;

@@ -281,12 +281,38 @@ export interface AddressStack {
 export class AddressStacks {
   private readonly records: PcRecord[] = [];
   private readonly byToken = new Map<string, number>();
+  private readonly byValue = new Map<number, number>();
   private cur: number[] = [];
   private syms: SymbolLine[] = [];
   /** Number of stacks whose `#` lines did not match their addresses. */
   mismatched = 0;
   /** A few file paths from the symbol lines, for telling the Go version. */
   readonly paths: string[] = [];
+
+  /**
+   * Adds the address line[from, to) to the stack being read; false when it is not hex. One of
+   * up to 13 digits (every address Go prints on 64-bit machines today) is found by its value,
+   * without a string made of it.
+   */
+  pushAddressAt(line: string, from: number, to: number): boolean {
+    const n = to - from;
+    if (n < 3 || n > 15 || line.charCodeAt(from) !== 0x30 || line.charCodeAt(from + 1) !== 0x78) return this.pushAddress(line.slice(from, to));
+    let v = 0;
+    for (let i = from + 2; i < to; i++) {
+      const d = hexDigit(line.charCodeAt(i));
+      if (d < 0) return false;
+      v = v * 16 + d;
+    }
+    let r = this.byValue.get(v);
+    if (r === undefined) {
+      const raw = '0x' + v.toString(16);
+      r = this.records.length;
+      this.records.push({ raw, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
+      this.byValue.set(v, r);
+    }
+    this.cur.push(r);
+    return true;
+  }
 
   /** Adds the address `token` (`0x…`) to the stack being read; false when it is not hex. */
   pushAddress(token: string): boolean {
@@ -396,7 +422,7 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
     if (i >= n) break;
     let j = i;
     while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
-    if (!stacks.pushAddress(line.slice(i, j))) return false;
+    if (!stacks.pushAddressAt(line, i, j)) return false;
     i = j;
   }
   return true;
@@ -453,27 +479,52 @@ const SAME_PC_LINES = 8;
  * every line, of which a large dump has hundreds of thousands.
  */
 class SymbolLines {
-  private readonly byPc = new Map<number, { line: string; symbol: SymbolLine | null }[]>();
-  private readonly byLine = new Map<string, SymbolLine | null>();
+  private readonly byPc = new Map<number, SeenLine[]>();
+  private readonly byLine = new Map<string, SeenLine>();
+  /** The `#` lines of the record before, in order, and of this one so far. */
+  private before: SeenLine[] = [];
+  private now: SeenLine[] = [];
+
+  /** A record starts: its lines are compared first with those of the record before, line by line. */
+  startRecord(): void {
+    const t = this.before;
+    this.before = this.now;
+    this.now = t;
+    t.length = 0;
+  }
 
   read(line: string): SymbolLine | null {
+    // records next to each other often start alike: the same line at the same place
+    const same = this.before[this.now.length];
+    const seen = same !== undefined && same.line === line ? same : this.find(line);
+    this.now.push(seen);
+    return seen.symbol;
+  }
+
+  private find(line: string): SeenLine {
     const pc = linePc(line);
     if (pc < 0) return this.byText(line);
     let seen = this.byPc.get(pc);
     if (seen === undefined) this.byPc.set(pc, (seen = []));
-    for (const e of seen) if (e.line === line) return e.symbol;
+    for (const e of seen) if (e.line === line) return e;
     // past a few lines of one PC (texts of several builds, damaged spacing), hashed whole
     if (seen.length >= SAME_PC_LINES) return this.byText(line);
-    const symbol = parseSymbolLine(line);
-    seen.push({ line, symbol });
-    return symbol;
+    const e = { line, symbol: parseSymbolLine(line) };
+    seen.push(e);
+    return e;
   }
 
-  private byText(line: string): SymbolLine | null {
-    let s = this.byLine.get(line);
-    if (s === undefined) this.byLine.set(line, (s = parseSymbolLine(line)));
-    return s;
+  private byText(line: string): SeenLine {
+    let e = this.byLine.get(line);
+    if (e === undefined) this.byLine.set(line, (e = { line, symbol: parseSymbolLine(line) }));
+    return e;
   }
+}
+
+/** A `#` line read before, and what it said (null: not a symbol line). */
+interface SeenLine {
+  line: string;
+  symbol: SymbolLine | null;
 }
 
 interface Bucket {
@@ -605,6 +656,7 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
       dumps.push(d);
     }
     d.startRecord(rec.count);
+    symbols.startRecord();
     if (!readAddresses(d.stacks, line, rec.at + 2)) {
       d.dropRecord();
       skipped.note(r.lineNo, line);

@@ -7,7 +7,7 @@ import type { Profile } from '../model/profile.js';
 import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
 import type { FindingSpec, Role } from '../signatures/types.js';
 import { goroutineBuckets, visibleNames, type GoroutineBucket } from './summary.js';
-import { waitReason } from './wait-reason.js';
+import { waitReasons } from './wait-reason.js';
 
 export interface SignatureHit {
   signature: string;
@@ -62,6 +62,7 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
   let total = 0;
   let background = 0;
   let unmatched = 0;
+  const waitReason = waitReasons(p);
   for (const b of buckets) {
     total += b.count;
     const names = visibleNames(p, b.samples[0]!);
@@ -77,7 +78,7 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
     }
     for (const s of b.samples) {
       const value = p.samples.values[s * nTypes]!;
-      const reason = waitReason(p, s);
+      const reason = waitReason(s);
       const roles: Role[] = [];
       for (const { c, frames } of candidates) {
         if (!matchGoroutine(c, p, s, reason)) continue;

@@ -7,7 +7,9 @@
 
 import { hiddenFrame } from './summary.js';
 import type { GoroutineBucket } from './summary.js';
-import { waitReason } from './wait-reason.js';
+import { waitReason, waitReasons } from './wait-reason.js';
+import { lengthen } from '../model/builder.js';
+import { stackClasses } from '../model/stacks.js';
 import { visibleNames } from './summary.js';
 import type { Diagnosis } from './diagnose.js';
 import type { InputAnalysis } from './index.js';
@@ -48,48 +50,69 @@ function candidates(p: Profile, set: SignatureSet, mark: ReadonlySet<string>): C
 /**
  * For every sample, the frames each matching signature's patterns name (depth from the root of
  * the sample's frames, inlined calls counted as frames); the leaf (-1) for a signature matched
- * by its wait reason or labels alone.
+ * by its wait reason or labels alone. Samples whose stacks read alike (stackClasses) and that
+ * wait for the same reason are marked alike: worked out once, unless a signature asks of each
+ * goroutine who created it or what labels it carries.
  */
 export function markSamples(p: Profile, set: SignatureSet, mark: ReadonlySet<string>): SampleMarks {
   const sigs = candidates(p, set, mark);
   const index = new Map<string, number>();
   const bySample = new Map<number, number[]>();
   if (sigs.length === 0) return { signatures: [], bySample };
-  const { stackStart, stack } = p.samples;
-  const { lineStart, lineCount } = p.locations;
-  const isGoroutines = p.kind === 'goroutine' || p.kind === 'goroutineleak';
+  const reasonOf = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? waitReasons(p) : null;
+  // (the samples of other profiles are call paths, rarely alike, and of a heap profile millions)
+  const classes = reasonOf !== null ? stackClasses(p) : null;
+  const eachAlone = classes === null || sigs.some((c) => c.createdBy !== null || c.labels.length > 0);
+  // per class, the marks by wait reason
+  const told: Map<string, number[]>[] = [];
   for (let i = 0; i < p.samples.length; i++) {
-    const rootFirst: string[] = [];
-    for (let k = stackStart[i + 1]! - 1; k >= stackStart[i]!; k--) {
-      const loc = stack[k]!;
-      for (let l = lineStart[loc]! + lineCount[loc]! - 1; l >= lineStart[loc]!; l--) rootFirst.push(p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!));
-    }
-    const visible: string[] = [];
-    let atLeaf = true;
-    for (let d = rootFirst.length - 1; d >= 0; d--) {
-      if (hiddenFrame(rootFirst[d]!, atLeaf)) continue;
-      atLeaf = false;
-      visible.push(rootFirst[d]!);
-    }
-    const reason = isGoroutines ? waitReason(p, i) : '';
-    const out: number[] = [];
-    for (const c of sigs) {
-      if (matchFrames(c, visible) === null || !matchGoroutine(c, p, i, reason)) continue;
-      let idx = index.get(c.sig.id);
-      if (idx === undefined) index.set(c.sig.id, (idx = index.size));
-      const patterns = [...c.sequence, ...c.anywhere];
-      let marked = false;
-      for (let d = 0; d < rootFirst.length; d++) {
-        if (patterns.some((m) => m(rootFirst[d]!))) {
-          out.push(idx, d);
-          marked = true;
-        }
-      }
-      if (!marked) out.push(idx, -1);
+    const reason = reasonOf !== null ? reasonOf(i) : '';
+    let out: number[] | undefined;
+    if (eachAlone) out = sampleMarks(p, i, sigs, reason, index);
+    else {
+      const cls = classes!.of[i]!;
+      lengthen(told, cls + 1);
+      const byReason = (told[cls] ??= new Map());
+      out = byReason.get(reason);
+      if (out === undefined) byReason.set(reason, (out = sampleMarks(p, i, sigs, reason, index)));
     }
     if (out.length) bySample.set(i, out);
   }
   return { signatures: [...index.keys()], bySample };
+}
+
+/** The marks of sample i: (signature index, depth from the root) pairs; `index` numbers the signatures as they first match. */
+function sampleMarks(p: Profile, i: number, sigs: CompiledSignature[], reason: string, index: Map<string, number>): number[] {
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const rootFirst: string[] = [];
+  for (let k = stackStart[i + 1]! - 1; k >= stackStart[i]!; k--) {
+    const loc = stack[k]!;
+    for (let l = lineStart[loc]! + lineCount[loc]! - 1; l >= lineStart[loc]!; l--) rootFirst.push(p.strings.get(p.functions.normalizedName[p.lines.function[l]!]!));
+  }
+  const visible: string[] = [];
+  let atLeaf = true;
+  for (let d = rootFirst.length - 1; d >= 0; d--) {
+    if (hiddenFrame(rootFirst[d]!, atLeaf)) continue;
+    atLeaf = false;
+    visible.push(rootFirst[d]!);
+  }
+  const out: number[] = [];
+  for (const c of sigs) {
+    if (matchFrames(c, visible) === null || !matchGoroutine(c, p, i, reason)) continue;
+    let idx = index.get(c.sig.id);
+    if (idx === undefined) index.set(c.sig.id, (idx = index.size));
+    const patterns = [...c.sequence, ...c.anywhere];
+    let marked = false;
+    for (let d = 0; d < rootFirst.length; d++) {
+      if (patterns.some((m) => m(rootFirst[d]!))) {
+        out.push(idx, d);
+        marked = true;
+      }
+    }
+    if (!marked) out.push(idx, -1);
+  }
+  return out;
 }
 
 /** The signatures that match a goroutine group (its first goroutine). */

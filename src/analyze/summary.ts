@@ -6,8 +6,9 @@
 
 import { UsageError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
-import { normalizedNameNumbers, sampleTypeTotals, singleLineNames } from '../model/stacks.js';
-import { waitReason } from './wait-reason.js';
+import { lengthen } from '../model/builder.js';
+import { normalizedNameNumbers, sampleTypeTotals, singleLineNames, stackClasses } from '../model/stacks.js';
+import { waitReasons } from './wait-reason.js';
 import { groupNames } from './group-names.js';
 
 export interface TopEntry {
@@ -180,25 +181,17 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   const labels = new Map<GoroutineBucket, Map<string, Map<string, number>>>();
   const nTypes = p.sampleTypes.length;
   const g = p.goroutines;
+  const waitReason = waitReasons(p);
+  // a class of stacks that read alike falls in one group: found once a class
+  const classes = stackClasses(p);
+  const bucketOf: GoroutineBucket[] = [];
   for (let i = 0; i < p.samples.length; i++) {
-    const at = groupingKey(p, keys, i);
-    let b = byKey.get(at);
+    const cls = classes.of[i]!;
+    let b = bucketOf[cls];
     if (b === undefined) {
-      b = {
-        key: visibleNames(p, i, BUCKET_DEPTH).join('\n'),
-        name: '',
-        count: 0,
-        waitReason: '',
-        minMinutes: null,
-        maxMinutes: null,
-        createdBy: null,
-        frames: representativeFrames(p, i),
-        samples: [],
-        labels: [],
-      };
-      byKey.set(at, b);
-      reasons.set(b, new Map());
-      creators.set(b, new Map());
+      b = bucketFor(p, keys, i, byKey, reasons, creators);
+      lengthen(bucketOf, cls + 1);
+      bucketOf[cls] = b;
     }
     const value = p.samples.values[i * nTypes]!;
     b.count += value;
@@ -208,7 +201,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
       if (t === undefined) labels.set(b, (t = new Map()));
       tallyLabels(p, i, value, t);
     }
-    const r = waitReason(p, i);
+    const r = waitReason(i);
     const rm = reasons.get(b)!;
     rm.set(r, (rm.get(r) ?? 0) + value);
     if (g !== null) {
@@ -233,6 +226,37 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   groupNames(out).forEach((n, i) => (out[i]!.name = n));
   return out;
+}
+
+/** The group of sample i's stack, made when it is the first of its group. */
+function bucketFor(
+  p: Profile,
+  keys: FunctionKeys,
+  i: number,
+  byKey: Map<string, GoroutineBucket>,
+  reasons: Map<GoroutineBucket, Map<string, number>>,
+  creators: Map<GoroutineBucket, Map<string, number>>,
+): GoroutineBucket {
+  const at = groupingKey(p, keys, i);
+  let b = byKey.get(at);
+  if (b === undefined) {
+      b = {
+        key: visibleNames(p, i, BUCKET_DEPTH).join('\n'),
+        name: '',
+        count: 0,
+        waitReason: '',
+        minMinutes: null,
+        maxMinutes: null,
+        createdBy: null,
+        frames: representativeFrames(p, i),
+        samples: [],
+        labels: [],
+      };
+    byKey.set(at, b);
+    reasons.set(b, new Map());
+    creators.set(b, new Map());
+  }
+  return b;
 }
 
 function mostCommon(m: Map<string, number>): string | null {

@@ -4,7 +4,9 @@
  * the runtime would have named the park (runtime2.go's waitReasonStrings).
  */
 
+import { lengthen } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
+import { stackClasses, type StackClasses } from '../model/stacks.js';
 import { PARKED_ON_CHANNEL } from '../signatures/engine.js';
 
 /** Leaf-side function names → reason, checked in order from the leaf. */
@@ -165,10 +167,36 @@ export function reasonFromFunctions(functions: readonly string[]): string {
 
 /** The wait reason of sample `i`: as printed when the input has goroutine headers, else inferred. */
 export function waitReason(p: Profile, i: number): string {
+  return waitReasons(p)(i);
+}
+
+const reasonsOf = new WeakMap<Profile, (i: number) => string>();
+
+/**
+ * waitReason of a profile's samples, for a loop over them: a reason that is inferred is inferred
+ * once a class of samples whose stacks read alike (stackClasses), which the frames it is told
+ * from are the same for.
+ */
+export function waitReasons(p: Profile): (i: number) => string {
+  let f = reasonsOf.get(p);
+  if (f !== undefined) return f;
   const g = p.goroutines;
-  if (g !== null) {
-    const r = p.strings.get(g.waitReason[i]!);
-    if (r !== '') return r;
-  }
-  return inferWaitReason(p, i);
+  let classes: StackClasses | null = null;
+  const inferred: (string | undefined)[] = [];
+  f = (i) => {
+    if (g !== null) {
+      const r = p.strings.get(g.waitReason[i]!);
+      if (r !== '') return r;
+    }
+    classes ??= stackClasses(p);
+    const c = classes.of[i]!;
+    let r = inferred[c];
+    if (r === undefined) {
+      lengthen(inferred, c + 1);
+      inferred[c] = r = inferWaitReason(p, classes.first[c]!);
+    }
+    return r;
+  };
+  reasonsOf.set(p, f);
+  return f;
 }

@@ -91,3 +91,53 @@ export function normalizedNameNumbers(p: Profile): NameNumbers {
   nameNumbers.set(p, k);
   return k;
 }
+
+/**
+ * Samples whose stacks read alike: the same functions (by normalised name) in the same order,
+ * with frames of no line (addresses a dump did not symbolise) in the same places. What the
+ * analysis tells from the frames alone (a goroutine's group, the wait reason no header printed,
+ * the signatures its frames fit and where) is the same for every sample of a class, so it is
+ * worked out once a class: 65,540 stacks of 106,000 goroutines, all different by PC, are six
+ * classes. `of[i]` is sample i's class, `first[c]` the first sample of class c.
+ */
+export interface StackClasses {
+  of: Int32Array;
+  first: number[];
+}
+
+const stackClassesOf = new WeakMap<Profile, StackClasses>();
+
+/** A location's part of a class key: two characters per line's name number, or NO_LINE. */
+const NO_LINE = '\uffff\uffff';
+
+export function stackClasses(p: Profile): StackClasses {
+  let c = stackClassesOf.get(p);
+  if (c !== undefined) return c;
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const name = normalizedNameNumbers(p).id;
+  // each location's part of the key, written once
+  const parts: string[] = [];
+  for (let loc = 0; loc < lineStart.length; loc++) {
+    let s = '';
+    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
+      const id = name[p.lines.function[l]!]!;
+      s += String.fromCharCode(id & 0xffff, id >>> 16);
+    }
+    parts.push(lineCount[loc] === 0 ? NO_LINE : s);
+  }
+  const byKey = new Map<string, number>();
+  c = { of: new Int32Array(p.samples.length), first: [] };
+  for (let i = 0; i < p.samples.length; i++) {
+    let key = '';
+    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) key += parts[stack[k]!]!;
+    let cls = byKey.get(key);
+    if (cls === undefined) {
+      byKey.set(key, (cls = c.first.length));
+      c.first.push(i);
+    }
+    c.of[i] = cls;
+  }
+  stackClassesOf.set(p, c);
+  return c;
+}

@@ -298,21 +298,35 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   const { lineStart, lineCount } = p.locations;
   const fnName = p.functions.name;
   const fnOfLine = p.lines.function;
-  const count = (name: number, i: number, v: number): void => {
-    if (stamp[name] === i) return;
+  const count = (name: number, r: number, v: number): void => {
+    if (stamp[name] === r) return;
     if (stamp[name] === -1) touched.push(name);
-    stamp[name] = i;
+    stamp[name] = r;
     cum[name]! += v;
   };
-  for (let i = 0; i < p.samples.length; i++) {
-    const v = p.samples.values[i * nTypes + sampleIndex]!;
+  // a goroutine profile's samples by class (stacks that read alike count alike), each class
+  // once with its samples' values summed (counts: the sums are exact)
+  const classes = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? stackClasses(p) : null;
+  let rows = p.samples.length;
+  let weight = (i: number): number => p.samples.values[i * nTypes + sampleIndex]!;
+  let sampleOf = (i: number): number => i;
+  if (classes !== null) {
+    const sums = new Float64Array(classes.first.length);
+    for (let i = 0; i < p.samples.length; i++) sums[classes.of[i]!] += p.samples.values[i * nTypes + sampleIndex]!;
+    rows = classes.first.length;
+    weight = (c) => sums[c]!;
+    sampleOf = (c) => classes.first[c]!;
+  }
+  for (let r = 0; r < rows; r++) {
+    const v = weight(r);
     if (v === 0) continue;
+    const i = sampleOf(r);
     let first = true;
     for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
       const loc = stack[k]!;
       const one = single[loc]!;
       if (one >= 0 && !first) {
-        count(one, i, v);
+        count(one, r, v);
         continue;
       }
       for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
@@ -323,7 +337,7 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
           flat[name]! += v;
           first = false;
         }
-        count(name, i, v);
+        count(name, r, v);
       }
     }
   }

@@ -1,0 +1,113 @@
+/**
+ * Stack classes (model/stacks.ts): the goroutine analysis works once per class of samples whose
+ * stacks read alike, so a class must hold exactly the samples whose frames name the same
+ * functions in the same order, lineless frames in the same places; and what is counted by class
+ * must come out as counting every sample does. Checked on every goroutine profile, dump and
+ * trace's snapshot of the samples and the corpus.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decode } from '../src/decode/index.js';
+import { stackClasses } from '../src/model/stacks.js';
+import type { Profile } from '../src/model/profile.js';
+import { goroutineBuckets, hiddenFrame, topFunctions } from '../src/analyze/summary.js';
+import { corpusRoot, manifest, repoRoot } from './helpers/corpus.js';
+
+/** The goroutine profiles and dumps among the samples' captures and the corpus. */
+function goroutineInputs(): string[] {
+  const out: string[] = [];
+  const samples = path.join(repoRoot, 'samples');
+  for (const dir of readdirSync(samples)) {
+    const d = path.join(samples, dir);
+    if (!statSync(d).isDirectory()) continue;
+    for (const v of readdirSync(d)) {
+      const vd = path.join(d, v);
+      if (!/^go1\.\d+$/.test(v) || !statSync(vd).isDirectory()) continue;
+      for (const f of readdirSync(vd)) if (/^goroutine\.(pb\.gz|debug1\.txt|debug2\.txt)$/.test(f)) out.push(path.join(vd, f));
+    }
+  }
+  for (const row of manifest()) if (/goroutine/.test(row.kind)) out.push(path.join(corpusRoot, row.path));
+  return out;
+}
+
+function profileOf(file: string): Profile | null {
+  try {
+    const d = decode(new Uint8Array(readFileSync(file)));
+    return d.type === 'profile' ? d.profile : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sample i's frames as text: each line's function name, `?` for a location without lines. */
+function framesText(p: Profile, i: number): string {
+  const parts: string[] = [];
+  for (let k = p.samples.stackStart[i]!; k < p.samples.stackStart[i + 1]!; k++) {
+    const loc = p.samples.stack[k]!;
+    const n = p.locations.lineCount[loc]!;
+    if (n === 0) parts.push('?');
+    for (let l = p.locations.lineStart[loc]!; l < p.locations.lineStart[loc]! + n; l++) parts.push(p.strings.get(p.functions.name[p.lines.function[l]!]!));
+  }
+  return parts.join('\n');
+}
+
+const inputs = goroutineInputs();
+
+describe('stack classes', () => {
+  it('are found on enough inputs to mean something', () => {
+    expect(inputs.length).toBeGreaterThan(40);
+  });
+
+  it('hold exactly the samples whose frames read alike, numbered in order of first sample', () => {
+    let profiles = 0;
+    let fewer = 0;
+    for (const file of inputs) {
+      const p = profileOf(file);
+      if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak')) continue;
+      profiles++;
+      const c = stackClasses(p);
+      const byText = new Map<string, number>();
+      for (let i = 0; i < p.samples.length; i++) {
+        const t = framesText(p, i);
+        let want = byText.get(t);
+        if (want === undefined) byText.set(t, (want = byText.size));
+        expect(c.of[i], `${file} sample ${i}`).toBe(want);
+      }
+      expect(c.first.length).toBe(byText.size);
+      for (let k = 0; k < c.first.length; k++) expect(c.of[c.first[k]!]).toBe(k);
+      if (c.first.length < p.samples.length) fewer++;
+    }
+    expect(profiles).toBeGreaterThan(30);
+    // dumps of many goroutines parked alike: fewer classes than samples
+    expect(fewer).toBeGreaterThan(10);
+  });
+
+  it('count functions as counting every sample does', () => {
+    for (const file of inputs) {
+      const p = profileOf(file);
+      if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak') || p.sampleTypes.length === 0) continue;
+      // the same profile as another kind is counted sample by sample
+      const bySample = { ...p, kind: 'other' as const };
+      const skip = (n: string) => hiddenFrame(n, true);
+      expect(topFunctions(p, 0, 1000, skip), file).toEqual(topFunctions(bySample, 0, 1000, skip));
+      expect(topFunctions(p, 0, 1000), file).toEqual(topFunctions(bySample, 0, 1000));
+    }
+  });
+
+  it('group goroutines once a class as they were grouped once a sample', () => {
+    for (const file of inputs) {
+      const p = profileOf(file);
+      if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak')) continue;
+      const buckets = goroutineBuckets(p);
+      // every sample of a class in the class's group, and every sample in one group
+      const c = stackClasses(p);
+      const groupOf = new Int32Array(p.samples.length).fill(-1);
+      buckets.forEach((b, k) => b.samples.forEach((s) => (groupOf[s] = k)));
+      for (let i = 0; i < p.samples.length; i++) {
+        expect(groupOf[i], `${file} sample ${i}`).toBeGreaterThanOrEqual(0);
+        expect(groupOf[i]).toBe(groupOf[c.first[c.of[i]!]!]);
+      }
+    }
+  });
+});

@@ -4,6 +4,7 @@
  */
 
 import type { Profile } from '../model/profile.js';
+import { stackClasses } from '../model/stacks.js';
 import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
 import type { FindingSpec, Role } from '../signatures/types.js';
 import { goroutineBuckets, visibleNames, type GoroutineBucket } from './summary.js';
@@ -55,6 +56,30 @@ function argOf(p: Profile, sample: number, arg: number, frame: (s: string) => bo
   return null;
 }
 
+/**
+ * A group's samples by class of stacks that read alike (stackClasses): the first sample of each
+ * class, in order, and the class's count in the group.
+ */
+function classUnits(p: Profile): (samples: readonly number[]) => { samples: number[]; values: number[] } {
+  const classes = stackClasses(p);
+  const nTypes = p.sampleTypes.length;
+  const at = new Int32Array(classes.first.length).fill(-1);
+  return (samples) => {
+    const out = { samples: [] as number[], values: [] as number[] };
+    for (const s of samples) {
+      const c = classes.of[s]!;
+      if (at[c] === -1) {
+        at[c] = out.samples.length;
+        out.samples.push(s);
+        out.values.push(0);
+      }
+      out.values[at[c]!]! += p.samples.values[s * nTypes]!;
+    }
+    for (const s of out.samples) at[classes.of[s]!] = -1;
+    return out;
+  };
+}
+
 /** The signatures of a goroutine snapshot, group by group: its groups as the analysis made them, or made here. */
 export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineBucket[] = goroutineBuckets(p)): SnapshotMatch {
   const hits = new Map<string, SignatureHit>();
@@ -63,6 +88,9 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
   let background = 0;
   let unmatched = 0;
   const waitReason = waitReasons(p);
+  // without a goroutine's own header (debug=2) or a signature that reads labels, the
+  // goroutines of a class of stacks that read alike are judged alike: once, with their count
+  const units = p.goroutines === null && !set.compiled.some((c) => c.labels.length > 0) ? classUnits(p) : null;
   for (const b of buckets) {
     total += b.count;
     const names = visibleNames(p, b.samples[0]!);
@@ -76,8 +104,10 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
       for (const s of b.samples) unmatched += p.samples.values[s * nTypes]!;
       continue;
     }
-    for (const s of b.samples) {
-      const value = p.samples.values[s * nTypes]!;
+    const judged = units === null ? { samples: b.samples, values: b.samples.map((s) => p.samples.values[s * nTypes]!) } : units(b.samples);
+    for (let u = 0; u < judged.samples.length; u++) {
+      const s = judged.samples[u]!;
+      const value = judged.values[u]!;
       const reason = waitReason(s);
       const roles: Role[] = [];
       for (const { c, frames } of candidates) {

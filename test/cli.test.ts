@@ -139,6 +139,19 @@ describe('pipes', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('reads a pipe given by path (`<(zcat …)`) as it reads the file, whatever the format', () => {
+    for (const file of [GOROUTINE, HEAP, path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'goroutine.debug2.txt'), path.join(repoRoot, 'samples', 'db-pool-pq', 'go1.27', 'trace.out')]) {
+      const direct = run(['analyze', '-f', 'json', file]);
+      expect(direct.code, direct.stderr).toBe(0);
+      const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" analyze -f json <(cat "${file}")`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(piped.status, piped.stderr).toBe(0);
+      // the same report, but for the input's name
+      const name = /\/dev\/fd\/\d+/.exec(piped.stdout)?.[0];
+      expect(name).toBeDefined();
+      expect(piped.stdout.split(name!).join(file)).toBe(direct.stdout);
+    }
+  });
+
   it('lists the rules, and advises pool settings', () => {
     const rules = run(['rules', '--format', 'json']);
     expect(rules.code).toBe(0);

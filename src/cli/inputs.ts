@@ -157,7 +157,11 @@ class FileInput implements InputStream {
       const all = Buffer.allocUnsafe(Math.max(this.size, head.length));
       all.set(head, 0);
       let n = head.length;
-      for (let got = 1; got > 0 && n < all.length; n += got) got = this.readInto(all, n, all.length - n);
+      while (n < all.length) {
+        const got = this.readInto(all, n, all.length - n);
+        if (got === 0) break; // the file is shorter than it was
+        n += got;
+      }
       const bytes = new Uint8Array(all.buffer, all.byteOffset, n);
       const more: Uint8Array[] = [];
       for (let b = this.read(FILE_PIECE); b.length > 0; b = this.read(FILE_PIECE)) more.push(b);

@@ -7,17 +7,16 @@
 // digest too (`//# bundle-digest …`); a cache of another bundle is not given to V8 at all. A
 // cache V8 rejects (another Node) is ignored and the bundle compiled as without one. The bundle
 // has no import() (a script compiled from a cache cannot take one): it loads late with require.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const path = require('node:path');
+const { Script } = require('node:vm');
 
-export const bundleFile = fileURLToPath(new URL('../dist/cli/bundle.cjs', import.meta.url));
-export const cacheFile = fileURLToPath(new URL('../dist/cli/bundle.cache', import.meta.url));
+const bundleFile = path.join(__dirname, '..', 'dist', 'cli', 'bundle.cjs');
+const cacheFile = path.join(__dirname, '..', 'dist', 'cli', 'bundle.cache');
 
 /** The mark build.mjs ends the bundle with, before its digest (64 hex digits). */
-export const DIGEST_MARK = '//# bundle-digest ';
+const DIGEST_MARK = '//# bundle-digest ';
 const DIGEST_BYTES = 64;
 
 /** The digest written at the end of the bundle's source, or null. */
@@ -40,7 +39,7 @@ function cacheFor(digest) {
 }
 
 /** Runs the bundle; its exports, and the script (for writeCache). */
-export function loadBundle() {
+function loadBundle() {
   const source = readFileSync(bundleFile, 'utf8');
   const digest = digestOf(source);
   // the wrapper on the first line keeps the bundle's line numbers in stack traces
@@ -48,13 +47,15 @@ export function loadBundle() {
     filename: bundleFile,
     cachedData: cacheFor(digest),
   });
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
-  return { exports: module.exports, script, digest };
+  const bundle = { exports: {} };
+  script.runInThisContext()(bundle.exports, createRequire(bundleFile), bundle, bundleFile, path.dirname(bundleFile));
+  return { exports: bundle.exports, script, digest };
 }
 
 /** Writes the code cache of a loaded bundle, with everything compiled so far. */
-export function writeCache(loaded) {
+function writeCache(loaded) {
   if (loaded.digest === null) throw new Error(`${bundleFile} has no digest`);
   writeFileSync(cacheFile, Buffer.concat([Buffer.from(loaded.digest, 'latin1'), loaded.script.createCachedData()]));
 }
+
+module.exports = { bundleFile, cacheFile, DIGEST_MARK, loadBundle, writeCache };

@@ -30,7 +30,7 @@ function copyOfBundle(name: string): string {
   const root = path.join(work, name);
   mkdirSync(path.join(root, 'bin'), { recursive: true });
   mkdirSync(path.join(root, 'dist', 'cli'), { recursive: true });
-  for (const f of ['bin/load-bundle.js', 'dist/cli/bundle.cjs', 'dist/cli/bundle.cache']) copyFileSync(path.join(repoRoot, f), path.join(root, f));
+  for (const f of ['bin/package.json', 'bin/load-bundle.js', 'dist/cli/bundle.cjs', 'dist/cli/bundle.cache']) copyFileSync(path.join(repoRoot, f), path.join(root, f));
   writeFileSync(path.join(root, 'package.json'), JSON.stringify({ type: 'module', version: '0.0.0' }));
   return root;
 }

@@ -108,37 +108,93 @@ export interface StackClasses {
 
 const stackClassesOf = new WeakMap<Profile, StackClasses>();
 
-/** A location's part of a class key: two characters per line's name number, or NO_LINE. */
-const NO_LINE = '\uffff\uffff';
+/** A frame of no line in a stack's tokens (a name's string index is never negative). */
+const NO_LINE = -1;
 
 export function stackClasses(p: Profile): StackClasses {
   let c = stackClassesOf.get(p);
   if (c !== undefined) return c;
-  const { stackStart, stack } = p.samples;
-  const { lineStart, lineCount } = p.locations;
-  const name = p.functions.name;
-  // each location's part of the key, written once
-  const parts: string[] = [];
-  for (let loc = 0; loc < lineStart.length; loc++) {
-    let s = '';
-    for (let l = lineStart[loc]!, le = l + lineCount[loc]!; l < le; l++) {
-      const id = name[p.lines.function[l]!]!;
-      s += String.fromCharCode(id & 0xffff, id >>> 16);
-    }
-    parts.push(lineCount[loc] === 0 ? NO_LINE : s);
-  }
-  const byKey = new Map<string, number>();
   c = { of: new Int32Array(p.samples.length), first: [] };
+  const tokens = new StackTokens(p);
+  // the classes by a hash of their tokens; classes whose hashes are equal, chained
+  const byHash = new Map<number, number>();
+  const sameHash: number[] = [];
   for (let i = 0; i < p.samples.length; i++) {
-    let key = '';
-    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) key += parts[stack[k]!]!;
-    let cls = byKey.get(key);
-    if (cls === undefined) {
-      byKey.set(key, (cls = c.first.length));
+    const h = tokens.read(i);
+    let cls = byHash.get(h) ?? -1;
+    while (cls >= 0 && !tokens.equalsKept(cls)) cls = sameHash[cls]!;
+    if (cls < 0) {
+      cls = c.first.length;
+      sameHash.push(byHash.get(h) ?? -1);
+      byHash.set(h, cls);
+      tokens.keep();
       c.first.push(i);
     }
     c.of[i] = cls;
   }
   stackClassesOf.set(p, c);
   return c;
+}
+
+/**
+ * A stack as the numbers stackClasses compares: each line's function name (its string index),
+ * leaf first, and NO_LINE for a location without lines. `read` puts a sample's in a scratch
+ * array and hashes them; `keep` stores them as the next class's; `equalsKept` compares.
+ */
+class StackTokens {
+  private scratch: Int32Array<ArrayBuffer> = new Int32Array(256);
+  private n = 0;
+  private kept: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private keptEnd = 0;
+  private readonly keptStart: number[] = [0];
+
+  constructor(private readonly p: Profile) {}
+
+  read(i: number): number {
+    const p = this.p;
+    const { stackStart, stack } = p.samples;
+    const { lineStart, lineCount } = p.locations;
+    const name = p.functions.name;
+    const fnOfLine = p.lines.function;
+    let n = 0;
+    let h = 0x811c9dc5;
+    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+      const loc = stack[k]!;
+      const cnt = lineCount[loc]!;
+      if (n + Math.max(cnt, 1) > this.scratch.length) this.scratch = grown(this.scratch, n + Math.max(cnt, 1));
+      if (cnt === 0) {
+        this.scratch[n++] = NO_LINE;
+        h = Math.imul(h ^ NO_LINE, 0x01000193);
+      }
+      for (let l = lineStart[loc]!, le = l + cnt; l < le; l++) {
+        const t = name[fnOfLine[l]!]!;
+        this.scratch[n++] = t;
+        h = Math.imul(h ^ t, 0x01000193);
+      }
+    }
+    this.n = n;
+    return (h ^ n) >>> 0;
+  }
+
+  keep(): void {
+    if (this.keptEnd + this.n > this.kept.length) this.kept = grown(this.kept, this.keptEnd + this.n);
+    this.kept.set(this.scratch.subarray(0, this.n), this.keptEnd);
+    this.keptEnd += this.n;
+    this.keptStart.push(this.keptEnd);
+  }
+
+  equalsKept(cls: number): boolean {
+    const from = this.keptStart[cls]!;
+    if (this.keptStart[cls + 1]! - from !== this.n) return false;
+    for (let j = 0; j < this.n; j++) if (this.kept[from + j] !== this.scratch[j]) return false;
+    return true;
+  }
+}
+
+function grown(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  let n = a.length * 2;
+  while (n < min) n *= 2;
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }

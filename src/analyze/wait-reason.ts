@@ -181,22 +181,27 @@ export function waitReasons(p: Profile): (i: number) => string {
   let f = reasonsOf.get(p);
   if (f !== undefined) return f;
   const g = p.goroutines;
-  let classes: StackClasses | null = null;
-  const inferred: (string | undefined)[] = [];
-  f = (i) => {
-    if (g !== null) {
-      const r = p.strings.get(g.waitReason[i]!);
-      if (r !== '') return r;
-    }
-    classes ??= stackClasses(p);
-    const c = classes.of[i]!;
-    let r = inferred[c];
-    if (r === undefined) {
-      lengthen(inferred, c + 1);
-      inferred[c] = r = inferWaitReason(p, classes.first[c]!);
-    }
-    return r;
-  };
+  if (g === null) {
+    // no header prints one: every class's reason, inferred at once
+    const classes = stackClasses(p);
+    const byClass = classes.first.map((i) => inferWaitReason(p, i));
+    f = (i) => byClass[classes.of[i]!]!;
+  } else {
+    let classes: StackClasses | null = null;
+    const inferred: (string | undefined)[] = [];
+    f = (i) => {
+      const printed = p.strings.get(g.waitReason[i]!);
+      if (printed !== '') return printed;
+      classes ??= stackClasses(p);
+      const c = classes.of[i]!;
+      let r = inferred[c];
+      if (r === undefined) {
+        lengthen(inferred, c + 1);
+        inferred[c] = r = inferWaitReason(p, classes.first[c]!);
+      }
+      return r;
+    };
+  }
   reasonsOf.set(p, f);
   return f;
 }

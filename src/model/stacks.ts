@@ -1,6 +1,7 @@
 /**
  * Reading stacks out of the columnar model without materialising objects.
  */
+import { withRoom } from './builder.js';
 import type { Profile } from './profile.js';
 
 /**
@@ -142,9 +143,9 @@ export function stackClasses(p: Profile): StackClasses {
  * array and hashes them; `keep` stores them as the next class's; `equalsKept` compares.
  */
 class StackTokens {
-  private scratch: Int32Array<ArrayBuffer> = new Int32Array(256);
+  private scratch = new Int32Array(256);
   private n = 0;
-  private kept: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private kept = new Int32Array(1024);
   private keptEnd = 0;
   private readonly keptStart: number[] = [0];
 
@@ -161,7 +162,7 @@ class StackTokens {
     for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
       const loc = stack[k]!;
       const cnt = lineCount[loc]!;
-      if (n + Math.max(cnt, 1) > this.scratch.length) this.scratch = grown(this.scratch, n + Math.max(cnt, 1));
+      this.scratch = withRoom(this.scratch, n + Math.max(cnt, 1));
       if (cnt === 0) {
         this.scratch[n++] = NO_LINE;
         h = Math.imul(h ^ NO_LINE, 0x01000193);
@@ -177,7 +178,7 @@ class StackTokens {
   }
 
   keep(): void {
-    if (this.keptEnd + this.n > this.kept.length) this.kept = grown(this.kept, this.keptEnd + this.n);
+    this.kept = withRoom(this.kept, this.keptEnd + this.n);
     this.kept.set(this.scratch.subarray(0, this.n), this.keptEnd);
     this.keptEnd += this.n;
     this.keptStart.push(this.keptEnd);
@@ -189,12 +190,4 @@ class StackTokens {
     for (let j = 0; j < this.n; j++) if (this.kept[from + j] !== this.scratch[j]) return false;
     return true;
   }
-}
-
-function grown(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
-  let n = a.length * 2;
-  while (n < min) n *= 2;
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
 }

@@ -240,18 +240,18 @@ function bucketFor(
   const at = groupingKey(p, keys, i);
   let b = byKey.get(at);
   if (b === undefined) {
-      b = {
-        key: visibleNames(p, i, BUCKET_DEPTH).join('\n'),
-        name: '',
-        count: 0,
-        waitReason: '',
-        minMinutes: null,
-        maxMinutes: null,
-        createdBy: null,
-        frames: representativeFrames(p, i),
-        samples: [],
-        labels: [],
-      };
+    b = {
+      key: visibleNames(p, i, BUCKET_DEPTH).join('\n'),
+      name: '',
+      count: 0,
+      waitReason: '',
+      minMinutes: null,
+      maxMinutes: null,
+      createdBy: null,
+      frames: representativeFrames(p, i),
+      samples: [],
+      labels: [],
+    };
     byKey.set(at, b);
     reasons.set(b, new Map());
     creators.set(b, new Map());
@@ -307,20 +307,16 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   // a goroutine profile's samples by class (stacks that read alike count alike), each class
   // once with its samples' values summed (counts: the sums are exact)
   const classes = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? stackClasses(p) : null;
-  let rows = p.samples.length;
-  let weight = (i: number): number => p.samples.values[i * nTypes + sampleIndex]!;
-  let sampleOf = (i: number): number => i;
+  let sums: Float64Array | null = null;
   if (classes !== null) {
-    const sums = new Float64Array(classes.first.length);
+    sums = new Float64Array(classes.first.length);
     for (let i = 0; i < p.samples.length; i++) sums[classes.of[i]!] += p.samples.values[i * nTypes + sampleIndex]!;
-    rows = classes.first.length;
-    weight = (c) => sums[c]!;
-    sampleOf = (c) => classes.first[c]!;
   }
-  for (let r = 0; r < rows; r++) {
-    const v = weight(r);
+  // r: a class's number, or a sample's for another profile
+  for (let r = 0, rows = classes === null ? p.samples.length : classes.first.length; r < rows; r++) {
+    const i = classes === null ? r : classes.first[r]!;
+    const v = sums === null ? p.samples.values[i * nTypes + sampleIndex]! : sums[r]!;
     if (v === 0) continue;
-    const i = sampleOf(r);
     let first = true;
     for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
       const loc = stack[k]!;

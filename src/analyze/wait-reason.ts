@@ -6,7 +6,7 @@
 
 import { lengthen } from '../model/builder.js';
 import type { Profile } from '../model/profile.js';
-import { stackClasses, type StackClasses } from '../model/stacks.js';
+import { stackClasses } from '../model/stacks.js';
 import { PARKED_ON_CHANNEL } from '../signatures/engine.js';
 
 /** Leaf-side function names → reason, checked in order from the leaf. */
@@ -181,27 +181,24 @@ export function waitReasons(p: Profile): (i: number) => string {
   let f = reasonsOf.get(p);
   if (f !== undefined) return f;
   const g = p.goroutines;
-  if (g === null) {
-    // no header prints one: every class's reason, inferred at once
-    const classes = stackClasses(p);
-    const byClass = classes.first.map((i) => inferWaitReason(p, i));
-    f = (i) => byClass[classes.of[i]!]!;
-  } else {
-    let classes: StackClasses | null = null;
-    const inferred: (string | undefined)[] = [];
-    f = (i) => {
-      const printed = p.strings.get(g.waitReason[i]!);
-      if (printed !== '') return printed;
-      classes ??= stackClasses(p);
-      const c = classes.of[i]!;
-      let r = inferred[c];
-      if (r === undefined) {
-        lengthen(inferred, c + 1);
-        inferred[c] = r = inferWaitReason(p, classes.first[c]!);
-      }
-      return r;
-    };
-  }
+  const classes = stackClasses(p);
+  const inferred: (string | undefined)[] = [];
+  const infer = (i: number): string => {
+    const c = classes.of[i]!;
+    let r = inferred[c];
+    if (r === undefined) {
+      lengthen(inferred, c + 1);
+      inferred[c] = r = inferWaitReason(p, classes.first[c]!);
+    }
+    return r;
+  };
+  f =
+    g === null
+      ? infer
+      : (i) => {
+          const printed = p.strings.get(g.waitReason[i]!);
+          return printed !== '' ? printed : infer(i);
+        };
   reasonsOf.set(p, f);
   return f;
 }

@@ -304,12 +304,7 @@ export class AddressStacks {
       v = v * 16 + d;
     }
     let r = this.byValue.get(v);
-    if (r === undefined) {
-      const raw = '0x' + v.toString(16);
-      r = this.records.length;
-      this.records.push({ raw, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
-      this.byValue.set(v, r);
-    }
+    if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16))));
     this.cur.push(r);
     return true;
   }
@@ -319,13 +314,16 @@ export class AddressStacks {
     let r = this.byToken.get(token);
     if (r === undefined) {
       if (!isHexWord(token)) return false;
-      const raw = canonicalHex(token);
-      r = this.records.length;
-      this.records.push({ raw, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
-      this.byToken.set(token, r);
+      this.byToken.set(token, (r = this.addRecord(canonicalHex(token))));
     }
     this.cur.push(r);
     return true;
+  }
+
+  /** A record for the address `raw` (canonical hex), not symbolised yet; its index. */
+  private addRecord(raw: string): number {
+    this.records.push({ raw, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
+    return this.records.length - 1;
   }
 
   pushSymbol(s: SymbolLine): void {

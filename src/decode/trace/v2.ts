@@ -6,87 +6,20 @@
  * one generation plus the output columns. Events of different threads (Ms) are merged the way
  * Go's internal/trace reader does: a min-heap of per-M cursors by timestamp, and an event only
  * advances when the scheduler state allows it (goroutine and proc sequence numbers, GC
- * sequence numbers, goroutine and proc states); otherwise the next M is tried.
+ * sequence numbers, goroutine and proc states: the ordering state machine of v2-order.ts);
+ * otherwise the next M is tried.
  *
  * A generation that cannot be decoded (truncated, damaged, inconsistent) is dropped whole with
  * a warning when an earlier generation decoded, and is a DecodeError otherwise.
  */
 
 import { DecodeError } from '../../model/errors.js';
-import { GoState as GS, ProcState as PS, TraceEventKind as K } from '../../model/trace.js';
+import { TraceEventKind as K } from '../../model/trace.js';
 import { ByteReader, MAX_EXACT, TruncatedError, decodeUtf8 } from './bytes.js';
 import { TraceBuilder } from './builder.js';
 import { Ev, V2_NARGS, V2_SPECS } from './v2-spec.js';
+import { Ordering, evName, type OrderOutput } from './v2-order.js';
 import { formatDuration } from '../../model/units.js';
-
-// Wire goroutine statuses.
-const G_RUNNABLE = 1;
-const G_RUNNING = 2;
-const G_SYSCALL = 3;
-const G_WAITING = 4;
-const goStatusName = ['Bad', 'Runnable', 'Running', 'Syscall', 'Waiting'];
-const goStatusToState = [GS.Undetermined, GS.Runnable, GS.Running, GS.Syscall, GS.Waiting];
-
-// Wire proc statuses.
-const P_RUNNING = 1;
-const P_IDLE = 2;
-const P_SYSCALL = 3;
-const P_ABANDONED = 4;
-const procStatusName = ['Bad', 'Running', 'Idle', 'Syscall', 'Bad'];
-const procStatusToState = [PS.Undetermined, PS.Running, PS.Idle, PS.Running, PS.Idle];
-
-const GC_UNDETERMINED = 0;
-const GC_NOT_RUNNING = 1;
-const GC_RUNNING = 2;
-
-const TWO32 = 4294967296;
-
-function evName(t: number): string {
-  return V2_SPECS[t]?.name ?? `Invalid(${t})`;
-}
-
-/** The event that starts the range an end/active event belongs to. */
-function rangeStart(t: number): number {
-  switch (t) {
-    case Ev.STWEnd:
-      return Ev.STWBegin;
-    case Ev.GCActive:
-    case Ev.GCEnd:
-      return Ev.GCBegin;
-    case Ev.GCSweepActive:
-    case Ev.GCSweepEnd:
-      return Ev.GCSweepBegin;
-    case Ev.GCMarkAssistActive:
-    case Ev.GCMarkAssistEnd:
-      return Ev.GCMarkAssistBegin;
-    default:
-      return t;
-  }
-}
-
-interface GState {
-  status: number;
-  seqGen: number;
-  seq: number;
-  regions: number[] | null; // pairs task, name
-  ranges: number[] | null;
-}
-
-interface PState {
-  status: number;
-  seqGen: number;
-  seq: number;
-  ranges: number[] | null;
-}
-
-interface MState {
-  g: number;
-  p: number;
-}
-
-function hasRange(r: number[] | null, key: number): boolean {
-  return r !== null && r.indexOf(key) >= 0;
-}
 
 /** Per-M cursor over the M's event batches of one generation. */
 class Cursor {
@@ -143,7 +76,7 @@ export interface V2Options {
  * batch of the next generation, or the end of the input), then its bytes are let go. Working
  * memory is the generation being read (plus whatever the builder keeps).
  */
-export class V2Decoder {
+export class V2Decoder implements OrderOutput {
   readonly ver: number;
   readonly b: TraceBuilder;
   private readonly opts: V2Options;
@@ -166,14 +99,8 @@ export class V2Decoder {
   private firstTs = -1;
   private ended = false;
 
-  // ordering state (lives across generations)
-  gStates = new Map<number, GState>();
-  pStates = new Map<number, PState>();
-  mStates = new Map<number, MState>();
-  activeTasks = new Map<number, { name: number; parent: number }>();
-  gcSeq = 0;
-  gcState = GC_UNDETERMINED;
-  initialGen = 0;
+  /** The scheduler's state machine, which lives across generations (v2-order.ts). */
+  private readonly order: Ordering = new Ordering(this);
 
   // output state
   lastTs = 0;
@@ -184,7 +111,6 @@ export class V2Decoder {
   unknownSampleStacks = 0;
 
   // current generation
-  gen = 0;
   nsPerTick = 0;
   strMap = new Map<number, number>();
   stackMap = new Map<number, number>();
@@ -507,7 +433,7 @@ export class V2Decoder {
     const base = this.base;
     this.rd = new ByteReader(buf, 0, 0, base);
     const ver = this.ver;
-    this.gen = g.gen;
+    this.order.gen = g.gen;
     this.gb = g;
     const strMap = (this.strMap = new Map());
     const stackMap = (this.stackMap = new Map());
@@ -807,7 +733,7 @@ export class V2Decoder {
   private tryAdvance(frontier: Cursor[], i: number): boolean {
     const c = frontier[i]!;
     this.cur = c;
-    if (!this.advance(c)) return false;
+    if (!this.order.advance(c)) return false;
     if (this.nextEvent(c)) heapUpdate(frontier, i);
     else heapRemove(frontier, i);
     return true;
@@ -820,702 +746,31 @@ export class V2Decoder {
    * an argument would be a number boxed for every row), bumped past the last row's time if it is
    * not after it (times strictly increase, as Go makes them).
    */
-  private emitRow(kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, arg0: number, arg1: number): void {
+  emitRow(kind: number, g: number, p: number, m: number, stack: number, resource: number, from: number, to: number, str: number, arg0: number, arg1: number): void {
     const b = this.b;
     if (b.rowTime <= this.lastTs) b.rowTime = this.lastTs + 1;
     this.lastTs = b.rowTime;
     b.push(kind, g, p, m, stack, resource, from, to, str, arg0, arg1);
   }
 
-  private stk(id: number): number {
+  stk(id: number): number {
     if (id === 0) return 0;
     const row = this.stackMap.get(id);
     if (row === undefined) throw new DecodeError(`found invalid stack ID ${id} for event ${evName(this.cur.typ)}`);
     return row;
   }
 
-  private sid(id: number): number {
+  sid(id: number): number {
     if (id === 0) return 0;
     const s = this.strMap.get(id);
     if (s === undefined) throw new DecodeError(`found invalid string ID ${id} for event ${evName(this.cur.typ)}`);
     return s;
-  }
-
-  // ---- ordering ----
-
-  private gState(id: number): GState | undefined {
-    return this.gStates.get(id);
-  }
-
-  private seqOK(gen: number, seq: number, s: { seqGen: number; seq: number }): boolean {
-    return s.seqGen === gen && seq === s.seq + 1;
-  }
-
-  /**
-   * Tries to advance the cursor's event; false when it has to wait for another thread.
-   * Mirrors the checks of Go's internal/trace ordering, whose error texts it keeps.
-   */
-
-  // execution context of the event being advanced (before it) and after it
-  cg = -1;
-  cp = -1;
-  cm = -1;
-  ng = -1;
-  np = -1;
-
-  /** Checks the context: for thread, proc and goroutine, 0 = must not have, 1 = may have, 2 = must have. */
-  private req(t: number, mr: number, pr: number, gr: number): void {
-    if (mr === 2 && this.cm === -1) throw new DecodeError(`${evName(t)}: expected a thread but didn't have one`);
-    if (mr === 0 && this.cm !== -1) throw new DecodeError(`${evName(t)}: expected no thread but had one`);
-    if (pr === 2 && this.cp === -1) throw new DecodeError(`${evName(t)}: expected a proc but didn't have one`);
-    if (pr === 0 && this.cp !== -1) throw new DecodeError(`${evName(t)}: expected no proc but had one`);
-    if (gr === 2 && this.cg === -1) throw new DecodeError(`${evName(t)}: expected a goroutine but didn't have one`);
-    if (gr === 0 && this.cg !== -1) throw new DecodeError(`${evName(t)}: expected no goroutine but had one`);
-  }
-
-  /** The running goroutine of the context, which the event needs. */
-  private runningG(t: number): GState {
-    this.req(t, 2, 2, 2);
-    const s = this.gStates.get(this.cg);
-    if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
-    if (s.status !== G_RUNNING) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not Running`);
-    return s;
-  }
-
-  /**
-   * A row of the event being advanced, at its time (read here from its cursor: a time passed
-   * as an argument, past 2^31 ns, would be a number boxed for every row).
-   */
-  private emit(kind: number, stack: number, resource: number, from: number, to: number, str: number, x0: number, x1: number): void {
-    this.b.rowTime = this.cur.time;
-    this.emitRow(kind, this.cg, this.cp, this.cm, stack, resource, from, to, str, x0, x1);
-  }
-
-  private advance(c: Cursor): boolean {
-    if (this.initialGen === 0) this.initialGen = this.gen;
-    const m = c.m;
-    let ms: MState | undefined;
-    this.cg = -1;
-    this.cp = -1;
-    this.cm = m;
-    if (m !== -1) {
-      ms = this.mStates.get(m);
-      if (ms === undefined) {
-        ms = { g: -1, p: -1 };
-        this.mStates.set(m, ms);
-      }
-      this.cg = ms.g;
-      this.cp = ms.p;
-    }
-    this.ng = this.cg;
-    this.np = this.cp;
-    const t = c.typ;
-    let ok: boolean;
-    switch (t) {
-      case Ev.ProcStatus:
-      case Ev.ProcStart:
-      case Ev.ProcStop:
-      case Ev.ProcSteal:
-        ok = this.orderProc(t, c);
-        break;
-      case Ev.GoStatus:
-      case Ev.GoStatusStack:
-        ok = this.orderGoStatus(t, c);
-        break;
-      case Ev.GoCreate:
-      case Ev.GoCreateBlocked:
-      case Ev.GoCreateSyscall:
-      case Ev.GoStart:
-      case Ev.GoDestroy:
-      case Ev.GoStop:
-      case Ev.GoBlock:
-      case Ev.GoUnblock:
-      case Ev.GoSwitch:
-      case Ev.GoSwitchDestroy:
-        ok = this.orderGo(t, c);
-        break;
-      case Ev.GoSyscallBegin:
-      case Ev.GoSyscallEnd:
-      case Ev.GoSyscallEndBlocked:
-      case Ev.GoDestroySyscall:
-        ok = this.orderSyscall(t, c);
-        break;
-      case Ev.STWBegin:
-      case Ev.GCMarkAssistBegin:
-      case Ev.STWEnd:
-      case Ev.GCMarkAssistEnd:
-      case Ev.GCMarkAssistActive:
-      case Ev.GCSweepActive:
-      case Ev.GCSweepBegin:
-      case Ev.GCSweepEnd:
-        ok = this.orderRange(t, c);
-        break;
-      case Ev.GCActive:
-      case Ev.GCBegin:
-      case Ev.GCEnd:
-        ok = this.orderGC(t, c);
-        break;
-      default:
-        ok = this.orderAnnotation(t, c);
-        break;
-    }
-    if (!ok) return false;
-    if (ms !== undefined) {
-      ms.p = this.np;
-      ms.g = this.ng;
-    }
-    return true;
-  }
-
-  /** Proc events: status, start, stop, steal. */
-  private orderProc(t: number, c: Cursor): boolean {
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const a2 = c.a2;
-    const gen = this.gen;
-    switch (t) {
-      case Ev.ProcStatus: {
-        const pid = a0;
-        let status = a1;
-        if (status < 0 || status >= procStatusToState.length) throw new DecodeError(`invalid status for proc ${pid}: ${status}`);
-        let oldState: number = procStatusToState[status]!;
-        const s = this.pStates.get(pid);
-        if (s !== undefined) {
-          if (status === P_ABANDONED && s.status === P_SYSCALL) {
-            oldState = PS.Running;
-            status = P_SYSCALL;
-          } else if (status === P_ABANDONED && s.status === P_ABANDONED) {
-            oldState = PS.Idle;
-          } else if (s.status !== status) {
-            throw new DecodeError(
-              `inconsistent status for proc ${pid}: old ${procStatusName[s.status]} vs. new ${procStatusName[status]}`,
-            );
-          }
-          s.seqGen = gen;
-          s.seq = 0;
-        } else {
-          this.pStates.set(pid, { status, seqGen: gen, seq: 0, ranges: null });
-          oldState = gen === this.initialGen ? PS.Undetermined : PS.NotExist;
-        }
-        if (a1 === P_RUNNING || a1 === P_SYSCALL) this.np = pid;
-        if (a1 === P_ABANDONED && oldState === PS.Running) {
-          let found = false;
-          for (const [mid, st] of this.mStates) {
-            if (st.p === pid) {
-              this.cm = mid;
-              this.cp = pid;
-              this.cg = st.g;
-              found = true;
-            }
-          }
-          if (!found) throw new DecodeError(`failed to find sched context for proc ${pid} that's about to be stolen`);
-        }
-        this.emit(K.ProcStatus, 0, pid, oldState, procStatusToState[status]!, 0, 0, 0);
-        return true;
-      }
-      case Ev.ProcStart: {
-        const s = this.pStates.get(a0);
-        if (s === undefined || s.status !== P_IDLE || !this.seqOK(gen, a1, s) || this.cp !== -1) return false;
-        this.req(t, 2, 0, 1);
-        s.status = P_RUNNING;
-        s.seqGen = gen;
-        s.seq = a1;
-        this.np = a0;
-        this.emit(K.ProcStart, 0, a0, PS.Idle, PS.Running, 0, 0, 0);
-        return true;
-      }
-      case Ev.ProcStop: {
-        const s = this.pStates.get(this.cp);
-        if (s === undefined) throw new DecodeError(`event ProcStop for proc (${this.cp}) that doesn't exist`);
-        if (s.status !== P_RUNNING && s.status !== P_SYSCALL) {
-          throw new DecodeError(`ProcStop event for proc ${this.cp} that's not Running or Syscall`);
-        }
-        this.req(t, 2, 2, 1);
-        s.status = P_IDLE;
-        this.np = -1;
-        this.emit(K.ProcStop, 0, this.cp, PS.Running, PS.Idle, 0, 0, 0);
-        return true;
-      }
-      case Ev.ProcSteal: {
-        const pid = a0;
-        const s = this.pStates.get(pid);
-        if (s === undefined || (s.status !== P_SYSCALL && s.status !== P_ABANDONED) || !this.seqOK(gen, a1, s)) return false;
-        this.req(t, 2, 1, 1);
-        const old = s.status;
-        s.status = P_IDLE;
-        s.seqGen = gen;
-        s.seq = a1;
-        if (old === P_ABANDONED) {
-          this.emit(K.ProcSteal, 0, pid, PS.Idle, PS.Idle, 0, a2, 0);
-          return true;
-        }
-        const mid = a2;
-        if (mid === this.cm) {
-          if (this.cp !== pid) throw new DecodeError(`tried to self-steal proc ${pid} (thread ${mid}), but got proc ${this.cp} instead`);
-          this.np = -1;
-          this.emit(K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
-          return true;
-        }
-        const other = this.mStates.get(mid);
-        if (other === undefined) throw new DecodeError(`stole proc from non-existent thread ${mid}`);
-        if (other.p !== pid) throw new DecodeError(`tried to steal proc ${pid} from thread ${mid}, but got proc ${other.p} instead`);
-        other.p = -1;
-        this.emit(K.ProcSteal, 0, pid, PS.Running, PS.Idle, 0, mid, 0);
-        return true;
-      }
-    }
-    throw new DecodeError(`bad event type found while ordering: ${t}`);
-  }
-
-  /** A goroutine's status at a generation's start. */
-  private orderGoStatus(t: number, c: Cursor): boolean {
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const a2 = c.a2;
-    const a3 = c.a3;
-    const gen = this.gen;
-    switch (t) {
-      case Ev.GoStatus:
-      case Ev.GoStatusStack: {
-        const gid = a0;
-        const mid = a1;
-        const status = a2;
-        if (status < 0 || status >= goStatusToState.length) throw new DecodeError(`invalid status for goroutine ${gid}: ${status}`);
-        let oldState: number = goStatusToState[status]!;
-        const s = this.gState(gid);
-        if (s !== undefined) {
-          if (s.status !== status) {
-            throw new DecodeError(
-              `inconsistent status for goroutine ${gid}: old ${goStatusName[s.status]} vs. new ${goStatusName[status]}`,
-            );
-          }
-          s.seqGen = gen;
-          s.seq = 0;
-        } else if (gen === this.initialGen) {
-          this.gStates.set(gid, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
-          oldState = GS.Undetermined;
-        } else {
-          throw new DecodeError(
-            `found goroutine status for new goroutine after the first generation: id=${gid} status=${goStatusName[status]}`,
-          );
-        }
-        if (status === G_RUNNING) {
-          this.ng = gid;
-        } else if (status === G_SYSCALL) {
-          if (mid === -1) throw new DecodeError(`found goroutine ${gid} in syscall without a thread`);
-          if (mid === this.cm) {
-            if (gen !== this.initialGen && this.cg !== gid) {
-              throw new DecodeError(`inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${this.cg}`);
-            }
-            this.ng = gid;
-          } else {
-            const other = this.mStates.get(mid);
-            if (other !== undefined) {
-              if (other.g !== gid) {
-                throw new DecodeError(`inconsistent thread for syscalling goroutine ${gid}: thread has goroutine ${other.g}`);
-              }
-              this.cg = other.g;
-            } else {
-              this.mStates.set(mid, { g: gid, p: -1 });
-            }
-            this.cm = mid;
-          }
-        }
-        const stack = t === Ev.GoStatusStack ? this.stk(a3) : 0;
-        this.emit(K.GoStatus, stack, gid, oldState, goStatusToState[status]!, 0, mid, 0);
-        return true;
-      }
-    }
-    throw new DecodeError(`bad event type found while ordering: ${t}`);
-  }
-
-  /** Goroutine lifecycle: create, start, stop, block, unblock, switch, destroy. */
-  private orderGo(t: number, c: Cursor): boolean {
-    const time = c.time;
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const a2 = c.a2;
-    const gen = this.gen;
-    switch (t) {
-      case Ev.GoCreate:
-      case Ev.GoCreateBlocked: {
-        this.req(t, 2, 2, 1);
-        const cur = this.gState(this.cg);
-        if (cur !== undefined && cur.status !== G_RUNNING) throw new DecodeError(`${evName(t)} event for goroutine that's not Running`);
-        const newg = a0;
-        if (this.gStates.has(newg)) throw new DecodeError(`tried to create goroutine (${newg}) that already exists`);
-        const status = t === Ev.GoCreateBlocked ? G_WAITING : G_RUNNABLE;
-        this.gStates.set(newg, { status, seqGen: gen, seq: 0, regions: null, ranges: null });
-        const kind = t === Ev.GoCreateBlocked ? K.GoCreateBlocked : K.GoCreate;
-        this.emit(kind, this.stk(a2), newg, GS.NotExist, goStatusToState[status]!, 0, this.stk(a1), 0);
-        return true;
-      }
-      case Ev.GoCreateSyscall: {
-        this.req(t, 2, 1, 0);
-        const newg = a0;
-        if (this.gStates.has(newg)) throw new DecodeError(`tried to create goroutine (${newg}) in syscall that already exists`);
-        this.gStates.set(newg, { status: G_SYSCALL, seqGen: gen, seq: 0, regions: null, ranges: null });
-        this.ng = newg;
-        this.emit(K.GoCreateSyscall, 0, newg, GS.NotExist, GS.Syscall, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoStart: {
-        const s = this.gState(a0);
-        if (s === undefined || s.status !== G_RUNNABLE || !this.seqOK(gen, a1, s)) return false;
-        this.req(t, 2, 2, 0);
-        s.status = G_RUNNING;
-        s.seqGen = gen;
-        s.seq = a1;
-        this.ng = a0;
-        this.emit(K.GoStart, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoDestroy: {
-        this.runningG(t);
-        this.gStates.delete(this.cg);
-        this.ng = -1;
-        this.emit(K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoStop:
-      case Ev.GoBlock: {
-        const s = this.runningG(t);
-        const block = t === Ev.GoBlock;
-        s.status = block ? G_WAITING : G_RUNNABLE;
-        this.ng = -1;
-        this.emit(block ? K.GoBlock : K.GoStop, this.stk(a1), this.cg, GS.Running, block ? GS.Waiting : GS.Runnable, this.sid(a0), 0, 0);
-        return true;
-      }
-      case Ev.GoUnblock: {
-        const s = this.gState(a0);
-        if (s === undefined || s.status !== G_WAITING || !this.seqOK(gen, a1, s)) return false;
-        s.status = G_RUNNABLE;
-        s.seqGen = gen;
-        s.seq = a1;
-        this.emit(K.GoUnblock, this.stk(a2), a0, GS.Waiting, GS.Runnable, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoSwitch:
-      case Ev.GoSwitchDestroy: {
-        const cur = this.runningG(t);
-        const next = this.gState(a0);
-        if (next === undefined || next.status !== G_WAITING || !this.seqOK(gen, a1, next)) return false;
-        this.emit(t === Ev.GoSwitch ? K.GoSwitch : K.GoSwitchDestroy, 0, a0, GS.Waiting, GS.Runnable, 0, 0, 0);
-        if (t === Ev.GoSwitch) {
-          cur.status = G_WAITING;
-          this.emit(K.GoBlock, 0, this.cg, GS.Running, GS.Waiting, 0, 0, 0);
-        } else {
-          this.gStates.delete(this.cg);
-          this.emit(K.GoDestroy, 0, this.cg, GS.Running, GS.NotExist, 0, 0, 0);
-        }
-        next.status = G_RUNNING;
-        next.seqGen = gen;
-        next.seq = a1;
-        this.ng = a0;
-        this.b.rowTime = time;
-        this.emitRow(K.GoStart, -1, this.cp, this.cm, 0, a0, GS.Runnable, GS.Running, 0, 0, 0);
-        return true;
-      }
-    }
-    throw new DecodeError(`bad event type found while ordering: ${t}`);
-  }
-
-  /** Syscalls: begin, end, end blocked, destroy in a syscall. */
-  private orderSyscall(t: number, c: Cursor): boolean {
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const gen = this.gen;
-    switch (t) {
-      case Ev.GoSyscallBegin: {
-        const s = this.runningG(t);
-        s.status = G_SYSCALL;
-        const ps = this.pStates.get(this.cp);
-        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
-        ps.status = P_SYSCALL;
-        if (!this.seqOK(gen, a0, ps)) {
-          throw new DecodeError(`failed to advance ${evName(t)}: can't make sequence: ${ps.seq} (gen=${ps.seqGen}) -> ${a0} (gen=${gen})`);
-        }
-        ps.seq = a0;
-        this.emit(K.GoSyscallBegin, this.stk(a1), this.cg, GS.Running, GS.Syscall, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoSyscallEnd: {
-        this.req(t, 2, 2, 2);
-        const s = this.gState(this.cg);
-        if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
-        if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not in a syscall`);
-        s.status = G_RUNNING;
-        const ps = this.pStates.get(this.cp);
-        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
-        if (ps.status !== P_SYSCALL) {
-          throw new DecodeError(`expected proc ${this.cp} in state Syscall, but got ${procStatusName[ps.status]} instead`);
-        }
-        ps.status = P_RUNNING;
-        this.emit(K.GoSyscallEnd, 0, this.cg, GS.Syscall, GS.Running, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoSyscallEndBlocked: {
-        if (this.cp !== -1) {
-          const ps = this.pStates.get(this.cp);
-          if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
-          if (ps.status === P_SYSCALL) return false;
-        }
-        this.req(t, 2, 1, 2);
-        const s = this.gState(this.cg);
-        if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
-        if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not in a syscall`);
-        this.ng = -1;
-        s.status = G_RUNNABLE;
-        this.emit(K.GoSyscallEndBlocked, 0, this.cg, GS.Syscall, GS.Runnable, 0, 0, 0);
-        return true;
-      }
-      case Ev.GoDestroySyscall: {
-        this.req(t, 2, 1, 2);
-        const s = this.gState(this.cg);
-        if (s === undefined) throw new DecodeError(`event ${evName(t)} for goroutine (${this.cg}) that doesn't exist`);
-        if (s.status !== G_SYSCALL) throw new DecodeError(`${evName(t)} event for goroutine ${this.cg} that's not Syscall`);
-        this.gStates.delete(this.cg);
-        this.ng = -1;
-        if (this.cp !== -1) {
-          const ps = this.pStates.get(this.cp);
-          if (ps === undefined) throw new DecodeError(`found invalid proc ${this.cp} during ${evName(t)}`);
-          if (ps.status !== P_SYSCALL) {
-            throw new DecodeError(`proc ${this.cp} in unexpected state ${procStatusName[ps.status]} during ${evName(t)}`);
-          }
-          ps.status = P_ABANDONED;
-          this.np = -1;
-          this.emit(K.ProcSteal, 0, this.cp, PS.Running, PS.Idle, 0, this.cm, 0);
-        }
-        this.emit(K.GoDestroySyscall, 0, this.cg, GS.Syscall, GS.NotExist, 0, 0, 0);
-        return true;
-      }
-    }
-    throw new DecodeError(`bad event type found while ordering: ${t}`);
-  }
-
-  /** Ranges on a goroutine or proc: STW, mark assist, sweep (begin, end, active). */
-  private orderRange(t: number, c: Cursor): boolean {
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const gen = this.gen;
-    switch (t) {
-      case Ev.STWBegin:
-      case Ev.GCMarkAssistBegin: {
-        this.req(t, 2, 2, 2);
-        const desc = t === Ev.STWBegin ? this.sid(a0) : 0;
-        const s = this.gState(this.cg);
-        if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
-        const key = t * TWO32 + desc;
-        if (hasRange(s.ranges, key)) throw new DecodeError(`discovered ${evName(t)} already in flight when starting it (goroutine ${this.cg})`);
-        (s.ranges ??= []).push(key);
-        if (t === Ev.STWBegin) this.emit(K.STWBegin, this.stk(a1), -1, 0, 0, desc, 0, 0);
-        else this.emit(K.GCMarkAssistBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
-        return true;
-      }
-      case Ev.STWEnd:
-      case Ev.GCMarkAssistEnd: {
-        this.req(t, 2, 2, 2);
-        const s = this.gState(this.cg);
-        if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
-        const desc = endRange(s, rangeStart(t));
-        if (t === Ev.STWEnd) this.emit(K.STWEnd, 0, -1, 0, 0, desc, 0, 0);
-        else this.emit(K.GCMarkAssistEnd, 0, -1, 0, 0, 0, 0, 0);
-        return true;
-      }
-      case Ev.GCMarkAssistActive: {
-        const s = this.gState(a0);
-        if (s === undefined) throw new DecodeError(`uninitialized goroutine ${a0} found during ${evName(t)}`);
-        activeRange(s, Ev.GCMarkAssistBegin * TWO32, gen === this.initialGen, evName(t));
-        this.emit(K.GCMarkAssistActive, 0, -1, 0, 0, 0, a0, 0);
-        return true;
-      }
-      case Ev.GCSweepActive: {
-        const ps = this.pStates.get(a0);
-        if (ps === undefined) throw new DecodeError(`encountered GCSweepActive for unknown proc ${a0}`);
-        activeRange(ps, Ev.GCSweepBegin * TWO32, gen === this.initialGen, evName(t));
-        this.emit(K.GCSweepActive, 0, -1, 0, 0, 0, a0, 0);
-        return true;
-      }
-      case Ev.GCSweepBegin: {
-        this.req(t, 2, 2, 1);
-        const ps = this.pStates.get(this.cp);
-        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
-        const key = Ev.GCSweepBegin * TWO32;
-        if (hasRange(ps.ranges, key)) throw new DecodeError(`discovered GCSweepBegin already in flight when starting it (proc ${this.cp})`);
-        (ps.ranges ??= []).push(key);
-        this.emit(K.GCSweepBegin, this.stk(a0), -1, 0, 0, 0, 0, 0);
-        return true;
-      }
-      case Ev.GCSweepEnd: {
-        this.req(t, 2, 2, 1);
-        const ps = this.pStates.get(this.cp);
-        if (ps === undefined) throw new DecodeError(`uninitialized proc ${this.cp} found during ${evName(t)}`);
-        endRange(ps, Ev.GCSweepBegin);
-        this.emit(K.GCSweepEnd, 0, -1, 0, 0, 0, a0, a1);
-        return true;
-      }
-    }
-    throw new DecodeError(`bad event type found while ordering: ${t}`);
-  }
-
-  /** GC cycles, by their sequence numbers. */
-  private orderGC(t: number, c: Cursor): boolean {
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const gen = this.gen;
-    switch (t) {
-      case Ev.GCActive: {
-        if (gen === this.initialGen) {
-          if (this.gcState !== GC_UNDETERMINED) throw new DecodeError("GCActive in the first generation isn't first GC event");
-          this.gcSeq = a0;
-          this.gcState = GC_RUNNING;
-          this.emit(K.GCActive, 0, -1, 0, 0, 0, a0, 0);
-          return true;
-        }
-        if (a0 !== this.gcSeq + 1) return false;
-        if (this.gcState !== GC_RUNNING) throw new DecodeError('encountered GCActive while GC was not in progress');
-        this.gcSeq = a0;
-        this.req(t, 2, 2, 2);
-        this.emit(K.GCActive, 0, -1, 0, 0, 0, a0, 0);
-        return true;
-      }
-      case Ev.GCBegin: {
-        if (this.gcState === GC_UNDETERMINED) {
-          this.gcSeq = a0;
-          this.gcState = GC_RUNNING;
-          this.emit(K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
-          return true;
-        }
-        if (a0 !== this.gcSeq + 1) return false;
-        if (this.gcState === GC_RUNNING) throw new DecodeError('encountered GCBegin while GC was already in progress');
-        this.gcSeq = a0;
-        this.gcState = GC_RUNNING;
-        this.req(t, 2, 2, 2);
-        this.emit(K.GCBegin, this.stk(a1), -1, 0, 0, 0, a0, 0);
-        return true;
-      }
-      case Ev.GCEnd: {
-        if (a0 !== this.gcSeq + 1) return false;
-        if (this.gcState === GC_NOT_RUNNING) throw new DecodeError('encountered GCEnd when GC was not in progress');
-        if (this.gcState === GC_UNDETERMINED) throw new DecodeError('encountered GCEnd when GC was in an undetermined state');
-        this.gcSeq = a0;
-        this.gcState = GC_NOT_RUNNING;
-        this.req(t, 2, 2, 2);
-        this.emit(K.GCEnd, 0, -1, 0, 0, 0, a0, 0);
-        return true;
-      }
-    }
-    throw new DecodeError(`bad event type found while ordering: ${t}`);
-  }
-
-  /** Events that change no state machine but need their context: procs change, labels, logs, heap figures, tasks, regions, experimental events. */
-  private orderAnnotation(t: number, c: Cursor): boolean {
-    const a0 = c.a0;
-    const a1 = c.a1;
-    const a2 = c.a2;
-    const a3 = c.a3;
-    switch (t) {
-      case Ev.ProcsChange:
-        this.req(t, 2, 2, 2);
-        this.emit(K.ProcsChange, this.stk(a1), -1, 0, 0, 0, a0, 0);
-        return true;
-      case Ev.GoLabel:
-        this.req(t, 2, 2, 2);
-        this.emit(K.GoLabel, 0, -1, 0, 0, this.sid(a0), 0, 0);
-        return true;
-      case Ev.UserLog:
-        this.req(t, 2, 2, 2);
-        this.emit(K.Log, this.stk(a3), -1, 0, 0, this.sid(a1), a0, this.sid(a2));
-        return true;
-      case Ev.HeapAlloc:
-      case Ev.HeapGoal:
-        this.req(t, 2, 2, 1);
-        this.emit(t === Ev.HeapAlloc ? K.HeapAlloc : K.HeapGoal, 0, -1, 0, 0, 0, a0, 0);
-        return true;
-      case Ev.UserTaskBegin: {
-        if (this.activeTasks.has(a0)) throw new DecodeError(`task ID conflict: ${a0}`);
-        const parent = a1 === 0 ? -1 : a1;
-        const nm = this.strMap.get(a2);
-        if (a2 !== 0 && nm === undefined) throw new DecodeError(`invalid string ID ${a2} for ${evName(t)} event`);
-        this.activeTasks.set(a0, { name: nm ?? 0, parent });
-        this.req(t, 2, 2, 2);
-        this.emit(K.TaskBegin, this.stk(a3), -1, 0, 0, nm ?? 0, a0, parent);
-        return true;
-      }
-      case Ev.UserTaskEnd: {
-        const task = this.activeTasks.get(a0);
-        let parent = -1;
-        let nm = 0;
-        if (task !== undefined) {
-          parent = task.parent;
-          nm = task.name;
-          this.activeTasks.delete(a0);
-        }
-        this.req(t, 2, 2, 2);
-        this.emit(K.TaskEnd, this.stk(a1), -1, 0, 0, nm, a0, parent);
-        return true;
-      }
-      case Ev.UserRegionBegin:
-      case Ev.UserRegionEnd: {
-        this.req(t, 2, 2, 2);
-        const nm = this.strMap.get(a1);
-        if (a1 !== 0 && nm === undefined) throw new DecodeError(`invalid string ID ${a1} for ${evName(t)} event`);
-        const region = nm ?? 0;
-        const s = this.gState(this.cg);
-        if (s === undefined) throw new DecodeError(`encountered ${evName(t)} without known state for current goroutine ${this.cg}`);
-        if (t === Ev.UserRegionBegin) {
-          (s.regions ??= []).push(a0, region);
-        } else if (s.regions !== null && s.regions.length > 0) {
-          const r = s.regions;
-          const n = r.length;
-          if (r[n - 2] !== a0 || r[n - 1] !== region) {
-            throw new DecodeError(
-              `misuse of region in goroutine ${this.cg}: region end (task ${a0}, ${JSON.stringify(this.b.strings.get(region))}) when the inner-most active region start is (task ${r[n - 2]}, ${JSON.stringify(this.b.strings.get(r[n - 1]!))})`,
-            );
-          }
-          r.length = n - 2;
-        }
-        this.emit(t === Ev.UserRegionBegin ? K.RegionBegin : K.RegionEnd, this.stk(a2), -1, 0, 0, region, a0, 0);
-        return true;
-      }
-      default:
-        if (t >= Ev.Span && t <= Ev.GoroutineStackFree) {
-          this.req(t, 2, 1, 1);
-          this.emit(K.Experimental, 0, -1, 0, 0, this.b.strings.intern(evName(t)), a0, a1);
-          return true;
-        }
-        throw new DecodeError(`bad event type found while ordering: ${t}`);
-    }
   }
 }
 
 /** A span of trace time for a message: `1.23s`. */
 function seconds(ns: number): string {
   return formatDuration(Math.max(0, ns));
-}
-
-function endRange(s: { ranges: number[] | null }, startEv: number): number {
-  const r = s.ranges;
-  if (r !== null) {
-    for (let i = 0; i < r.length; i++) {
-      const key = r[i]!;
-      if (Math.floor(key / TWO32) === startEv) {
-        r[i] = r[r.length - 1]!;
-        r.length--;
-        return key - startEv * TWO32;
-      }
-    }
-  }
-  throw new DecodeError(`tried to end event ${evName(startEv)}, but not in-flight`);
-}
-
-function activeRange(s: { ranges: number[] | null }, key: number, initial: boolean, name: string): void {
-  if (initial) {
-    if (hasRange(s.ranges, key)) throw new DecodeError(`found named active range already in first gen: ${name}`);
-    (s.ranges ??= []).push(key);
-  } else if (!hasRange(s.ranges, key)) {
-    throw new DecodeError(`resource is missing active range: ${name}`);
-  }
 }
 
 // ---- min-heap of cursors by event time (same shape as Go's, so ties break alike) ----

@@ -11,9 +11,12 @@ import { RATIO_FLOOR, gzipStatedSize, pastRatio, tooLarge, tooManyTimes, type Gu
 const PROBE = 128 * 1024;
 
 export const gunzipNode: Gunzip = (bytes, maxBytes, maxRatio = Infinity) => {
-  if (Number.isFinite(maxRatio) && bytes.length > PROBE) probeRatio(bytes.subarray(0, PROBE), maxRatio);
   // the whole, held to the ratio too: at most maxRatio times its size past the floor
   const cap = Number.isFinite(maxRatio) ? Math.min(maxBytes, Math.max(RATIO_FLOOR, maxRatio * bytes.length)) : maxBytes;
+  // the head first when the whole may inflate past the floor: a bomb then stops once its head
+  // passes the ratio rather than at the whole's ceiling (one whose whole may not pass the floor
+  // stops at the floor either way, as its head would)
+  if (Number.isFinite(maxRatio) && bytes.length > PROBE && cap > RATIO_FLOOR) probeRatio(bytes.subarray(0, PROBE), maxRatio);
   try {
     const out = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, 2 ** 32), chunkSize: outputChunk(bytes, cap) });
     if (out.length > cap) throw cap < maxBytes ? tooManyTimes(maxRatio) : tooLarge(maxBytes);

@@ -4,8 +4,7 @@
  * Every failure is an InputError with one line for the user.
  */
 
-import { closeSync, createReadStream, openSync, readSync, writeFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { concatBytes } from '../decode/gzip.js';
 import { formatSize } from '../model/units.js';
 import { answerBody, httpGet } from './http-get.js';
@@ -96,7 +95,7 @@ export async function openInput(spec: string, opts: FetchOptions): Promise<Input
   let size: number;
   let regular: boolean;
   try {
-    const st = await stat(spec);
+    const st = statSync(spec);
     if (st.isDirectory()) throw new InputError('is a directory, not a profile');
     size = st.size;
     regular = st.isFile();

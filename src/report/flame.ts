@@ -148,9 +148,15 @@ class Trie {
 
   private grow(): void {
     const n = this.name.length * 2;
-    this.name = withRoom(this.name, n);
-    this.parent = withRoom(this.parent, n);
-    this.value = withRoom(this.value, n);
+    const name = new Int32Array(n);
+    name.set(this.name);
+    const parent = new Int32Array(n);
+    parent.set(this.parent);
+    const value = new Float64Array(n);
+    value.set(this.value);
+    this.name = name;
+    this.parent = parent;
+    this.value = value;
   }
 
   private rehash(): void {

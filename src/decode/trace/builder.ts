@@ -9,7 +9,6 @@
  * the decoder.
  */
 
-import { withRoom } from '../../model/builder.js';
 import { StringTable } from '../../model/strings.js';
 import type { EventColumns, IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
 import { mapColumns, noColumns, TraceEventKind } from '../../model/trace.js';
@@ -24,6 +23,15 @@ export interface TraceHeader {
 }
 
 type Column = Float64Array | Uint8Array | Int32Array | Uint32Array | BigUint64Array;
+
+function grown<T extends Column>(a: T, n: number, min: number, ctor: new (k: number) => T): T {
+  if (min <= a.length) return a;
+  let c = Math.max(a.length * 2, 64);
+  while (c < min) c *= 2;
+  const b = new ctor(c);
+  b.set(a.subarray(0, n) as never);
+  return b;
+}
 
 export class TraceBuilder {
   readonly strings = new StringTable();
@@ -144,10 +152,10 @@ export class TraceBuilder {
     if (row === undefined) {
       row = this.nFrames;
       const need = row + 1;
-      this.fPc = withRoom(this.fPc, need);
-      this.fFunc = withRoom(this.fFunc, need);
-      this.fFile = withRoom(this.fFile, need);
-      this.fLine = withRoom(this.fLine, need);
+      this.fPc = grown(this.fPc, row, need, BigUint64Array);
+      this.fFunc = grown(this.fFunc, row, need, Uint32Array);
+      this.fFile = grown(this.fFile, row, need, Uint32Array);
+      this.fLine = grown(this.fLine, row, need, Float64Array);
       this.fPc[row] = typeof pc === 'bigint' ? pc : BigInt(pc);
       this.fFunc[row] = func;
       this.fFile[row] = file;
@@ -166,9 +174,9 @@ export class TraceBuilder {
     let row = this.stackKey.get(key);
     if (row === undefined) {
       row = this.nStacks;
-      this.sFrames = withRoom(this.sFrames, this.nStackFrames + count);
+      this.sFrames = grown(this.sFrames, this.nStackFrames, this.nStackFrames + count, Uint32Array);
       for (let i = 0; i < count; i++) this.sFrames[this.nStackFrames++] = frames[i]!;
-      this.sStart = withRoom(this.sStart, row + 2);
+      this.sStart = grown(this.sStart, row + 1, row + 2, Uint32Array);
       this.sStart[row + 1] = this.nStackFrames;
       this.nStacks = row + 1;
       this.stackKey.set(key, row);

@@ -55,6 +55,28 @@ function newGen(start: number): GenBatches {
   return { gen: 0, start, end: start, minTs: 0, m: [], time: [], exp: [], pstart: [], pend: [] };
 }
 
+/** A generation's batches sorted by what they hold (V2Decoder.sortBatches). */
+interface GenerationBatches {
+  freq: number;
+  /** The clock snapshot (Go 1.25 on): its time in ticks, and the clocks it read. */
+  clock: { ts: number; mono: number; sec: number; nsec: number } | null;
+  stacks: number[];
+  cpuSamples: number[];
+  /** Threads in the order their first batch comes, and each thread's event batches. */
+  threads: number[];
+  byM: Map<number, number[]>;
+}
+
+/** A generation's CPU samples as columns, and their order by time (stable). */
+interface CPUSamples {
+  sTime: number[];
+  sM: number[];
+  sP: number[];
+  sG: number[];
+  sStk: number[];
+  order: number[];
+}
+
 /** What readGeneration* return when the bytes so far end inside the generation. */
 const MORE = 'more' as const;
 
@@ -428,88 +450,35 @@ export class V2Decoder implements OrderOutput {
 
   // ---- one generation ----
 
+  /**
+   * One generation: its tables first (strings, stacks, CPU samples, the clock), then its
+   * threads' events merged in time order by the ordering state machine, with the CPU samples
+   * in between.
+   */
   private processGeneration(g: GenBatches): void {
-    const buf = this.buf;
-    const base = this.base;
-    this.rd = new ByteReader(buf, 0, 0, base);
-    const ver = this.ver;
+    this.rd = new ByteReader(this.buf, 0, 0, this.base);
     this.order.gen = g.gen;
     this.gb = g;
     const strMap = (this.strMap = new Map());
     const stackMap = (this.stackMap = new Map());
-    const nb = g.m.length;
-    const syncType = ver >= 25 ? Ev.Sync : Ev.Frequency;
-    let freq = 0;
-    let hasSnap = false;
-    let snapTs = 0;
-    let snap = { mono: 0, sec: 0, nsec: 0 };
-    const stackBatches: number[] = [];
-    const cpuBatches: number[] = [];
-    const batchMs: number[] = [];
-    const byM = new Map<number, number[]>();
+    const sorted = this.sortBatches(g, strMap);
+    const nsPerTick = (this.nsPerTick = 1.0 / (sorted.freq / 1e9));
+    if (this.firstFreq === 0) this.firstFreq = sorted.freq;
 
-    for (let i = 0; i < nb; i++) {
-      const ps = g.pstart[i]!;
-      const pe = g.pend[i]!;
-      if (g.exp[i] !== 0) continue; // experimental data: not events
-      const first = ps < pe ? buf[ps]! : -1;
-      if (first === Ev.Strings) {
-        this.readStrings(ps + 1, pe, strMap);
-      } else if (first === Ev.Stacks) {
-        stackBatches.push(i);
-      } else if (first === Ev.CPUSamples) {
-        cpuBatches.push(i);
-      } else if (first === syncType) {
-        const r = new ByteReader(buf, ver >= 25 ? ps + 1 : ps, pe, base);
-        let last = g.time[i]!;
-        while (r.pos < r.end) {
-          const t = r.byte();
-          if (t === Ev.Frequency) {
-            if (freq !== 0) throw new DecodeError('found multiple frequency events');
-            freq = r.u();
-            if (freq <= 0 || freq > MAX_EXACT) throw new DecodeError(`invalid trace clock frequency ${freq}`);
-          } else if (t === Ev.ClockSnapshot && ver >= 25) {
-            if (hasSnap) throw new DecodeError('found multiple clock snapshot events');
-            hasSnap = true;
-            last += r.u();
-            snapTs = last;
-            snap = { mono: r.u(), sec: r.u(), nsec: r.u() };
-          } else {
-            throw new DecodeError(`expected frequency or clock snapshot event, got ${t}`);
-          }
-        }
-      } else if (first === Ev.EndOfGeneration) {
-        throw new DecodeError('batch starting with an end-of-generation event');
-      } else {
-        const m = g.m[i]!;
-        let list = byM.get(m);
-        if (list === undefined) {
-          list = [];
-          byM.set(m, list);
-          batchMs.push(m);
-        }
-        list.push(i);
-      }
-    }
-    if (freq === 0) throw new DecodeError('no frequency event found');
-    if (ver >= 25 && !hasSnap) throw new DecodeError('no clock snapshot event found');
-    const nsPerTick = (this.nsPerTick = 1.0 / (freq / 1e9));
-    if (this.firstFreq === 0) this.firstFreq = freq;
+    for (const i of sorted.stacks) this.readStacks(g.pstart[i]! + 1, g.pend[i]!, strMap, stackMap);
+    const samples = this.readCPUSamples(g, sorted.cpuSamples, nsPerTick);
 
-    for (const i of stackBatches) this.readStacks(g.pstart[i]! + 1, g.pend[i]!, strMap, stackMap);
-
-    const { sTime, sM, sP, sG, sStk, order } = this.readCPUSamples(g, cpuBatches, nsPerTick);
-    const ns = sTime.length;
-
-    if (hasSnap && this.clock === null) {
-      this.clock = { absNs: Math.trunc(snapTs * nsPerTick), wallSec: snap.sec, wallNsec: snap.nsec, monoNs: snap.mono };
+    const snap = sorted.clock;
+    if (snap !== null && this.clock === null) {
+      this.clock = { absNs: Math.trunc(snap.ts * nsPerTick), wallSec: snap.sec, wallNsec: snap.nsec, monoNs: snap.mono };
     }
 
     // Room for this generation's rows, as many a byte as the last generation had (the columns
     // are kept for the next part where they are reused, so an estimate far above is memory held)
     let evBytes = 0;
-    for (const m of batchMs) for (const i of byM.get(m)!) evBytes += g.pend[i]! - g.pstart[i]!;
+    for (const m of sorted.threads) for (const i of sorted.byM.get(m)!) evBytes += g.pend[i]! - g.pstart[i]!;
     const rowsBefore = this.b.n;
+    const ns = samples.order.length;
     this.b.reserve(rowsBefore + Math.ceil(evBytes * this.rowsPerByte * 1.0625) + ns + 2, true);
 
     // Sync at the generation start.
@@ -517,12 +486,77 @@ export class V2Decoder implements OrderOutput {
     this.b.rowTime = Math.trunc(g.minTs * nsPerTick);
     this.emitRow(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, g.gen);
 
-    // frontier
     const frontier: Cursor[] = [];
-    for (const m of batchMs) {
-      const c = new Cursor(m, byM.get(m)!);
+    for (const m of sorted.threads) {
+      const c = new Cursor(m, sorted.byM.get(m)!);
       if (this.nextEvent(c)) heapInsert(frontier, c);
     }
+    this.mergeEvents(g, frontier, samples);
+    // (an event takes at least 2 bytes: a generation that made more rows, synthesised ones, is no guide)
+    if (evBytes > 0) this.rowsPerByte = Math.min(0.5, (this.b.n - rowsBefore - ns) / evBytes);
+  }
+
+  /**
+   * A generation's batches by what they hold: its strings (read here, as the other tables name
+   * them), stacks, CPU samples, its frequency and clock snapshot (the sync batch), and the events
+   * of each thread (M), in the order the threads first appear.
+   */
+  private sortBatches(g: GenBatches, strMap: Map<number, number>): GenerationBatches {
+    const buf = this.buf;
+    const syncType = this.ver >= 25 ? Ev.Sync : Ev.Frequency;
+    const out: GenerationBatches = { freq: 0, clock: null, stacks: [], cpuSamples: [], threads: [], byM: new Map() };
+    for (let i = 0; i < g.m.length; i++) {
+      const ps = g.pstart[i]!;
+      const pe = g.pend[i]!;
+      if (g.exp[i] !== 0) continue; // experimental data: not events
+      const first = ps < pe ? buf[ps]! : -1;
+      if (first === Ev.Strings) this.readStrings(ps + 1, pe, strMap);
+      else if (first === Ev.Stacks) out.stacks.push(i);
+      else if (first === Ev.CPUSamples) out.cpuSamples.push(i);
+      else if (first === syncType) this.readSync(new ByteReader(buf, this.ver >= 25 ? ps + 1 : ps, pe, this.base), g.time[i]!, out);
+      else if (first === Ev.EndOfGeneration) throw new DecodeError('batch starting with an end-of-generation event');
+      else {
+        const m = g.m[i]!;
+        let list = out.byM.get(m);
+        if (list === undefined) {
+          out.byM.set(m, (list = []));
+          out.threads.push(m);
+        }
+        list.push(i);
+      }
+    }
+    if (out.freq === 0) throw new DecodeError('no frequency event found');
+    if (this.ver >= 25 && out.clock === null) throw new DecodeError('no clock snapshot event found');
+    return out;
+  }
+
+  /** The sync batch: the generation's frequency and (Go 1.25 on) its clock snapshot, once each. */
+  private readSync(r: ByteReader, batchTime: number, out: GenerationBatches): void {
+    let last = batchTime;
+    while (r.pos < r.end) {
+      const t = r.byte();
+      if (t === Ev.Frequency) {
+        if (out.freq !== 0) throw new DecodeError('found multiple frequency events');
+        out.freq = r.u();
+        if (out.freq <= 0 || out.freq > MAX_EXACT) throw new DecodeError(`invalid trace clock frequency ${out.freq}`);
+      } else if (t === Ev.ClockSnapshot && this.ver >= 25) {
+        if (out.clock !== null) throw new DecodeError('found multiple clock snapshot events');
+        last += r.u();
+        out.clock = { ts: last, mono: r.u(), sec: r.u(), nsec: r.u() };
+      } else {
+        throw new DecodeError(`expected frequency or clock snapshot event, got ${t}`);
+      }
+    }
+  }
+
+  /**
+   * The threads' events in time order, each when the ordering lets it advance (the earliest
+   * thread first, the others in time order when it has to wait), with the CPU samples at their
+   * times in between.
+   */
+  private mergeEvents(g: GenBatches, frontier: Cursor[], samples: CPUSamples): void {
+    const { sTime, sM, sP, sG, sStk, order } = samples;
+    const ns = order.length;
     let si = 0;
     for (;;) {
       if (si < ns && (frontier.length === 0 || sTime[order[si]!]! < frontier[0]!.time)) {
@@ -530,7 +564,7 @@ export class V2Decoder implements OrderOutput {
         let stk = 0;
         const id = sStk[k]!;
         if (id !== 0) {
-          const row = stackMap.get(id);
+          const row = this.stackMap.get(id);
           if (row === undefined) this.unknownSampleStacks++;
           else stk = row;
         }
@@ -556,12 +590,10 @@ export class V2Decoder implements OrderOutput {
         );
       }
     }
-    // (an event takes at least 2 bytes: a generation that made more rows, synthesised ones, is no guide)
-    if (evBytes > 0) this.rowsPerByte = Math.min(0.5, (this.b.n - rowsBefore - ns) / evBytes);
   }
 
   /** The CPU samples of a generation's sample batches, and their order by time (stable). */
-  private readCPUSamples(g: GenBatches, cpuBatches: number[], nsPerTick: number) {
+  private readCPUSamples(g: GenBatches, cpuBatches: number[], nsPerTick: number): CPUSamples {
     const sTime: number[] = [];
     const sM: number[] = [];
     const sP: number[] = [];

@@ -13,7 +13,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { DecodeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { concatBytes } from './gzip.js';
-import { asDecodeError, assembleProfile, countSample, readProfile, readSample, readTables, SampleColumns, type Reader } from './pprof.js';
+import { asDecodeError, assembleProfile, countSample, readProfile, readSample, readTables, SampleColumns, WordView, type Reader } from './pprof.js';
 
 /** message Profile: repeated Sample sample = 2 */
 const SAMPLE_FIELD = 2;
@@ -161,11 +161,12 @@ async function decodeTwice(pieces: () => AsyncIterable<Uint8Array>): Promise<Pro
   // pass 1: the tables kept, the samples counted
   const head = new Bytes();
   const rows = { frames: 0, labels: 0 };
+  const words = new WordView();
   let samples = 0;
   let seen = 0;
   const first = new TopLevelFields((field, wt, r, start, payload, end) => {
     if (field === SAMPLE_FIELD && wt === 2) {
-      countSample(r, payload, end, rows);
+      countSample(r, payload, end, rows, words);
       samples++;
     } else head.add(r.buf.subarray(start, end));
   });

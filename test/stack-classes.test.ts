@@ -2,7 +2,7 @@
  * Stack classes (model/stacks.ts): the goroutine analysis works once per class of samples whose
  * stacks read alike, so a class must hold exactly the samples whose frames name the same
  * functions in the same order, lineless frames in the same places; and what is counted by class
- * must come out as counting every sample does. Checked on every goroutine profile, dump and
+ * must come out as counting (or drawing) every sample does. Checked on every goroutine profile, dump and
  * trace's snapshot of the samples and the corpus.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,6 +12,9 @@ import { decode } from '../src/decode/index.js';
 import { stackClasses } from '../src/model/stacks.js';
 import type { Profile } from '../src/model/profile.js';
 import { goroutineBuckets, hiddenFrame, topFunctions } from '../src/analyze/summary.js';
+import { signatureSet } from '../src/analyze/diagnose.js';
+import { markSamples } from '../src/analyze/sample-marks.js';
+import { flameGraph } from '../src/report/flame.js';
 import { corpusRoot, manifest, repoRoot } from './helpers/corpus.js';
 
 /** The goroutine profiles and dumps among the samples' captures and the corpus. */
@@ -93,6 +96,23 @@ describe('stack classes', () => {
       expect(topFunctions(p, 0, 1000, skip), file).toEqual(topFunctions(bySample, 0, 1000, skip));
       expect(topFunctions(p, 0, 1000), file).toEqual(topFunctions(bySample, 0, 1000));
     }
+  });
+
+  it('draw a flame graph, marks included, walking a class once as walking every sample does', () => {
+    const set = signatureSet();
+    const all = new Set(set.compiled.map((c) => c.sig.id));
+    let marked = 0;
+    for (const file of inputs) {
+      const p = profileOf(file);
+      if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak') || p.sampleTypes.length === 0) continue;
+      const marks = markSamples(p, set, all);
+      if (marks.bySample.size > 0) marked++;
+      // the same profile as another kind is walked sample by sample
+      const bySample = { ...p, kind: 'other' as const };
+      expect(flameGraph(p, { marks }), file).toEqual(flameGraph(bySample, { marks }));
+      expect(flameGraph(p, { marks, maxNodes: 40 }), file).toEqual(flameGraph(bySample, { marks, maxNodes: 40 }));
+    }
+    expect(marked).toBeGreaterThan(20);
   });
 
   it('group goroutines once a class as they were grouped once a sample', () => {

@@ -11,7 +11,7 @@
 
 import type { Profile } from '../model/profile.js';
 import { withRoom } from '../model/builder.js';
-import { singleLineNames } from '../model/stacks.js';
+import { singleLineNames, stackClasses } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
 import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
 import { formatCount } from '../model/units.js';
@@ -234,6 +234,8 @@ function hash(parent: number, name: number): number {
 interface CallTree {
   trie: Trie;
   leaf: Int32Array;
+  /** Whether the samples were walked a class at a time (stackClasses: samples of a class share their leaf). */
+  byClass: boolean;
   /** Each node's depth (the root 0), once marks ask for it. */
   depth?: Int32Array;
 }
@@ -254,7 +256,6 @@ function callTree(p: Profile, si: number): CallTree {
  * write to a node it merely passes through.
  */
 function buildTree(p: Profile, si: number): CallTree {
-  const t = new Trie(p.samples.length);
   const nTypes = p.sampleTypes.length;
   const { stackStart, stack, values } = p.samples;
   const { lineStart, lineCount } = p.locations;
@@ -262,6 +263,11 @@ function buildTree(p: Profile, si: number): CallTree {
   const names = p.functions.name;
   const single = singleLineNames(p);
   const leaf = new Int32Array(p.samples.length).fill(-1);
+  // a goroutine profile's samples of one class (stacks whose function names read alike) end at
+  // one leaf: a class is walked once, its other samples weigh on its leaf
+  const classes = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? stackClasses(p) : null;
+  const classLeaf = classes === null ? null : new Int32Array(classes.first.length).fill(-1);
+  const t = new Trie(classes === null ? p.samples.length : framesOf(classes.first, stackStart));
   // the node after each location of the last sample walked, root side first: a sample that
   // starts with the same locations (as neighbours in a profile often do) starts below them
   let after: Int32Array = new Int32Array(256);
@@ -271,6 +277,12 @@ function buildTree(p: Profile, si: number): CallTree {
     const v = nTypes ? values[i * nTypes + si]! : 0;
     if (v === 0) continue;
     if (v < 0) t.negative = true;
+    const known = classLeaf === null ? -1 : classLeaf[classes!.of[i]!]!;
+    if (known >= 0) {
+      t.value[known] += v;
+      leaf[i] = known;
+      continue;
+    }
     const start = stackStart[i]!;
     const end = stackStart[i + 1]!;
     after = withRoom(after, end - start);
@@ -290,9 +302,17 @@ function buildTree(p: Profile, si: number): CallTree {
     }
     t.value[node] += v;
     leaf[i] = node;
+    if (classLeaf !== null) classLeaf[classes!.of[i]!] = node;
   }
   t.sumUp();
-  return { trie: t, leaf };
+  return { trie: t, leaf, byClass: classLeaf !== null };
+}
+
+/** How many frames the samples `of` hold: about as many nodes as their walks can make. */
+function framesOf(of: readonly number[], stackStart: ArrayLike<number>): number {
+  let n = 1;
+  for (const i of of) n += stackStart[i + 1]! - stackStart[i]!;
+  return n;
 }
 
 /**
@@ -309,9 +329,15 @@ function markedNodes(tree: CallTree, marks: SampleMarks): Map<number, Set<number
   }
   const depth = tree.depth;
   const out = new Map<number, Set<number>>();
+  // samples of a class share their leaf and, most often, their marks (one array): once a leaf and marks
+  const lastAt = tree.byClass ? new Map<number, number[]>() : null;
   for (const [i, m] of marks.bySample) {
     const leaf = tree.leaf[i] ?? -1;
     if (leaf <= 0) continue;
+    if (lastAt !== null) {
+      if (lastAt.get(leaf) === m) continue;
+      lastAt.set(leaf, m);
+    }
     const frames = depth[leaf]!;
     for (let k = 0; k < m.length; k += 2) {
       const d = m[k + 1]! < 0 ? frames - 1 : Math.min(m[k + 1]!, frames - 1);

@@ -185,6 +185,8 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   // a class of stacks that read alike falls in one group: found once a class
   const classes = stackClasses(p);
   const bucketOf: GoroutineBucket[] = [];
+  // without goroutine headers a sample's wait reason is its class's (inferred): told once a class
+  const classValue = g === null ? new Float64Array(classes.first.length) : null;
   for (let i = 0; i < p.samples.length; i++) {
     const cls = classes.of[i]!;
     let b = bucketOf[cls];
@@ -201,19 +203,30 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
       if (t === undefined) labels.set(b, (t = new Map()));
       tallyLabels(p, i, value, t);
     }
+    if (g === null) {
+      classValue![cls] += value;
+      continue;
+    }
     const r = waitReason(i);
     const rm = reasons.get(b)!;
     rm.set(r, (rm.get(r) ?? 0) + value);
-    if (g !== null) {
-      const m = g.waitMinutes[i]!;
-      const minutes = m < 0 ? 0 : m;
-      b.minMinutes = b.minMinutes === null ? minutes : Math.min(b.minMinutes, minutes);
-      b.maxMinutes = b.maxMinutes === null ? minutes : Math.max(b.maxMinutes, minutes);
-      const cb = p.strings.get(g.createdByFunction[i]!);
-      if (cb !== '') {
-        const cm = creators.get(b)!;
-        cm.set(cb, (cm.get(cb) ?? 0) + 1);
-      }
+    const m = g.waitMinutes[i]!;
+    const minutes = m < 0 ? 0 : m;
+    b.minMinutes = b.minMinutes === null ? minutes : Math.min(b.minMinutes, minutes);
+    b.maxMinutes = b.maxMinutes === null ? minutes : Math.max(b.maxMinutes, minutes);
+    const cb = p.strings.get(g.createdByFunction[i]!);
+    if (cb !== '') {
+      const cm = creators.get(b)!;
+      cm.set(cb, (cm.get(cb) ?? 0) + 1);
+    }
+  }
+  // each class's goroutines under its reason, classes in order of their first sample (as the
+  // samples would have put the reasons in their group's tally)
+  if (classValue !== null) {
+    for (let c = 0; c < classValue.length; c++) {
+      const r = waitReason(classes.first[c]!);
+      const rm = reasons.get(bucketOf[c]!)!;
+      rm.set(r, (rm.get(r) ?? 0) + classValue[c]!);
     }
   }
   const out = [...byKey.values()];

@@ -866,8 +866,18 @@ export function varintEnds(buf: Uint8Array, words: Uint32Array<ArrayBufferLike>,
   return n;
 }
 
+/**
+ * Below this many bytes of samples their stacks' column is sized from the bytes (a location id
+ * takes one byte at least; labels grow as they come) rather than counted first: a pass that costs
+ * more than the room it saves.
+ */
+const COUNT_ROWS_FROM = 4 << 20;
+
 function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
-  const out = new SampleColumns(spans.length, nTypes, locIndex.size, countSampleRows(r, spans));
+  let bytes = 0;
+  for (let i = 0; i < spans.length; i++) bytes += spans.end.data[i]! - spans.start.data[i]!;
+  const rows = bytes < COUNT_ROWS_FROM ? { frames: bytes, labels: 0 } : countSampleRows(r, spans);
+  const out = new SampleColumns(spans.length, nTypes, locIndex.size, rows);
   for (let i = 0; i < spans.length; i++) {
     r.pos = spans.start.data[i]!;
     readSample(r, i, spans.end.data[i]!, locIndex, refs, out);

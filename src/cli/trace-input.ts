@@ -14,7 +14,7 @@ import { DecodeError, defaultLimits, limitError } from '../model/errors.js';
 import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Profile } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
-import { gunzipFirst, gunzipStream } from './gunzip-node.js';
+import { gunzipHead, gunzipStream } from './gunzip-node.js';
 import { decodeDebug2Pieces, streamsAsDebug2 } from './goroutine-input.js';
 import { openInput, type FetchOptions } from './inputs.js';
 
@@ -78,7 +78,7 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
   };
   const compressed = isGzip(first);
   // the head of the content: of a gzip stream, as much as its first bytes hold, up to HEAD
-  const content = compressed ? await gunzipFirst(first, HEAD) : first;
+  const content = compressed ? gunzipHead(first, HEAD) : first;
   if (!isTrace(content)) {
     if (opts.streamDebug2 === true && streamsAsDebug2(content, ended && content.length < HEAD)) {
       const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all();

@@ -106,7 +106,7 @@ describe('stack classes', () => {
       const p = profileOf(file);
       if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak') || p.sampleTypes.length === 0) continue;
       const marks = markSamples(p, set, all);
-      if (marks.bySample.size > 0) marked++;
+      if (marks.samples.length > 0) marked++;
       // the same profile as another kind is walked sample by sample
       const bySample = { ...p, kind: 'other' as const };
       expect(flameGraph(p, { marks }), file).toEqual(flameGraph(bySample, { marks }));

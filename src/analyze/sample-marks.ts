@@ -16,10 +16,15 @@ import type { InputAnalysis } from './index.js';
 import type { Profile } from '../model/profile.js';
 import { matchFrames, matchGoroutine, type CompiledSignature, type SignatureSet } from '../signatures/engine.js';
 
-/** For each sample row with a match: (signature index, frame depth counted from the root) pairs. */
+/**
+ * The sample rows with a match, in order, and for each its (signature index, frame depth counted
+ * from the root) pairs: `marks[k]` of sample `samples[k]`. Samples of one class that wait for
+ * the same reason share their array.
+ */
 export interface SampleMarks {
   signatures: string[];
-  bySample: Map<number, number[]>;
+  samples: number[];
+  marks: number[][];
 }
 
 export interface BucketSignatures {
@@ -57,8 +62,9 @@ function candidates(p: Profile, set: SignatureSet, mark: ReadonlySet<string>): C
 export function markSamples(p: Profile, set: SignatureSet, mark: ReadonlySet<string>): SampleMarks {
   const sigs = candidates(p, set, mark);
   const index = new Map<string, number>();
-  const bySample = new Map<number, number[]>();
-  if (sigs.length === 0) return { signatures: [], bySample };
+  const marked: number[] = [];
+  const marks: number[][] = [];
+  if (sigs.length === 0) return { signatures: [], samples: marked, marks };
   const reasonOf = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? waitReasons(p) : null;
   // (the samples of other profiles are call paths, rarely alike, and of a heap profile millions)
   const classes = reasonOf !== null ? stackClasses(p) : null;
@@ -76,9 +82,12 @@ export function markSamples(p: Profile, set: SignatureSet, mark: ReadonlySet<str
       out = byReason.get(reason);
       if (out === undefined) byReason.set(reason, (out = sampleMarks(p, i, sigs, reason, index)));
     }
-    if (out.length) bySample.set(i, out);
+    if (out.length) {
+      marked.push(i);
+      marks.push(out);
+    }
   }
-  return { signatures: [...index.keys()], bySample };
+  return { signatures: [...index.keys()], samples: marked, marks };
 }
 
 /** The marks of sample i: (signature index, depth from the root) pairs; `index` numbers the signatures as they first match. */

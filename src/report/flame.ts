@@ -331,8 +331,9 @@ function markedNodes(tree: CallTree, marks: SampleMarks): Map<number, Set<number
   const out = new Map<number, Set<number>>();
   // samples of a class share their leaf and, most often, their marks (one array): once a leaf and marks
   const lastAt = tree.byClass ? new Map<number, number[]>() : null;
-  for (const [i, m] of marks.bySample) {
-    const leaf = tree.leaf[i] ?? -1;
+  for (let x = 0; x < marks.samples.length; x++) {
+    const m = marks.marks[x]!;
+    const leaf = tree.leaf[marks.samples[x]!] ?? -1;
     if (leaf <= 0) continue;
     if (lastAt !== null) {
       if (lastAt.get(leaf) === m) continue;

@@ -290,9 +290,12 @@ function skipMessage(r: Reader, field: number, wt: number): [number, number] {
   return [start, end];
 }
 
+/** A sub-message noted by its place (skipMessage without the pair: a profile has hundreds of thousands). */
 function addSpan(r: Reader, field: number, wt: number, spans: Spans): void {
-  const [start, end] = skipMessage(r, field, wt);
-  spans.add(start, end);
+  if (wt !== 2) expectWire(String(field), wt, 2);
+  const end = subEnd(r);
+  spans.add(r.pos, end);
+  r.pos = end;
 }
 
 /** Pass 1: the Profile message's fields, sub-messages noted by their place only. */

@@ -19,7 +19,7 @@ import { matchFrames, matchGoroutine, type CompiledSignature, type SignatureSet 
 /**
  * The sample rows with a match, in order, and for each its (signature index, frame depth counted
  * from the root) pairs: `marks[k]` of sample `samples[k]`. Samples of one class that wait for
- * the same reason share their array.
+ * the same reason share their array (unless a signature reads labels or the creator).
  */
 export interface SampleMarks {
   signatures: string[];

@@ -160,7 +160,7 @@ export class Ordering {
     this.ng = this.cg;
     this.np = this.cp;
     const t = c.typ;
-    if (!(dispatch[t] ?? advanceUnknown)(this, t, c)) return false;
+    if (!dispatch[t]!(this, t, c)) return false;
     if (ms !== undefined) {
       ms.p = this.np;
       ms.g = this.ng;
@@ -702,9 +702,9 @@ function advanceExperimental(o: Ordering, t: number, c: OrderEvent): boolean {
   return true;
 }
 
-/** Each event type's step (Go's orderingDispatch); the types not set are no events to order. */
-const dispatch: (Advance | undefined)[] = (() => {
-  const d: (Advance | undefined)[] = [];
+/** Each event type's step (Go's orderingDispatch), for every byte an event's type can be. */
+const dispatch: Advance[] = (() => {
+  const d = new Array<Advance>(256).fill(advanceUnknown);
   const on = (types: readonly number[], f: Advance): void => {
     for (const t of types) d[t] = f;
   };

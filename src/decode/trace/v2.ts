@@ -62,8 +62,7 @@ interface GenerationBatches {
   clock: { ts: number; mono: number; sec: number; nsec: number } | null;
   stacks: number[];
   cpuSamples: number[];
-  /** Threads in the order their first batch comes, and each thread's event batches. */
-  threads: number[];
+  /** Each thread's event batches, threads in the order their first batch comes. */
   byM: Map<number, number[]>;
 }
 
@@ -136,7 +135,6 @@ export class V2Decoder implements OrderOutput {
   nsPerTick = 0;
   strMap = new Map<number, number>();
   stackMap = new Map<number, number>();
-  cur: Cursor = new Cursor(-1, []);
   rd: ByteReader = new ByteReader(new Uint8Array(0), 0, 0);
   gb: GenBatches = newGen(0);
 
@@ -476,7 +474,7 @@ export class V2Decoder implements OrderOutput {
     // Room for this generation's rows, as many a byte as the last generation had (the columns
     // are kept for the next part where they are reused, so an estimate far above is memory held)
     let evBytes = 0;
-    for (const m of sorted.threads) for (const i of sorted.byM.get(m)!) evBytes += g.pend[i]! - g.pstart[i]!;
+    for (const batches of sorted.byM.values()) for (const i of batches) evBytes += g.pend[i]! - g.pstart[i]!;
     const rowsBefore = this.b.n;
     const ns = samples.order.length;
     this.b.reserve(rowsBefore + Math.ceil(evBytes * this.rowsPerByte * 1.0625) + ns + 2, true);
@@ -487,8 +485,8 @@ export class V2Decoder implements OrderOutput {
     this.emitRow(K.Sync, -1, -1, -1, 0, -1, 0, 0, 0, this.syncs, g.gen);
 
     const frontier: Cursor[] = [];
-    for (const m of sorted.threads) {
-      const c = new Cursor(m, sorted.byM.get(m)!);
+    for (const [m, batches] of sorted.byM) {
+      const c = new Cursor(m, batches);
       if (this.nextEvent(c)) heapInsert(frontier, c);
     }
     this.mergeEvents(g, frontier, samples);
@@ -504,7 +502,7 @@ export class V2Decoder implements OrderOutput {
   private sortBatches(g: GenBatches, strMap: Map<number, number>): GenerationBatches {
     const buf = this.buf;
     const syncType = this.ver >= 25 ? Ev.Sync : Ev.Frequency;
-    const out: GenerationBatches = { freq: 0, clock: null, stacks: [], cpuSamples: [], threads: [], byM: new Map() };
+    const out: GenerationBatches = { freq: 0, clock: null, stacks: [], cpuSamples: [], byM: new Map() };
     for (let i = 0; i < g.m.length; i++) {
       const ps = g.pstart[i]!;
       const pe = g.pend[i]!;
@@ -518,10 +516,7 @@ export class V2Decoder implements OrderOutput {
       else {
         const m = g.m[i]!;
         let list = out.byM.get(m);
-        if (list === undefined) {
-          out.byM.set(m, (list = []));
-          out.threads.push(m);
-        }
+        if (list === undefined) out.byM.set(m, (list = []));
         list.push(i);
       }
     }
@@ -764,7 +759,6 @@ export class V2Decoder implements OrderOutput {
 
   private tryAdvance(frontier: Cursor[], i: number): boolean {
     const c = frontier[i]!;
-    this.cur = c;
     if (!this.order.advance(c)) return false;
     if (this.nextEvent(c)) heapUpdate(frontier, i);
     else heapRemove(frontier, i);
@@ -788,14 +782,14 @@ export class V2Decoder implements OrderOutput {
   stk(id: number): number {
     if (id === 0) return 0;
     const row = this.stackMap.get(id);
-    if (row === undefined) throw new DecodeError(`found invalid stack ID ${id} for event ${evName(this.cur.typ)}`);
+    if (row === undefined) throw new DecodeError(`found invalid stack ID ${id} for event ${evName(this.order.ev!.typ)}`);
     return row;
   }
 
   sid(id: number): number {
     if (id === 0) return 0;
     const s = this.strMap.get(id);
-    if (s === undefined) throw new DecodeError(`found invalid string ID ${id} for event ${evName(this.cur.typ)}`);
+    if (s === undefined) throw new DecodeError(`found invalid string ID ${id} for event ${evName(this.order.ev!.typ)}`);
     return s;
   }
 }

@@ -283,19 +283,23 @@ export interface ProfileMessage {
 
 /** Notes where a length-delimited sub-message lies and steps over it. */
 function skipMessage(r: Reader, field: number, wt: number): [number, number] {
-  expectWire(String(field), wt, 2);
-  const end = subEnd(r);
-  const start = r.pos;
-  r.pos = end;
-  return [start, end];
+  const start = subStart(r, field, wt);
+  return [start, r.pos];
 }
 
 /** A sub-message noted by its place (skipMessage without the pair: a profile has hundreds of thousands). */
 function addSpan(r: Reader, field: number, wt: number, spans: Spans): void {
+  const start = subStart(r, field, wt);
+  spans.add(start, r.pos);
+}
+
+/** Where the sub-message at the reader starts; the reader is left at its end. */
+function subStart(r: Reader, field: number, wt: number): number {
   if (wt !== 2) expectWire(String(field), wt, 2);
   const end = subEnd(r);
-  spans.add(r.pos, end);
+  const start = r.pos;
   r.pos = end;
+  return start;
 }
 
 /** Pass 1: the Profile message's fields, sub-messages noted by their place only. */
@@ -877,8 +881,8 @@ export function varintEnds(buf: Uint8Array, words: Uint32Array<ArrayBufferLike>,
 const COUNT_ROWS_FROM = 4 << 20;
 
 function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
-  let bytes = 0;
-  for (let i = 0; i < spans.length; i++) bytes += spans.end.data[i]! - spans.start.data[i]!;
+  // the samples lie between the first's start and the last's end
+  const bytes = spans.length === 0 ? 0 : spans.end.data[spans.length - 1]! - spans.start.data[0]!;
   const rows = bytes < COUNT_ROWS_FROM ? { frames: bytes, labels: 0 } : countSampleRows(r, spans);
   const out = new SampleColumns(spans.length, nTypes, locIndex.size, rows);
   for (let i = 0; i < spans.length; i++) {

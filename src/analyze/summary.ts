@@ -7,7 +7,7 @@
 import { UsageError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { lengthen } from '../model/builder.js';
-import { normalizedNameNumbers, sampleTypeTotals, singleLineNames, stackClasses } from '../model/stacks.js';
+import { classTotals, normalizedNameNumbers, sampleTypeTotals, singleLineNames, stackClasses } from '../model/stacks.js';
 import { waitReasons } from './wait-reason.js';
 import { groupNames } from './group-names.js';
 
@@ -185,8 +185,6 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   // a class of stacks that read alike falls in one group: found once a class
   const classes = stackClasses(p);
   const bucketOf: GoroutineBucket[] = [];
-  // without goroutine headers a sample's wait reason is its class's (inferred): told once a class
-  const classValue = g === null ? new Float64Array(classes.first.length) : null;
   for (let i = 0; i < p.samples.length; i++) {
     const cls = classes.of[i]!;
     let b = bucketOf[cls];
@@ -203,10 +201,8 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
       if (t === undefined) labels.set(b, (t = new Map()));
       tallyLabels(p, i, value, t);
     }
-    if (g === null) {
-      classValue![cls] += value;
-      continue;
-    }
+    // without goroutine headers a sample's wait reason is its class's (inferred): told below
+    if (g === null) continue;
     const r = waitReason(i);
     const rm = reasons.get(b)!;
     rm.set(r, (rm.get(r) ?? 0) + value);
@@ -222,11 +218,12 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   }
   // each class's goroutines under its reason, classes in order of their first sample (as the
   // samples would have put the reasons in their group's tally)
-  if (classValue !== null) {
-    for (let c = 0; c < classValue.length; c++) {
+  if (g === null) {
+    const totals = classTotals(p, 0);
+    for (let c = 0; c < totals.length; c++) {
       const r = waitReason(classes.first[c]!);
       const rm = reasons.get(bucketOf[c]!)!;
-      rm.set(r, (rm.get(r) ?? 0) + classValue[c]!);
+      rm.set(r, (rm.get(r) ?? 0) + totals[c]!);
     }
   }
   const out = [...byKey.values()];
@@ -320,11 +317,7 @@ export function topFunctions(p: Profile, sampleIndex: number, limit: number, ski
   // a goroutine profile's samples by class (stacks that read alike count alike), each class
   // once with its samples' values summed (counts: the sums are exact)
   const classes = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? stackClasses(p) : null;
-  let sums: Float64Array | null = null;
-  if (classes !== null) {
-    sums = new Float64Array(classes.first.length);
-    for (let i = 0; i < p.samples.length; i++) sums[classes.of[i]!] += p.samples.values[i * nTypes + sampleIndex]!;
-  }
+  const sums = classes === null ? null : classTotals(p, sampleIndex);
   // r: a class's number, or a sample's for another profile
   for (let r = 0, rows = classes === null ? p.samples.length : classes.first.length; r < rows; r++) {
     const i = classes === null ? r : classes.first[r]!;

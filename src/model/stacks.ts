@@ -122,11 +122,12 @@ export function stackClasses(p: Profile): StackClasses {
   const sameHash: number[] = [];
   for (let i = 0; i < p.samples.length; i++) {
     const h = tokens.read(i);
-    let cls = byHash.get(h) ?? -1;
+    const head = byHash.get(h) ?? -1;
+    let cls = head;
     while (cls >= 0 && !tokens.equalsKept(cls)) cls = sameHash[cls]!;
     if (cls < 0) {
       cls = c.first.length;
-      sameHash.push(byHash.get(h) ?? -1);
+      sameHash.push(head);
       byHash.set(h, cls);
       tokens.keep();
       c.first.push(i);
@@ -135,6 +136,22 @@ export function stackClasses(p: Profile): StackClasses {
   }
   stackClassesOf.set(p, c);
   return c;
+}
+
+const classTotalsOf = new WeakMap<Profile, Map<number, Float64Array>>();
+
+/** Per class of stackClasses, its samples' values of sample type `si`, summed (in sample order). */
+export function classTotals(p: Profile, si: number): Float64Array {
+  let bySi = classTotalsOf.get(p);
+  if (bySi === undefined) classTotalsOf.set(p, (bySi = new Map()));
+  let sums = bySi.get(si);
+  if (sums !== undefined) return sums;
+  const classes = stackClasses(p);
+  const nTypes = p.sampleTypes.length;
+  sums = new Float64Array(classes.first.length);
+  for (let i = 0; i < p.samples.length; i++) sums[classes.of[i]!] += p.samples.values[i * nTypes + si]!;
+  bySi.set(si, sums);
+  return sums;
 }
 
 /**

@@ -297,12 +297,8 @@ export class AddressStacks {
   pushAddressAt(line: string, from: number, to: number): boolean {
     const n = to - from;
     if (n < 3 || n > 15 || line.charCodeAt(from) !== 0x30 || line.charCodeAt(from + 1) !== 0x78) return this.pushAddress(line.slice(from, to));
-    let v = 0;
-    for (let i = from + 2; i < to; i++) {
-      const d = hexDigit(line.charCodeAt(i));
-      if (d < 0) return false;
-      v = v * 16 + d;
-    }
+    const v = hexValue(line, from + 2, to);
+    if (v < 0) return false;
     let r = this.byValue.get(v);
     if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16))));
     this.cur.push(r);
@@ -458,14 +454,20 @@ export function looksLikeGoroutineDebug1(head: string): boolean {
 /** The number a `#\t0x…` line starts with (its PC), or -1 when that is not 1–13 hex digits. */
 function linePc(line: string): number {
   if (line.charCodeAt(2) !== 0x30 || line.charCodeAt(3) !== 0x78) return -1;
-  let pc = 0;
-  let i = 4;
-  for (; i < line.length && i < 17; i++) {
-    const d = hexDigit(line.charCodeAt(i));
-    if (d < 0) break;
-    pc = pc * 16 + d;
+  let end = 4;
+  while (end < line.length && hexDigit(line.charCodeAt(end)) >= 0) end++;
+  return end === 4 || end > 17 ? -1 : hexValue(line, 4, end);
+}
+
+/** The value of the hex digits s[from, to) (at most 13: exact as a number), or -1 when one is not a digit. */
+function hexValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = hexDigit(s.charCodeAt(i));
+    if (d < 0) return -1;
+    v = v * 16 + d;
   }
-  return i === 4 || hexDigit(line.charCodeAt(i)) >= 0 ? -1 : pc;
+  return v;
 }
 
 /** Lines of one PC compared one by one before the rest are hashed (SymbolLines). */

@@ -106,13 +106,46 @@ describe('stack classes', () => {
       const p = profileOf(file);
       if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak') || p.sampleTypes.length === 0) continue;
       const marks = markSamples(p, set, all);
-      if (marks.samples.length > 0) marked++;
+      if (marks.rows.length > 0) marked++;
       // the same profile as another kind is walked sample by sample
       const bySample = { ...p, kind: 'other' as const };
       expect(flameGraph(p, { marks }), file).toEqual(flameGraph(bySample, { marks }));
       expect(flameGraph(p, { marks, maxNodes: 40 }), file).toEqual(flameGraph(bySample, { marks, maxNodes: 40 }));
     }
     expect(marked).toBeGreaterThan(20);
+  });
+
+  it('mark a class once as marking each of its samples does', () => {
+    // a signature that reads labels makes every sample be marked on its own; one whose label
+    // never matches marks nothing, so the marks must come out the same
+    const packs = [{ version: 1 as const, name: 'label-reader', signatures: [{ id: 'x.reads-labels', pack: 'x', role: 'marker' as const, description: 'reads labels', match: { anywhere: ['runtime.*'] }, labels: { 'no such key': '*' } }] }];
+    const set = signatureSet({ packs });
+    const all = new Set(set.compiled.map((c) => c.sig.id));
+    let byClass = 0;
+    for (const file of inputs) {
+      const p = profileOf(file);
+      if (p === null || (p.kind !== 'goroutine' && p.kind !== 'goroutineleak')) continue;
+      const plain = markSamples(p, signatureSet(), all);
+      const alone = markSamples(p, set, all);
+      expect(alone.byClass).toBe(false);
+      if (!plain.byClass) {
+        expect(plain, file).toEqual(alone);
+        continue;
+      }
+      byClass++;
+      expect(p.goroutines).toBeNull();
+      const of = stackClasses(p).of;
+      const perSample: number[] = [];
+      const marks: number[][] = [];
+      for (let i = 0; i < of.length; i++) {
+        const x = plain.rows.indexOf(of[i]!);
+        if (x < 0) continue;
+        perSample.push(i);
+        marks.push(plain.marks[x]!);
+      }
+      expect({ ...plain, byClass: false, rows: perSample, marks }, file).toEqual(alone);
+    }
+    expect(byClass).toBeGreaterThan(20);
   });
 
   it('group goroutines once a class as they were grouped once a sample', () => {

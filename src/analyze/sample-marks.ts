@@ -17,13 +17,17 @@ import type { Profile } from '../model/profile.js';
 import { matchFrames, matchGoroutine, type CompiledSignature, type SignatureSet } from '../signatures/engine.js';
 
 /**
- * The sample rows with a match, in order, and for each its (signature index, frame depth counted
- * from the root) pairs: `marks[k]` of sample `samples[k]`. Samples of one class that wait for
- * the same reason share their array (unless a signature reads labels or the creator).
+ * The rows with a match, in order, and for each its (signature index, frame depth counted from
+ * the root) pairs: `marks[k]` of row `rows[k]`. A row is a sample, or, when `byClass` is set, a
+ * stack class (stackClasses) whose samples are all marked alike: a goroutine profile without
+ * goroutines of its own (protobuf, debug=1), whose samples' wait reasons are their classes'.
+ * Otherwise samples of one class that wait for the same reason share their array (unless a
+ * signature reads labels or the creator).
  */
 export interface SampleMarks {
   signatures: string[];
-  samples: number[];
+  byClass: boolean;
+  rows: number[];
   marks: number[][];
 }
 
@@ -64,11 +68,21 @@ export function markSamples(p: Profile, set: SignatureSet, mark: ReadonlySet<str
   const index = new Map<string, number>();
   const marked: number[] = [];
   const marks: number[][] = [];
-  if (sigs.length === 0) return { signatures: [], samples: marked, marks };
+  if (sigs.length === 0) return { signatures: [], byClass: false, rows: marked, marks };
   const reasonOf = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? waitReasons(p) : null;
   // (the samples of other profiles are call paths, rarely alike, and of a heap profile millions)
   const classes = reasonOf !== null ? stackClasses(p) : null;
   const eachAlone = classes === null || sigs.some((c) => c.createdBy !== null || c.labels.length > 0);
+  if (!eachAlone && p.goroutines === null) {
+    // no goroutine of its own to tell a reason from: the reason, and so the marks, are the class's
+    classes!.first.forEach((i, cls) => {
+      const out = sampleMarks(p, i, sigs, reasonOf!(i), index);
+      if (out.length === 0) return;
+      marked.push(cls);
+      marks.push(out);
+    });
+    return { signatures: [...index.keys()], byClass: true, rows: marked, marks };
+  }
   // per class, the marks by wait reason
   const told: Map<string, number[]>[] = [];
   for (let i = 0; i < p.samples.length; i++) {
@@ -87,7 +101,7 @@ export function markSamples(p: Profile, set: SignatureSet, mark: ReadonlySet<str
       marks.push(out);
     }
   }
-  return { signatures: [...index.keys()], samples: marked, marks };
+  return { signatures: [...index.keys()], byClass: false, rows: marked, marks };
 }
 
 /** The marks of sample i: (signature index, depth from the root) pairs; `index` numbers the signatures as they first match. */

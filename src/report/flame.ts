@@ -86,7 +86,7 @@ export function flameGraph(p: Profile, opts: FlameOptions = {}): FlameGraph {
   let frames = cut.frames;
   const pruned = { nodes: t.count - cut.nodes, value: 0, minShare };
   const open = t.count <= (opts.openFoldsUpTo ?? Infinity);
-  const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, opts.marks) : new Map(), open);
+  const { root, folds } = freeze(t, p, kept, pruned, opts.marks ? markedNodes(tree, p, opts.marks) : new Map(), open);
   // what the folds hold, by function, while the budget allows it
   if (open) frames += expandFolds(t, p, folds, total * minShare, maxNodes - frames);
   return {
@@ -234,8 +234,8 @@ function hash(parent: number, name: number): number {
 interface CallTree {
   trie: Trie;
   leaf: Int32Array;
-  /** Whether the samples were walked a class at a time (stackClasses: samples of a class share their leaf). */
-  byClass: boolean;
+  /** Set when the samples were walked a class at a time (stackClasses): each class's leaf, where all its samples end (-1: none weighs). */
+  classLeaf: Int32Array | null;
   /** Each node's depth (the root 0), once marks ask for it. */
   depth?: Int32Array;
 }
@@ -305,7 +305,7 @@ function buildTree(p: Profile, si: number): CallTree {
     if (classLeaf !== null) classLeaf[classes!.of[i]!] = node;
   }
   t.sumUp();
-  return { trie: t, leaf, byClass: classLeaf !== null };
+  return { trie: t, leaf, classLeaf };
 }
 
 /** How many frames the samples `of` hold: about as many nodes as their walks can make. */
@@ -320,36 +320,60 @@ function framesOf(of: readonly number[], stackStart: ArrayLike<number>): number 
  * the root (0 the outermost frame; past the leaf, or -1, the leaf), found by climbing from the
  * sample's leaf.
  */
-function markedNodes(tree: CallTree, marks: SampleMarks): Map<number, Set<number>> {
+function markedNodes(tree: CallTree, p: Profile, marks: SampleMarks): Map<number, Set<number>> {
   const t = tree.trie;
   if (tree.depth === undefined) {
     const depth = new Int32Array(t.count);
     for (let id = 1; id < t.count; id++) depth[id] = depth[t.parent[id]!]! + 1;
     tree.depth = depth;
   }
-  const depth = tree.depth;
   const out = new Map<number, Set<number>>();
-  // samples of a class share their leaf and, most often, their marks (one array): once a leaf and marks
-  const lastAt = tree.byClass ? new Map<number, number[]>() : null;
-  for (let x = 0; x < marks.samples.length; x++) {
-    const m = marks.marks[x]!;
-    const leaf = tree.leaf[marks.samples[x]!] ?? -1;
-    if (leaf <= 0) continue;
-    if (lastAt !== null) {
-      if (lastAt.get(leaf) === m) continue;
-      lastAt.set(leaf, m);
+  const mark = (leaf: number, m: number[]): void => markPath(t, tree.depth!, leaf, m, out);
+  if (!marks.byClass) {
+    // samples of a class share their leaf and, most often, their marks (one array): once a leaf
+    // and marks (by the place + 1 of the marks last drawn at each leaf)
+    const lastAt = tree.classLeaf !== null ? new Int32Array(t.count) : null;
+    for (let x = 0; x < marks.rows.length; x++) {
+      const m = marks.marks[x]!;
+      const leaf = tree.leaf[marks.rows[x]!] ?? -1;
+      if (leaf <= 0) continue;
+      if (lastAt !== null) {
+        if (lastAt[leaf]! > 0 && marks.marks[lastAt[leaf]! - 1] === m) continue;
+        lastAt[leaf] = x + 1;
+      }
+      mark(leaf, m);
     }
-    const frames = depth[leaf]!;
-    for (let k = 0; k < m.length; k += 2) {
-      const d = m[k + 1]! < 0 ? frames - 1 : Math.min(m[k + 1]!, frames - 1);
-      let at = leaf;
-      for (let up = frames - 1 - d; up > 0; up--) at = t.parent[at]!;
-      let set = out.get(at);
-      if (set === undefined) out.set(at, (set = new Set()));
-      set.add(m[k]!);
+  } else if (tree.classLeaf !== null) {
+    // marks of classes on a tree walked by class: at each class's leaf
+    for (let x = 0; x < marks.rows.length; x++) if (tree.classLeaf[marks.rows[x]!]! > 0) mark(tree.classLeaf[marks.rows[x]!]!, marks.marks[x]!);
+  } else {
+    // marks of classes on a tree walked sample by sample: at each sample's leaf, once a leaf
+    const of = stackClasses(p).of;
+    const byClass: (number[] | undefined)[] = [];
+    marks.rows.forEach((c, x) => (byClass[c] = marks.marks[x]));
+    const done = new Uint8Array(t.count);
+    for (let i = 0; i < of.length; i++) {
+      const m = byClass[of[i]!];
+      const leaf = tree.leaf[i]!;
+      if (m === undefined || leaf <= 0 || done[leaf]) continue;
+      done[leaf] = 1;
+      mark(leaf, m);
     }
   }
   return out;
+}
+
+/** The marks `m` of a sample ending at `leaf`, each on the node at its depth, into `out`. */
+function markPath(t: Trie, depth: Int32Array, leaf: number, m: number[], out: Map<number, Set<number>>): void {
+  const frames = depth[leaf]!;
+  for (let k = 0; k < m.length; k += 2) {
+    const d = m[k + 1]! < 0 ? frames - 1 : Math.min(m[k + 1]!, frames - 1);
+    let at = leaf;
+    for (let up = frames - 1 - d; up > 0; up--) at = t.parent[at]!;
+    let set = out.get(at);
+    if (set === undefined) out.set(at, (set = new Set()));
+    set.add(m[k]!);
+  }
 }
 
 /**

@@ -182,10 +182,14 @@ export function parseLabelBlock(s: string, i: number): { labels: [string, string
 /** One `#\t0xPC\tfunc+0xoff\tfile:line` line (or the bare `#\t0xPC` of an unsymbolised PC). */
 export interface SymbolLine {
   pc: string;
+  /** The PC's value when it has at most 13 hex digits (exact as a number), else -1. */
+  pcValue: number;
   fn: string;
   offset: number;
   file: string;
   line: number;
+  /** Whether the file lies under a `/src/` directory (GOROOT's, GOPATH's): a path that may tell the Go version. */
+  inSrc: boolean;
 }
 
 /** Parses a `#` symbol line of Go's debug=1 text profiles; null when the line is not one. */
@@ -198,9 +202,10 @@ export function parseSymbolLine(line: string): SymbolLine | null {
   while (pcEnd > i && line.charCodeAt(pcEnd - 1) === 0x20) pcEnd--;
   if (!isHexWord(line, i, pcEnd)) return null;
   const pc = line.slice(i, pcEnd);
+  const pcValue = pcEnd - i <= 15 ? hexValue(line, i + 2, pcEnd) : -1;
   i = t;
   while (i < line.length && line.charCodeAt(i) === 0x09) i++;
-  if (i >= line.length) return { pc, fn: '', offset: -1, file: '', line: 0 };
+  if (i >= line.length) return { pc, pcValue, fn: '', offset: -1, file: '', line: 0, inSrc: false };
   t = line.indexOf('\t', i);
   if (t < 0) return null;
   const fnOff = line.slice(i, t);
@@ -221,12 +226,15 @@ export function parseSymbolLine(line: string): SymbolLine | null {
     const c = line.charCodeAt(k);
     if (c < 0x30 || c > 0x39) return null;
   }
-  return { pc, fn, offset, file: line.slice(i, colon), line: Number(line.slice(colon + 1, end)) };
+  const file = line.slice(i, colon);
+  return { pc, pcValue, fn, offset, file, line: Number(line.slice(colon + 1, end)), inSrc: file.includes('/src/') };
 }
 
 interface PcRecord {
   /** The address as printed, canonical (`0x` + lowercase hex without leading zeros). */
   raw: string;
+  /** Its value when it has at most 13 hex digits (exact as a number), else -1. */
+  rawValue: number;
   /** Where the location sits, the address minus one (on the call instruction), canonical. */
   addr: string;
   lines: SymbolLine[] | null;
@@ -260,8 +268,10 @@ function hexMinusOne(h: string): string {
   return res === '0x' ? '0x0' : res.length > 3 && res.charCodeAt(2) === 0x30 ? canonicalHex(res) : res;
 }
 
-function matches(r: PcRecord, pc: string): boolean {
+function matches(r: PcRecord, s: SymbolLine): boolean {
   // the `#` PC is normally the address minus one; after a signal (sigpanic) it is the address itself
+  if (r.rawValue >= 0 && s.pcValue >= 0) return r.rawValue - 1 === s.pcValue || r.rawValue === s.pcValue;
+  const pc = canonicalHex(s.pc);
   return r.addr === pc || r.raw === pc;
 }
 
@@ -289,20 +299,11 @@ export class AddressStacks {
   /** A few file paths from the symbol lines, for telling the Go version. */
   readonly paths: string[] = [];
 
-  /**
-   * Adds the address line[from, to) to the stack being read; false when it is not hex. One of
-   * up to 13 digits (every address Go prints on 64-bit machines today) is found by its value,
-   * without a string made of it.
-   */
-  pushAddressAt(line: string, from: number, to: number): boolean {
-    const n = to - from;
-    if (n < 3 || n > 15 || line.charCodeAt(from) !== 0x30 || line.charCodeAt(from + 1) !== 0x78) return this.pushAddress(line.slice(from, to));
-    const v = hexValue(line, from + 2, to);
-    if (v < 0) return false;
+  /** Adds the address of value `v` (exact as a number: at most 13 hex digits) to the stack being read. */
+  pushValue(v: number): void {
     let r = this.byValue.get(v);
-    if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16))));
+    if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16), v)));
     this.cur.push(r);
-    return true;
   }
 
   /** Adds the address `token` (`0x…`) to the stack being read; false when it is not hex. */
@@ -310,21 +311,22 @@ export class AddressStacks {
     let r = this.byToken.get(token);
     if (r === undefined) {
       if (!isHexWord(token)) return false;
-      this.byToken.set(token, (r = this.addRecord(canonicalHex(token))));
+      const raw = canonicalHex(token);
+      this.byToken.set(token, (r = this.addRecord(raw, raw.length <= 15 ? hexValue(raw, 2, raw.length) : -1)));
     }
     this.cur.push(r);
     return true;
   }
 
   /** A record for the address `raw` (canonical hex), not symbolised yet; its index. */
-  private addRecord(raw: string): number {
-    this.records.push({ raw, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
+  private addRecord(raw: string, rawValue: number): number {
+    this.records.push({ raw, rawValue, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
     return this.records.length - 1;
   }
 
   pushSymbol(s: SymbolLine): void {
     this.syms.push(s);
-    if (this.paths.length < 64 && s.file.includes('/src/')) this.paths.push(s.file);
+    if (s.inSrc && this.paths.length < 64) this.paths.push(s.file);
   }
 
   /** Closes the stack being read and matches its symbol lines to its addresses. */
@@ -345,19 +347,18 @@ export class AddressStacks {
     const touched: number[] = [];
     let ok = true;
     for (const s of syms) {
-      const pc = canonicalHex(s.pc);
       let at = -1;
-      if (k < records.length && matches(recs[records[k]!]!, pc)) {
+      if (k < records.length && matches(recs[records[k]!]!, s)) {
         // the next address of the stack: a frame of its own (also when recursion repeats a PC)
         at = k;
-      } else if (last >= 0 && matches(recs[last]!, pc)) {
+      } else if (last >= 0 && matches(recs[last]!, s)) {
         // the same PC again, not repeated in the stack: a call inlined at that PC
         if (fresh && s.fn !== '') recs[last]!.lines!.push(s);
         continue;
       } else {
         // skip addresses the text did not print (leading runtime frames)
         for (let j = k + 1; j < records.length; j++) {
-          if (matches(recs[records[j]!]!, pc)) {
+          if (matches(recs[records[j]!]!, s)) {
             at = j;
             break;
           }
@@ -412,14 +413,40 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
   let i = from;
   const n = line.length;
   while (i < n) {
-    while (i < n && (line.charCodeAt(i) === 0x20 || line.charCodeAt(i) === 0x09)) i++;
-    if (i >= n) break;
+    let c = line.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      i++;
+      continue;
+    }
+    // `0x` and up to 13 digits, read as the token is scanned (every address Go prints on 64-bit
+    // machines today); any other token is looked at whole
     let j = i;
-    while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
-    if (!stacks.pushAddressAt(line, i, j)) return false;
+    let v = -1;
+    if (c === 0x30 && line.charCodeAt(i + 1) === 0x78) {
+      v = 0;
+      for (j = i + 2; j < n; j++) {
+        c = line.charCodeAt(j);
+        const d = c < 0x80 ? HEX_DIGIT[c]! : -1;
+        if (d < 0) break;
+        v = v * 16 + d;
+      }
+      if (j === i + 2 || j - i > 15 || (j < n && c !== 0x20 && c !== 0x09)) v = -1;
+    }
+    if (v >= 0) stacks.pushValue(v);
+    else {
+      while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
+      if (!stacks.pushAddress(line.slice(i, j))) return false;
+    }
     i = j;
   }
   return true;
+}
+
+/** Each ASCII character's value as a hex digit, -1 for the others. */
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) {
+  HEX_DIGIT['0123456789abcdef'.charCodeAt(c)] = c;
+  HEX_DIGIT['0123456789ABCDEF'.charCodeAt(c)] = c;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -633,7 +660,8 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
       d?.endRecord();
       continue;
     }
-    const h = parseCountHeader(line) ?? gluedCountHeader(line, r.lineNo, skipped);
+    // (both forms of a header hold these words; a record's line of addresses need not be tried)
+    const h = line.includes(' profile: total ') ? (parseCountHeader(line) ?? gluedCountHeader(line, r.lineNo, skipped)) : null;
     if (h !== null) {
       d?.endRecord();
       d = new Debug1Dump(h, r.lineNo);

@@ -12,7 +12,7 @@ import { flameGraph, type FlameNode } from '../src/report/flame.js';
 import { corpusFile } from './helpers/corpus.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { corpusRoot, goldenRoot, repoRoot } from './helpers/corpus.js';
+import { corpusRoot, goldenRoot, manifest, repoRoot } from './helpers/corpus.js';
 import { analyze, analyzeDecodedInput, decodeInput, diagnoseAnalyses, resultView } from '../src/pipeline.js';
 import { earlyFlame, type ViewFlame } from '../src/report/view.js';
 
@@ -27,7 +27,68 @@ function walk(n: FlameNode, f: (n: FlameNode) => void): void {
   for (const c of n.c ?? []) walk(c, f);
 }
 
+/** Every profile of the corpus, decoded; those that are not profiles left out. */
+function corpusProfiles(): { file: string; p: ReturnType<typeof profileOf> }[] {
+  const out: { file: string; p: ReturnType<typeof profileOf> }[] = [];
+  for (const row of manifest()) {
+    if (!row.kind.startsWith('pprof-') || row.size > 20e6) continue;
+    try {
+      out.push({ file: row.path, p: profileOf(new Uint8Array(readFileSync(path.join(corpusRoot, row.path)))) });
+    } catch {
+      // not a profile this test reads (a trace, a refused file)
+    }
+  }
+  return out;
+}
+
+/** The call tree by function name as a sample at a time makes it, root first, as `name value [children]` text. */
+function treeOneSampleAtATime(p: ReturnType<typeof profileOf>, si: number): string {
+  interface Node { v: number; c: Map<string, Node> }
+  const root: Node = { v: 0, c: new Map() };
+  const nTypes = p.sampleTypes.length;
+  for (let i = 0; i < p.samples.length; i++) {
+    const v = p.samples.values[i * nTypes + si]!;
+    if (v === 0) continue;
+    root.v += v;
+    let node = root;
+    for (let k = p.samples.stackStart[i + 1]! - 1; k >= p.samples.stackStart[i]!; k--) {
+      const loc = p.samples.stack[k]!;
+      const first = p.locations.lineStart[loc]!;
+      for (let l = first + p.locations.lineCount[loc]! - 1; l >= first; l--) {
+        const name = p.strings.get(p.functions.name[p.lines.function[l]!]!);
+        let next = node.c.get(name);
+        if (next === undefined) node.c.set(name, (next = { v: 0, c: new Map() }));
+        next.v += v;
+        node = next;
+      }
+    }
+  }
+  const text = (n: Node, name: string): string => `${name} ${n.v} [${[...n.c].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, c]) => text(c, k)).join(', ')}]`;
+  return text(root, 'all');
+}
+
+function flameText(n: FlameNode): string {
+  return `${n.n} ${n.v} [${[...(n.c ?? [])].sort((a, b) => (a.n < b.n ? -1 : 1)).map(flameText).join(', ')}]`;
+}
+
 describe('flame graph trees', () => {
+  it('hold every sample as one path from the root, as adding the samples one at a time does', () => {
+    // profiles of fewer than 256 locations and of more (their stacks are compared several locations at a time)
+    const widths = new Set<number>();
+    let profiles = 0;
+    for (const { file, p } of corpusProfiles()) {
+      if (p.samples.length === 0 || p.sampleTypes.length === 0 || p.kind === 'goroutine' || p.kind === 'goroutineleak') continue;
+      const si = p.sampleTypes.length - 1;
+      // (a difference of two profiles: nodes below zero are folded even without a share to reach)
+      if (p.samples.values.some((v, k) => k % p.sampleTypes.length === si && v < 0)) continue;
+      expect(flameText(flameGraph(p, { sampleIndex: si, minShare: 0, maxNodes: Infinity }).root), file).toBe(treeOneSampleAtATime(p, si));
+      widths.add(p.samples.stack.BYTES_PER_ELEMENT);
+      profiles++;
+    }
+    expect(profiles).toBeGreaterThan(50);
+    expect([...widths].sort()).toEqual([1, 2]);
+  });
+
   const p = profileOf(corpusFile('google-pprof/internal/proftest/testdata/large.cpu'));
   const si = p.sampleTypes.length - 1;
   let total = 0;

@@ -9,7 +9,7 @@
  * that way, so the viewer can say what it left out.
  */
 
-import type { Profile } from '../model/profile.js';
+import type { LocationRows, Profile } from '../model/profile.js';
 import { withRoom } from '../model/builder.js';
 import { singleLineNames, stackClasses } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
@@ -271,6 +271,7 @@ function buildTree(p: Profile, si: number): CallTree {
   // the node after each location of the last sample walked, root side first: a sample that
   // starts with the same locations (as neighbours in a profile often do) starts below them
   let after: Int32Array = new Int32Array(256);
+  const words = new DataView(stack.buffer, stack.byteOffset, stack.byteLength);
   let prevStart = 0;
   let prevEnd = 0;
   for (let i = 0; i < p.samples.length; i++) {
@@ -286,8 +287,7 @@ function buildTree(p: Profile, si: number): CallTree {
     const start = stackStart[i]!;
     const end = stackStart[i + 1]!;
     after = withRoom(after, end - start);
-    let shared = 0;
-    while (shared < end - start && shared < prevEnd - prevStart && stack[end - 1 - shared] === stack[prevEnd - 1 - shared]) shared++;
+    const shared = sharedRootFrames(stack, words, end, prevEnd, Math.min(end - start, prevEnd - prevStart));
     prevStart = start;
     prevEnd = end;
     // frames root first: locations from the last, and within one its lines from the last
@@ -306,6 +306,20 @@ function buildTree(p: Profile, si: number): CallTree {
   }
   t.sumUp();
   return { trie: t, leaf, classLeaf };
+}
+
+/**
+ * How many locations, root side, the stacks ending before `end` and `prevEnd` share, at most
+ * `max`: compared four bytes at a time (four locations of a profile with fewer than 256, two of
+ * one with fewer than 65,536), then one at a time.
+ */
+function sharedRootFrames(stack: LocationRows, words: DataView, end: number, prevEnd: number, max: number): number {
+  const size = stack.BYTES_PER_ELEMENT;
+  const per = 4 / size;
+  let shared = 0;
+  if (per > 1) while (shared + per <= max && words.getUint32((end - per - shared) * size, true) === words.getUint32((prevEnd - per - shared) * size, true)) shared += per;
+  while (shared < max && stack[end - 1 - shared] === stack[prevEnd - 1 - shared]) shared++;
+  return shared;
 }
 
 /** How many frames the samples `of` hold: about as many nodes as their walks can make. */

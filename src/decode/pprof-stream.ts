@@ -10,6 +10,7 @@
  */
 
 import protobuf from 'protobufjs/minimal.js';
+import { resized } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
 import type { Profile } from '../model/profile.js';
 import { concatBytes } from './gzip.js';
@@ -133,9 +134,7 @@ class Bytes {
   length = 0;
   add(b: Uint8Array): void {
     if (this.length + b.length > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + b.length));
-      bigger.set(this.buf.subarray(0, this.length));
-      this.buf = bigger;
+      this.buf = resized(this.buf, Math.max(this.buf.length * 2, this.length + b.length), this.length);
     }
     this.buf.set(b, this.length);
     this.length += b.length;

@@ -31,14 +31,24 @@ type TypedArray =
 type TypedArrayCtor<T extends TypedArray> = { new (n: number): T };
 
 /**
+ * A column grown: a typed array of the same type with room for `capacity` elements, holding the
+ * first `keep` elements of `a` (all of them by default), zero past them. The one place columns
+ * grow; how much each grows by is its owner's choice (doubling, half as much again, exact).
+ * Called only when a column is full, never for each element, so that the elements' own loops
+ * stay monomorphic.
+ */
+export function resized<T extends TypedArray>(a: T, capacity: number, keep = a.length): T {
+  const out = new (a.constructor as TypedArrayCtor<T>)(capacity);
+  out.set((keep === a.length ? a : a.subarray(0, keep)) as never);
+  return out;
+}
+
+/**
  * A typed array indexed by id with room for ids below `need`: `a` itself when it has it, else a
  * copy at least twice as long (the ids past its end zero).
  */
 export function withRoom<T extends TypedArray>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  const out = new (a.constructor as TypedArrayCtor<T>)(Math.max(a.length * 2, need));
-  out.set(a as never);
-  return out;
+  return need <= a.length ? a : resized(a, Math.max(a.length * 2, need));
 }
 
 /**
@@ -54,10 +64,7 @@ export function lengthen<T>(a: (T | undefined)[], n: number): void {
 export class Column<T extends TypedArray> {
   data: T;
   length = 0;
-  constructor(
-    private readonly ctor: TypedArrayCtor<T>,
-    initial = 64,
-  ) {
+  constructor(ctor: TypedArrayCtor<T>, initial = 64) {
     this.data = new ctor(initial);
   }
   push(v: T extends BigUint64Array ? bigint : number): void {
@@ -67,9 +74,7 @@ export class Column<T extends TypedArray> {
   grow(min: number): void {
     let n = this.data.length * 2;
     while (n < min) n *= 2;
-    const next = new this.ctor(n);
-    next.set(this.data as never);
-    this.data = next;
+    this.data = resized(this.data, n);
   }
   /** The filled part, trimmed to its length (a copy only when there is slack). */
   finish(): T {

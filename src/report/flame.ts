@@ -10,7 +10,7 @@
  */
 
 import type { LocationRows, Profile } from '../model/profile.js';
-import { withRoom } from '../model/builder.js';
+import { resized, withRoom } from '../model/builder.js';
 import { singleLineNames, stackClasses } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
 import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
@@ -148,15 +148,9 @@ class Trie {
 
   private grow(): void {
     const n = this.name.length * 2;
-    const name = new Int32Array(n);
-    name.set(this.name);
-    const parent = new Int32Array(n);
-    parent.set(this.parent);
-    const value = new Float64Array(n);
-    value.set(this.value);
-    this.name = name;
-    this.parent = parent;
-    this.value = value;
+    this.name = resized(this.name, n);
+    this.parent = resized(this.parent, n);
+    this.value = resized(this.value, n);
   }
 
   private rehash(): void {

@@ -9,6 +9,7 @@
  * the decoder.
  */
 
+import { resized } from '../../model/builder.js';
 import { StringTable } from '../../model/strings.js';
 import type { EventColumns, IdColumn, Trace, TraceEvents, TraceFrames, TraceStacks } from '../../model/trace.js';
 import { mapColumns, noColumns, TraceEventKind } from '../../model/trace.js';
@@ -24,13 +25,12 @@ export interface TraceHeader {
 
 type Column = Float64Array | Uint8Array | Int32Array | Uint32Array | BigUint64Array;
 
-function grown<T extends Column>(a: T, n: number, min: number, ctor: new (k: number) => T): T {
+/** `a`, or when it has no room for `min` rows, `a` doubled until it has (its first `n` rows kept). */
+function grown<T extends Column>(a: T, n: number, min: number): T {
   if (min <= a.length) return a;
   let c = Math.max(a.length * 2, 64);
   while (c < min) c *= 2;
-  const b = new ctor(c);
-  b.set(a.subarray(0, n) as never);
-  return b;
+  return resized(a, c, n);
 }
 
 export class TraceBuilder {
@@ -80,11 +80,7 @@ export class TraceBuilder {
     // no rows yet (a generation about to begin, in columns reused): the old columns are let go
     // before the new are made, so that the collection making them sets off can take them back
     if (n === 0) this.emptyColumns();
-    this.cols = mapColumns(this.cols, (a) => {
-      const b = new (a.constructor as new (k: number) => typeof a)(c);
-      b.set(a.subarray(0, n) as never);
-      return b;
-    });
+    this.cols = mapColumns(this.cols, (a) => resized(a, c, n));
     this.cap = c;
   }
 
@@ -152,10 +148,10 @@ export class TraceBuilder {
     if (row === undefined) {
       row = this.nFrames;
       const need = row + 1;
-      this.fPc = grown(this.fPc, row, need, BigUint64Array);
-      this.fFunc = grown(this.fFunc, row, need, Uint32Array);
-      this.fFile = grown(this.fFile, row, need, Uint32Array);
-      this.fLine = grown(this.fLine, row, need, Float64Array);
+      this.fPc = grown(this.fPc, row, need);
+      this.fFunc = grown(this.fFunc, row, need);
+      this.fFile = grown(this.fFile, row, need);
+      this.fLine = grown(this.fLine, row, need);
       this.fPc[row] = typeof pc === 'bigint' ? pc : BigInt(pc);
       this.fFunc[row] = func;
       this.fFile[row] = file;
@@ -174,9 +170,9 @@ export class TraceBuilder {
     let row = this.stackKey.get(key);
     if (row === undefined) {
       row = this.nStacks;
-      this.sFrames = grown(this.sFrames, this.nStackFrames, this.nStackFrames + count, Uint32Array);
+      this.sFrames = grown(this.sFrames, this.nStackFrames, this.nStackFrames + count);
       for (let i = 0; i < count; i++) this.sFrames[this.nStackFrames++] = frames[i]!;
-      this.sStart = grown(this.sStart, row + 1, row + 2, Uint32Array);
+      this.sStart = grown(this.sStart, row + 1, row + 2);
       this.sStart[row + 1] = this.nStackFrames;
       this.nStacks = row + 1;
       this.stackKey.set(key, row);

@@ -12,6 +12,7 @@
  * STWStart before 1.10); traces before 1.7 carry no symbols and are refused.
  */
 
+import { resized } from '../../model/builder.js';
 import { DecodeError } from '../../model/errors.js';
 import { GoState as GS, ProcState as PS, TraceEventKind as K } from '../../model/trace.js';
 import { ByteReader, MAX_EXACT, decodeUtf8 } from './bytes.js';
@@ -196,20 +197,15 @@ class Events {
 
   grow(min = 0): void {
     const c = Math.max(1024, this.cap * 2, min);
-    const f = <T extends Float64Array | Int32Array | Uint8Array>(a: T, ctor: new (k: number) => T): T => {
-      const b = new ctor(c);
-      b.set(a as never);
-      return b;
-    };
-    this.ts = f(this.ts, Float64Array);
-    this.g = f(this.g, Float64Array);
-    this.a0 = f(this.a0, Float64Array);
-    this.a1 = f(this.a1, Float64Array);
-    this.a2 = f(this.a2, Float64Array);
-    this.a3 = f(this.a3, Float64Array);
-    this.stk = f(this.stk, Float64Array);
-    this.p = f(this.p, Int32Array);
-    this.type = f(this.type, Uint8Array);
+    this.ts = resized(this.ts, c);
+    this.g = resized(this.g, c);
+    this.a0 = resized(this.a0, c);
+    this.a1 = resized(this.a1, c);
+    this.a2 = resized(this.a2, c);
+    this.a3 = resized(this.a3, c);
+    this.stk = resized(this.stk, c);
+    this.p = resized(this.p, c);
+    this.type = resized(this.type, c);
     this.cap = c;
   }
 }
@@ -237,21 +233,14 @@ class Proc {
   }
   grow(): void {
     const c = Math.max(256, this.cap * 2);
-    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(c);
-      b.set(a);
-      return b;
-    };
-    this.ts = f(this.ts);
-    this.g = f(this.g);
-    this.a0 = f(this.a0);
-    this.a1 = f(this.a1);
-    this.a2 = f(this.a2);
-    this.a3 = f(this.a3);
-    this.stk = f(this.stk);
-    const t = new Uint8Array(c);
-    t.set(this.type);
-    this.type = t;
+    this.ts = resized(this.ts, c);
+    this.g = resized(this.g, c);
+    this.a0 = resized(this.a0, c);
+    this.a1 = resized(this.a1, c);
+    this.a2 = resized(this.a2, c);
+    this.a3 = resized(this.a3, c);
+    this.stk = resized(this.stk, c);
+    this.type = resized(this.type, c);
     this.cap = c;
   }
 }

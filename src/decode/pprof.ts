@@ -127,6 +127,12 @@ export class IdIndex {
   get denseRows(): Int32Array | null {
     return this.dense;
   }
+  /**
+   * Row by the byte of a one-byte varint id (0–127); -1 for a byte that starts a longer varint
+   * (128–255) or an id that does not exist: the ids most small profiles' samples are made of,
+   * told by one look-up.
+   */
+  readonly byteRows = new Int32Array(256).fill(-1);
   /** How many ids (rows) there are. */
   readonly size: number;
   constructor(ids: Float64Array, what: string) {
@@ -152,6 +158,7 @@ export class IdIndex {
       }
       this.sparse = m;
     }
+    for (let b = 0; b < 0x80; b++) this.byteRows[b] = this.row(b);
   }
   row(id: number): number {
     if (this.dense !== null) {
@@ -726,10 +733,21 @@ function readLabel(r: Reader, end: number, refs: StringRefs, out: SampleColumns)
 function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIndex, stack: Column<LocationRows>): void {
   const buf = r.buf;
   const dense = locIndex.denseRows;
+  const byteRows = locIndex.byteRows;
   let data = stack.data;
   let n = stack.length;
   let pos = r.pos;
   while (pos < end) {
+    // one-byte ids of locations that exist, while the column has room for every byte left
+    if (n + (end - pos) <= data.length) {
+      while (pos < end) {
+        const row = byteRows[buf[pos]!]!;
+        if (row < 0) break;
+        data[n++] = row;
+        pos++;
+      }
+      if (pos === end) break;
+    }
     let id = buf[pos]!;
     if (id < 0x80) pos++;
     else if (pos + 1 < end && buf[pos + 1]! < 0x80) {

@@ -166,7 +166,14 @@ class StackTokens {
   private keptEnd = 0;
   private readonly keptStart: number[] = [0];
 
-  constructor(private readonly p: Profile) {}
+  /** The most tokens a location makes: its lines, or one for a location without lines. */
+  private readonly lines: number;
+
+  constructor(private readonly p: Profile) {
+    let lines = 1;
+    for (let loc = 0; loc < p.locations.lineCount.length; loc++) lines = Math.max(lines, p.locations.lineCount[loc]!);
+    this.lines = lines;
+  }
 
   read(i: number): number {
     const p = this.p;
@@ -176,22 +183,27 @@ class StackTokens {
     const fnOfLine = p.lines.function;
     let n = 0;
     let h = 0x811c9dc5;
-    for (let k = stackStart[i]!, end = stackStart[i + 1]!; k < end; k++) {
+    const start = stackStart[i]!;
+    const end = stackStart[i + 1]!;
+    // room for the most tokens the stack can make
+    if ((end - start) * this.lines > this.scratch.length) this.scratch = withRoom(this.scratch, (end - start) * this.lines);
+    const scratch = this.scratch;
+    for (let k = start; k < end; k++) {
       const loc = stack[k]!;
       const cnt = lineCount[loc]!;
-      this.scratch = withRoom(this.scratch, n + Math.max(cnt, 1));
       if (cnt === 0) {
-        this.scratch[n++] = NO_LINE;
+        scratch[n++] = NO_LINE;
         h = Math.imul(h ^ NO_LINE, 0x01000193);
       }
       for (let l = lineStart[loc]!, le = l + cnt; l < le; l++) {
         const t = name[fnOfLine[l]!]!;
-        this.scratch[n++] = t;
+        scratch[n++] = t;
         h = Math.imul(h ^ t, 0x01000193);
       }
     }
     this.n = n;
-    return (h ^ n) >>> 0;
+    // 30 bits: a small integer for the map of classes, not a number boxed on the heap
+    return (h ^ n) & 0x3fffffff;
   }
 
   keep(): void {

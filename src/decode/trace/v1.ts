@@ -181,8 +181,8 @@ const STW_REASONS = [
   'ResetDebugLog (test)',
 ];
 
-/** Merged event stream, columnar. */
-class Events {
+/** Event rows in columns: time, goroutine, four arguments, stack and type; room for `cap`. */
+class EventRows {
   n = 0;
   cap = 0;
   ts = new Float64Array(0);
@@ -192,11 +192,10 @@ class Events {
   a2 = new Float64Array(0);
   a3 = new Float64Array(0);
   stk = new Float64Array(0);
-  p = new Int32Array(0);
   type = new Uint8Array(0);
 
-  grow(min = 0): void {
-    const c = Math.max(1024, this.cap * 2, min);
+  /** Makes room for `c` rows. */
+  protected resize(c: number): void {
     this.ts = resized(this.ts, c);
     this.g = resized(this.g, c);
     this.a0 = resized(this.a0, c);
@@ -204,44 +203,37 @@ class Events {
     this.a2 = resized(this.a2, c);
     this.a3 = resized(this.a3, c);
     this.stk = resized(this.stk, c);
-    this.p = resized(this.p, c);
     this.type = resized(this.type, c);
     this.cap = c;
   }
 }
 
+/** Merged event stream, columnar, with each event's P. */
+class Events extends EventRows {
+  p = new Int32Array(0);
+
+  grow(min = 0): void {
+    const c = Math.max(1024, this.cap * 2, min);
+    this.p = resized(this.p, c);
+    this.resize(c);
+  }
+}
+
 /** Events of one loaded batch, waiting to be merged. */
-class Proc {
+class Proc extends EventRows {
   offsets: number[] = [];
   next = 0; // next batch to load
   done = false;
   head = 0;
-  n = 0;
-  cap = 0;
-  ts = new Float64Array(0);
-  g = new Float64Array(0);
-  a0 = new Float64Array(0);
-  a1 = new Float64Array(0);
-  a2 = new Float64Array(0);
-  a3 = new Float64Array(0);
-  stk = new Float64Array(0);
-  type = new Uint8Array(0);
-  constructor(readonly pid: number) {}
+  constructor(readonly pid: number) {
+    super();
+  }
   clear(): void {
     this.head = 0;
     this.n = 0;
   }
   grow(): void {
-    const c = Math.max(256, this.cap * 2);
-    this.ts = resized(this.ts, c);
-    this.g = resized(this.g, c);
-    this.a0 = resized(this.a0, c);
-    this.a1 = resized(this.a1, c);
-    this.a2 = resized(this.a2, c);
-    this.a3 = resized(this.a3, c);
-    this.stk = resized(this.stk, c);
-    this.type = resized(this.type, c);
-    this.cap = c;
+    this.resize(Math.max(256, this.cap * 2));
   }
 }
 

@@ -63,19 +63,24 @@ function argOf(p: Profile, sample: number, arg: number, frame: (s: string) => bo
 function classUnits(p: Profile): (samples: readonly number[]) => { samples: number[]; values: number[] } {
   const classes = stackClasses(p);
   const nTypes = p.sampleTypes.length;
-  const at = new Int32Array(classes.first.length).fill(-1);
+  // each class's place in the group being read, valid where `group` holds that group's number
+  // (no pass to clear them between groups)
+  const at = new Int32Array(classes.first.length);
+  const group = new Int32Array(classes.first.length);
+  let groups = 0;
   return (samples) => {
     const out = { samples: [] as number[], values: [] as number[] };
+    const g = ++groups;
     for (const s of samples) {
       const c = classes.of[s]!;
-      if (at[c] === -1) {
+      if (group[c] !== g) {
+        group[c] = g;
         at[c] = out.samples.length;
         out.samples.push(s);
         out.values.push(0);
       }
       out.values[at[c]!]! += p.samples.values[s * nTypes]!;
     }
-    for (const s of out.samples) at[classes.of[s]!] = -1;
     return out;
   };
 }

@@ -187,7 +187,7 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   const bucketOf: GoroutineBucket[] = [];
   for (let i = 0; i < p.samples.length; i++) {
     const cls = classes.of[i]!;
-    let b = bucketOf[cls];
+    let b = cls < bucketOf.length ? bucketOf[cls] : undefined;
     if (b === undefined) {
       b = bucketFor(p, keys, i, byKey, reasons, creators);
       lengthen(bucketOf, cls + 1);

@@ -522,7 +522,8 @@ class SymbolLines {
 
   read(line: string): SymbolLine | null {
     // records next to each other often start alike: the same line at the same place
-    const same = this.before[this.now.length];
+    // (an index past the end read as undefined would send the optimised code back to the interpreter)
+    const same = this.now.length < this.before.length ? this.before[this.now.length] : undefined;
     const seen = same !== undefined && same.line === line ? same : this.find(line);
     this.now.push(seen);
     return seen.symbol;
@@ -642,7 +643,7 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
   const symbols = new SymbolLines();
   let d: Debug1Dump | null = null;
   for (let line = r.next(); line !== null; line = r.next()) {
-    const c0 = line.charCodeAt(0);
+    const c0 = line.length > 0 ? line.charCodeAt(0) : -1;
     if (c0 === 0x23 /* # */) {
       if (d === null || !d.open) continue; // a comment outside a record
       if (line.charCodeAt(1) === 0x09) {

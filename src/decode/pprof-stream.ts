@@ -45,7 +45,7 @@ class TopLevelFields {
       this.sink(at.field, at.wireType, r, pos, at.payload, end);
       pos = end;
     }
-    this.carry = pos < piece.length ? piece.slice(pos) : null;
+    this.carry = rest(piece, pos);
   }
 
   /** Whether the content ended between fields; it must have. */
@@ -74,6 +74,14 @@ class TopLevelFields {
     this.carry = null;
     return end - carry.length;
   }
+}
+
+/**
+ * A copy of piece[pos, end), or null when nothing is left: a function of its own, so that the
+ * field loop's optimised code, made while the loop runs, does not end where it has never been.
+ */
+function rest(piece: Uint8Array, pos: number): Uint8Array | null {
+  return pos < piece.length ? Uint8Array.prototype.slice.call(piece, pos) : null;
 }
 
 /**

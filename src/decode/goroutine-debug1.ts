@@ -53,11 +53,15 @@ export function quoteForError(line: string, max = 60): string {
   return JSON.stringify(s);
 }
 
+/** Each ASCII character's value as a hex digit, -1 for the others. */
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) {
+  HEX_DIGIT['0123456789abcdef'.charCodeAt(c)] = c;
+  HEX_DIGIT['0123456789ABCDEF'.charCodeAt(c)] = c;
+}
+
 function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
+  return c < 0x80 ? HEX_DIGIT[c]! : -1;
 }
 
 /** True when s[from, to) is `0x` followed by 1–16 hex digits. */
@@ -202,7 +206,7 @@ export function parseSymbolLine(line: string): SymbolLine | null {
   while (pcEnd > i && line.charCodeAt(pcEnd - 1) === 0x20) pcEnd--;
   if (!isHexWord(line, i, pcEnd)) return null;
   const pc = line.slice(i, pcEnd);
-  const pcValue = pcEnd - i <= 15 ? hexValue(line, i + 2, pcEnd) : -1;
+  const pcValue = hexValue(line, i + 2, pcEnd);
   i = t;
   while (i < line.length && line.charCodeAt(i) === 0x09) i++;
   if (i >= line.length) return { pc, pcValue, fn: '', offset: -1, file: '', line: 0, inSrc: false };
@@ -312,7 +316,7 @@ export class AddressStacks {
     if (r === undefined) {
       if (!isHexWord(token)) return false;
       const raw = canonicalHex(token);
-      this.byToken.set(token, (r = this.addRecord(raw, raw.length <= 15 ? hexValue(raw, 2, raw.length) : -1)));
+      this.byToken.set(token, (r = this.addRecord(raw, hexValue(raw, 2, raw.length))));
     }
     this.cur.push(r);
     return true;
@@ -426,7 +430,7 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
       v = 0;
       for (j = i + 2; j < n; j++) {
         c = line.charCodeAt(j);
-        const d = c < 0x80 ? HEX_DIGIT[c]! : -1;
+        const d = hexDigit(c);
         if (d < 0) break;
         v = v * 16 + d;
       }
@@ -440,13 +444,6 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
     i = j;
   }
   return true;
-}
-
-/** Each ASCII character's value as a hex digit, -1 for the others. */
-const HEX_DIGIT = new Int8Array(128).fill(-1);
-for (let c = 0; c < 16; c++) {
-  HEX_DIGIT['0123456789abcdef'.charCodeAt(c)] = c;
-  HEX_DIGIT['0123456789ABCDEF'.charCodeAt(c)] = c;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,11 +480,12 @@ function linePc(line: string): number {
   if (line.charCodeAt(2) !== 0x30 || line.charCodeAt(3) !== 0x78) return -1;
   let end = 4;
   while (end < line.length && hexDigit(line.charCodeAt(end)) >= 0) end++;
-  return end === 4 || end > 17 ? -1 : hexValue(line, 4, end);
+  return end === 4 ? -1 : hexValue(line, 4, end);
 }
 
-/** The value of the hex digits s[from, to) (at most 13: exact as a number), or -1 when one is not a digit. */
+/** The value of the hex digits s[from, to), or -1 when one is not a digit or there are more than 13 (past them a number is not exact). */
 function hexValue(s: string, from: number, to: number): number {
+  if (to - from > 13) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
     const d = hexDigit(s.charCodeAt(i));

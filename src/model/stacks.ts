@@ -186,8 +186,7 @@ class StackTokens {
     const start = stackStart[i]!;
     const end = stackStart[i + 1]!;
     // room for the most tokens the stack can make
-    if ((end - start) * this.lines > this.scratch.length) this.scratch = withRoom(this.scratch, (end - start) * this.lines);
-    const scratch = this.scratch;
+    const scratch = (this.scratch = withRoom(this.scratch, (end - start) * this.lines));
     for (let k = start; k < end; k++) {
       const loc = stack[k]!;
       const cnt = lineCount[loc]!;

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { corpusRoot, goldenRoot, manifest, repoRoot } from './helpers/corpus.js';
 import { analyze, analyzeDecodedInput, decodeInput, diagnoseAnalyses, resultView } from '../src/pipeline.js';
 import { earlyFlame, type ViewFlame } from '../src/report/view.js';
+import { formatCount } from '../src/model/units.js';
 
 function profileOf(bytes: Uint8Array) {
   const d = decode(bytes);
@@ -277,5 +278,86 @@ describe('folds left closed on a large call tree', () => {
       }
     }
     expect(opened).toBeGreaterThan(0);
+  });
+});
+
+describe('what the folds hold', () => {
+  // A fold's contents made again from the whole tree, as the rule says: under the fold, what
+  // its nodes called, grouped by name; groups of at least `min` drawn (and opened the same
+  // way), the rest in one "… N more" that is a fold again; a fold whose callees are all small
+  // takes in the level below; a fold below `min` holds nothing. Every corpus profile, at the
+  // share and budget of the page and at a budget of 500 frames.
+  interface Opened { n: string; v: number; c: Opened[] }
+  const openRef = (v: number, nodes: FlameNode[], fold: boolean, min: number, count: { added: number }): Opened[] => {
+    if (fold && v < min) return [];
+    let ids = nodes;
+    for (;;) {
+      const groups = new Map<string, FlameNode[]>();
+      for (const id of ids) {
+        for (const c of id.c ?? []) {
+          const g = groups.get(c.n);
+          if (g === undefined) groups.set(c.n, [c]);
+          else g.push(c);
+        }
+      }
+      const out: Opened[] = [];
+      const small: FlameNode[] = [];
+      let smallN = 0;
+      for (const [name, g] of groups) {
+        const gv = g.reduce((s, c) => s + c.v, 0);
+        if (gv < min) {
+          small.push(...g);
+          smallN++;
+          continue;
+        }
+        count.added++;
+        out.push({ n: name, v: gv, c: openRef(gv, g, false, min, count) });
+      }
+      if (small.length === 0) return out;
+      if (fold && out.length === 0) {
+        ids = small;
+        continue;
+      }
+      count.added++;
+      const sv = small.reduce((s, c) => s + c.v, 0);
+      out.push({ n: `… ${formatCount(smallN)} more`, v: sv, c: openRef(sv, small, true, min, count) });
+      return out;
+    }
+  };
+  const text = (n: Opened | FlameNode): string => `${n.n} ${n.v} [${[...(n.c ?? [])].sort((a, b) => (a.n < b.n ? -1 : a.n > b.n ? 1 : a.v - b.v)).map(text).join(', ')}]`;
+
+  it('are what the rule makes of the whole tree', () => {
+    let compared = 0;
+    let openedSome = 0;
+    for (const { file, p } of corpusProfiles()) {
+      if (p.samples.length === 0 || p.sampleTypes.length === 0) continue;
+      const si = p.sampleTypes.length - 1;
+      if (p.samples.values.some((v, k) => k % p.sampleTypes.length === si && v < 0)) continue;
+      const full = flameGraph(p, { sampleIndex: si, minShare: 0, maxNodes: Infinity }).root;
+      for (const maxNodes of [20000, 500]) {
+        const g = flameGraph(p, { sampleIndex: si, maxNodes });
+        const min = g.total * g.pruned.minShare;
+        // each fold beside the whole tree's node of the same path: the callees it stands for
+        const folds: { fold: FlameNode; nodes: FlameNode[] }[] = [];
+        const pair = (drawn: FlameNode, whole: FlameNode): void => {
+          const kept = new Set((drawn.c ?? []).filter((c) => c.o === undefined).map((c) => c.n));
+          for (const c of drawn.c ?? []) {
+            if (c.o !== undefined) folds.push({ fold: c, nodes: (whole.c ?? []).filter((w) => !kept.has(w.n)) });
+            else pair(c, whole.c!.find((w) => w.n === c.n)!);
+          }
+        };
+        pair(g.root, full);
+        const count = { added: 0 };
+        const want = folds.map(({ fold, nodes }) => openRef(fold.v, nodes, true, min, count));
+        const anyOpen = folds.some(({ fold }) => (fold.c ?? []).length > 0);
+        if (anyOpen) {
+          folds.forEach(({ fold }, x) => expect(text(fold), file).toBe(text({ n: fold.n, v: fold.v, c: want[x]! })));
+          openedSome++;
+        } else expect(count.added === 0 || count.added > maxNodes - g.nodes, file).toBe(true);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+    expect(openedSome).toBeGreaterThan(5);
   });
 });

@@ -437,6 +437,8 @@ function freeze(t: Trie, p: Profile, kept: Uint8Array, pruned: { value: number }
  * stay leaves. Returns how many frames it added.
  */
 function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: number, budget: number): number {
+  const opens = foldsThatOpen(t, [...folds.values()], min);
+  if (!opens.includes(1)) return 0;
   // children lists of the tree, as first child and next sibling
   const first = new Int32Array(t.count).fill(-1);
   const next = new Int32Array(t.count).fill(-1);
@@ -490,13 +492,98 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
     }
     node.c?.sort((a, b) => b.v - a.v);
   };
+  let f = 0;
   for (const [o, ids] of folds) {
-    open(o, ids, true);
+    if (opens[f++] === 1) open(o, ids, true);
     if (added > budget) break;
   }
   if (added <= budget) return added;
   for (const o of folds.keys()) delete o.c;
   return 0;
+}
+
+/**
+ * Which folds draw a frame when opened (1) and which would be walked to their ends for nothing
+ * (0). A fold opens level by level, grouping the nodes at one depth below it by name, and draws
+ * nothing until a group reaches `min`: so it draws something exactly when some (depth, name)
+ * below it weighs `min`. Those sums come from one pass over the nodes in the order they were made
+ * (a node after its caller), so that the folds that draw nothing, often the most of a large
+ * profile, cost no walk of their subtrees. Sums within a hair of `min` count as reaching it: the
+ * walk, which sums in another order, decides them.
+ */
+function foldsThatOpen(t: Trie, tops: readonly number[][], min: number): Uint8Array {
+  const opens = new Uint8Array(tops.length);
+  // each node's fold (-1: none) and depth below the fold's top
+  const fold = new Int32Array(t.count).fill(-1);
+  const below = new Int32Array(t.count);
+  const members = new Int32Array(tops.length + 1);
+  tops.forEach((ids, f) => {
+    for (const id of ids) fold[id] = f;
+  });
+  for (let id = 1; id < t.count; id++) {
+    const up = t.parent[id]!;
+    if (fold[id]! >= 0 || fold[up]! < 0) continue;
+    fold[id] = fold[up]!;
+    below[id] = below[up]! + 1;
+    members[fold[id]! + 1]++;
+  }
+  // the members of each fold together (a counting sort): their depth, name and value
+  for (let f = 0; f < tops.length; f++) members[f + 1] += members[f]!;
+  // (one place a member, of two numbers: depth and name as depth · 2³² + name, and value)
+  const member = new Float64Array(2 * members[tops.length]!);
+  const next = members.slice(0, tops.length);
+  for (let id = 1; id < t.count; id++) {
+    if (below[id] === 0) continue;
+    const x = 2 * next[fold[id]!]!++;
+    member[x] = below[id]! * 4294967296 + t.name[id]!;
+    member[x + 1] = t.value[id]!;
+  }
+  const reach = min - Math.abs(min) * 1e-9;
+  const sums = new DepthNameSums();
+  for (let f = 0; f < tops.length; f++) {
+    sums.clear(members[f + 1]! - members[f]!);
+    for (let x = 2 * members[f]!; x < 2 * members[f + 1]!; x += 2) sums.add(member[x]!, member[x + 1]!);
+    opens[f] = sums.max() >= reach ? 1 : 0;
+  }
+  return opens;
+}
+
+/** Sums by a key (an integer up to 2⁵³), in an open-addressed table made again for each set of keys. */
+class DepthNameSums {
+  private key = new Float64Array(0);
+  private sum = new Float64Array(0);
+  private used = new Uint8Array(0);
+  private mask = 0;
+
+  /** Empty, with room for `n` keys. */
+  clear(n: number): void {
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    if (size > this.used.length) {
+      this.key = new Float64Array(size);
+      this.sum = new Float64Array(size);
+      this.used = new Uint8Array(size);
+    } else this.used.fill(0, 0, size);
+    this.mask = size - 1;
+  }
+
+  add(key: number, v: number): void {
+    const high = (key / 4294967296) | 0;
+    let h = (Math.imul(high, 0x9e3779b1) ^ Math.imul((key - high * 4294967296) | 0, 0x85ebca77)) & this.mask;
+    while (this.used[h] === 1 && this.key[h] !== key) h = (h + 1) & this.mask;
+    if (this.used[h] === 0) {
+      this.used[h] = 1;
+      this.key[h] = key;
+      this.sum[h] = 0;
+    }
+    this.sum[h] += v;
+  }
+
+  max(): number {
+    let m = -Infinity;
+    for (let h = 0; h <= this.mask; h++) if (this.used[h] === 1 && this.sum[h]! > m) m = this.sum[h]!;
+    return m;
+  }
 }
 
 /**

@@ -512,77 +512,64 @@ function expandFolds(t: Trie, p: Profile, folds: Map<FlameNode, number[]>, min: 
  * walk, which sums in another order, decides them.
  */
 function foldsThatOpen(t: Trie, tops: readonly number[][], min: number): Uint8Array {
-  const opens = new Uint8Array(tops.length);
   // each node's fold (-1: none) and depth below the fold's top
   const fold = new Int32Array(t.count).fill(-1);
   const below = new Int32Array(t.count);
-  const members = new Int32Array(tops.length + 1);
   tops.forEach((ids, f) => {
     for (const id of ids) fold[id] = f;
   });
+  const sums = new FoldSums();
   for (let id = 1; id < t.count; id++) {
     const up = t.parent[id]!;
-    if (fold[id]! >= 0 || fold[up]! < 0) continue;
-    fold[id] = fold[up]!;
+    const f = fold[up]!;
+    if (f < 0 || fold[id]! >= 0) continue;
+    fold[id] = f;
     below[id] = below[up]! + 1;
-    members[fold[id]! + 1]++;
+    sums.add(f, below[id]!, t.name[id]!, t.value[id]!);
   }
-  // the members of each fold together (a counting sort): their depth, name and value
-  for (let f = 0; f < tops.length; f++) members[f + 1] += members[f]!;
-  // (one place a member, of two numbers: depth and name as depth · 2³² + name, and value)
-  const member = new Float64Array(2 * members[tops.length]!);
-  const next = members.slice(0, tops.length);
-  for (let id = 1; id < t.count; id++) {
-    if (below[id] === 0) continue;
-    const x = 2 * next[fold[id]!]!++;
-    member[x] = below[id]! * 4294967296 + t.name[id]!;
-    member[x + 1] = t.value[id]!;
-  }
-  const reach = min - Math.abs(min) * 1e-9;
-  const sums = new DepthNameSums();
-  for (let f = 0; f < tops.length; f++) {
-    sums.clear(members[f + 1]! - members[f]!);
-    for (let x = 2 * members[f]!; x < 2 * members[f + 1]!; x += 2) sums.add(member[x]!, member[x + 1]!);
-    opens[f] = sums.max() >= reach ? 1 : 0;
-  }
-  return opens;
+  return sums.reaching(tops.length, min - Math.abs(min) * 1e-9);
 }
 
-/** Sums by a key (an integer up to 2⁵³), in an open-addressed table made again for each set of keys. */
-class DepthNameSums {
-  private key = new Float64Array(0);
-  private sum = new Float64Array(0);
-  private used = new Uint8Array(0);
-  private mask = 0;
+/**
+ * Sums by (fold, depth, name) in an open-addressed table: few keys however many nodes (a
+ * profile's names recur at the same depths), so that the table stays in the cache.
+ */
+class FoldSums {
+  /** Three numbers a slot: fold + 1 (0: empty), depth, name. */
+  private keys = new Int32Array(3 * 1024);
+  private sums = new Float64Array(1024);
+  private used = 0;
 
-  /** Empty, with room for `n` keys. */
-  clear(n: number): void {
-    let size = 16;
-    while (size < 2 * n) size *= 2;
-    if (size > this.used.length) {
-      this.key = new Float64Array(size);
-      this.sum = new Float64Array(size);
-      this.used = new Uint8Array(size);
-    } else this.used.fill(0, 0, size);
-    this.mask = size - 1;
-  }
-
-  add(key: number, v: number): void {
-    const high = (key / 4294967296) | 0;
-    let h = (Math.imul(high, 0x9e3779b1) ^ Math.imul((key - high * 4294967296) | 0, 0x85ebca77)) & this.mask;
-    while (this.used[h] === 1 && this.key[h] !== key) h = (h + 1) & this.mask;
-    if (this.used[h] === 0) {
-      this.used[h] = 1;
-      this.key[h] = key;
-      this.sum[h] = 0;
+  add(fold: number, depth: number, name: number, v: number): void {
+    const keys = this.keys;
+    const mask = this.sums.length - 1;
+    let h = (Math.imul(fold + 1, 0x9e3779b1) ^ Math.imul(depth, 0x85ebca77) ^ Math.imul(name + 1, 0xc2b2ae3d)) & mask;
+    for (; keys[3 * h] !== 0; h = (h + 1) & mask) {
+      if (keys[3 * h] === fold + 1 && keys[3 * h + 1] === depth && keys[3 * h + 2] === name) {
+        this.sums[h] += v;
+        return;
+      }
     }
-    this.sum[h] += v;
+    keys[3 * h] = fold + 1;
+    keys[3 * h + 1] = depth;
+    keys[3 * h + 2] = name;
+    this.sums[h] = v;
+    if (++this.used * 2 > this.sums.length) this.rehash();
   }
 
-  max(): number {
-    let m = -Infinity;
-    for (let h = 0; h <= this.mask; h++) if (this.used[h] === 1 && this.sum[h]! > m) m = this.sum[h]!;
-    return m;
+  private rehash(): void {
+    const { keys, sums } = this;
+    this.keys = new Int32Array(keys.length * 2);
+    this.sums = new Float64Array(sums.length * 2);
+    this.used = 0;
+    for (let h = 0; h < sums.length; h++) if (keys[3 * h] !== 0) this.add(keys[3 * h]! - 1, keys[3 * h + 1]!, keys[3 * h + 2]!, sums[h]!);
+  }
+
+  /** For each of `folds` folds, 1 when one of its sums reaches `reach`. */
+  reaching(folds: number, reach: number): Uint8Array {
+    const out = new Uint8Array(folds);
+    for (let h = 0; h < this.sums.length; h++) if (this.keys[3 * h] !== 0 && this.sums[h]! >= reach) out[this.keys[3 * h]! - 1] = 1;
+    return out;
   }
 }
 

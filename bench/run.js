@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: pprof-diag against what users would run instead, on big inputs from real Go
 // 1.27 programs (bench/gen-big.sh writes them into bench/.work/big/ when missing), one row per
-// performance target, in one run. Every command is a whole process, run RUNS times (default 3):
-// its wall time is the median, its peak RSS the largest of the runs (/usr/bin/time -f %M, the
+// performance target, in one run. Every command is a whole process, run RUNS times (default 3;
+// SHORT_RUNS, 9, for the goroutine profiles' sub-second rows, the commands taking turns): its
+// wall time is the median, its peak RSS the largest of the runs (/usr/bin/time -f %M, the
 // largest process of the tree it waited for). Prints progress on stderr, and the tables on
 // stdout and into bench/results.md with the machine they ran on.
 // The older side-by-side decoding of the corpus's profiles is bench/corpus.js.
@@ -17,6 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = path.join(root, 'bench', '.work');
 const big = path.join(work, 'big');
 const RUNS = Number(process.env.RUNS ?? 3);
+const SHORT_RUNS = Number(process.env.SHORT_RUNS ?? 9);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pprof-diag-bench-'));
 const progress = (s) => process.stderr.write(`bench: ${s}\n`);
 
@@ -70,24 +72,37 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
  * Runs a command RUNS times: the median wall time, the largest peak RSS. A run that fails or
  * runs past timeoutMs ends the measurement (it is reported as such, never as a time).
  */
-function measure(label, cmd, args, { runs = RUNS, timeoutMs = 900_000, okStatus = [0], memoryLimit } = {}) {
-  const ms = [];
-  let mib = 0;
+function measure(label, cmd, args, { runs = RUNS, ...opts } = {}) {
+  return measureTogether([{ label, cmd, args, opts }], runs)[0];
+}
+
+/**
+ * Commands measured taking turns, `runs` rounds (every other round in the opposite order), so
+ * that a machine busier for a while weighs on each of them alike: the rows that compare
+ * commands of well under a second, where one slow stretch would otherwise decide the ratio.
+ */
+function measureTogether(specs, runs) {
+  const state = specs.map(() => ({ ms: [], mib: 0, result: null }));
   for (let i = 0; i < runs; i++) {
-    const r = runOnce(cmd, args, timeoutMs, memoryLimit);
-    const note = r.timedOut ? `stopped after ${timeoutMs / 1000} s` : r.outOfMemory ? 'out of memory at its limit' : `exit ${r.status}`;
-    progress(`${label} [${i + 1}/${runs}]: ${(r.ms / 1000).toFixed(2)} s, ${r.mib.toFixed(0)} MiB, ${note}`);
-    if (r.timedOut) return { failed: `> ${timeoutMs / 1000} s (stopped)`, timedOutMs: timeoutMs, mib: r.mib };
-    // stopped at its memory limit: it would have taken longer than it ran, and more memory
-    if (r.outOfMemory) {
-      const limit = `${(memoryLimit / 2 ** 30).toFixed(0)} GiB`;
-      return { failed: `> ${secs(r.ms)} (out of memory at its ${limit} limit)`, timedOutMs: r.ms, mib: r.mib };
-    }
-    if (!okStatus.includes(r.status)) return { failed: `exit ${r.status}: ${r.stderr.slice(0, 120)}` };
-    ms.push(r.ms);
-    mib = Math.max(mib, r.mib);
+    const order = specs.map((_, k) => (i % 2 === 0 ? k : specs.length - 1 - k));
+    for (const k of order) if (state[k].result === null) runTurn(specs[k], state[k], i, runs);
   }
-  return { ms: median(ms), mib, runs: ms.length };
+  return state.map((st) => st.result ?? { ms: median(st.ms), mib: st.mib, runs: st.ms.length });
+}
+
+/** One run of a command measured by measureTogether; a failed one sets its result. */
+function runTurn({ label, cmd, args, opts: { timeoutMs = 900_000, okStatus = [0], memoryLimit } = {} }, st, i, runs) {
+  const r = runOnce(cmd, args, timeoutMs, memoryLimit);
+  const note = r.timedOut ? `stopped after ${timeoutMs / 1000} s` : r.outOfMemory ? 'out of memory at its limit' : `exit ${r.status}`;
+  progress(`${label} [${i + 1}/${runs}]: ${(r.ms / 1000).toFixed(2)} s, ${r.mib.toFixed(0)} MiB, ${note}`);
+  if (r.timedOut) st.result = { failed: `> ${timeoutMs / 1000} s (stopped)`, timedOutMs: timeoutMs, mib: r.mib };
+  // stopped at its memory limit: it would have taken longer than it ran, and more memory
+  else if (r.outOfMemory) st.result = { failed: `> ${secs(r.ms)} (out of memory at its ${(memoryLimit / 2 ** 30).toFixed(0)} GiB limit)`, timedOutMs: r.ms, mib: r.mib };
+  else if (!okStatus.includes(r.status)) st.result = { failed: `exit ${r.status}: ${r.stderr.slice(0, 120)}` };
+  else {
+    st.ms.push(r.ms);
+    st.mib = Math.max(st.mib, r.mib);
+  }
 }
 
 const ours = (file, format = 'text', extra = []) => [cli, 'analyze', '-q', '-f', format, ...extra, file];
@@ -137,16 +152,23 @@ function ratioRow(what, a, peerName, b, max) {
 
 // 100k-goroutine profile, debug=0 and debug=1, in every output format: the whole `analyze`
 // process against `go tool pprof -top` on the same file.
+// The five commands of a kind take turns, SHORT_RUNS rounds (default 9): each takes well under a
+// second, where a few runs on a shared machine would measure the machine more than the commands.
 function goroutineRows() {
+  const formats = ['text', 'json', 'md', 'html'];
   for (const [kind, file] of [
     ['debug=0', input('goroutine-106k.pb.gz')],
     ['debug=1', input('goroutine-106k.debug1.txt')],
   ]) {
-    const peer = goTop(`goroutine-106k ${kind}`, file);
-    for (const format of ['text', 'json', 'md', 'html']) {
-      const a = oursMeasure(`goroutine-106k ${kind}`, file, format);
-      ratioRow(`106k goroutines, 64k stacks, ${kind}, \`-f ${format}\``, a, '`go tool pprof -top`', peer, 0.5);
-    }
+    const specs = [
+      { label: `go tool pprof -top goroutine-106k ${kind}`, cmd: go, args: ['tool', 'pprof', '-top', file] },
+      ...formats.map((format) => ({ label: `pprof-diag ${format} goroutine-106k ${kind}`, cmd: process.execPath, args: ours(file, format) })),
+    ];
+    const [peer, ...mine] = measureTogether(specs, SHORT_RUNS);
+    formats.forEach((format, k) => {
+      oursRuns.set(`${file}\t${format}`, mine[k]);
+      ratioRow(`106k goroutines, 64k stacks, ${kind}, \`-f ${format}\``, mine[k], '`go tool pprof -top`', peer, 0.5);
+    });
   }
 }
 
@@ -329,8 +351,9 @@ net/http/pprof; debug=2 from its traceback on SIGQUIT with GOTRACEBACK=all); a h
 1.8 M samples from as many call paths (MemProfileRate=1); a trace of a busy server
 (bench/largetrace). Each also at 1/16 and 1/4 of that size for the growth rows.
 
-Method: whole processes with warm caches; wall time is the median of ${RUNS} runs, peak RSS the
-largest of them (\`/usr/bin/time -f %M\`, in MB of 10⁶ bytes). pprof-diag runs as
+Method: whole processes with warm caches; wall time is the median of ${RUNS} runs (of
+${SHORT_RUNS} for the goroutine profiles' rows, where the peer and the four formats take turns
+run by run), peak RSS the largest of them (\`/usr/bin/time -f %M\`, in MB of 10⁶ bytes). pprof-diag runs as
 \`pprof-diag analyze -q -f FORMAT FILE\` (one reported row: \`pprof-diag trace-profile --type sync\`,
 the same job as \`go tool trace -pprof=sync\`); the in-process row times the decode of the same
 uncompressed bytes only. panicparse runs as \`panicparse -no-color -parse=false FILE\` (parse,

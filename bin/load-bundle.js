@@ -7,6 +7,7 @@
 // digest too (`//# bundle-digest …`); a cache of another bundle is not given to V8 at all. A
 // cache V8 rejects (another Node) is ignored and the bundle compiled as without one. The bundle
 // has no import() (a script compiled from a cache cannot take one): it loads late with require.
+const { isAscii } = require('node:buffer');
 const { readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const path = require('node:path');
@@ -40,7 +41,9 @@ function cacheFor(digest) {
 
 /** Runs the bundle; its exports, and the script (for writeCache). */
 function loadBundle() {
-  const source = readFileSync(bundleFile, 'utf8');
+  // ASCII (build.mjs escapes the rest), read as one byte a character without decoding UTF-8
+  const bytes = readFileSync(bundleFile);
+  const source = typeof isAscii === 'function' && isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const digest = digestOf(source);
   // the wrapper on the first line keeps the bundle's line numbers in stack traces
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {

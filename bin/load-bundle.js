@@ -43,7 +43,7 @@ function cacheFor(digest) {
 function loadBundle() {
   // ASCII (build.mjs escapes the rest), read as one byte a character without decoding UTF-8
   const bytes = readFileSync(bundleFile);
-  const source = typeof isAscii === 'function' && isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const digest = digestOf(source);
   // the wrapper on the first line keeps the bundle's line numbers in stack traces
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {

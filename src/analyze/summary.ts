@@ -184,15 +184,13 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   const waitReason = waitReasons(p);
   // a class of stacks that read alike falls in one group: found once a class
   const classes = stackClasses(p);
-  const bucketOf: GoroutineBucket[] = [];
+  // (one slot a class from the start: no read past the end, which optimised code does not take back)
+  const bucketOf: (GoroutineBucket | undefined)[] = [];
+  lengthen(bucketOf, classes.first.length);
   for (let i = 0; i < p.samples.length; i++) {
     const cls = classes.of[i]!;
-    let b = cls < bucketOf.length ? bucketOf[cls] : undefined;
-    if (b === undefined) {
-      b = bucketFor(p, keys, i, byKey, reasons, creators);
-      lengthen(bucketOf, cls + 1);
-      bucketOf[cls] = b;
-    }
+    let b = bucketOf[cls];
+    if (b === undefined) bucketOf[cls] = b = bucketFor(p, keys, i, byKey, reasons, creators);
     const value = p.samples.values[i * nTypes]!;
     b.count += value;
     b.samples.push(i);

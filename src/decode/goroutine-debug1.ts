@@ -53,6 +53,9 @@ export function quoteForError(line: string, max = 60): string {
   return JSON.stringify(s);
 }
 
+/** The most hex digits a number holds exactly (52 bits): every address Go prints on 64-bit machines today. */
+const EXACT_HEX_DIGITS = 13;
+
 /** Each ASCII character's value as a hex digit, -1 for the others. */
 const HEX_DIGIT = new Int8Array(128).fill(-1);
 for (let c = 0; c < 16; c++) {
@@ -422,8 +425,8 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
       i++;
       continue;
     }
-    // `0x` and up to 13 digits, read as the token is scanned (every address Go prints on 64-bit
-    // machines today); any other token is looked at whole
+    // `0x` and up to EXACT_HEX_DIGITS digits, read as the token is scanned; any other token is
+    // looked at whole
     let j = i;
     let v = -1;
     if (c === 0x30 && line.charCodeAt(i + 1) === 0x78) {
@@ -434,7 +437,7 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
         if (d < 0) break;
         v = v * 16 + d;
       }
-      if (j === i + 2 || j - i > 15 || (j < n && c !== 0x20 && c !== 0x09)) v = -1;
+      if (j === i + 2 || j - i - 2 > EXACT_HEX_DIGITS || (j < n && c !== 0x20 && c !== 0x09)) v = -1;
     }
     if (v >= 0) stacks.pushValue(v);
     else {
@@ -483,9 +486,9 @@ function linePc(line: string): number {
   return end === 4 ? -1 : hexValue(line, 4, end);
 }
 
-/** The value of the hex digits s[from, to), or -1 when one is not a digit or there are more than 13 (past them a number is not exact). */
+/** The value of the hex digits s[from, to), or -1 when one is not a digit or there are more than EXACT_HEX_DIGITS. */
 function hexValue(s: string, from: number, to: number): number {
-  if (to - from > 13) return -1;
+  if (to - from > EXACT_HEX_DIGITS) return -1;
   let v = 0;
   for (let i = from; i < to; i++) {
     const d = hexDigit(s.charCodeAt(i));

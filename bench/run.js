@@ -106,10 +106,13 @@ function runTurn({ label, cmd, args, opts: { timeoutMs = 900_000, okStatus = [0]
 }
 
 const ours = (file, format = 'text', extra = []) => [cli, 'analyze', '-q', '-f', format, ...extra, file];
+/** `analyze -f FORMAT FILE` as a command of measureTogether. */
+const oursSpec = (label, file, format) => ({ label: `pprof-diag ${format} ${label}`, cmd: process.execPath, args: ours(file, format) });
 const oursRuns = new Map(); // file and format → measurement, so the growth rows reuse the big runs
+const oursKey = (file, format) => `${file}\t${format}`;
 function oursMeasure(label, file, format, opts) {
-  const key = `${file}\t${format}`;
-  if (!oursRuns.has(key)) oursRuns.set(key, measure(`pprof-diag ${format} ${label}`, process.execPath, ours(file, format), opts));
+  const key = oursKey(file, format);
+  if (!oursRuns.has(key)) oursRuns.set(key, measureTogether([{ ...oursSpec(label, file, format), opts }], RUNS)[0]);
   return oursRuns.get(key);
 }
 const goTop = (label, file) => measure(`go tool pprof -top ${label}`, go, ['tool', 'pprof', '-top', file]);
@@ -162,11 +165,11 @@ function goroutineRows() {
   ]) {
     const specs = [
       { label: `go tool pprof -top goroutine-106k ${kind}`, cmd: go, args: ['tool', 'pprof', '-top', file] },
-      ...formats.map((format) => ({ label: `pprof-diag ${format} goroutine-106k ${kind}`, cmd: process.execPath, args: ours(file, format) })),
+      ...formats.map((format) => oursSpec(`goroutine-106k ${kind}`, file, format)),
     ];
     const [peer, ...mine] = measureTogether(specs, SHORT_RUNS);
     formats.forEach((format, k) => {
-      oursRuns.set(`${file}\t${format}`, mine[k]);
+      oursRuns.set(oursKey(file, format), mine[k]);
       ratioRow(`106k goroutines, 64k stacks, ${kind}, \`-f ${format}\``, mine[k], '`go tool pprof -top`', peer, 0.5);
     });
   }
@@ -186,10 +189,7 @@ function heapRows() {
   const perByte = a.failed ? NaN : (mbOf(a.mib) * MB) / rawBytes;
   row(`${label}, peak RSS / uncompressed size`, mem(a), '', Number.isFinite(perByte) ? `${perByte.toFixed(2)} ×` : '—', '≤ 2.5 ×', perByte <= 2.5);
   // the two reports of one input, taking turns: a ratio of two of ours, measured alike
-  const [html, json] = measureTogether(
-    ['html', 'json'].map((format) => ({ label: `pprof-diag ${format} heap-1.8m`, cmd: process.execPath, args: ours(file, format) })),
-    RUNS,
-  );
+  const [html, json] = measureTogether(['html', 'json'].map((format) => oursSpec('heap-1.8m', file, format)), RUNS);
   const r = ratioOf(html, json);
   row(`${label}, HTML report / JSON analysis`, `html ${cell(html)}`, `json ${cell(json)}`, `${r.text} ×`, '≤ 1.2 ×', r.value <= 1.2);
 }
@@ -356,7 +356,8 @@ net/http/pprof; debug=2 from its traceback on SIGQUIT with GOTRACEBACK=all); a h
 
 Method: whole processes with warm caches; wall time is the median of ${RUNS} runs (of
 ${SHORT_RUNS} for the goroutine profiles' rows, where the peer and the four formats take turns
-run by run; the heap's HTML and JSON reports take turns too), peak RSS the largest of them (\`/usr/bin/time -f %M\`, in MB of 10⁶ bytes). pprof-diag runs as
+run by run; the heap's HTML and JSON reports take turns too), peak RSS the largest of them
+(\`/usr/bin/time -f %M\`, in MB of 10⁶ bytes). pprof-diag runs as
 \`pprof-diag analyze -q -f FORMAT FILE\` (one reported row: \`pprof-diag trace-profile --type sync\`,
 the same job as \`go tool trace -pprof=sync\`); the in-process row times the decode of the same
 uncompressed bytes only. panicparse runs as \`panicparse -no-color -parse=false FILE\` (parse,

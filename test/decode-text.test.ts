@@ -644,6 +644,34 @@ describe('debug=1 text forms', () => {
     expect(sampleLabels(p, 0)).toEqual({ k: 'v\tw', ünï: 'é' });
   });
 
+  it('a record of addresses seen before is read whole where one left unprinted before is printed now', () => {
+    // 0x1001 and 0x4001 (calls in runtime.gopark and runtime.chanrecv) are leading runtime frames
+    // in the first record, left out by Go; the second holds runtime frames alone, which
+    // printStackRecord then prints all of; in the third 0x4001 sits below a printed frame and is printed
+    const first = ['1 @ 0x1001 0x4001 0x2001 0x3001 0x9001', '#\t0x2000\tmain.f+0x10\t/app/a.go:10', '#\t0x3000\tmain.main+0x10\t/app/a.go:20', ''];
+    const text = [
+      'goroutine profile: total 4',
+      ...first,
+      '1 @ 0x1001 0x9001',
+      '#\t0x1000\truntime.gopark+0x10\t/go/src/runtime/proc.go:30',
+      '',
+      '1 @ 0x2001 0x4001 0x3001 0x9001',
+      '#\t0x2000\tmain.f+0x10\t/app/a.go:10',
+      '#\t0x4000\truntime.chanrecv+0x10\t/go/src/runtime/chan.go:40',
+      '#\t0x3000\tmain.main+0x10\t/app/a.go:20',
+      '',
+      // the first again: nothing new, its # lines may be passed over
+      ...first,
+    ].join('\n');
+    const p = decodeGoroutineDebug1(text);
+    expect(p.warnings).toEqual([]);
+    const names = (i: number) => sampleStack(p, i).flatMap((l) => locationNames(p, l));
+    expect(names(1)).toEqual(['runtime.gopark']);
+    expect(names(2)).toEqual(['main.f', 'runtime.chanrecv', 'main.main']);
+    expect(names(3)).toEqual(['runtime.gopark', 'runtime.chanrecv', 'main.f', 'main.main']);
+    expect(names(0)).toEqual(names(3));
+  });
+
   it('# lines that match no address still give the stack, with a warning', () => {
     const p = decodeGoroutineDebug1('goroutine profile: total 1\n1 @ 0x5000\n#\t0x4000\tmain.f+0x1\t/a.go:1\n');
     expect(sampleStack(p, 0).map((l) => locationNames(p, l))).toEqual([['main.f']]);
@@ -786,6 +814,51 @@ describe('samples/: real dumps of the repository programs', () => {
     const leaked = Array.from(p.goroutines!.flags).filter((f) => f & GoroutineFlag.Leaked).length;
     // headers carry the marker before the closing bracket or before labels (`[chan send (leaked) labels:{…}]`)
     expect(leaked).toBe((text.match(/^goroutine \d+ \[[^\n]*? \(leaked\)(?:\]| labels:)/gm) ?? []).length);
+  });
+
+  // Go prints a record's `#` lines from its frames (runtime/pprof printStackRecord): leading
+  // runtime frames and runtime.goexit left out, unless that leaves none. The decoder reads the
+  // `#` lines of a record whose addresses were all symbolised by earlier records only in part
+  // (they repeat what it knows): printing each decoded sample so must give its record's lines.
+  const printedNames = (names: string[]): string[] => {
+    const shown: string[] = [];
+    for (const n of names) {
+      if (n === 'runtime.goexit' || (shown.length === 0 && n.startsWith('runtime.'))) continue;
+      shown.push(n);
+    }
+    return shown.length > 0 ? shown : names.filter((n) => n !== 'runtime.goexit');
+  };
+  const debug1Files = [
+    ...files.filter((f) => f.endsWith('debug1.txt')).map((f) => path.join(root, f)),
+    ...manifest()
+      .filter((r) => r.kind === 'text-goroutine-debug1')
+      .map((r) => path.join(corpusRoot, r.path)),
+  ];
+  it('each debug=1 record decodes to the frames its # lines print, also those read in part', () => {
+    let repeated = 0;
+    for (const f of debug1Files) {
+      const text = readFileSync(f, 'utf8');
+      const p = decodeGoroutineDebug1(text);
+      const records = text.split(/\n\s*\n/).filter((r) => /^\s*\d+ @/m.test(r));
+      expect(p.samples.length, f).toBe(records.length);
+      const seen = new Set<string>();
+      records.forEach((r, i) => {
+        const lines = r.split('\n');
+        const addresses = lines.find((l) => /^\s*\d+ @/.test(l))!.split('@')[1]!.trim().split(/\s+/);
+        if (addresses.every((a) => seen.has(a))) repeated++;
+        for (const a of addresses) seen.add(a);
+        // `#\tPC\tFUNCTION+OFFSET\tFILE:LINE`; a lone `#\t0x0` (a record of no frames) names none
+        const printed = lines
+          .filter((l) => l.startsWith('#\t'))
+          .map((l) => l.split('\t').filter((x) => x !== ''))
+          .filter((fields) => fields.length >= 4)
+          .map((fields) => fields[2]!.replace(/\+0x[0-9a-f]+$/, ''));
+        const decoded = sampleStack(p, i).flatMap((loc) => locationNames(p, loc));
+        expect(printedNames(decoded), `${f} record ${i + 1}`).toEqual(printed);
+      });
+    }
+    // records of addresses all seen before, the ones read in part, are in these files
+    expect(repeated).toBeGreaterThan(20);
   });
 
   // one moment's goroutines in two forms: the same count in each

@@ -301,6 +301,8 @@ export class AddressStacks {
   private readonly byValue = new Map<number, number>();
   private cur: number[] = [];
   private syms: SymbolLine[] = [];
+  /** Whether the stack being read holds an address no stack before held. */
+  private newAddress = false;
   /** Number of stacks whose `#` lines did not match their addresses. */
   mismatched = 0;
   /** A few file paths from the symbol lines, for telling the Go version. */
@@ -327,6 +329,7 @@ export class AddressStacks {
 
   /** A record for the address `raw` (canonical hex), not symbolised yet; its index. */
   private addRecord(raw: string, rawValue: number): number {
+    this.newAddress = true;
     this.records.push({ raw, rawValue, addr: hexMinusOne(raw), lines: null, state: 0, location: -1 });
     return this.records.length - 1;
   }
@@ -336,12 +339,32 @@ export class AddressStacks {
     if (s.inSrc && this.paths.length < 64) this.paths.push(s.file);
   }
 
+  /**
+   * Whether the `#` lines of the stack being read (its addresses all read) can tell nothing new:
+   * every address was held by an earlier stack, the printed ones symbolised there, and those
+   * left unprinted there (leading runtime frames, runtime.goexit at the root) sit where Go
+   * leaves them out again (before the first printed frame, or last). A stack of frames none of
+   * which was printed is printed whole (printStackRecord's second try), so it is read.
+   */
+  symbolisedBefore(): boolean {
+    if (this.newAddress) return false;
+    const stack = this.cur;
+    const recs = this.records;
+    const n = stack.length;
+    let i = 0;
+    while (i < n && recs[stack[i]!]!.state === 0) i++;
+    if (i === n) return false;
+    while (i < n && recs[stack[i]!]!.state === 2) i++;
+    return i === n || (i === n - 1 && recs[stack[i]!]!.state === 0);
+  }
+
   /** Closes the stack being read and matches its symbol lines to its addresses. */
   endStack(): AddressStack {
     const records = this.cur;
     const syms = this.syms;
     this.cur = [];
     this.syms = [];
+    this.newAddress = false;
     if (syms.length === 0) return { records, symbols: null };
     // a record with no frames: Go's printStackRecord still walks one zero frame and prints `#\t0x0`
     if (records.length === 0 && syms.length === 1 && syms[0]!.fn === '' && canonicalHex(syms[0]!.pc) === '0x0') {
@@ -566,9 +589,29 @@ interface Bucket {
 function parseRecordLine(line: string): { count: number; at: number } | null {
   const at = line.indexOf(' @');
   if (at <= 0) return null;
+  // nearly always digits alone, few enough to add up exactly
+  let count = 0;
+  let k = 0;
+  for (; k < at && k < 15; k++) {
+    const c = line.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) break;
+    count = count * 10 + (c - 0x30);
+  }
+  if (k === at) return { count, at };
   const num = line.slice(0, at).trim();
   if (!/^\d+$/.test(num)) return null;
   return { count: Number(num), at };
+}
+
+/**
+ * Whether the line ends as both forms of a count header do, ` profile: total N` before any
+ * blanks: a look at its end, not a search of the whole line.
+ */
+function endsLikeCountHeader(line: string): boolean {
+  const t = line.trimEnd();
+  let k = t.length;
+  while (k > 0 && t.charCodeAt(k - 1) >= 0x30 && t.charCodeAt(k - 1) <= 0x39) k--;
+  return k < t.length && t.startsWith(' profile: total ', k - 16);
 }
 
 /** `…dumping profilesgoroutine profile: total 12`: a header glued to the end of a log line. */
@@ -643,11 +686,17 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
   // the records of one dump print the same few thousand symbol lines over and over: each read once
   const symbols = new SymbolLines();
   let d: Debug1Dump | null = null;
+  // the record being read holds only addresses symbolised before: its `#` lines are passed over
+  let known = false;
   for (let line = r.next(); line !== null; line = r.next()) {
     const c0 = line.length > 0 ? line.charCodeAt(0) : -1;
     if (c0 === 0x23 /* # */) {
       if (d === null || !d.open) continue; // a comment outside a record
       if (line.charCodeAt(1) === 0x09) {
+        if (known) {
+          r.skipLinesOpening(0x23, 0x09);
+          continue;
+        }
         const s = symbols.read(line);
         if (s === null) skipped.note(r.lineNo, line);
         else d.stacks.pushSymbol(s);
@@ -658,12 +707,13 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
       }
       continue;
     }
+    known = false;
     if (line.trim() === '') {
       d?.endRecord();
       continue;
     }
-    // (both forms of a header hold these words; a record's line of addresses need not be tried)
-    const h = line.includes(' profile: total ') ? (parseCountHeader(line) ?? gluedCountHeader(line, r.lineNo, skipped)) : null;
+    // (both forms of a header end so; a record's line of addresses need not be tried)
+    const h = endsLikeCountHeader(line) ? (parseCountHeader(line) ?? gluedCountHeader(line, r.lineNo, skipped)) : null;
     if (h !== null) {
       d?.endRecord();
       d = new Debug1Dump(h, r.lineNo);
@@ -690,7 +740,7 @@ function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
     if (!readAddresses(d.stacks, line, rec.at + 2)) {
       d.dropRecord();
       skipped.note(r.lineNo, line);
-    }
+    } else known = d.stacks.symbolisedBefore();
   }
   d?.endRecord();
   return dumps;

@@ -84,6 +84,26 @@ export class StreamLines {
     return t.slice(p, end > p && t.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
   }
 
+  /**
+   * Passes over the lines that open with the characters `a`, `b` (after the line last returned,
+   * none peeked), leaving a last one without its newline to `next()`; how many it passed.
+   */
+  skipLinesOpening(a: number, b: number): number {
+    if (this.peeked !== null) return 0;
+    const t = this.text;
+    let p = this.pos;
+    let n = 0;
+    while (t.charCodeAt(p) === a && t.charCodeAt(p + 1) === b) {
+      const end = t.indexOf('\n', p);
+      if (end < 0) break;
+      p = end + 1;
+      n++;
+    }
+    this.pos = p;
+    this.lineNo += n;
+    return n;
+  }
+
   /** The line `next()` would return, without consuming it. */
   peek(): string | null {
     if (this.peeked !== null) return this.peeked;

@@ -22,7 +22,7 @@
  * to addresses (Go's heap, block and mutex profiles print the same `#` lines in debug=1 form).
  */
 
-import { ProfileBuilder } from '../model/builder.js';
+import { ProfileBuilder, Uint32Column } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
@@ -284,7 +284,9 @@ function matches(r: PcRecord, s: SymbolLine): boolean {
 
 /** A stack read by `AddressStacks`: address records, or (rarely) its own symbol lines. */
 export interface AddressStack {
-  records: number[];
+  /** Where its addresses' records sit among those AddressStacks holds. */
+  start: number;
+  end: number;
   /** Set when the `#` lines did not match the `@` addresses: the stack is built from them instead. */
   symbols: SymbolLine[] | null;
 }
@@ -299,7 +301,10 @@ export class AddressStacks {
   private readonly records: PcRecord[] = [];
   private readonly byToken = new Map<string, number>();
   private readonly byValue = new Map<number, number>();
-  private cur: number[] = [];
+  /** The addresses of every stack read, one stack after another (their records' indices). */
+  private readonly ids = new Uint32Column(4096);
+  /** Where the stack being read starts in `ids`. */
+  private start = 0;
   private syms: SymbolLine[] = [];
   /** Whether the stack being read holds an address no stack before held. */
   private newAddress = false;
@@ -312,7 +317,7 @@ export class AddressStacks {
   pushValue(v: number): void {
     let r = this.byValue.get(v);
     if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16), v)));
-    this.cur.push(r);
+    this.ids.push(r);
   }
 
   /** Adds the address `token` (`0x…`) to the stack being read; false when it is not hex. */
@@ -323,7 +328,7 @@ export class AddressStacks {
       const raw = canonicalHex(token);
       this.byToken.set(token, (r = this.addRecord(raw, hexValue(raw, 2, raw.length))));
     }
-    this.cur.push(r);
+    this.ids.push(r);
     return true;
   }
 
@@ -348,29 +353,31 @@ export class AddressStacks {
    */
   symbolisedBefore(): boolean {
     if (this.newAddress) return false;
-    const stack = this.cur;
+    const ids = this.ids.data;
     const recs = this.records;
-    const n = stack.length;
-    let i = 0;
-    while (i < n && recs[stack[i]!]!.state === 0) i++;
+    const n = this.ids.length;
+    let i = this.start;
+    while (i < n && recs[ids[i]!]!.state === 0) i++;
     if (i === n) return false;
-    while (i < n && recs[stack[i]!]!.state === 2) i++;
-    return i === n || (i === n - 1 && recs[stack[i]!]!.state === 0);
+    while (i < n && recs[ids[i]!]!.state === 2) i++;
+    return i === n || (i === n - 1 && recs[ids[i]!]!.state === 0);
   }
 
   /** Closes the stack being read and matches its symbol lines to its addresses. */
   endStack(): AddressStack {
-    const records = this.cur;
+    const start = this.start;
+    const end = this.ids.length;
     const syms = this.syms;
-    this.cur = [];
+    this.start = end;
     this.syms = [];
     this.newAddress = false;
-    if (syms.length === 0) return { records, symbols: null };
+    if (syms.length === 0) return { start, end, symbols: null };
     // a record with no frames: Go's printStackRecord still walks one zero frame and prints `#\t0x0`
-    if (records.length === 0 && syms.length === 1 && syms[0]!.fn === '' && canonicalHex(syms[0]!.pc) === '0x0') {
-      return { records, symbols: null };
+    if (end === start && syms.length === 1 && syms[0]!.fn === '' && canonicalHex(syms[0]!.pc) === '0x0') {
+      return { start, end, symbols: null };
     }
     const recs = this.records;
+    const records = this.ids.data.subarray(start, end);
     let k = 0; // next stack position to match
     let last = -1; // record the previous symbol line matched
     let fresh = false; // whether `last` is being symbolised by this stack's lines
@@ -411,9 +418,9 @@ export class AddressStacks {
     for (const r of touched) recs[r]!.state = 2;
     if (!ok) {
       this.mismatched++;
-      return { records, symbols: syms };
+      return { start, end, symbols: syms };
     }
-    return { records, symbols: null };
+    return { start, end, symbols: null };
   }
 
   /** Appends the frames of `stack` to the sample being built, leaf first. */
@@ -426,8 +433,9 @@ export class AddressStacks {
       }
       return;
     }
-    for (const r of stack.records) {
-      const rec = this.records[r]!;
+    const ids = this.ids.data;
+    for (let i = stack.start; i < stack.end; i++) {
+      const rec = this.records[ids[i]!]!;
       if (rec.location < 0) {
         const ls = rec.lines ?? [];
         const lines = ls.map((s) => ({ function: b.functionId(s.fn, s.file), line: s.line }));

@@ -5,7 +5,9 @@
  * pieces of several sizes, the parts' rows put together are the whole decode's rows, the
  * tables, counts and warnings are the same, and so are the goroutine summary, the blocking
  * profiles, the goroutine groups, the snapshots, the diagnosis and the JSON report; a trace
- * the whole path refuses is refused with the same message.
+ * the whole path refuses is refused with the same message. So too in parts of a few hundred
+ * rows (a generation cut into many, as a busy server's tens of millions of rows are), where a
+ * generation damaged after some of its parts went out is kept up to them, as the warning says.
  *
  * And the memory bound: while a multi-generation trace streams, the decoder never holds more
  * input than one generation plus the piece being pushed, and no part holds more than one
@@ -24,6 +26,7 @@ import { analyzeInput } from '../src/pipeline.js';
 import { gzipSync } from 'node:zlib';
 import { corpusFile, corpusRoot, manifest, repoRoot } from './helpers/corpus.js';
 import { parseTraceTest } from './helpers/trace-text.js';
+import { MUTANT_SOURCES, traceBatchDrops, traceMutants } from './helpers/trace-mutants.mjs';
 
 interface Input {
   name: string;
@@ -101,11 +104,11 @@ function whole(bytes: Uint8Array): Outcome {
   }
 }
 
-function streamed(chunks: Uint8Array[]): Outcome & { parts?: Trace[] } {
+function streamed(chunks: Uint8Array[], partRows?: number): Outcome & { parts?: Trace[] } {
   const parts: Trace[] = [];
   const a = new TraceAnalyzer();
   try {
-    const it = decodeTraceParts(chunks);
+    const it = decodeTraceParts(chunks, partRows === undefined ? {} : { partRows });
     for (;;) {
       const r = it.next();
       if (r.done) {
@@ -124,12 +127,13 @@ function streamed(chunks: Uint8Array[]): Outcome & { parts?: Trace[] } {
  * As `streamed`, but each part handed to onPart as soon as it is decoded, its rows good only
  * during the call (the next part is written into the same columns): copied there.
  */
-function streamedOnPart(chunks: Uint8Array[]): Outcome & { parts?: Trace[]; buffers?: Set<ArrayBufferLike> } {
+function streamedOnPart(chunks: Uint8Array[], partRows?: number): Outcome & { parts?: Trace[]; buffers?: Set<ArrayBufferLike> } {
   const parts: Trace[] = [];
   const buffers = new Set<ArrayBufferLike>();
   const a = new TraceAnalyzer();
   try {
     const d = new TraceStreamDecoder({
+      ...(partRows === undefined ? {} : { partRows }),
       onPart: (p) => {
         buffers.add(p.events.time.buffer);
         parts.push({ ...p, events: copyEvents(p.events) });
@@ -264,6 +268,58 @@ function compare(input: Input, size: number): void {
   }
 }
 
+/** Rows a part of `compareInSmallParts` holds at most: a few hundred, so that most generations are cut. */
+const SMALL_PARTS = 300;
+
+/** The rows a part may hold past partRows: those of the one event it was cut after (and its CPU samples' rows). */
+const PART_SLACK = 64;
+
+/**
+ * Parts of at most SMALL_PARTS rows, a generation cut into many as a busy server's are: the
+ * same rows, tables and analysis as the whole decode. A generation found inconsistent after
+ * some of its parts were handed out is kept up to them (the whole decode drops all of it):
+ * then the whole decode's rows come first, and the warning names how far the parts went.
+ * Returns the parts beyond one a generation, and whether the input was such a generation.
+ */
+function compareInSmallParts(input: Input): { extra: number; keptUpTo: boolean } {
+  const w = whole(input.bytes);
+  const chunks = pieces(input.bytes, 997);
+  const s = streamed(chunks, SMALL_PARTS);
+  if ('error' in w) {
+    expect(s).toEqual({ error: w.error });
+    return { extra: 0, keptUpTo: false };
+  }
+  if ('error' in s) throw new Error(`streamed in small parts: ${s.error}, whole: decoded`);
+  // (an old-format trace is one part)
+  if (w.trace.family === 'v2') for (const p of s.parts!) expect(p.events.length, input.name).toBeLessThanOrEqual(SMALL_PARTS + PART_SLACK);
+  const o = streamedOnPart(chunks, SMALL_PARTS);
+  if ('error' in o) throw new Error(`streamed to onPart in small parts: ${o.error}, whole: decoded`);
+  const extra = w.trace.family === 'v1' ? 0 : s.parts!.length - (w.trace.generations + 1);
+  const kept = s.trace.warnings.find((m) => / up to [\d.]+\w+, \d+ bytes dropped|, and (generation \d+|last generation) up to /.test(m));
+  if (kept === undefined) {
+    // (the diagnosis fills in an analysis's wait latency: each one's made before they are compared)
+    const dw = diagnose([w.analysis]);
+    for (const x of [s, o]) {
+      expectSameRows(x.parts!, w.trace.events);
+      expect(header(x.trace)).toEqual(header(w.trace));
+      expect(diagnose([x.analysis])).toEqual(dw);
+      expect(findings(x.analysis)).toEqual(findings(w.analysis));
+    }
+    expect(tables(s.trace)).toEqual(tables(w.trace));
+    return { extra, keptUpTo: false };
+  }
+  // kept up to the parts handed out: the whole decode's rows (less its closing sync) first
+  const all = s.parts!.flatMap((p) => Array.from(p.events.time, (t, i) => `${t} ${p.events.kind[i]} ${p.events.g[i]} ${p.events.stack[i]}`));
+  const ev = w.trace.events;
+  const want = Array.from(ev.time.subarray(0, ev.length - 1), (t, i) => `${t} ${ev.kind[i]} ${ev.g[i]} ${ev.stack[i]}`);
+  expect(all.slice(0, want.length)).toEqual(want);
+  expect(all.length).toBeGreaterThan(want.length + 1);
+  expect(kept).toMatch(
+    /^(trace inconsistent from generation \d+ on|truncated or damaged: generation \d+|truncated: generation \d+).*; analysed the first (generation|\d+ generations) \([^)]*\), and generation \d+ up to [\d.]+\w+, .*\d+ bytes dropped/,
+  );
+  return { extra, keptUpTo: true };
+}
+
 const samples = sampleTraces();
 const corpus = corpusTraces();
 const cut = cuts([...samples, ...corpus]);
@@ -293,6 +349,20 @@ describe('streamed traces agree with whole-file decoding and analysis', () => {
       });
     });
   }
+
+  it('in parts of a few hundred rows, a generation cut into many', () => {
+    // and the damaged traces of the verdict tests: one byte changed, or one batch left out
+    const damaged = MUTANT_SOURCES.flatMap((src) => [...traceMutants(repoRoot, src), ...traceBatchDrops(repoRoot, src)]);
+    let extra = 0;
+    let keptUpTo = 0;
+    for (const x of [...samples, ...corpus, ...cut, ...damaged]) {
+      const r = compareInSmallParts(x);
+      extra += r.extra;
+      if (r.keptUpTo) keptUpTo++;
+    }
+    expect(extra).toBeGreaterThan(300);
+    expect(keptUpTo).toBeGreaterThan(3);
+  });
 
   it('byte by byte, on a multi-generation trace and a Go 1.26 trace', () => {
     for (const name of ['felixge-sqlprof/testdata/testprog/go1.23.3.trace', 'samples/healthy/go1.27/trace.out']) {

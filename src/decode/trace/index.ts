@@ -71,11 +71,12 @@ export function decodeTrace(bytes: Uint8Array, opts: DecodeTraceOptions = {}): T
 
 /**
  * The trace one part at a time, from bytes in memory: for the new format one part per
- * generation (and a last part holding the closing sync), for the old format one part. Returns
- * the trace without rows (see TraceStreamDecoder.result) when done.
+ * generation (several for a generation of more than `partRows` rows) and a last part holding
+ * the closing sync, for the old format one part. Returns the trace without rows (see
+ * TraceStreamDecoder.result) when done.
  */
-export function* decodeTraceParts(chunks: Iterable<Uint8Array>): Generator<Trace, Trace, undefined> {
-  const d = new TraceStreamDecoder();
+export function* decodeTraceParts(chunks: Iterable<Uint8Array>, opts: { partRows?: number } = {}): Generator<Trace, Trace, undefined> {
+  const d = new TraceStreamDecoder(opts);
   for (const c of chunks) {
     d.push(c);
     yield* d.take();
@@ -97,24 +98,37 @@ export interface TraceStreamOptions {
    * (with the garbage of their growing) until the collector gets to them.
    */
   onPart?: (part: Trace) => void;
+  /**
+   * Rows a part holds at most (PART_ROWS unless set): a generation that makes more is handed
+   * out in several parts, cut where its rows reach this many.
+   */
+  partRows?: number;
 }
+
+/**
+ * Rows of a part, at most: about 45 MB of columns. A generation of a busy server's trace
+ * (tens of megabytes of input) makes tens of millions of rows, which held whole until its
+ * end would be most of the decoder's memory.
+ */
+export const PART_ROWS = 1 << 20;
 
 /**
  * A trace decoded as its bytes come in (push, in pieces of any size, then end). Each
  * generation of a new-format trace (Go 1.22+) is decoded as soon as it is complete and handed
  * out as a part (take, or onPart as it is cut, into reused columns): a Trace whose `events` are
- * that generation's rows and whose other fields (counts, string, frame and stack tables,
- * warnings) are those of the trace so far.
- * Stack, frame and string indices are the same in every part and in result(), so state kept
- * across parts stays valid. Working memory is bounded by one generation plus what the tables
- * keep (distinct stacks and strings), not by the input.
+ * that generation's rows (or the next partRows of them, for a generation that makes more) and
+ * whose other fields (counts, string, frame and stack tables, warnings) are those of the trace
+ * so far. Stack, frame and string indices are the same in every part and in result(), so state
+ * kept across parts stays valid. Working memory is bounded by one generation's input and one
+ * part's rows plus what the tables keep (distinct stacks and strings), not by the input.
  *
  * An old-format trace (Go 1.7–1.21) has no generations, and Go's own reader also needs it
  * whole: its bytes are kept until end(), which decodes them into one part, so memory is bounded
  * by the input there.
  *
- * A truncated or damaged new-format trace keeps the generations before the damage, and
- * result().warnings says what was dropped. push() and end() raise a one-line DecodeError only
+ * A truncated or damaged new-format trace keeps the generations before the damage (and the
+ * parts of the damaged one already handed out, which the warning names), and result().warnings
+ * says what was dropped. push() and end() raise a one-line DecodeError only
  * when nothing usable is left (not a trace, an unsupported version, no complete generation).
  */
 export class TraceStreamDecoder {
@@ -255,6 +269,7 @@ export class TraceStreamDecoder {
         if (!this.whole) this.emit();
         this.opts.onGeneration?.(end);
       },
+      ...(this.whole ? {} : { onRows: () => this.emit(), partRows: this.opts.partRows ?? PART_ROWS }),
     });
   }
 

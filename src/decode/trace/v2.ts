@@ -89,6 +89,13 @@ interface ScanState {
 export interface V2Options {
   /** Called after each generation that decoded, with the input offset where it ended. */
   onGeneration?: (endOffset: number) => void;
+  /**
+   * Called when the rows in the builder reach `partRows` inside a generation, to cut them off
+   * as a part of their own (the builder is empty after it): a busy server's generation makes
+   * tens of millions of rows, which would otherwise all be held until its end.
+   */
+  onRows?: () => void;
+  partRows?: number;
 }
 
 /**
@@ -118,6 +125,11 @@ export class V2Decoder implements OrderOutput {
   private failure: { e: DecodeError; gstart: number; gen?: number; atEnd: boolean; at: number } | null = null;
   /** Time of the trace's first row (ns, Go's clock), -1 before it. */
   private firstTs = -1;
+  private readonly partRows: number;
+  /** Time of the last row of the generation being decoded already cut off as a part, -1: none. */
+  private partTs = -1;
+  /** Rows of the generation being decoded already cut off as parts. */
+  private partCut = 0;
   private ended = false;
 
   /** The scheduler's state machine, which lives across generations (v2-order.ts). */
@@ -145,6 +157,7 @@ export class V2Decoder implements OrderOutput {
     this.base = offset;
     this.total = offset;
     this.opts = opts;
+    this.partRows = opts.onRows !== undefined && opts.partRows !== undefined ? Math.max(1, opts.partRows) : Infinity;
   }
 
   /**
@@ -246,19 +259,23 @@ export class V2Decoder implements OrderOutput {
       }
       const startRows = this.b.n;
       const startTs = this.lastTs;
+      this.partTs = -1;
+      this.partCut = 0;
       try {
         this.processGeneration(g);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         // the last event that was in order, or the generation's start
         const at = this.lastTs;
-        this.b.truncate(startRows);
-        this.lastTs = startTs;
+        // rows already cut off as parts were analysed: the generation is kept up to them
+        this.b.truncate(this.partTs >= 0 ? 0 : startRows);
+        this.lastTs = this.partTs >= 0 ? this.partTs : startTs;
         // inside a generation, data ending early means a damaged batch, not a cut file
         const err = e instanceof TruncatedError ? new DecodeError(`damaged batch: ${e.message}`) : e;
         this.stop(err, gstart, g.gen, this.ver < 26 && eof && g.end >= this.len, at);
         return;
       }
+      this.partTs = -1; // (the generation is whole: its parts are no longer a part of one)
       if (this.generations++ === 0) this.firstTs = Math.trunc(g.minTs * this.nsPerTick);
       this.genStart = g.end;
       this.scan = null;
@@ -295,7 +312,8 @@ export class V2Decoder implements OrderOutput {
     }
     const which = gen !== undefined && gen !== 0 ? `generation ${gen}` : 'last generation';
     const n = this.generations;
-    const kept = `analysed the first ${n === 1 ? 'generation' : `${n} generations`} (${seconds(this.lastTs - this.firstTs)})`;
+    const upTo = this.partTs >= 0 ? `, and ${which} up to ${seconds(this.partTs - this.firstTs)}` : '';
+    const kept = `analysed the first ${n === 1 ? 'generation' : `${n} generations`} (${seconds(this.lastTs - this.firstTs)})${upTo}`;
     const share = `${dropped} bytes dropped (${Math.max(1, Math.round((100 * dropped) / Math.max(1, total)))}% of the input)`;
     const from = at > this.lastTs ? ` (at ${seconds(at - this.firstTs)})` : '';
     if (atEnd && !(e instanceof TruncatedError)) {
@@ -477,7 +495,8 @@ export class V2Decoder implements OrderOutput {
     for (const batches of sorted.byM.values()) for (const i of batches) evBytes += g.pend[i]! - g.pstart[i]!;
     const rowsBefore = this.b.n;
     const ns = samples.order.length;
-    this.b.reserve(rowsBefore + Math.ceil(evBytes * this.rowsPerByte * 1.0625) + ns + 2, true);
+    // (cut off in parts past partRows: room for a part, and the few rows one event may add)
+    this.b.reserve(rowsBefore + Math.min(Math.ceil(evBytes * this.rowsPerByte * 1.0625) + ns + 2, this.partRows + 64), true);
 
     // Sync at the generation start.
     this.syncs++;
@@ -491,7 +510,7 @@ export class V2Decoder implements OrderOutput {
     }
     this.mergeEvents(g, frontier, samples);
     // (an event takes at least 2 bytes: a generation that made more rows, synthesised ones, is no guide)
-    if (evBytes > 0) this.rowsPerByte = Math.min(0.5, (this.b.n - rowsBefore - ns) / evBytes);
+    if (evBytes > 0) this.rowsPerByte = Math.min(0.5, (this.partCut + this.b.n - rowsBefore - ns) / evBytes);
   }
 
   /**
@@ -554,6 +573,7 @@ export class V2Decoder implements OrderOutput {
     const ns = order.length;
     let si = 0;
     for (;;) {
+      if (this.b.n >= this.partRows) this.cutPart();
       if (si < ns && (frontier.length === 0 || sTime[order[si]!]! < frontier[0]!.time)) {
         const k = order[si++]!;
         let stk = 0;
@@ -585,6 +605,13 @@ export class V2Decoder implements OrderOutput {
         );
       }
     }
+  }
+
+  /** The rows so far handed out as a part, inside a generation. */
+  private cutPart(): void {
+    this.partCut += this.b.n;
+    this.opts.onRows!();
+    this.partTs = this.lastTs;
   }
 
   /** The CPU samples of a generation's sample batches, and their order by time (stable). */

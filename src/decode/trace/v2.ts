@@ -174,8 +174,9 @@ export class V2Decoder implements OrderOutput {
   }
 
   /**
-   * Input bytes kept, not yet decoded: the generation being read (its buffer grows a quarter
-   * at a time, from 64 KiB: a generation of a busy server's trace is tens of megabytes).
+   * Input bytes kept, not yet decoded: the generation being read (its buffer doubles when full,
+   * from 64 KiB: a generation of a busy server's trace is tens of megabytes, read a piece at a
+   * time, and each growth copies what is held).
    */
   get heldBytes(): number {
     return this.len - this.genStart;
@@ -217,7 +218,7 @@ export class V2Decoder implements OrderOutput {
       if (this.owned && this.buf.length >= need && this.buf.length <= 4 * need) {
         this.buf.copyWithin(0, shift, this.len);
       } else {
-        const nb = new Uint8Array(Math.max(need + (need >> 2), 1 << 16));
+        const nb = new Uint8Array(Math.max(need * 2, 1 << 16));
         nb.set(this.buf.subarray(shift, this.len));
         this.buf = nb;
         this.owned = true;

@@ -1,6 +1,6 @@
 /**
  * Reading an input that may be large: a trace (plain or gzipped) is decoded as it is read, one
- * generation at a time, its rows handed to `onPart` (a million at most at once) and then let
+ * generation at a time, its rows handed to `onPart` (PART_ROWS at most at once) and then let
  * go, so a large trace is analysed in memory bounded by a generation rather than the file. When asked, a clean debug=2
  * dump is decoded as it is read too, and a large gzip'd pprof profile from its content's pieces
  * (a `profile`). Anything else comes back as its bytes, for the ordinary decoders.

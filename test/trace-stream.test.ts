@@ -322,6 +322,7 @@ function compareInSmallParts(input: Input): { extra: number; keptUpTo: boolean }
   expect(kept).toMatch(
     /^(trace inconsistent from generation \d+ on|truncated or damaged: generation \d+|truncated: generation \d+).*; analysed the first (generation|\d+ generations) \([^)]*\), and generation \d+ up to [\d.]+\w+, .*\d+ bytes dropped/,
   );
+  if (kept.startsWith('trace inconsistent')) expect(kept).toMatch(/, not the rest of generation \d+ or later: /);
   return { extra, keptUpTo: true };
 }
 

@@ -326,7 +326,7 @@ export class V2Decoder implements OrderOutput {
     if (e instanceof TruncatedError) {
       this.b.warn(`truncated: ${which} incomplete (${e.message}); ${kept}, ${share}`);
     } else {
-      this.b.warn(`trace inconsistent from ${which} on${from}: ${e.message}; ${kept}, not ${which} or later: ${share}`);
+      this.b.warn(`trace inconsistent from ${which} on${from}: ${e.message}; ${kept}, not ${this.partTs >= 0 ? `the rest of ${which}` : which} or later: ${share}`);
     }
   }
 

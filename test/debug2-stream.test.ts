@@ -1,6 +1,6 @@
 /**
- * The debug=2 reader fed its text in pieces gives the same profile as the whole text, over every
- * goroutine dump and traceback the samples and the shared corpus hold: pieces of 1 byte (only for
+ * The debug=2 and debug=1 readers fed their text in pieces give the same profile as the whole
+ * text, over every goroutine dump and traceback the samples and the shared corpus hold: pieces of 1 byte (only for
  * the smaller files, it is slow), 7 bytes and 64 KiB, so that lines, CRLF ends and multi-byte
  * characters are split between pieces; and the command line's reading of a dump from its bytes.
  */
@@ -14,7 +14,8 @@ import { decodeGoroutineDebug2, GoroutineDebug2Stream } from '../src/decode/goro
 import { firstRecordForm } from '../src/decode/goroutine-text.js';
 import { needsUnpaste, unpaste } from '../src/decode/paste.js';
 import type { Profile } from '../src/model/profile.js';
-import { decodeDebug2Pieces, wholeCharsEnd } from '../src/cli/goroutine-input.js';
+import { decodeDumpPieces, wholeCharsEnd } from '../src/cli/goroutine-input.js';
+import { decodeGoroutineDebug1, GoroutineDebug1Stream } from '../src/decode/goroutine-debug1.js';
 import { VERSION } from '../src/cli/setup.js';
 import { readTraceOrBytes } from '../src/cli/trace-input.js';
 import { analyze, render } from '../src/pipeline.js';
@@ -30,8 +31,8 @@ function sampleTexts(dir: string, out: string[]): string[] {
   return out;
 }
 
-/** Every text input read by the debug=2 reader, as it reads it (after any paste repair). */
-function inputs(): { name: string; text: string }[] {
+/** Every text input read by the reader of `form`, as it reads it (after any paste repair). */
+function inputs(form: 'debug1' | 'debug2'): { name: string; text: string }[] {
   const all: { name: string; bytes: Uint8Array }[] = [];
   for (const f of sampleTexts(path.join(repoRoot, 'samples'), [])) all.push({ name: path.relative(repoRoot, f), bytes: readFileSync(f) });
   for (const row of manifest()) {
@@ -41,13 +42,13 @@ function inputs(): { name: string; text: string }[] {
   for (const { name, bytes } of all) {
     let text = new TextDecoder().decode(bytes);
     if (needsUnpaste(text.slice(0, 65536))) text = unpaste(text).text;
-    if (firstRecordForm(text) === 'debug2') out.push({ name, text });
+    if (firstRecordForm(text) === form) out.push({ name, text });
   }
   return out;
 }
 
-function decodeInPieces(text: string, size: number): Profile {
-  const s = new GoroutineDebug2Stream();
+function decodeInPieces(text: string, size: number, form: 'debug1' | 'debug2' = 'debug2'): Profile {
+  const s = form === 'debug1' ? new GoroutineDebug1Stream() : new GoroutineDebug2Stream();
   for (let at = 0; at < text.length; at += size) s.push(text.slice(at, at + size));
   return s.end();
 }
@@ -60,7 +61,8 @@ function outcome(f: () => Profile): Profile | string {
   }
 }
 
-const texts = inputs();
+const texts = inputs('debug2');
+const texts1 = inputs('debug1');
 
 describe('the debug=2 reader in pieces', () => {
   it('has real dumps to read: samples and corpus, with panics, races and several dumps in one text', () => {
@@ -80,6 +82,22 @@ describe('the debug=2 reader in pieces', () => {
   }
 });
 
+describe('the debug=1 reader in pieces', () => {
+  it('has real dumps to read: samples and corpus, goroutine, goroutineleak and threadcreate profiles', () => {
+    expect(texts1.length).toBeGreaterThan(50);
+    expect(texts1.some((t) => !t.name.startsWith('samples/'))).toBe(true);
+    expect(texts1.some((t) => decodeGoroutineDebug1(t.text).kind === 'goroutineleak')).toBe(true);
+  });
+
+  for (const { name, text } of texts1) {
+    it(`${name}: the same profile from pieces of 1, 7 and 65,536 characters`, () => {
+      const whole = outcome(() => decodeGoroutineDebug1(text));
+      const sizes = text.length <= 40_000 ? [1, 7, 65536] : [7, 65536];
+      for (const size of sizes) expect(outcome(() => decodeInPieces(text, size, 'debug1')), `pieces of ${size}`).toEqual(whole);
+    });
+  }
+});
+
 describe('a debug=2 dump read from its bytes in pieces (the command line)', () => {
   const real = readFileSync(path.join(repoRoot, 'samples/goroutine-forms/go1.27/goroutine.debug2.txt'));
   // mechanical variants of the real dump: two- and four-byte characters in every function name,
@@ -95,7 +113,7 @@ describe('a debug=2 dump read from its bytes in pieces (the command line)', () =
     it(`${name}: the profile of the whole text from pieces of 1, 7 and 65,536 bytes`, async () => {
       const whole = decodeGoroutineDebug2(new TextDecoder().decode(bytes));
       expect(whole.samples.length).toBeGreaterThan(5);
-      for (const size of [1, 7, 65536]) expect(await decodeDebug2Pieces(inPieces(bytes, size)), `pieces of ${size}`).toEqual(whole);
+      for (const size of [1, 7, 65536]) expect(await decodeDumpPieces(inPieces(bytes, size), 'debug2'), `pieces of ${size}`).toEqual(whole);
     });
   }
 
@@ -121,7 +139,7 @@ describe('pprof-diag analyze on a debug=2 dump', () => {
   it('reads it as it comes, plain or gzip\'d: a profile, not bytes', async () => {
     for (const file of [plain, gz]) {
       const seen: number[] = [];
-      const r = await readTraceOrBytes(file, fetch, { onPart: () => {}, streamDebug2: true, onDumpProgress: (done) => seen.push(done) });
+      const r = await readTraceOrBytes(file, fetch, { onPart: () => {}, streamDumps: true, onDumpProgress: (done) => seen.push(done) });
       expect(r.type, file).toBe('profile');
       if (r.type !== 'profile') continue;
       expect(r.compressed).toBe(file === gz);
@@ -130,11 +148,25 @@ describe('pprof-diag analyze on a debug=2 dump', () => {
     }
   });
 
+  it('reads a debug=1 dump as it comes too, plain or gzip\'d', async () => {
+    const text1 = readFileSync(path.join(repoRoot, 'samples/redis-pool-wait/go1.27/goroutine.debug1.txt'));
+    for (const [name, b] of [
+      ['goroutine.debug1.txt', text1],
+      ['goroutine.debug1.txt.gz', gzipSync(text1)],
+    ] as const) {
+      const file = path.join(dir, name);
+      writeFileSync(file, b);
+      const r = await readTraceOrBytes(file, fetch, { onPart: () => {}, streamDumps: true });
+      expect(r.type, file).toBe('profile');
+      if (r.type === 'profile') expect(r.profile).toEqual(decodeGoroutineDebug1(new TextDecoder().decode(text1)));
+    }
+  });
+
   it('reads a pasted dump (a log prefix before every line) whole, for the paste repairs', async () => {
     const text = new TextDecoder().decode(bytes).replace(/^/gm, '2026-12-01T10:00:00.123Z stderr F ');
     const pasted = path.join(dir, 'pasted.txt');
     writeFileSync(pasted, text);
-    const r = await readTraceOrBytes(pasted, fetch, { onPart: () => {}, streamDebug2: true });
+    const r = await readTraceOrBytes(pasted, fetch, { onPart: () => {}, streamDumps: true });
     expect(r.type).toBe('bytes');
   });
 

@@ -96,8 +96,8 @@ export async function analyzeCommand(specs: string[], flags: AnalyzeFlags, io: I
           },
           onPart: (part) => analyzer.add(part),
           onProgress: (done, total, generations) => progress.show(`${label}decoding ${spec} ${traceProgress(done, total, generations)}`),
-          // a debug=2 goroutine dump is decoded as it is read too
-          streamDebug2: true,
+          // a goroutine dump (debug=1 or debug=2) is decoded as it is read too
+          streamDumps: true,
           // and a large gzip'd pprof profile from its pieces
           streamPprofFrom: PPROF_PIECES_FROM,
           onDumpProgress: (done, total) => progress.show(`${label}decoding ${spec} ${total ? `${Math.floor((done / Math.max(total, 1)) * 100)}%` : formatSize(done)}`),

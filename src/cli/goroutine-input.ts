@@ -1,34 +1,45 @@
 /**
- * A debug=2 goroutine dump (plain or gzip'd) read as it comes: its bytes turned into text a
- * piece at a time and handed to the debug=2 reader, so that a dump of hundreds of megabytes is
- * decoded in memory bounded by its distinct stacks, not by the file. Only a dump whose head shows
- * it clean (no paste damage to repair, which needs the whole text) goes this way; the decoders
- * read anything else whole, as before.
+ * A goroutine dump, debug=1 or debug=2 (plain or gzip'd), read as it comes: its bytes turned
+ * into text a piece at a time and handed to its reader, so that a dump of hundreds of megabytes
+ * is decoded in memory bounded by its distinct stacks, not by the file. Only a dump whose head
+ * shows it clean (no paste damage to repair, which needs the whole text) goes this way; the
+ * decoders read anything else whole, as before.
  */
 
 import { Buffer, isAscii } from 'node:buffer';
 import { concatBytes } from '../decode/gzip.js';
 import { sniff } from '../decode/index.js';
+import { GoroutineDebug1Stream } from '../decode/goroutine-debug1.js';
 import { GoroutineDebug2Stream } from '../decode/goroutine-debug2.js';
 import { needsUnpaste } from '../decode/paste.js';
 import type { Profile } from '../model/profile.js';
 
-/** Largest piece of ASCII text made into one string. */
-const ASCII_PIECE = 512 * 1024;
+/**
+ * Largest piece of ASCII text made into one string: short enough to be an object of the heap's
+ * young generation, whose memory is used again and again, rather than of its large objects,
+ * each on pages of its own, first touched (a tenth of a 50 MB debug=1 dump's decoding).
+ */
+const ASCII_PIECE = 64 * 1024;
 
 /** Characters of the head the paste repairs look at (decodeGoroutineText). */
 const PASTE_HEAD = 64 * 1024;
 
+export type DumpForm = 'debug1' | 'debug2';
+
 /**
- * Whether an input whose content starts with `head` is a clean debug=2 dump, told as the whole
- * text would tell it: `whole` when the head is all of the content. A head too short to tell
- * (a multi-byte text whose first 64 K characters do not fit) says no.
+ * The form of a clean goroutine dump (debug=1 or debug=2) whose content starts with `head`,
+ * told as the whole text would tell it (`whole` when the head is all of the content); null for
+ * any other input, and for a head too short to tell (a multi-byte text whose first 64 K
+ * characters do not fit).
  */
-export function streamsAsDebug2(head: Uint8Array, whole: boolean): boolean {
-  if ((!whole && head.length < PASTE_HEAD) || sniff(head) !== 'goroutine-debug2') return false;
+export function streamedDumpForm(head: Uint8Array, whole: boolean): DumpForm | null {
+  if (!whole && head.length < PASTE_HEAD) return null;
+  const kind = sniff(head);
+  if (kind !== 'goroutine-debug1' && kind !== 'goroutine-debug2') return null;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(whole ? head : head.subarray(0, 4 * PASTE_HEAD), { stream: !whole });
-  if (!whole && text.length < PASTE_HEAD) return false;
-  return !needsUnpaste(text.length > PASTE_HEAD ? text.slice(0, PASTE_HEAD) : text);
+  if (!whole && text.length < PASTE_HEAD) return null;
+  if (needsUnpaste(text.length > PASTE_HEAD ? text.slice(0, PASTE_HEAD) : text)) return null;
+  return kind === 'goroutine-debug1' ? 'debug1' : 'debug2';
 }
 
 /**
@@ -49,12 +60,12 @@ export function wholeCharsEnd(b: Uint8Array): number {
   return n;
 }
 
-/** Decodes a debug=2 dump from its content's pieces; `onPiece` is told the bytes read so far. */
-export async function decodeDebug2Pieces(pieces: AsyncIterable<Uint8Array>, onPiece?: (bytes: number) => void): Promise<Profile> {
+/** Decodes a dump of the form given from its content's pieces; `onPiece` is told the bytes read so far. */
+export async function decodeDumpPieces(pieces: AsyncIterable<Uint8Array>, form: DumpForm, onPiece?: (bytes: number) => void): Promise<Profile> {
   // the first text decoded drops a byte order mark, as decoding the whole would; later ones keep theirs
   const first = new TextDecoder('utf-8', { fatal: false });
   const rest = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  const reader = new GoroutineDebug2Stream();
+  const reader = form === 'debug1' ? new GoroutineDebug1Stream() : new GoroutineDebug2Stream();
   let started = false;
   let carry: Uint8Array | null = null;
   let bytes = 0;
@@ -62,7 +73,7 @@ export async function decodeDebug2Pieces(pieces: AsyncIterable<Uint8Array>, onPi
     if (b.length === 0) return;
     // ASCII, nearly every dump: the same characters as UTF-8 gives, copied rather than decoded
     if (isAscii(b)) {
-      // in pieces short enough to be strings of the heap (node keeps longer ones outside it)
+      // in pieces short enough to be strings of the heap's young generation (ASCII_PIECE)
       const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
       for (let at = 0; at < buf.length; at += ASCII_PIECE) reader.push(buf.toString('latin1', at, Math.min(buf.length, at + ASCII_PIECE)));
     } else reader.push((started ? rest : first).decode(b));

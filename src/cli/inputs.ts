@@ -43,6 +43,13 @@ export interface InputStream {
    * file's remainder is read straight into it rather than in pieces joined afterwards).
    */
   whole: (head: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Where the input can give them so (a regular file), the pieces after those iterated so far,
+   * each read into the same array: a piece is good only until the next is asked for, for a
+   * reader that makes something else of each at once (a dump's text) and so touches no new
+   * memory for the bytes.
+   */
+  passing?: () => AsyncIterable<Uint8Array>;
 }
 
 /** A file system error as the user can act on it: "no such file", "permission denied", or node's own words. */
@@ -154,6 +161,18 @@ class FileInput implements InputStream {
         }
       },
     };
+  }
+
+  async *passing(): AsyncGenerator<Uint8Array> {
+    try {
+      const b = Buffer.allocUnsafe(FILE_PIECE);
+      for (let n = this.readInto(b, 0, b.length); n > 0; n = this.readInto(b, 0, b.length)) {
+        yield new Uint8Array(b.buffer, b.byteOffset, n);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.close();
+    }
   }
 
   async whole(head: Uint8Array): Promise<Uint8Array> {

@@ -1,8 +1,8 @@
 /**
  * Reading an input that may be large: a trace (plain or gzipped) is decoded as it is read, one
  * generation at a time, its rows handed to `onPart` (PART_ROWS at most at once) and then let
- * go, so a large trace is analysed in memory bounded by a generation rather than the file. When asked, a clean debug=2
- * dump is decoded as it is read too, and a large gzip'd pprof profile from its content's pieces
+ * go, so a large trace is analysed in memory bounded by a generation rather than the file. When asked, a clean debug=1 or
+ * debug=2 dump is decoded as it is read too, and a large gzip'd pprof profile from its content's pieces
  * (a `profile`). Anything else comes back as its bytes, for the ordinary decoders.
  */
 
@@ -15,7 +15,7 @@ import { TraceStreamDecoder, isTrace } from '../decode/trace/index.js';
 import type { Profile } from '../model/profile.js';
 import type { Trace } from '../model/trace.js';
 import { gunzipHead, gunzipStream } from './gunzip-node.js';
-import { decodeDebug2Pieces, streamsAsDebug2 } from './goroutine-input.js';
+import { decodeDumpPieces, streamedDumpForm } from './goroutine-input.js';
 import { openInput, type FetchOptions } from './inputs.js';
 
 export type TraceOrBytes =
@@ -34,10 +34,10 @@ export interface TraceReadOptions {
   /** Bytes of the input read so far, its size when known, generations decoded. */
   onProgress?: (done: number, total: number | null, generations: number) => void;
   /**
-   * Decode a clean debug=2 goroutine dump as it is read too (a `profile`), rather than give its
-   * bytes; `onDumpProgress` is told the bytes of the input read so far.
+   * Decode a clean debug=1 or debug=2 goroutine dump as it is read too (a `profile`), rather
+   * than give its bytes; `onDumpProgress` is told the bytes of the input read so far.
    */
-  streamDebug2?: boolean;
+  streamDumps?: boolean;
   onDumpProgress?: (done: number, total: number | null) => void;
   /**
    * Decode a gzip'd pprof profile whose trailer states at least this many bytes of content from
@@ -80,9 +80,20 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
   // the head of the content: of a gzip stream, as much as its first bytes hold, up to HEAD
   const content = compressed ? gunzipHead(first, HEAD) : first;
   if (!isTrace(content)) {
-    if (opts.streamDebug2 === true && streamsAsDebug2(content, ended && content.length < HEAD)) {
-      const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all();
-      const profile = await decodeDebug2Pieces(pieces, () => opts.onDumpProgress?.(read, input.size));
+    const form = opts.streamDumps === true ? streamedDumpForm(content, ended && content.length < HEAD) : null;
+    if (form !== null) {
+      // the dump's text is made of each piece at once: a file's pieces may come in one array used again
+      const passing = compressed || input.passing === undefined ? null : input.passing.bind(input);
+      const rest = async function* (): AsyncGenerator<Uint8Array> {
+        read += first.length;
+        yield first;
+        for await (const b of passing!()) {
+          read += b.length;
+          yield b;
+        }
+      };
+      const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : passing !== null ? rest() : all();
+      const profile = await decodeDumpPieces(pieces, form, () => opts.onDumpProgress?.(read, input.size));
       return { type: 'profile', name: input.name, compressed, profile };
     }
     const bytes = await input.whole(first);

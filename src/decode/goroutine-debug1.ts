@@ -27,7 +27,7 @@ import { DecodeError } from '../model/errors.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
 import { SkippedLines } from './skipped.js';
-import { StreamLines } from './stream-lines.js';
+import { NEED_MORE, StreamLines } from './stream-lines.js';
 import { formatCount } from '../model/units.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -683,82 +683,124 @@ class Debug1Dump {
 }
 
 /**
- * Reads the lines of a debug=1 text into dumps. Lenient: text before, between and after the
- * records (log lines, a reporter's elisions) is skipped and counted; a record pasted without
- * the `goroutine profile: total N` line starts a dump of its own; a second header starts the
- * next dump.
+ * Reads the lines of a debug=1 text into dumps, as its pieces come (push, then end). Lenient:
+ * text before, between and after the records (log lines, a reporter's elisions) is skipped and
+ * counted; a record pasted without the `goroutine profile: total N` line starts a dump of its
+ * own; a second header starts the next dump. Nothing is read twice: a line not complete yet
+ * waits for the next piece, and the text before it is let go.
  */
-function readDebug1(text: string, skipped: SkippedLines): Debug1Dump[] {
-  const r = new LineReader(text);
-  const dumps: Debug1Dump[] = [];
+export class GoroutineDebug1Stream {
+  private readonly r = new StreamLines();
+  private readonly skipped = new SkippedLines();
+  private readonly dumps: Debug1Dump[] = [];
   // the records of one dump print the same few thousand symbol lines over and over: each read once
-  const symbols = new SymbolLines();
-  let d: Debug1Dump | null = null;
-  // the record being read holds only addresses symbolised before: its `#` lines are passed over
-  let known = false;
-  for (let line = r.next(); line !== null; line = r.next()) {
-    const c0 = line.length > 0 ? line.charCodeAt(0) : -1;
-    if (c0 === 0x23 /* # */) {
-      if (d === null || !d.open) continue; // a comment outside a record
-      if (line.charCodeAt(1) === 0x09) {
-        if (known) {
-          r.skipLinesOpening(0x23, 0x09);
-          continue;
-        }
-        const s = symbols.read(line);
-        if (s === null) skipped.note(r.lineNo, line);
-        else d.stacks.pushSymbol(s);
-      } else if (line.startsWith('# labels: ')) {
-        const lb = parseLabelBlock(line, 10);
-        if (lb === null) skipped.note(r.lineNo, line);
-        else d.setLabels(lb.labels);
+  private readonly symbols = new SymbolLines();
+  private d: Debug1Dump | null = null;
+  /** The record being read holds only addresses symbolised before: its `#` lines are passed over. */
+  private known = false;
+
+  push(piece: string): void {
+    this.r.push(piece, this.r.offset);
+    if (piece.indexOf('\n') >= 0) this.read();
+  }
+
+  /** The profile, once the last piece has been pushed. */
+  end(): Profile {
+    this.r.ended = true;
+    this.read();
+    this.d?.endRecord();
+    return debug1Profile(this.dumps, this.skipped, this.r.hasText);
+  }
+
+  private read(): void {
+    const r = this.r;
+    for (;;) {
+      let line: string | null;
+      try {
+        line = r.next();
+      } catch (e) {
+        if (e !== NEED_MORE) throw e;
+        return; // (next() moves on only past a whole line)
       }
-      continue;
+      if (line === null) return;
+      if (line.length > 0 && line.charCodeAt(0) === 0x23 /* # */) this.commentLine(line);
+      else {
+        this.known = false;
+        this.otherLine(line);
+      }
     }
-    known = false;
+  }
+
+  /** A `#` line: a symbol line or the labels of the record being read, else a comment. */
+  private commentLine(line: string): void {
+    const d = this.d;
+    if (d === null || !d.open) return; // a comment outside a record
+    if (line.charCodeAt(1) === 0x09) {
+      if (this.known) {
+        this.r.skipLinesOpening(0x23, 0x09);
+        return;
+      }
+      const s = this.symbols.read(line);
+      if (s === null) this.skipped.note(this.r.lineNo, line);
+      else d.stacks.pushSymbol(s);
+    } else if (line.startsWith('# labels: ')) {
+      const lb = parseLabelBlock(line, 10);
+      if (lb === null) this.skipped.note(this.r.lineNo, line);
+      else d.setLabels(lb.labels);
+    }
+  }
+
+  /** A blank line, a count header, a `---` section, a record's `COUNT @ 0x…` line, or text skipped. */
+  private otherLine(line: string): void {
+    const lineNo = this.r.lineNo;
     if (line.trim() === '') {
-      d?.endRecord();
-      continue;
+      this.d?.endRecord();
+      return;
     }
     // (both forms of a header end so; a record's line of addresses need not be tried)
-    const h = endsLikeCountHeader(line) ? (parseCountHeader(line) ?? gluedCountHeader(line, r.lineNo, skipped)) : null;
+    const h = endsLikeCountHeader(line) ? (parseCountHeader(line) ?? gluedCountHeader(line, lineNo, this.skipped)) : null;
     if (h !== null) {
-      d?.endRecord();
-      d = new Debug1Dump(h, r.lineNo);
-      dumps.push(d);
-      continue;
+      this.d?.endRecord();
+      this.d = new Debug1Dump(h, lineNo);
+      this.dumps.push(this.d);
+      return;
     }
-    if (line.startsWith('---') && d !== null) {
-      d.endRecord();
-      d = null; // further sections (a memory map) carry no samples
-      continue;
+    if (line.startsWith('---') && this.d !== null) {
+      this.d.endRecord();
+      this.d = null; // further sections (a memory map) carry no samples
+      return;
     }
     const rec = parseRecordLine(line);
     // `1 @` alone is a record with an empty stack (Go 1.27's goroutineleak profile prints one)
     if (rec === null || !(line.startsWith(' 0x', rec.at + 2) || line.slice(rec.at + 2).trim() === '')) {
-      skipped.note(r.lineNo, line);
-      continue;
+      this.skipped.note(lineNo, line);
+      return;
     }
-    if (d === null) {
-      d = new Debug1Dump(null, r.lineNo);
-      dumps.push(d);
+    if (this.d === null) {
+      this.d = new Debug1Dump(null, lineNo);
+      this.dumps.push(this.d);
     }
+    const d = this.d;
     d.startRecord(rec.count);
-    symbols.startRecord();
+    this.symbols.startRecord();
     if (!readAddresses(d.stacks, line, rec.at + 2)) {
       d.dropRecord();
-      skipped.note(r.lineNo, line);
-    } else known = d.stacks.symbolisedBefore();
+      this.skipped.note(lineNo, line);
+    } else this.known = d.stacks.symbolisedBefore();
   }
-  d?.endRecord();
-  return dumps;
 }
 
 export function decodeGoroutineDebug1(text: string): Profile {
-  const skipped = new SkippedLines();
-  const dumps = readDebug1(text, skipped).filter((d) => d.header !== null || d.buckets.length > 0);
+  const s = new GoroutineDebug1Stream();
+  s.push(text);
+  return s.end();
+}
+
+/** The profile of the last dump of a debug=1 text read into `all` (`hasText`: whether it held more than white space). */
+function debug1Profile(all: Debug1Dump[], skipped: SkippedLines, hasText: boolean): Profile {
+  const dumps = all.filter((d) => d.header !== null || d.buckets.length > 0);
   if (dumps.length === 0) {
-    if (text.trim() === '') throw new DecodeError('debug=1 profile: empty input');
+    if (!hasText) throw new DecodeError('debug=1 profile: empty input');
     throw new DecodeError('no goroutine record: neither "goroutine profile: total N" nor "COUNT @ 0x…" lines');
   }
   const dump = dumps[dumps.length - 1]!;

@@ -146,28 +146,21 @@ class FileInput implements InputStream {
     readonly size: number,
     private readonly maxBytes: number,
   ) {
-    const self = this;
-    this.chunks = {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (let b = self.read(FILE_HEAD); b.length > 0; b = self.read(FILE_PIECE)) {
-            yield b;
-            // a turn of the event loop a piece, as a stream's reads give: the collector's tasks
-            // run on it (without them a dump decoded as it is read peaks a tenth higher)
-            await new Promise((resolve) => setImmediate(resolve));
-          }
-        } finally {
-          self.close();
-        }
-      },
-    };
+    this.chunks = { [Symbol.asyncIterator]: () => this.pieces((k) => this.read(k === 0 ? FILE_HEAD : FILE_PIECE)) };
   }
 
-  async *passing(): AsyncGenerator<Uint8Array> {
+  passing(): AsyncIterable<Uint8Array> {
+    const b = Buffer.allocUnsafe(FILE_PIECE);
+    return this.pieces(() => new Uint8Array(b.buffer, b.byteOffset, this.readInto(b, 0, b.length)));
+  }
+
+  /** The pieces `next` reads (the k-th given k) up to the first empty one; the file closed after them. */
+  private async *pieces(next: (k: number) => Uint8Array): AsyncGenerator<Uint8Array> {
     try {
-      const b = Buffer.allocUnsafe(FILE_PIECE);
-      for (let n = this.readInto(b, 0, b.length); n > 0; n = this.readInto(b, 0, b.length)) {
-        yield new Uint8Array(b.buffer, b.byteOffset, n);
+      for (let k = 0, b = next(0); b.length > 0; b = next(++k)) {
+        yield b;
+        // a turn of the event loop a piece, as a stream's reads give: the collector's tasks
+        // run on it (without them a dump decoded as it is read peaks a tenth higher)
         await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {

@@ -1,9 +1,10 @@
 /**
  * Reading an input that may be large: a trace (plain or gzipped) is decoded as it is read, one
  * generation at a time, its rows handed to `onPart` (PART_ROWS at most at once) and then let
- * go, so a large trace is analysed in memory bounded by a generation rather than the file. When asked, a clean debug=1 or
- * debug=2 dump is decoded as it is read too, and a large gzip'd pprof profile from its content's pieces
- * (a `profile`). Anything else comes back as its bytes, for the ordinary decoders.
+ * go, so a large trace is analysed in memory bounded by a generation rather than the file. When
+ * asked, a clean debug=1 or debug=2 dump is decoded as it is read too, and a large gzip'd pprof
+ * profile from its content's pieces (a `profile`). Anything else comes back as its bytes, for
+ * the ordinary decoders.
  */
 
 import { concatBytes, gzipStatedSize, isGzip } from '../decode/gzip.js';
@@ -66,14 +67,14 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
   }
   const ended = headBytes < HEAD;
   const first = concatBytes(head, headBytes);
-  // the head, then what the input has left (nothing once it has ended)
+  // the head, then what the input has left (nothing once it has ended), from its pieces or `rest`
   let read = 0;
-  const all = async function* (): AsyncGenerator<Uint8Array> {
+  const all = async function* (rest: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => it }): AsyncGenerator<Uint8Array> {
     read += first.length;
     yield first;
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      read += r.value.length;
-      yield r.value;
+    for await (const b of rest) {
+      read += b.length;
+      yield b;
     }
   };
   const compressed = isGzip(first);
@@ -83,16 +84,7 @@ export async function readTraceOrBytes(spec: string, fetch: FetchOptions & { max
     const form = opts.streamDumps === true ? streamedDumpForm(content, ended && content.length < HEAD) : null;
     if (form !== null) {
       // the dump's text is made of each piece at once: a file's pieces may come in one array used again
-      const passing = compressed || input.passing === undefined ? null : input.passing.bind(input);
-      const rest = async function* (): AsyncGenerator<Uint8Array> {
-        read += first.length;
-        yield first;
-        for await (const b of passing!()) {
-          read += b.length;
-          yield b;
-        }
-      };
-      const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : passing !== null ? rest() : all();
+      const pieces = compressed ? gunzipStream(all(), fetch.maxBytes, fetch.maxRatio ?? defaultLimits.maxRatio) : all(input.passing?.());
       const profile = await decodeDumpPieces(pieces, form, () => opts.onDumpProgress?.(read, input.size));
       return { type: 'profile', name: input.name, compressed, profile };
     }

@@ -86,10 +86,10 @@ export class StreamLines {
 
   /**
    * Passes over the lines that open with the characters `a`, `b` (after the line last returned,
-   * none peeked), leaving a last one without its newline to `next()`; how many it passed.
+   * none peeked), leaving a last one without its newline to `next()`.
    */
-  skipLinesOpening(a: number, b: number): number {
-    if (this.peeked !== null) return 0;
+  skipLinesOpening(a: number, b: number): void {
+    if (this.peeked !== null) return;
     const t = this.text;
     let p = this.pos;
     let n = 0;
@@ -101,7 +101,6 @@ export class StreamLines {
     }
     this.pos = p;
     this.lineNo += n;
-    return n;
   }
 
   /** The line `next()` would return, without consuming it. */

@@ -75,7 +75,7 @@ export function decodeTrace(bytes: Uint8Array, opts: DecodeTraceOptions = {}): T
  * the closing sync, for the old format one part. Returns the trace without rows (see
  * TraceStreamDecoder.result) when done.
  */
-export function* decodeTraceParts(chunks: Iterable<Uint8Array>, opts: { partRows?: number } = {}): Generator<Trace, Trace, undefined> {
+export function* decodeTraceParts(chunks: Iterable<Uint8Array>, opts: Pick<TraceStreamOptions, 'partRows'> = {}): Generator<Trace, Trace, undefined> {
   const d = new TraceStreamDecoder(opts);
   for (const c of chunks) {
     d.push(c);

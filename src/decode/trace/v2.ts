@@ -126,7 +126,7 @@ export class V2Decoder implements OrderOutput {
   /** Time of the trace's first row (ns, Go's clock), -1 before it. */
   private firstTs = -1;
   private readonly partRows: number;
-  /** Time of the last row of the generation being decoded already cut off as a part, -1: none. */
+  /** Time of the last row of the generation being decoded already cut off as a part, -1: none (between generations). */
   private partTs = -1;
   /** Rows of the generation being decoded already cut off as parts. */
   private partCut = 0;
@@ -260,8 +260,6 @@ export class V2Decoder implements OrderOutput {
       }
       const startRows = this.b.n;
       const startTs = this.lastTs;
-      this.partTs = -1;
-      this.partCut = 0;
       try {
         this.processGeneration(g);
       } catch (e) {
@@ -495,6 +493,7 @@ export class V2Decoder implements OrderOutput {
     let evBytes = 0;
     for (const batches of sorted.byM.values()) for (const i of batches) evBytes += g.pend[i]! - g.pstart[i]!;
     const rowsBefore = this.b.n;
+    this.partCut = 0;
     const ns = samples.order.length;
     // (cut off in parts past partRows: room for a part, and the few rows one event may add)
     this.b.reserve(rowsBefore + Math.min(Math.ceil(evBytes * this.rowsPerByte * 1.0625) + ns + 2, this.partRows + 64), true);

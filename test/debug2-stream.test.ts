@@ -117,6 +117,35 @@ describe('a debug=2 dump read from its bytes in pieces (the command line)', () =
     });
   }
 
+  /** The bytes in pieces of `size`, each read into the same Buffer over the one before, as a file's are. */
+  async function* inOneBuffer(b: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+    const buf = Buffer.alloc(size);
+    for (let at = 0; at < b.length; at += size) {
+      const n = Math.min(size, b.length - at);
+      buf.set(b.subarray(at, at + n));
+      yield buf.subarray(0, n);
+    }
+  }
+
+  // the largest dumps of the samples: 1.5 MB of debug=2, 55 KB of debug=1
+  const big = readFileSync(path.join(repoRoot, 'samples/db-connect-storm/go1.27/goroutine.debug2.txt'));
+  const real1 = readFileSync(path.join(repoRoot, 'samples/sql-tx-leak/go1.27/goroutine.debug1.txt'));
+  for (const [name, bytes, form] of [
+    ['a debug=2 dump of 1.5 MB', big, 'debug2'],
+    ['with wide characters', wide, 'debug2'],
+    ['a debug=1 dump', real1, 'debug1'],
+  ] as const) {
+    it(`${name}: the profile of the whole text from pieces read into one buffer, used again (7 bytes to 1 MiB)`, async () => {
+      const text = new TextDecoder().decode(bytes);
+      const whole = form === 'debug1' ? decodeGoroutineDebug1(text) : decodeGoroutineDebug2(text);
+      expect(whole.samples.length).toBeGreaterThan(5);
+      // (pieces longer than the 64 KiB strings the command line makes of ASCII, and than the file)
+      for (const size of [7, 4096, 100_000, 1 << 20]) {
+        expect(await decodeDumpPieces(inOneBuffer(bytes, size), form), `pieces of ${size}`).toEqual(whole);
+      }
+    });
+  }
+
   it('wide characters keep their bytes together: a piece ends before a character it cannot finish', () => {
     const b = new TextEncoder().encode('a😀ä');
     expect(wholeCharsEnd(b)).toBe(b.length);

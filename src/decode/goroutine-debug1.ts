@@ -22,7 +22,7 @@
  * to addresses (Go's heap, block and mutex profiles print the same `#` lines in debug=1 form).
  */
 
-import { ProfileBuilder, Uint32Column } from '../model/builder.js';
+import { ProfileBuilder, Uint32Column, withRoom } from '../model/builder.js';
 import { DecodeError } from '../model/errors.js';
 import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
@@ -283,13 +283,8 @@ function matches(r: PcRecord, s: SymbolLine): boolean {
 }
 
 /** A stack read by `AddressStacks`: address records, or (rarely) its own symbol lines. */
-export interface AddressStack {
-  /** Where its addresses' records sit among those AddressStacks holds. */
-  start: number;
-  end: number;
-  /** Set when the `#` lines did not match the `@` addresses: the stack is built from them instead. */
-  symbols: SymbolLine[] | null;
-}
+/** A stack read by AddressStacks: its number, in the order the stacks were closed. */
+export type AddressStack = number;
 
 /**
  * Stacks of return addresses (the `@ 0x… 0x…` of Go's debug=1 text and of the legacy forms),
@@ -301,10 +296,19 @@ export class AddressStacks {
   private readonly records: PcRecord[] = [];
   private readonly byToken = new Map<string, number>();
   private readonly byValue = new Map<number, number>();
+  /** Per position in a stack, the address value last pushed there by `pushValues`, and its record. */
+  private readonly seenValues: number[] = [];
+  private readonly seenRecords: number[] = [];
   /** The addresses of every stack read, one stack after another (their records' indices). */
   private readonly ids = new Uint32Column(4096);
+  /** A stack's locations, made by `emit`. */
+  private locations = new Uint32Array(64);
   /** Where the stack being read starts in `ids`. */
   private start = 0;
+  /** Where each stack closed ends in `ids` (it starts where the one before ends). */
+  private readonly ends = new Uint32Column(1024);
+  /** The stacks whose `#` lines did not match their `@` addresses: they are built from those lines. */
+  private readonly fromSymbols = new Map<AddressStack, SymbolLine[]>();
   private syms: SymbolLine[] = [];
   /** Whether the stack being read holds an address no stack before held. */
   private newAddress = false;
@@ -318,6 +322,33 @@ export class AddressStacks {
     let r = this.byValue.get(v);
     if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16), v)));
     this.ids.push(r);
+  }
+
+  /**
+   * Adds the addresses of values `values` (each exact as a number) to the stack being read. Each
+   * position remembers the last address seen there: Go sorts the records, so a stack shares most
+   * of its addresses with the one before, found without a look-up.
+   */
+  pushValues(values: readonly number[]): void {
+    const seen = this.seenValues;
+    const seenRecord = this.seenRecords;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (i < seen.length && seen[i] === v) {
+        this.ids.push(seenRecord[i]!);
+        continue;
+      }
+      let r = this.byValue.get(v);
+      if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16), v)));
+      this.ids.push(r);
+      if (i < seen.length) {
+        seen[i] = v;
+        seenRecord[i] = r;
+      } else {
+        seen.push(v);
+        seenRecord.push(r);
+      }
+    }
   }
 
   /** Adds the address `token` (`0x…`) to the stack being read; false when it is not hex. */
@@ -368,14 +399,14 @@ export class AddressStacks {
     const start = this.start;
     const end = this.ids.length;
     const syms = this.syms;
+    const stack = this.ends.length;
+    this.ends.push(end);
     this.start = end;
-    this.syms = [];
     this.newAddress = false;
-    if (syms.length === 0) return { start, end, symbols: null };
+    if (syms.length === 0) return stack;
+    this.syms = [];
     // a record with no frames: Go's printStackRecord still walks one zero frame and prints `#\t0x0`
-    if (end === start && syms.length === 1 && syms[0]!.fn === '' && canonicalHex(syms[0]!.pc) === '0x0') {
-      return { start, end, symbols: null };
-    }
+    if (end === start && syms.length === 1 && syms[0]!.fn === '' && canonicalHex(syms[0]!.pc) === '0x0') return stack;
     const recs = this.records;
     const records = this.ids.data.subarray(start, end);
     let k = 0; // next stack position to match
@@ -418,15 +449,16 @@ export class AddressStacks {
     for (const r of touched) recs[r]!.state = 2;
     if (!ok) {
       this.mismatched++;
-      return { start, end, symbols: syms };
+      this.fromSymbols.set(stack, syms);
     }
-    return { start, end, symbols: null };
+    return stack;
   }
 
   /** Appends the frames of `stack` to the sample being built, leaf first. */
   emit(b: ProfileBuilder, stack: AddressStack): void {
-    if (stack.symbols !== null) {
-      for (const s of stack.symbols) {
+    const symbols = this.fromSymbols.size === 0 ? undefined : this.fromSymbols.get(stack);
+    if (symbols !== undefined) {
+      for (const s of symbols) {
         const key = '#' + s.pc + '\u0000' + s.fn + '\u0000' + s.file + '\u0000' + s.line;
         const lines = s.fn === '' ? [] : [{ function: b.functionId(s.fn, s.file), line: s.line }];
         b.frame(b.locationId(key, BigInt(s.pc), lines, s.offset));
@@ -434,15 +466,26 @@ export class AddressStacks {
       return;
     }
     const ids = this.ids.data;
-    for (let i = stack.start; i < stack.end; i++) {
-      const rec = this.records[ids[i]!]!;
-      if (rec.location < 0) {
-        const ls = rec.lines ?? [];
-        const lines = ls.map((s) => ({ function: b.functionId(s.fn, s.file), line: s.line }));
-        rec.location = b.locationId(rec.addr, BigInt(rec.addr), lines, ls.length > 0 ? ls[0]!.offset : -1);
-      }
-      b.frame(rec.location);
+    const start = stack === 0 ? 0 : this.ends.data[stack - 1]!;
+    const n = this.ends.data[stack]! - start;
+    const locations = (this.locations = withRoom(this.locations, n));
+    for (let i = 0; i < n; i++) {
+      const rec = this.records[ids[start + i]!]!;
+      locations[i] = rec.location >= 0 ? rec.location : this.locate(b, rec);
     }
+    b.frames(locations, n);
+  }
+
+  /** The location of `rec`, made in `b` the first time it is asked for. */
+  private locate(b: ProfileBuilder, rec: PcRecord): number {
+    const ls = rec.lines ?? [];
+    const lines = ls.map((s) => ({ function: b.functionId(s.fn, s.file), line: s.line }));
+    return (rec.location = b.locationId(rec.addr, BigInt(rec.addr), lines, ls.length > 0 ? ls[0]!.offset : -1));
+  }
+
+  /** How many addresses the stacks hold in all (the frames `emit` makes of those not built from their `#` lines). */
+  get addresses(): number {
+    return this.ids.length;
   }
 }
 
@@ -475,6 +518,36 @@ export function readAddresses(stacks: AddressStacks, line: string, from: number)
       while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
       if (!stacks.pushAddress(line.slice(i, j))) return false;
     }
+    i = j;
+  }
+  return true;
+}
+
+/**
+ * The addresses of s[from, to) into `out` when every token there is `0x` and 1 to
+ * EXACT_HEX_DIGITS hex digits (as Go writes them), blanks between; else false, `out` then
+ * holding a part of them.
+ */
+function exactAddresses(s: string, from: number, to: number, out: number[]): boolean {
+  out.length = 0;
+  let i = from;
+  while (i < to) {
+    let c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      i++;
+      continue;
+    }
+    if (c !== 0x30 || s.charCodeAt(i + 1) !== 0x78) return false;
+    let v = 0;
+    let j = i + 2;
+    for (; j < to; j++) {
+      c = s.charCodeAt(j);
+      const d = hexDigit(c);
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    if (j === i + 2 || j - i - 2 > EXACT_HEX_DIGITS || (j < to && c !== 0x20 && c !== 0x09)) return false;
+    out.push(v);
     i = j;
   }
   return true;
@@ -587,12 +660,6 @@ interface SeenLine {
   symbol: SymbolLine | null;
 }
 
-interface Bucket {
-  count: number;
-  stack: AddressStack;
-  labels: [string, string][] | null;
-}
-
 /** `COUNT @ 0x… 0x…`: the count and where the addresses start, or null. */
 function parseRecordLine(line: string): { count: number; at: number } | null {
   const at = line.indexOf(' @');
@@ -639,7 +706,10 @@ export function isDebug1Record(line: string): boolean {
 /** One dump of a debug=1 text: its header (null when the paste lost it) and its records. */
 class Debug1Dump {
   readonly stacks = new AddressStacks();
-  readonly buckets: Bucket[] = [];
+  /** Its records (as many as `counts`): each one's count, stack, and labels when it has any. */
+  readonly counts: number[] = [];
+  readonly stackOf: AddressStack[] = [];
+  readonly labelsOf = new Map<number, [string, string][]>();
   private count = -1;
   private labels: [string, string][] | null = null;
 
@@ -650,7 +720,7 @@ class Debug1Dump {
 
   get goroutines(): number {
     let n = 0;
-    for (const b of this.buckets) n += b.count;
+    for (const c of this.counts) n += c;
     return n;
   }
 
@@ -669,7 +739,9 @@ class Debug1Dump {
 
   endRecord(): void {
     if (this.count < 0) return;
-    this.buckets.push({ count: this.count, stack: this.stacks.endStack(), labels: this.labels });
+    if (this.labels !== null) this.labelsOf.set(this.counts.length, this.labels);
+    this.counts.push(this.count);
+    this.stackOf.push(this.stacks.endStack());
     this.count = -1;
     this.labels = null;
   }
@@ -698,6 +770,8 @@ export class GoroutineDebug1Stream {
   private d: Debug1Dump | null = null;
   /** The record being read holds only addresses symbolised before: its `#` lines are passed over. */
   private known = false;
+  /** The addresses of the record line being read by `plainRecords`. */
+  private readonly values: number[] = [];
 
   push(piece: string): void {
     this.r.push(piece, this.r.offset);
@@ -715,6 +789,7 @@ export class GoroutineDebug1Stream {
   private read(): void {
     const r = this.r;
     for (;;) {
+      if (this.d !== null) this.plainRecords();
       let line: string | null;
       try {
         line = r.next();
@@ -729,6 +804,59 @@ export class GoroutineDebug1Stream {
         this.otherLine(line);
       }
     }
+  }
+
+  /**
+   * Reads records as Go writes them, in one loop over the text held, up to the first line of
+   * another form (or one not complete yet), which is left to `read()`:
+   *   `2 @ 0x48c16a 0x465537 0x50b32e …`   the record: its count and return addresses
+   *   `#\t0x50b32d\tdatabase/sql.(*DB).conn+0x40d\t…`   passed over when every address was
+   *                                     symbolised before; the first of them stops the loop else
+   *   ``                                  the blank line that closes the record
+   * A record so read is read as `otherLine`, `commentLine` and `otherLine` would read it.
+   */
+  private plainRecords(): void {
+    const r = this.r;
+    const t = r.scanText;
+    const d = this.d!;
+    if (t === null) return;
+    const values = this.values;
+    const n = t.length;
+    let p = r.scanAt;
+    let lines = 0;
+    for (;;) {
+      // `COUNT @ 0x`: a count of at most 15 digits, as parseRecordLine reads it
+      // (every index looked at is below n: one past the end would undo the optimised loop)
+      let k = p;
+      let count = 0;
+      for (; k < n && k - p < 15; k++) {
+        const c = t.charCodeAt(k);
+        if (c < 0x30 || c > 0x39) break;
+        count = count * 10 + (c - 0x30);
+      }
+      if (k === p || k + 5 > n || t.charCodeAt(k) !== 0x20 || t.charCodeAt(k + 1) !== 0x40 || !t.startsWith(' 0x', k + 2)) break;
+      const eol = t.indexOf('\n', k);
+      if (eol < 0 || !exactAddresses(t, k + 2, eol, values)) break; // (a CR before the newline is no address either)
+      d.startRecord(count);
+      this.symbols.startRecord();
+      d.stacks.pushValues(values);
+      this.known = d.stacks.symbolisedBefore();
+      p = eol + 1;
+      lines++;
+      if (!this.known) break;
+      while (p + 1 < n && t.charCodeAt(p) === 0x23 && t.charCodeAt(p + 1) === 0x09) {
+        const end = t.indexOf('\n', p);
+        if (end < 0) break;
+        p = end + 1;
+        lines++;
+      }
+      if (p >= n || t.charCodeAt(p) !== 0x0a) break;
+      this.known = false;
+      d.endRecord();
+      p++;
+      lines++;
+    }
+    r.passScanned(p, lines);
   }
 
   /** A `#` line: a symbol line or the labels of the record being read, else a comment. */
@@ -798,13 +926,13 @@ export function decodeGoroutineDebug1(text: string): Profile {
 
 /** The profile of the last dump of a debug=1 text read into `all` (`hasText`: whether it held more than white space). */
 function debug1Profile(all: Debug1Dump[], skipped: SkippedLines, hasText: boolean): Profile {
-  const dumps = all.filter((d) => d.header !== null || d.buckets.length > 0);
+  const dumps = all.filter((d) => d.header !== null || d.counts.length > 0);
   if (dumps.length === 0) {
     if (!hasText) throw new DecodeError('debug=1 profile: empty input');
     throw new DecodeError('no goroutine record: neither "goroutine profile: total N" nor "COUNT @ 0x…" lines');
   }
   const dump = dumps[dumps.length - 1]!;
-  if (dump.buckets.length === 0 && skipped.count > 0) {
+  if (dump.counts.length === 0 && skipped.count > 0) {
     throw new DecodeError(`debug=1 profile: no record could be read; ${skipped.sentences().join('; ')}`);
   }
   const h = dump.header;
@@ -812,7 +940,7 @@ function debug1Profile(all: Debug1Dump[], skipped: SkippedLines, hasText: boolea
   const kind: ProfileKind =
     name === 'goroutine' ? 'goroutine' : name === 'goroutineleak' ? 'goroutineleak' : name === 'threadcreate' ? 'threadcreate' : 'other';
   const type = kind === 'other' ? name : kind;
-  const { stacks, buckets } = dump;
+  const { stacks, counts } = dump;
   const b = new ProfileBuilder({
     format: kind === 'threadcreate' ? 'legacy-threadcreate' : 'goroutine-debug1',
     kind,
@@ -823,11 +951,15 @@ function debug1Profile(all: Debug1Dump[], skipped: SkippedLines, hasText: boolea
     goVersion: goVersionFromPaths(stacks.paths),
   });
   let sum = 0;
-  for (const bk of buckets) {
-    stacks.emit(b, bk.stack);
-    if (bk.labels !== null) for (const [k, v] of bk.labels) b.label(k, v);
-    b.endSample([bk.count]);
-    sum += bk.count;
+  b.reserveFrames(stacks.addresses);
+  const value = [0];
+  for (let i = 0; i < counts.length; i++) {
+    stacks.emit(b, dump.stackOf[i]!);
+    const labels = dump.labelsOf.size === 0 ? undefined : dump.labelsOf.get(i);
+    if (labels !== undefined) for (const [k, v] of labels) b.label(k, v);
+    value[0] = counts[i]!;
+    b.endSample(value);
+    sum += counts[i]!;
   }
   if (h === null) {
     b.repairs.push(

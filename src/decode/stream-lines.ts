@@ -103,6 +103,25 @@ export class StreamLines {
     this.lineNo += n;
   }
 
+  /**
+   * The text held, for a reader that scans a run of whole lines itself from `scanAt` and then
+   * moves past them (`passScanned`); null while a line is peeked.
+   */
+  get scanText(): string | null {
+    return this.peeked === null ? this.text : null;
+  }
+
+  /** Where the next line starts in `scanText`. */
+  get scanAt(): number {
+    return this.pos;
+  }
+
+  /** Moves past `lines` whole lines a reader scanned in `scanText`, to its position `to`. */
+  passScanned(to: number, lines: number): void {
+    this.pos = to;
+    this.lineNo += lines;
+  }
+
   /** The line `next()` would return, without consuming it. */
   peek(): string | null {
     if (this.peeked !== null) return this.peeked;

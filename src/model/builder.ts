@@ -71,6 +71,10 @@ export class Column<T extends TypedArray> {
     if (this.length === this.data.length) this.grow(this.length + 1);
     (this.data as unknown as Array<unknown>)[this.length++] = v;
   }
+  /** Room for `n` elements in all, made at once (no doubling) when there is less. */
+  reserve(n: number): void {
+    if (this.data.length < n) this.data = resized(this.data, n, this.length);
+  }
   grow(min: number): void {
     let n = this.data.length * 2;
     while (n < min) n *= 2;
@@ -260,6 +264,21 @@ export class ProfileBuilder {
   frame(location: number, args = 0): void {
     this.stack.push(location);
     if (this.hasGoroutines) this.frameArgs.push(args);
+  }
+
+  /** Appends locations[0, n) to the stack of the sample being built (leaf first): `frame` for each, at once. */
+  frames(locations: ArrayLike<number>, n: number): void {
+    const s = this.stack;
+    if (s.length + n > s.data.length) s.grow(s.length + n);
+    const d = s.data;
+    for (let i = 0, at = s.length; i < n; i++, at++) d[at] = locations[i]!;
+    s.length += n;
+    if (this.hasGoroutines) for (let i = 0; i < n; i++) this.frameArgs.push(0);
+  }
+
+  /** Room for `n` more frames in all the samples to come, made at once (a reader that knows how many). */
+  reserveFrames(n: number): void {
+    this.stack.reserve(this.stack.length + n);
   }
 
   /** Closes the sample being built with one value per sample type. */

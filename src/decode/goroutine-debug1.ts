@@ -300,7 +300,7 @@ export class AddressStacks {
   private readonly seenValues: number[] = [];
   private readonly seenRecords: number[] = [];
   /** The addresses of every stack read, one stack after another (their records' indices). */
-  private readonly ids = new Uint32Column(4096);
+  private readonly ids = new Uint32Column(1 << 16);
   /** A stack's locations, made by `emit`. */
   private locations = new Uint32Array(64);
   /** Where the stack being read starts in `ids`. */
@@ -951,7 +951,7 @@ function debug1Profile(all: Debug1Dump[], skipped: SkippedLines, hasText: boolea
     goVersion: goVersionFromPaths(stacks.paths),
   });
   let sum = 0;
-  b.reserveFrames(stacks.addresses);
+  b.reserve(counts.length, stacks.addresses);
   const value = [0];
   for (let i = 0; i < counts.length; i++) {
     stacks.emit(b, dump.stackOf[i]!);

@@ -276,9 +276,12 @@ export class ProfileBuilder {
     if (this.hasGoroutines) for (let i = 0; i < n; i++) this.frameArgs.push(0);
   }
 
-  /** Room for `n` more frames in all the samples to come, made at once (a reader that knows how many). */
-  reserveFrames(n: number): void {
-    this.stack.reserve(this.stack.length + n);
+  /** Room for `samples` more samples of `frames` frames in all, made at once (a reader that knows how many). */
+  reserve(samples: number, frames: number): void {
+    this.stack.reserve(this.stack.length + frames);
+    this.values.reserve(this.values.length + samples * this.header.sampleTypes.length);
+    this.stackStart.reserve(this.stackStart.length + samples);
+    this.labelStart.reserve(this.labelStart.length + samples);
   }
 
   /** Closes the sample being built with one value per sample type. */

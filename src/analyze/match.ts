@@ -7,7 +7,7 @@ import type { Profile } from '../model/profile.js';
 import { stackClasses } from '../model/stacks.js';
 import { matchFrames, matchGoroutine, type SignatureSet } from '../signatures/engine.js';
 import type { FindingSpec, Role } from '../signatures/types.js';
-import { goroutineBuckets, visibleNames, type GoroutineBucket } from './summary.js';
+import { bucketClassUnits, goroutineBuckets, visibleNames, type ClassUnits, type GoroutineBucket } from './summary.js';
 import { waitReasons } from './wait-reason.js';
 
 export interface SignatureHit {
@@ -60,7 +60,7 @@ function argOf(p: Profile, sample: number, arg: number, frame: (s: string) => bo
  * A group's samples by class of stacks that read alike (stackClasses): the first sample of each
  * class, in order, and the class's count in the group.
  */
-function classUnits(p: Profile): (samples: readonly number[]) => { samples: number[]; values: number[] } {
+function classUnits(p: Profile): (samples: readonly number[]) => ClassUnits {
   const classes = stackClasses(p);
   const nTypes = p.sampleTypes.length;
   // each class's place in the group being read, valid where `group` holds that group's number
@@ -69,7 +69,7 @@ function classUnits(p: Profile): (samples: readonly number[]) => { samples: numb
   const group = new Int32Array(classes.first.length);
   let groups = 0;
   return (samples) => {
-    const out = { samples: [] as number[], values: [] as number[] };
+    const out: ClassUnits = { samples: [], values: [] };
     const g = ++groups;
     for (const s of samples) {
       const c = classes.of[s]!;
@@ -109,7 +109,9 @@ export function matchSnapshot(p: Profile, set: SignatureSet, buckets: GoroutineB
       for (const s of b.samples) unmatched += p.samples.values[s * nTypes]!;
       continue;
     }
-    const judged = units === null ? { samples: b.samples, values: b.samples.map((s) => p.samples.values[s * nTypes]!) } : units(b.samples);
+    // (the group's classes as goroutineBuckets found them, else found here)
+    const judged =
+      units === null ? { samples: b.samples, values: b.samples.map((s) => p.samples.values[s * nTypes]!) } : (bucketClassUnits(b) ?? units(b.samples));
     for (let u = 0; u < judged.samples.length; u++) {
       const s = judged.samples[u]!;
       const value = judged.values[u]!;

@@ -219,9 +219,14 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   if (g === null) {
     const totals = classTotals(p, 0);
     for (let c = 0; c < totals.length; c++) {
+      const b = bucketOf[c]!;
       const r = waitReason(classes.first[c]!);
-      const rm = reasons.get(bucketOf[c]!)!;
+      const rm = reasons.get(b)!;
       rm.set(r, (rm.get(r) ?? 0) + totals[c]!);
+      let u = unitsOf.get(b);
+      if (u === undefined) unitsOf.set(b, (u = { samples: [], values: [] }));
+      u.samples.push(classes.first[c]!);
+      u.values.push(totals[c]!);
     }
   }
   const out = [...byKey.values()];
@@ -234,6 +239,22 @@ export function goroutineBuckets(p: Profile): GoroutineBucket[] {
   out.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   groupNames(out).forEach((n, i) => (out[i]!.name = n));
   return out;
+}
+
+/**
+ * A group's samples by class of stacks that read alike (stackClasses): the first sample of each
+ * class, in order, and the class's count in the group.
+ */
+export interface ClassUnits {
+  samples: number[];
+  values: number[];
+}
+
+const unitsOf = new WeakMap<GoroutineBucket, ClassUnits>();
+
+/** The classes of a group goroutineBuckets made of a profile without goroutine headers (undefined for any other group). */
+export function bucketClassUnits(b: GoroutineBucket): ClassUnits | undefined {
+  return unitsOf.get(b);
 }
 
 /** The group of sample i's stack, made when it is the first of its group. */
@@ -362,6 +383,7 @@ export function sampleTypeSummaries(p: Profile): SampleTypeSummary[] {
 export function goroutineCount(p: Profile): number {
   if (p.goroutines !== null) return p.goroutines.length;
   const nTypes = p.sampleTypes.length;
+  if (nTypes > 0) return sampleTypeTotals(p)[0]!;
   let n = 0;
   for (let i = 0; i < p.samples.length; i++) n += p.samples.values[i * nTypes]!;
   return n;

@@ -35,14 +35,19 @@ export function sampleFunctions(p: Profile, i: number): number[] {
   return out;
 }
 
-/** Total of each sample type over all samples. */
-export function sampleTypeTotals(p: Profile): number[] {
+const totalsOf = new WeakMap<Profile, readonly number[]>();
+
+/** Total of each sample type over all samples (worked out once a profile). */
+export function sampleTypeTotals(p: Profile): readonly number[] {
+  let totals = totalsOf.get(p);
+  if (totals !== undefined) return totals;
   const k = p.sampleTypes.length;
-  const totals = new Array<number>(k).fill(0);
+  const sums = new Array<number>(k).fill(0);
   const v = p.samples.values;
   for (let i = 0, n = p.samples.length; i < n; i++) {
-    for (let j = 0; j < k; j++) totals[j]! += v[i * k + j]!;
+    for (let j = 0; j < k; j++) sums[j]! += v[i * k + j]!;
   }
+  totalsOf.set(p, (totals = sums));
   return totals;
 }
 

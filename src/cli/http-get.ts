@@ -8,12 +8,10 @@
  */
 
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
 import { formatSize } from '../model/units.js';
 import { InputError } from './input-error.js';
-
-/** node:http and node:https, loaded when a URL is asked for rather than by every command. */
-const lateRequire = createRequire(import.meta.url);
+// (node:http and node:https loaded when a URL is asked for rather than by every command)
+import { lateRequire } from './late-require.js';
 
 /** Redirects followed before giving up (Go's http.Client stops after 10; a profile needs few). */
 export const MAX_REDIRECTS = 5;
@@ -61,7 +59,7 @@ export async function httpGet(url: URL, o: HttpGetOptions): Promise<HttpAnswer> 
   const done = () => clearTimeout(timer);
   try {
     for (let hops = 0; ; hops++) {
-      const client = lateRequire(url.protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:https');
+      const client = lateRequire<typeof import('node:https')>(url.protocol === 'https:' ? 'node:https' : 'node:http');
       const res = await request(client, url, o, (req) => (current = req));
       answer = res;
       const location = res.headers.location;

@@ -22,10 +22,31 @@ export type { Io } from './terminal.js';
 
 const KINDS: ProfileKind[] = ['goroutine', 'goroutineleak', 'heap', 'allocs', 'cpu', 'block', 'mutex', 'threadcreate', 'trace'];
 
+/** The standard streams written so far (each made only once written to: making one costs a millisecond). */
+const written = new Set<NodeJS.WriteStream>();
+
+/** `stream`, which a reader that goes away (`pprof-diag … | head`) ends quietly. */
+function opened(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!written.has(stream)) {
+    written.add(stream);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  return stream;
+}
+
 const defaultIo: Io = {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
+  out: (s) => opened(process.stdout).write(s),
+  err: (s) => opened(process.stderr).write(s),
 };
+
+/** Whether output written is still on its way (to a slow pipe): then the process waits for it before it ends. */
+export function outputPending(): boolean {
+  for (const s of written) if (s.writableLength > 0) return true;
+  return false;
+}
 
 /** A usage error of the parser as one line: `pprof-diag: option '--qps <n>' argument '-1' is invalid: …`. */
 function usageLine(str: string): string {

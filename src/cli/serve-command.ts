@@ -2,7 +2,6 @@
 
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { analyzeInput, diagnoseAnalyses, type PipelineInput, type PipelineOptions } from '../pipeline.js';
 import { errorLine, messageLine } from '../model/errors.js';
 import type { InputAnalysis } from '../analyze/index.js';
@@ -12,6 +11,7 @@ import { gunzipNode } from './gunzip-node.js';
 import { readInput } from './inputs.js';
 import { limitsOf, loadPacks, loadViewerAssets, parsePort, parseSize, parseWait, VERSION, type LimitFlags } from './setup.js';
 import { collect, type Io } from './terminal.js';
+import { lateRequire } from './late-require.js';
 
 export interface ServeFlags extends LimitFlags {
   port: number;
@@ -25,14 +25,12 @@ export interface ServeFlags extends LimitFlags {
   ignore: string[];
 }
 
-/** Loads node:child_process when a browser is to be opened, not at every start (see http-get.ts). */
-const lateRequire = createRequire(import.meta.url);
 
 /** Opens the page in the desktop's browser (xdg-open, open, start); says so when there is none. */
 function openBrowser(url: string, io: Io): void {
   const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
   try {
-    const { spawn } = lateRequire('node:child_process') as typeof import('node:child_process');
+    const { spawn } = lateRequire<typeof import('node:child_process')>('node:child_process');
     const child = spawn(cmd[0]!, cmd.slice(1), { stdio: 'ignore', detached: true });
     child.on('error', () => io.err(`pprof-diag: could not open a browser (${cmd[0]}): open ${url} yourself\n`));
     child.unref();

@@ -1,7 +1,6 @@
 /** What the commands share: the tool's version, the report viewer's assets, `--rules` packs. */
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { defaultLimits, messageLine, type DecodeLimits } from '../model/errors.js';
 import type { ViewerAssets } from '../report/html.js';
 import { SignatureSet } from '../signatures/engine.js';
@@ -19,8 +18,7 @@ export function loadViewerAssets(): ViewerAssets | null {
   }
 }
 
-const require = createRequire(import.meta.url);
-export const VERSION: string = (require('../../package.json') as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Reads `--rules` files: signature packs in the built-in packs' JSON shape. */
 export function loadPacks(files: string[]): SignaturePack[] {

@@ -16,15 +16,14 @@
 
 import busboy from 'busboy';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { errorLine, UsageError } from '../model/errors.js';
 import type { ProfileKind } from '../model/profile.js';
 import { analyze, render, type PipelineInput, type PipelineOptions, type PipelineResult, type ReportFormat } from '../pipeline.js';
 import { reportCsp, type ViewerAssets } from '../report/html.js';
 import { appPage, uploadPage, APP_CSP, PAGE_CSP } from './page.js';
+// (node:http loaded when the server starts rather than by every command that imports this module)
+import { lateRequire } from '../cli/late-require.js';
 
-/** node:http, loaded when the server starts rather than by every command that imports this module. */
-const lateRequire = createRequire(import.meta.url);
 
 const STATIC_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -254,7 +253,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ServeOptions
 
 /** Starts the server; resolves once it listens, with the address it listens on. */
 export function serve(o: ServeOptions): Promise<{ server: Server; url: string }> {
-  const { createServer } = lateRequire('node:http') as typeof import('node:http');
+  const { createServer } = lateRequire<typeof import('node:http')>('node:http');
   const server = createServer((req, res) => {
     handle(req, res, o).catch((e: unknown) => {
       if (res.headersSent) {

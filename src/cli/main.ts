@@ -54,7 +54,12 @@ function usageLine(str: string): string {
   return `pprof-diag: ${msg} (see --help)\n`;
 }
 
-export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+/**
+ * The parser of the command line. Given `only`, the name of one of its commands, it holds that
+ * command alone: a run needs the parser of its own command, and making all of them takes a few
+ * milliseconds of every run's start.
+ */
+export function buildProgram(io: Io, setCode: (code: number) => void, only?: string): Command {
   const program = new Command();
   program
     .name('pprof-diag')
@@ -63,6 +68,25 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (str, write) => write(usageLine(str)) })
     .exitOverride();
 
+  const one = only !== undefined && Object.hasOwn(COMMANDS, only) ? COMMANDS[only] : undefined;
+  for (const register of one !== undefined ? [one] : Object.values(COMMANDS)) register(program, io, setCode);
+  for (const c of program.commands) if (['analyze', 'diff', 'trace-profile', 'serve'].includes(c.name())) addLimitOptions(c);
+  return program;
+}
+
+/** Each command's making, in the order help lists them. */
+const COMMANDS: Record<string, (program: Command, io: Io, setCode: (code: number) => void) => void> = {
+  analyze: registerAnalyze,
+  serve: registerServe,
+  fleet: registerFleet,
+  diff: registerDiff,
+  advise: registerAdvise,
+  'trace-profile': registerTraceProfile,
+  rules: registerRules,
+};
+
+/** `analyze`: profiles, dumps and traces to a report. */
+function registerAnalyze(program: Command, io: Io, setCode: (code: number) => void): void {
   program
     .command('analyze')
     .description('read profiles, dumps or traces (files, - for stdin, or http://host:port/debug/pprof/... URLs) and print what is in them')
@@ -96,10 +120,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (inputs: string[], flags: AnalyzeFlags) => {
       setCode(await analyzeCommand(inputs, flags, io));
     });
+}
 
-  registerServe(program, io, setCode);
-  registerFleet(program, io, setCode);
-
+/** `diff`: two goroutine snapshots compared. */
+function registerDiff(program: Command, io: Io, setCode: (code: number) => void): void {
   program
     .command('diff')
     .description('compare two goroutine snapshots of one process: which groups grew, and the leaks growth shows')
@@ -117,7 +141,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (before: string, after: string, flags: DiffFlags) => {
       setCode(await diffCommand(before, after, flags, io));
     });
+}
 
+/** `advise`: connection-pool settings from load figures. */
+function registerAdvise(program: Command, io: Io, setCode: (code: number) => void): void {
   program
     .command('advise')
     .description('compute connection-pool settings (database/sql, pgxpool, go-redis) from load figures, by queueing theory')
@@ -141,7 +168,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         setCode(2);
       }
     });
+}
 
+/** `trace-profile`: a blocking profile of a trace, as pprof. */
+function registerTraceProfile(program: Command, io: Io, setCode: (code: number) => void): void {
   program
     .command('trace-profile')
     .description('write a blocking profile of an execution trace as pprof (.pb.gz), as go tool trace -pprof does')
@@ -153,7 +183,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--insecure', 'accept a live service\'s TLS certificate that cannot be verified (self-signed, unknown authority)')
     .option('-q, --quiet', 'no progress output on the terminal')
     .action(async (spec: string, flags: TraceProfileFlags) => setCode(await traceProfileCommand(spec, flags, io)));
+}
 
+/** `rules`: the signatures listed. */
+function registerRules(program: Command, io: Io, setCode: (code: number) => void): void {
   program
     .command('rules')
     .description('list the signatures pprof-diag matches goroutine stacks against')
@@ -167,16 +200,17 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         setCode(2);
       }
     });
-
-  for (const c of program.commands) if (['analyze', 'diff', 'trace-profile', 'serve'].includes(c.name())) addLimitOptions(c);
-  return program;
 }
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv[2],
+  );
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -282,8 +282,10 @@ function matches(r: PcRecord, s: SymbolLine): boolean {
   return r.addr === pc || r.raw === pc;
 }
 
-/** A stack read by `AddressStacks`: address records, or (rarely) its own symbol lines. */
-/** A stack read by AddressStacks: its number, in the order the stacks were closed. */
+/**
+ * A stack read by `AddressStacks`: its number, in the order the stacks were closed. Its frames
+ * are address records, or (rarely) its own symbol lines.
+ */
 export type AddressStack = number;
 
 /**

@@ -861,6 +861,30 @@ describe('samples/: real dumps of the repository programs', () => {
     expect(repeated).toBeGreaterThan(20);
   });
 
+  // the same dumps with their record lines' addresses written otherwise, mechanically: zero-padded
+  // to 16 digits (more than a number holds exactly), every other one so, and in upper case; the
+  // same addresses
+  it('each debug=1 dump reads the same with its addresses zero-padded or in upper case', () => {
+    const recordLine = /^(\s*\d+ @)((?:[ \t]+0x[0-9a-f]+)+)[ \t]*$/gm;
+    const rewrite = (text: string, f: (digits: string, k: number) => string) =>
+      text.replace(recordLine, (_, head: string, addresses: string) => {
+        let k = 0;
+        return head + addresses.replace(/0x([0-9a-f]+)/g, (_m, d: string) => `0x${f(d, k++)}`);
+      });
+    let rewritten = 0;
+    for (const f of debug1Files) {
+      const text = readFileSync(f, 'utf8');
+      const padded = rewrite(text, (d) => d.padStart(16, '0'));
+      if (padded === text) continue;
+      rewritten++;
+      const p = decodeGoroutineDebug1(text);
+      expect(decodeGoroutineDebug1(padded), f).toEqual(p);
+      expect(decodeGoroutineDebug1(rewrite(text, (d, k) => (k % 2 === 1 ? d.padStart(16, '0') : d))), f).toEqual(p);
+      expect(decodeGoroutineDebug1(rewrite(text, (d) => d.toUpperCase())), f).toEqual(p);
+    }
+    expect(rewritten).toBeGreaterThan(50);
+  });
+
   // one moment's goroutines in two forms: the same count in each
   const sameMoment = dirs.filter((d) => d.startsWith('goroutine-forms'));
   it.each(sameMoment)('%s: debug=1 total = debug=2 headers = debug=2 samples', (dir) => {

@@ -89,7 +89,8 @@ export async function decodeDumpPieces(pieces: AsyncIterable<Uint8Array>, form: 
       for (let at = 0; at < buf.length; ) {
         let end = Math.min(buf.length, at + ASCII_PIECE);
         // (a line longer than a piece is cut where the piece ends)
-        if (end < buf.length && linesEnd(buf, at, end) > at) end = linesEnd(buf, at, end);
+        const lines = end < buf.length ? linesEnd(buf, at, end) : end;
+        if (lines > at) end = lines;
         reader.push(buf.toString('latin1', at, end));
         at = end;
       }

@@ -319,17 +319,11 @@ export class AddressStacks {
   /** A few file paths from the symbol lines, for telling the Go version. */
   readonly paths: string[] = [];
 
-  /** Adds the address of value `v` (exact as a number: at most 13 hex digits) to the stack being read. */
-  pushValue(v: number): void {
-    let r = this.byValue.get(v);
-    if (r === undefined) this.byValue.set(v, (r = this.addRecord('0x' + v.toString(16), v)));
-    this.ids.push(r);
-  }
-
   /**
-   * Adds the addresses of values `values` (each exact as a number) to the stack being read. Each
-   * position remembers the last address seen there: Go sorts the records, so a stack shares most
-   * of its addresses with the one before, found without a look-up.
+   * Adds the addresses of values `values` (each exact as a number: at most EXACT_HEX_DIGITS hex
+   * digits) to the stack being read. Each position remembers the last address seen there: Go
+   * sorts the records, so a stack shares most of its addresses with the one before, found
+   * without a look-up.
    */
   pushValues(values: readonly number[]): void {
     const seen = this.seenValues;
@@ -458,7 +452,7 @@ export class AddressStacks {
 
   /** Appends the frames of `stack` to the sample being built, leaf first. */
   emit(b: ProfileBuilder, stack: AddressStack): void {
-    const symbols = this.fromSymbols.size === 0 ? undefined : this.fromSymbols.get(stack);
+    const symbols = this.fromSymbols.get(stack);
     if (symbols !== undefined) {
       for (const s of symbols) {
         const key = '#' + s.pc + '\u0000' + s.fn + '\u0000' + s.file + '\u0000' + s.line;
@@ -491,46 +485,33 @@ export class AddressStacks {
   }
 }
 
-/** Reads the ` 0x… 0x…` addresses of `line` from index `from` into `stacks`; false on a bad token. */
+/** The values of the addresses of the line being read (readAddresses, plainRecords: one line at a time). */
+const lineValues: number[] = [];
+
+/**
+ * Reads the ` 0x… 0x…` addresses of `line` from index `from` into `stacks`; false on a bad
+ * token. Those Go writes are read as numbers as they are scanned (exactAddresses); any other
+ * token (more digits than a number holds exactly, upper case, leading zeros) is looked at whole.
+ */
 export function readAddresses(stacks: AddressStacks, line: string, from: number): boolean {
-  let i = from;
   const n = line.length;
-  while (i < n) {
-    let c = line.charCodeAt(i);
-    if (c === 0x20 || c === 0x09) {
-      i++;
-      continue;
-    }
-    // `0x` and up to EXACT_HEX_DIGITS digits, read as the token is scanned; any other token is
-    // looked at whole
-    let j = i;
-    let v = -1;
-    if (c === 0x30 && line.charCodeAt(i + 1) === 0x78) {
-      v = 0;
-      for (j = i + 2; j < n; j++) {
-        c = line.charCodeAt(j);
-        const d = hexDigit(c);
-        if (d < 0) break;
-        v = v * 16 + d;
-      }
-      if (j === i + 2 || j - i - 2 > EXACT_HEX_DIGITS || (j < n && c !== 0x20 && c !== 0x09)) v = -1;
-    }
-    if (v >= 0) stacks.pushValue(v);
-    else {
-      while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
-      if (!stacks.pushAddress(line.slice(i, j))) return false;
-    }
+  for (let i = from; ; ) {
+    const other = exactAddresses(line, i, n, lineValues);
+    stacks.pushValues(lineValues);
+    if (other === n) return true;
+    let j = other;
+    while (j < n && line.charCodeAt(j) !== 0x20 && line.charCodeAt(j) !== 0x09) j++;
+    if (!stacks.pushAddress(line.slice(other, j))) return false;
     i = j;
   }
-  return true;
 }
 
 /**
- * The addresses of s[from, to) into `out` when every token there is `0x` and 1 to
- * EXACT_HEX_DIGITS hex digits (as Go writes them), blanks between; else false, `out` then
- * holding a part of them.
+ * The addresses of s[from, to) into `out`, up to the first token that is not `0x` and 1 to
+ * EXACT_HEX_DIGITS hex digits (as Go writes them; blanks between): where that token starts,
+ * `to` when there is none.
  */
-function exactAddresses(s: string, from: number, to: number, out: number[]): boolean {
+function exactAddresses(s: string, from: number, to: number, out: number[]): number {
   out.length = 0;
   let i = from;
   while (i < to) {
@@ -539,7 +520,7 @@ function exactAddresses(s: string, from: number, to: number, out: number[]): boo
       i++;
       continue;
     }
-    if (c !== 0x30 || s.charCodeAt(i + 1) !== 0x78) return false;
+    if (c !== 0x30 || s.charCodeAt(i + 1) !== 0x78) return i;
     let v = 0;
     let j = i + 2;
     for (; j < to; j++) {
@@ -548,11 +529,11 @@ function exactAddresses(s: string, from: number, to: number, out: number[]): boo
       if (d < 0) break;
       v = v * 16 + d;
     }
-    if (j === i + 2 || j - i - 2 > EXACT_HEX_DIGITS || (j < to && c !== 0x20 && c !== 0x09)) return false;
+    if (j === i + 2 || j - i - 2 > EXACT_HEX_DIGITS || (j < to && c !== 0x20 && c !== 0x09)) return i;
     out.push(v);
     i = j;
   }
-  return true;
+  return to;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -772,8 +753,6 @@ export class GoroutineDebug1Stream {
   private d: Debug1Dump | null = null;
   /** The record being read holds only addresses symbolised before: its `#` lines are passed over. */
   private known = false;
-  /** The addresses of the record line being read by `plainRecords`. */
-  private readonly values: number[] = [];
 
   push(piece: string): void {
     this.r.push(piece, this.r.offset);
@@ -822,7 +801,6 @@ export class GoroutineDebug1Stream {
     const t = r.scanText;
     const d = this.d!;
     if (t === null) return;
-    const values = this.values;
     const n = t.length;
     let p = r.scanAt;
     let lines = 0;
@@ -838,20 +816,18 @@ export class GoroutineDebug1Stream {
       }
       if (k === p || k + 5 > n || t.charCodeAt(k) !== 0x20 || t.charCodeAt(k + 1) !== 0x40 || !t.startsWith(' 0x', k + 2)) break;
       const eol = t.indexOf('\n', k);
-      if (eol < 0 || !exactAddresses(t, k + 2, eol, values)) break; // (a CR before the newline is no address either)
+      if (eol < 0 || exactAddresses(t, k + 2, eol, lineValues) !== eol) break; // (a CR before the newline is no address either)
       d.startRecord(count);
       this.symbols.startRecord();
-      d.stacks.pushValues(values);
+      d.stacks.pushValues(lineValues);
       this.known = d.stacks.symbolisedBefore();
       p = eol + 1;
       lines++;
       if (!this.known) break;
-      while (p + 1 < n && t.charCodeAt(p) === 0x23 && t.charCodeAt(p + 1) === 0x09) {
-        const end = t.indexOf('\n', p);
-        if (end < 0) break;
-        p = end + 1;
-        lines++;
-      }
+      r.passScanned(p, lines);
+      r.skipLinesOpening(0x23, 0x09);
+      p = r.scanAt;
+      lines = 0;
       if (p >= n || t.charCodeAt(p) !== 0x0a) break;
       this.known = false;
       d.endRecord();
@@ -957,7 +933,7 @@ function debug1Profile(all: Debug1Dump[], skipped: SkippedLines, hasText: boolea
   const value = [0];
   for (let i = 0; i < counts.length; i++) {
     stacks.emit(b, dump.stackOf[i]!);
-    const labels = dump.labelsOf.size === 0 ? undefined : dump.labelsOf.get(i);
+    const labels = dump.labelsOf.get(i);
     if (labels !== undefined) for (const [k, v] of labels) b.label(k, v);
     value[0] = counts[i]!;
     b.endSample(value);

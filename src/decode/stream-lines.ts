@@ -93,7 +93,8 @@ export class StreamLines {
     const t = this.text;
     let p = this.pos;
     let n = 0;
-    while (t.charCodeAt(p) === a && t.charCodeAt(p + 1) === b) {
+    // (every index looked at is below the text's length: one past it undoes the optimised loop)
+    while (p + 1 < t.length && t.charCodeAt(p) === a && t.charCodeAt(p + 1) === b) {
       const end = t.indexOf('\n', p);
       if (end < 0) break;
       p = end + 1;

@@ -19,6 +19,12 @@ const work = path.join(root, 'bench', '.work');
 const big = path.join(work, 'big');
 const RUNS = Number(process.env.RUNS ?? 3);
 const SHORT_RUNS = Number(process.env.SHORT_RUNS ?? 9);
+/**
+ * The address space a peer that holds a whole input in memory may take (PEER_MEMORY_LIMIT, in
+ * bytes): the machine's memory less 4 GiB for the rest, and never less than 10 GiB. The more it
+ * has, the longer such a peer runs before it is stopped, and the closer an upper bound gets.
+ */
+const peerMemoryLimit = Number(process.env.PEER_MEMORY_LIMIT ?? Math.max(10 * 2 ** 30, os.totalmem() - 4 * 2 ** 30));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pprof-diag-bench-'));
 const progress = (s) => process.stderr.write(`bench: ${s}\n`);
 
@@ -97,7 +103,7 @@ function runTurn({ label, cmd, args, opts: { timeoutMs = 900_000, okStatus = [0]
   progress(`${label} [${i + 1}/${runs}]: ${(r.ms / 1000).toFixed(2)} s, ${r.mib.toFixed(0)} MiB, ${note}`);
   if (r.timedOut) st.result = { failed: `> ${timeoutMs / 1000} s (stopped)`, timedOutMs: timeoutMs, mib: r.mib };
   // stopped at its memory limit: it would have taken longer than it ran, and more memory
-  else if (r.outOfMemory) st.result = { failed: `> ${secs(r.ms)} (out of memory at its ${(memoryLimit / 2 ** 30).toFixed(0)} GiB limit)`, timedOutMs: r.ms, mib: r.mib };
+  else if (r.outOfMemory) st.result = { failed: `> ${secs(r.ms)} (out of memory at its ${(memoryLimit / 2 ** 30).toFixed(1)} GiB limit)`, timedOutMs: r.ms, mib: r.mib };
   else if (!okStatus.includes(r.status)) st.result = { failed: `exit ${r.status}: ${r.stderr.slice(0, 120)}` };
   else {
     st.ms.push(r.ms);
@@ -197,11 +203,11 @@ function heapRows() {
 // 414 MB trace: against `go tool trace -pprof=sync` (reads every event, writes the blocking
 // profile) and x/exp/trace reading every event and transition stack (bench/tracebench, one read
 // per process), all whole processes; our peak RSS. `go tool trace` holds the whole parsed trace
-// (about 55 × the file): its address space is limited to PEER_MEMORY_LIMIT (default 10 GiB) so
+// (about 55 × the file): its address space is limited to PEER_MEMORY_LIMIT (peerMemoryLimit) so
 // it cannot take the machine's memory; stopped there, the ratio is an upper bound. The same pair
 // on the 4× trace, which fits.
 function traceRows() {
-  const memoryLimit = Number(process.env.PEER_MEMORY_LIMIT ?? 10 * 2 ** 30);
+  const memoryLimit = peerMemoryLimit;
   for (const name of ['trace-414mb.trace', 'trace-104mb.trace']) {
     const file = input(name);
     const a = oursMeasure(name, file, 'text');
@@ -257,7 +263,7 @@ function bombRow() {
     runs: 1,
     timeoutMs: 60_000,
     okStatus: [0, 1],
-    memoryLimit: Number(process.env.PEER_MEMORY_LIMIT ?? 10 * 2 ** 30), // it inflates all 10 GiB
+    memoryLimit: peerMemoryLimit, // it inflates all 10 GiB
   });
   const ok = !a.failed && a.ms <= 1000 && mbOf(a.mib) <= 300;
   row(
@@ -363,7 +369,7 @@ the same job as \`go tool trace -pprof=sync\`); the in-process row times the dec
 uncompressed bytes only. panicparse runs as \`panicparse -no-color -parse=false FILE\` (parse,
 group identical stacks, print the groups, without reading Go sources for argument types);
 x/exp/trace as bench/tracebench reading every event once. A peer stopped at its limit of time
-(\`PANICPARSE_LIMIT\`, 300 s) or of address space (\`PEER_MEMORY_LIMIT\`, 10 GiB, for
+(\`PANICPARSE_LIMIT\`, 300 s) or of address space (\`PEER_MEMORY_LIMIT\`, ${(peerMemoryLimit / 2 ** 30).toFixed(1)} GiB here, for
 \`go tool trace\`, which holds the whole parsed trace, and \`go tool pprof\` on the bomb) is shown
 as such, after one run, and the ratio against it is an upper bound.
 

@@ -146,6 +146,47 @@ describe('a debug=2 dump read from its bytes in pieces (the command line)', () =
     });
   }
 
+  // a debug=1 dump read from its bytes (GoroutineDebug1Stream.pushBytes): every dump of the
+  // samples and the corpus, and mechanical variants of real ones, give the whole text's outcome
+  async function outcomeOf(f: () => Promise<Profile>): Promise<Profile | string> {
+    try {
+      return await f();
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  }
+  const sizesFor = (n: number) => (n <= 100_000 ? [7, 4096, 1 << 20] : [4096, 1 << 20]);
+  for (const { name, text } of texts1) {
+    it(`${name}: the profile of the whole text from its bytes, in pieces read into one buffer`, async () => {
+      const whole = outcome(() => decodeGoroutineDebug1(text));
+      const bytes = new TextEncoder().encode(text);
+      for (const size of sizesFor(bytes.length)) {
+        expect(await outcomeOf(() => decodeDumpPieces(inOneBuffer(bytes, size), 'debug1')), `pieces of ${size}`).toEqual(whole);
+      }
+    });
+  }
+
+  const forms = readFileSync(path.join(repoRoot, 'samples/goroutine-forms/go1.27/goroutine.debug1.txt'), 'latin1');
+  const record = /^(\d+ @)((?: 0x[0-9a-f]+)+)$/gm;
+  const variants: [string, string][] = [
+    ['CRLF line ends', real1.toString('latin1').replace(/\n/g, '\r\n')],
+    ['addresses zero-padded', real1.toString('latin1').replace(record, (_, head: string, pcs: string) => head + pcs.replace(/0x([0-9a-f]+)/g, (_m, h: string) => '0x' + h.padStart(16, '0')))],
+    ['addresses in upper case', real1.toString('latin1').replace(record, (_, head: string, pcs: string) => head + pcs.replace(/0x([0-9a-f]+)/g, (_m, h: string) => '0x' + h.toUpperCase()))],
+    ['two dumps, one after the other', forms + real1.toString('latin1')],
+    ['no newline at the end', real1.toString('latin1').replace(/\n+$/, '')],
+    ['blank lines doubled, a log line between records', real1.toString('latin1').replace(/\n\n/g, '\n\n\n').replace(/\n\n(\d+ @)/, '\n\nlevel=info msg=dump\n$1')],
+  ];
+  for (const [name, text] of variants) {
+    it(`a real debug=1 dump with ${name}: the profile of the whole text from its bytes`, async () => {
+      const whole = outcome(() => decodeGoroutineDebug1(text));
+      expect(typeof whole).not.toBe('string');
+      const bytes = new TextEncoder().encode(text);
+      for (const size of [7, 4096, 1 << 20]) {
+        expect(await outcomeOf(() => decodeDumpPieces(inOneBuffer(bytes, size), 'debug1')), `pieces of ${size}`).toEqual(whole);
+      }
+    });
+  }
+
   it('wide characters keep their bytes together: a piece ends before a character it cannot finish', () => {
     const b = new TextEncoder().encode('a😀ä');
     expect(wholeCharsEnd(b)).toBe(b.length);

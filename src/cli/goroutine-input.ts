@@ -86,7 +86,9 @@ export async function decodeDumpPieces(pieces: AsyncIterable<Uint8Array>, form: 
     if (isAscii(b)) {
       // in pieces short enough to be strings of the heap's young generation (ASCII_PIECE), of whole lines
       const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
-      for (let at = 0; at < buf.length; ) {
+      // a debug=1 dump's whole lines read from the bytes, most of them never made strings
+      const read = reader instanceof GoroutineDebug1Stream ? reader.pushBytes(buf, 0, buf.length) : 0;
+      for (let at = read; at < buf.length; ) {
         let end = Math.min(buf.length, at + ASCII_PIECE);
         // (a line longer than a piece is cut where the piece ends)
         const lines = end < buf.length ? linesEnd(buf, at, end) : end;

@@ -536,6 +536,40 @@ function exactAddresses(s: string, from: number, to: number, out: number[]): num
   return to;
 }
 
+/** exactAddresses over the bytes of ASCII text (GoroutineDebug1Stream.pushBytes). */
+function exactAddressBytes(b: Uint8Array, from: number, to: number, out: number[]): number {
+  out.length = 0;
+  let i = from;
+  while (i < to) {
+    let c = b[i]!;
+    if (c === 0x20 || c === 0x09) {
+      i++;
+      continue;
+    }
+    if (c !== 0x30 || b[i + 1] !== 0x78) return i;
+    let v = 0;
+    let j = i + 2;
+    for (; j < to; j++) {
+      c = b[j]!;
+      const d = hexDigit(c);
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    if (j === i + 2 || j - i - 2 > EXACT_HEX_DIGITS || (j < to && c !== 0x20 && c !== 0x09)) return i;
+    out.push(v);
+    i = j;
+  }
+  return to;
+}
+
+/** The text of ASCII bytes b[from, to). */
+function asciiText(b: Uint8Array, from: number, to: number): string {
+  if (to - from <= 1024) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
+  return asciiDecoder.decode(b.subarray(from, to));
+}
+
+const asciiDecoder = new TextDecoder();
+
 // ---------------------------------------------------------------------------------------------
 // debug=1 count profiles
 
@@ -767,6 +801,76 @@ export class GoroutineDebug1Stream {
     return debug1Profile(this.dumps, this.skipped, this.r.hasText);
   }
 
+  /**
+   * Reads the whole lines of the bytes b[from, to), ASCII text pushed as bytes rather than as a
+   * string, as `read()` would read them, and returns where it stopped: before a last line not
+   * ended by a newline, which is to be pushed as text. Records in the form Go writes (see
+   * `plainRecords`) are read from the bytes, and a known record's `#` lines passed over as bytes,
+   * so most of a dump never becomes a string; any other line is made one and read as `read()`
+   * reads it. Reads nothing while pushed text waits for the end of its last line.
+   */
+  pushBytes(b: Uint8Array, from: number, to: number): number {
+    const r = this.r;
+    if (!r.idle) return from;
+    let p = from;
+    // the bytes and lines read since the text reader was last told (passOutside)
+    let told = from;
+    let lines = 0;
+    let text = false;
+    for (;;) {
+      const eol = b.indexOf(0x0a, p);
+      if (eol < 0 || eol >= to) break;
+      const d = this.d;
+      const c = b[p]!;
+      lines++;
+      if (d !== null && (c === 0x23 /* # */ ? !d.open || (this.known && b[p + 1] === 0x09) : this.plainRecordBytes(b, p, eol, d))) {
+        p = eol + 1; // a known record's symbol line, a comment outside a record, or a record read
+        text = true;
+        // and the known record's symbol lines that follow
+        while (this.known && p + 1 < to && b[p] === 0x23 && b[p + 1] === 0x09) {
+          const end = b.indexOf(0x0a, p);
+          if (end < 0 || end >= to) break;
+          p = end + 1;
+          lines++;
+        }
+        continue;
+      }
+      if (eol === p) {
+        this.known = false;
+        d?.endRecord(); // a blank line
+        p++;
+        continue;
+      }
+      const line = asciiText(b, p, b[eol - 1] === 0x0d ? eol - 1 : eol);
+      p = eol + 1;
+      if (!text && line.trim() !== '') text = true;
+      r.passOutside(p - told, lines, text);
+      told = p;
+      lines = 0;
+      this.line(line);
+    }
+    r.passOutside(p - told, lines, text);
+    return p;
+  }
+
+  /** A `COUNT @ 0x…` line in b[p, eol) as plainRecords reads it (false: another line, nothing read). */
+  private plainRecordBytes(b: Uint8Array, p: number, eol: number, d: Debug1Dump): boolean {
+    let k = p;
+    let count = 0;
+    for (; k < eol && k - p < 15; k++) {
+      const c = b[k]!;
+      if (c < 0x30 || c > 0x39) break;
+      count = count * 10 + (c - 0x30);
+    }
+    if (k === p || k + 5 > eol || b[k] !== 0x20 || b[k + 1] !== 0x40 || b[k + 2] !== 0x20 || b[k + 3] !== 0x30 || b[k + 4] !== 0x78) return false;
+    if (exactAddressBytes(b, k + 2, eol, lineValues) !== eol) return false;
+    d.startRecord(count);
+    this.symbols.startRecord();
+    d.stacks.pushValues(lineValues);
+    this.known = d.stacks.symbolisedBefore();
+    return true;
+  }
+
   private read(): void {
     const r = this.r;
     for (;;) {
@@ -779,11 +883,16 @@ export class GoroutineDebug1Stream {
         return; // (next() moves on only past a whole line)
       }
       if (line === null) return;
-      if (line.length > 0 && line.charCodeAt(0) === 0x23 /* # */) this.commentLine(line);
-      else {
-        this.known = false;
-        this.otherLine(line);
-      }
+      this.line(line);
+    }
+  }
+
+  /** A line: a `#` line, or another. */
+  private line(line: string): void {
+    if (line.length > 0 && line.charCodeAt(0) === 0x23 /* # */) this.commentLine(line);
+    else {
+      this.known = false;
+      this.otherLine(line);
     }
   }
 

@@ -117,6 +117,26 @@ export class StreamLines {
     return this.pos;
   }
 
+  /** Whether every whole line held has been read (none peeked): the text reader waits for more. */
+  get idle(): boolean {
+    return this.peeked === null && this.pos === this.text.length;
+  }
+
+  /**
+   * Counts `chars` characters in `lines` whole lines that a reader read itself after all the
+   * text held (`idle`), as if they had been pushed and read; `text`: some of them held more than
+   * white space.
+   */
+  passOutside(chars: number, lines: number, text: boolean): void {
+    if (chars === 0) return;
+    this.base = this.offset + chars;
+    this.text = '';
+    this.pos = 0;
+    this.lineNo += lines;
+    this.lastChar = 0x0a;
+    if (text) this.anyText = true;
+  }
+
   /** Moves past `lines` whole lines a reader scanned in `scanText`, to its position `to`. */
   passScanned(to: number, lines: number): void {
     this.pos = to;

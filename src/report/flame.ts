@@ -11,7 +11,7 @@
 
 import type { LocationRows, Profile } from '../model/profile.js';
 import { resized, withRoom } from '../model/builder.js';
-import { singleLineNames, stackClasses } from '../model/stacks.js';
+import { classTotals, singleLineNames, stackClasses } from '../model/stacks.js';
 import type { SampleMarks } from '../analyze/sample-marks.js';
 import { frameClass, type FrameClass } from '../analyze/finding-kit.js';
 import { formatCount } from '../model/units.js';
@@ -227,7 +227,8 @@ function hash(parent: number, name: number): number {
  */
 interface CallTree {
   trie: Trie;
-  leaf: Int32Array;
+  /** Sample i's last node (its leaf), -1 for a sample that weighs nothing. */
+  leafOf: (i: number) => number;
   /** Set when the samples were walked a class at a time (stackClasses): each class's leaf, where all its samples end (-1: none weighs). */
   classLeaf: Int32Array | null;
   /** Each node's depth (the root 0), once marks ask for it. */
@@ -247,37 +248,63 @@ function callTree(p: Profile, si: number): CallTree {
 /**
  * The call tree of the samples, weighed by one sample type. A sample's value goes to its leaf
  * only, and the tree sums it into the callers once at the end, so a frame costs its lookup and no
- * write to a node it merely passes through.
+ * write to a node it merely passes through. A goroutine profile's samples of one class (stacks
+ * whose function names read alike) end at one leaf: each class is walked once, with its
+ * samples' values summed (classTotals), and no sample is looked at one by one.
  */
 function buildTree(p: Profile, si: number): CallTree {
   const nTypes = p.sampleTypes.length;
-  const { stackStart, stack, values } = p.samples;
-  const { lineStart, lineCount } = p.locations;
-  const fnOfLine = p.lines.function;
-  const names = p.functions.name;
-  const single = singleLineNames(p);
+  const values = p.samples.values;
+  if (p.kind === 'goroutine' || p.kind === 'goroutineleak') {
+    const classes = stackClasses(p);
+    const sums = nTypes ? classTotals(p, si) : new Float64Array(classes.first.length);
+    const t = new Trie(framesOf(classes.first, p.samples.stackStart));
+    const walk = stackWalker(p, t);
+    const classLeaf = new Int32Array(classes.first.length).fill(-1);
+    for (let c = 0; c < classLeaf.length; c++) {
+      const v = sums[c]!;
+      if (v === 0) continue;
+      if (v < 0) t.negative = true;
+      const node = walk(classes.first[c]!);
+      t.value[node] += v;
+      classLeaf[c] = node;
+    }
+    t.sumUp();
+    const n = p.samples.length;
+    const leafOf = (i: number): number => (i < n && values[i * nTypes + si] !== 0 ? classLeaf[classes.of[i]!]! : -1);
+    return { trie: t, leafOf, classLeaf };
+  }
+  const t = new Trie(p.samples.length);
+  const walk = stackWalker(p, t);
   const leaf = new Int32Array(p.samples.length).fill(-1);
-  // a goroutine profile's samples of one class (stacks whose function names read alike) end at
-  // one leaf: a class is walked once, its other samples weigh on its leaf
-  const classes = p.kind === 'goroutine' || p.kind === 'goroutineleak' ? stackClasses(p) : null;
-  const classLeaf = classes === null ? null : new Int32Array(classes.first.length).fill(-1);
-  const t = new Trie(classes === null ? p.samples.length : framesOf(classes.first, stackStart));
-  // the node after each location of the last sample walked, root side first: a sample that
-  // starts with the same locations (as neighbours in a profile often do) starts below them
-  let after: Int32Array = new Int32Array(256);
-  const words = new DataView(stack.buffer, stack.byteOffset, stack.byteLength);
-  let prevStart = 0;
-  let prevEnd = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const v = nTypes ? values[i * nTypes + si]! : 0;
     if (v === 0) continue;
     if (v < 0) t.negative = true;
-    const known = classLeaf === null ? -1 : classLeaf[classes!.of[i]!]!;
-    if (known >= 0) {
-      t.value[known] += v;
-      leaf[i] = known;
-      continue;
-    }
+    const node = walk(i);
+    t.value[node] += v;
+    leaf[i] = node;
+  }
+  t.sumUp();
+  return { trie: t, leafOf: (i) => leaf[i] ?? -1, classLeaf: null };
+}
+
+/**
+ * Walks sample i's frames into the trie, root first, and returns its last node. The node after
+ * each location of the stack walked last is kept, root side first: a stack that starts with the
+ * same locations (as neighbours in a profile often do) starts below them.
+ */
+function stackWalker(p: Profile, t: Trie): (i: number) => number {
+  const { stackStart, stack } = p.samples;
+  const { lineStart, lineCount } = p.locations;
+  const fnOfLine = p.lines.function;
+  const names = p.functions.name;
+  const single = singleLineNames(p);
+  let after: Int32Array = new Int32Array(256);
+  const words = new DataView(stack.buffer, stack.byteOffset, stack.byteLength);
+  let prevStart = 0;
+  let prevEnd = 0;
+  return (i) => {
     const start = stackStart[i]!;
     const end = stackStart[i + 1]!;
     after = withRoom(after, end - start);
@@ -294,12 +321,8 @@ function buildTree(p: Profile, si: number): CallTree {
       else for (let l = lineStart[loc]! + lineCount[loc]! - 1, first = lineStart[loc]!; l >= first; l--) node = t.child(node, names[fnOfLine[l]!]!);
       after[j] = node;
     }
-    t.value[node] += v;
-    leaf[i] = node;
-    if (classLeaf !== null) classLeaf[classes!.of[i]!] = node;
-  }
-  t.sumUp();
-  return { trie: t, leaf, classLeaf };
+    return node;
+  };
 }
 
 /**
@@ -343,7 +366,7 @@ function markedNodes(tree: CallTree, p: Profile, marks: SampleMarks): Map<number
     const lastAt = tree.classLeaf !== null ? new Int32Array(t.count) : null;
     for (let x = 0; x < marks.rows.length; x++) {
       const m = marks.marks[x]!;
-      const leaf = tree.leaf[marks.rows[x]!] ?? -1;
+      const leaf = tree.leafOf(marks.rows[x]!);
       if (leaf <= 0) continue;
       if (lastAt !== null) {
         if (lastAt[leaf]! > 0 && marks.marks[lastAt[leaf]! - 1] === m) continue;
@@ -362,7 +385,7 @@ function markedNodes(tree: CallTree, p: Profile, marks: SampleMarks): Map<number
     const done = new Uint8Array(t.count);
     for (let i = 0; i < of.length; i++) {
       const m = byClass[of[i]!];
-      const leaf = tree.leaf[i]!;
+      const leaf = tree.leafOf(i);
       if (m === undefined || leaf <= 0 || done[leaf]) continue;
       done[leaf] = 1;
       mark(leaf, m);

@@ -382,11 +382,7 @@ export function sampleTypeSummaries(p: Profile): SampleTypeSummary[] {
 /** Number of goroutines a goroutine-kind profile describes. */
 export function goroutineCount(p: Profile): number {
   if (p.goroutines !== null) return p.goroutines.length;
-  const nTypes = p.sampleTypes.length;
-  if (nTypes > 0) return sampleTypeTotals(p)[0]!;
-  let n = 0;
-  for (let i = 0; i < p.samples.length; i++) n += p.samples.values[i * nTypes]!;
-  return n;
+  return p.sampleTypes.length > 0 ? sampleTypeTotals(p)[0]! : 0;
 }
 
 /** The index of a sample type named like `--sample-index` (inuse_space, or its number); null when the profile has none such. */

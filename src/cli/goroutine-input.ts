@@ -2,9 +2,9 @@
  * A goroutine dump, debug=1 or debug=2 (plain or gzip'd), read as it comes: its bytes turned
  * into text a piece at a time and handed to its reader (a debug=1 reader takes ASCII bytes as
  * they are, and makes strings only of the lines it must), so that a dump of hundreds of
- * megabytes is decoded in memory bounded by its distinct stacks, not by the file. Only a dump whose head
- * shows it clean (no paste damage to repair, which needs the whole text) goes this way; the
- * decoders read anything else whole, as before.
+ * megabytes is decoded in memory bounded by its distinct stacks, not by the file. Only a dump
+ * whose head shows it clean (no paste damage to repair, which needs the whole text) goes this
+ * way; the decoders read anything else whole, as before.
  */
 
 import { Buffer, isAscii } from 'node:buffer';

@@ -25,7 +25,6 @@ export interface ServeFlags extends LimitFlags {
   ignore: string[];
 }
 
-
 /** Opens the page in the desktop's browser (xdg-open, open, start); says so when there is none. */
 function openBrowser(url: string, io: Io): void {
   const cmd = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];

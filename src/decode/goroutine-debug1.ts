@@ -28,6 +28,7 @@ import type { Profile, ProfileKind } from '../model/profile.js';
 import { goVersionFromPaths } from './infer.js';
 import { SkippedLines } from './skipped.js';
 import { NEED_MORE, StreamLines } from './stream-lines.js';
+import { decodeUtf8 } from './trace/bytes.js';
 import { formatCount } from '../model/units.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -536,7 +537,11 @@ function exactAddresses(s: string, from: number, to: number, out: number[]): num
   return to;
 }
 
-/** exactAddresses over the bytes of ASCII text (GoroutineDebug1Stream.pushBytes). */
+/**
+ * exactAddresses over the bytes of ASCII text (GoroutineDebug1Stream.pushBytes): the same scan,
+ * kept as a twin rather than one function over a character accessor, which V8 would not inline
+ * in this loop over every address of a dump. A change to one is a change to both.
+ */
 function exactAddressBytes(b: Uint8Array, from: number, to: number, out: number[]): number {
   out.length = 0;
   let i = from;
@@ -561,14 +566,6 @@ function exactAddressBytes(b: Uint8Array, from: number, to: number, out: number[
   }
   return to;
 }
-
-/** The text of ASCII bytes b[from, to). */
-function asciiText(b: Uint8Array, from: number, to: number): string {
-  if (to - from <= 1024) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
-  return asciiDecoder.decode(b.subarray(from, to));
-}
-
-const asciiDecoder = new TextDecoder();
 
 // ---------------------------------------------------------------------------------------------
 // debug=1 count profiles
@@ -841,7 +838,7 @@ export class GoroutineDebug1Stream {
         p++;
         continue;
       }
-      const line = asciiText(b, p, b[eol - 1] === 0x0d ? eol - 1 : eol);
+      const line = decodeUtf8(b, p, b[eol - 1] === 0x0d ? eol - 1 : eol);
       p = eol + 1;
       if (!text && line.trim() !== '') text = true;
       r.passOutside(p - told, lines, text);
@@ -864,11 +861,16 @@ export class GoroutineDebug1Stream {
     }
     if (k === p || k + 5 > eol || b[k] !== 0x20 || b[k + 1] !== 0x40 || b[k + 2] !== 0x20 || b[k + 3] !== 0x30 || b[k + 4] !== 0x78) return false;
     if (exactAddressBytes(b, k + 2, eol, lineValues) !== eol) return false;
+    this.startPlainRecord(d, count);
+    return true;
+  }
+
+  /** Opens a record of `count` whose addresses, all exact, are in lineValues (plainRecords, plainRecordBytes). */
+  private startPlainRecord(d: Debug1Dump, count: number): void {
     d.startRecord(count);
     this.symbols.startRecord();
     d.stacks.pushValues(lineValues);
     this.known = d.stacks.symbolisedBefore();
-    return true;
   }
 
   private read(): void {
@@ -926,10 +928,7 @@ export class GoroutineDebug1Stream {
       if (k === p || k + 5 > n || t.charCodeAt(k) !== 0x20 || t.charCodeAt(k + 1) !== 0x40 || !t.startsWith(' 0x', k + 2)) break;
       const eol = t.indexOf('\n', k);
       if (eol < 0 || exactAddresses(t, k + 2, eol, lineValues) !== eol) break; // (a CR before the newline is no address either)
-      d.startRecord(count);
-      this.symbols.startRecord();
-      d.stacks.pushValues(lineValues);
-      this.known = d.stacks.symbolisedBefore();
+      this.startPlainRecord(d, count);
       p = eol + 1;
       lines++;
       if (!this.known) break;

@@ -24,7 +24,6 @@ import { appPage, uploadPage, APP_CSP, PAGE_CSP } from './page.js';
 // (node:http loaded when the server starts rather than by every command that imports this module)
 import { lateRequire } from '../cli/late-require.js';
 
-
 const STATIC_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',

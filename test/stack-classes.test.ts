@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decode } from '../src/decode/index.js';
-import { stackClasses } from '../src/model/stacks.js';
+import { classTotals, stackClasses } from '../src/model/stacks.js';
 import type { Profile } from '../src/model/profile.js';
 import { goroutineBuckets, hiddenFrame, topFunctions } from '../src/analyze/summary.js';
 import { signatureSet } from '../src/analyze/diagnose.js';
@@ -84,6 +84,27 @@ describe('stack classes', () => {
     expect(profiles).toBeGreaterThan(30);
     // dumps of many goroutines parked alike: fewer classes than samples
     expect(fewer).toBeGreaterThan(10);
+  });
+
+  it("sum each class's values as adding up its samples does, every sample type, asked first or after", () => {
+    let checked = 0;
+    for (const file of inputs) {
+      for (const classesFirst of [true, false]) {
+        const p = profileOf(file);
+        if (p === null || p.sampleTypes.length === 0) continue;
+        if (classesFirst) stackClasses(p);
+        const sums = p.sampleTypes.map((_, si) => classTotals(p, si));
+        const c = stackClasses(p);
+        p.sampleTypes.forEach((_, si) => {
+          const want = new Float64Array(c.first.length);
+          for (let i = 0; i < p.samples.length; i++) want[c.of[i]!] += p.samples.values[i * p.sampleTypes.length + si]!;
+          expect(sums[si], `${file} type ${si}`).toEqual(want);
+          expect(classTotals(p, si)).toBe(sums[si]);
+        });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
   });
 
   it('count functions as counting every sample does', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs/minimal.js';
-import { countSample, decodePprof, readProfile, varintEnds, WordView } from '../src/decode/pprof.js';
+import { countSampleRows, decodePprof, readProfile, varintEnds, WordView } from '../src/decode/pprof.js';
 
 const root = path.resolve(__dirname, '..');
 const profiles = ['db-pool-pq/go1.27/goroutine.pb.gz', 'db-pool-pq/go1.27/heap.pb.gz', 'db-conn-churn/go1.27/cpu.pb.gz', 'healthy/go1.27/block.pb.gz'].map((f) =>
@@ -48,9 +48,8 @@ describe('varintEnds', () => {
       const p = decodePprof(bytes);
       const r = protobuf.Reader.create(bytes);
       const m = readProfile(r);
-      const rows = { frames: 0, labels: 0 };
-      const words = new WordView();
-      for (let i = 0; i < m.samples.length; i++) countSample(r, m.samples.start.data[i]!, m.samples.end.data[i]!, rows, words);
+      expect(m.samples.count).toBe(p.samples.length);
+      const rows = countSampleRows(r, m.samples);
       expect(p.samples.stack.length).toBeGreaterThan(0);
       expect(rows.frames).toBe(p.samples.stack.length);
       expect(rows.labels).toBe(p.samples.labelKey.length);

@@ -199,5 +199,5 @@ async function decodeTwice(pieces: () => AsyncIterable<Uint8Array>): Promise<Pro
   for await (const p of pieces()) second.push(p);
   second.end();
   if (i !== samples) throw new DecodeError('the profile changed between its two readings');
-  return assembleProfile(m, t, out.finish());
+  return assembleProfile(m, t, out);
 }

@@ -28,6 +28,7 @@ import type {
   ValueType,
 } from '../model/profile.js';
 import { StringTable } from '../model/strings.js';
+import { knownSampleTypeTotals } from '../model/stacks.js';
 import { inferPprofKind, goVersionFromProfile } from './infer.js';
 
 export type Reader = protobuf.Reader;
@@ -102,6 +103,15 @@ function subEnd(r: Reader): number {
   return end;
 }
 
+/** subEnd, with a length of one byte (below 128) read here. */
+function shortSubEnd(r: Reader): number {
+  if (r.pos >= r.len || r.buf[r.pos]! >= 0x80) return subEnd(r);
+  const n = r.buf[r.pos]!;
+  const end = ++r.pos + n;
+  if (end > r.len) throw truncated(r);
+  return end;
+}
+
 function expectWire(field: string, wt: number, want: number): void {
   if (wt !== want) throw new DecodeError(`field ${field} has wire type ${wt}, expected ${want}: not a pprof profile`);
 }
@@ -117,6 +127,17 @@ export class Spans {
   get length(): number {
     return this.start.length;
   }
+}
+
+/**
+ * The Sample fields found by the first pass, as runs of fields that follow one another (a Go
+ * profile writes them all in one run): each run from its first field's length (past its tag) to
+ * its last field's end; within a run every field after the first starts with SAMPLE_TAG. The
+ * samples are counted, not noted one by one: a profile has hundreds of thousands.
+ */
+export class SampleRuns {
+  readonly runs = new Spans();
+  count = 0;
 }
 
 /** Maps message ids to rows: a dense array when ids are compact, a Map otherwise. */
@@ -273,7 +294,7 @@ const FUNCTION = {
 /** The top-level Profile message after the first pass: where its sub-messages lie, and its scalars. */
 export interface ProfileMessage {
   sampleTypes: Spans;
-  samples: Spans;
+  samples: SampleRuns;
   mappings: Spans;
   locations: Spans;
   functions: Spans;
@@ -300,6 +321,39 @@ function addSpan(r: Reader, field: number, wt: number, spans: Spans): void {
   spans.add(start, r.pos);
 }
 
+/** A Sample field's tag in one byte (field 2, wire type 2), as Go writes each but the first of a run. */
+const SAMPLE_TAG = (2 << 3) | 2;
+
+/**
+ * The Sample fields from the reader (past the first's tag) while they follow one another, as a
+ * profile's samples do, as one run from the first's length: each next tag read as its byte, each
+ * length below 16,384 as its one or two bytes. The reader is left at the first field that is not
+ * a sample.
+ */
+function sampleRun(r: Reader, wt: number, samples: SampleRuns): void {
+  const from = r.pos;
+  subStart(r, PROFILE.sample, wt);
+  const buf = r.buf;
+  const len = r.len;
+  let pos = r.pos;
+  let count = 1;
+  while (pos < len && buf[pos] === SAMPLE_TAG) {
+    let end: number;
+    if (pos + 1 < len && buf[pos + 1]! < 0x80) end = pos + 2 + buf[pos + 1]!;
+    else if (pos + 2 < len && buf[pos + 2]! < 0x80) end = pos + 3 + ((buf[pos + 1]! & 0x7f) | (buf[pos + 2]! << 7));
+    else {
+      r.pos = pos + 1;
+      end = subEnd(r);
+    }
+    if (end > len) throw truncated(r);
+    pos = end;
+    count++;
+  }
+  r.pos = pos;
+  samples.runs.add(from, pos);
+  samples.count += count;
+}
+
 /** Where the sub-message at the reader starts; the reader is left at its end. */
 function subStart(r: Reader, field: number, wt: number): number {
   if (wt !== 2) expectWire(String(field), wt, 2);
@@ -313,7 +367,7 @@ function subStart(r: Reader, field: number, wt: number): number {
 export function readProfile(r: Reader): ProfileMessage {
   const m: ProfileMessage = {
     sampleTypes: new Spans(),
-    samples: new Spans(),
+    samples: new SampleRuns(),
     mappings: new Spans(),
     locations: new Spans(),
     functions: new Spans(),
@@ -336,7 +390,7 @@ export function readProfile(r: Reader): ProfileMessage {
         addSpan(r, field, wt, m.sampleTypes);
         break;
       case PROFILE.sample:
-        addSpan(r, field, wt, m.samples);
+        sampleRun(r, wt, m.samples);
         break;
       case PROFILE.mapping:
         addSpan(r, field, wt, m.mappings);
@@ -662,6 +716,8 @@ function readLocations(r: Reader, spans: Spans, fnIndex: IdIndex, mapIndex: IdIn
 /** The samples as rows: values, stacks (location rows, leaf first) and labels in columns. */
 export class SampleColumns {
   readonly values: Float64Array;
+  /** Each sample type's values summed as they are read (sampleTypeTotals). */
+  readonly totals: Float64Array;
   readonly stackStart: Uint32Array;
   readonly stack: Column<LocationRows>;
   readonly labelStart: Uint32Array;
@@ -682,6 +738,7 @@ export class SampleColumns {
     this.labelNum = new Float64Column(labels);
     this.labelUnit = new Uint32Column(labels);
     this.values = new Float64Array(length * nTypes);
+    this.totals = new Float64Array(nTypes);
     this.stackStart = new Uint32Array(length + 1);
     const rowType = locations <= 0x100 ? Uint8Array : locations <= 0x10000 ? Uint16Array : Uint32Array;
     this.stack = new Column<LocationRows>(rowType, Math.max(64, rows.frames));
@@ -777,14 +834,17 @@ function readPackedLocationIds(r: Reader, i: number, end: number, locIndex: IdIn
 export function readSample(r: Reader, i: number, end: number, locIndex: IdIndex, refs: StringRefs, out: SampleColumns): void {
   const nTypes = out.nTypes;
   const values = out.values;
+  const totals = out.totals;
   let nValues = 0;
+  const buf = r.buf;
   while (r.pos < end) {
-    const tag = r.uint32();
+    // (a tag of one byte read here: every field of a Sample has one)
+    const tag = buf[r.pos]! < 0x80 ? buf[r.pos++]! : r.uint32();
     const f = tag >>> 3;
     const wt = tag & 7;
     if (f === SAMPLE.location_id) {
       if (wt === 2) {
-        readPackedLocationIds(r, i, subEnd(r), locIndex, out.stack);
+        readPackedLocationIds(r, i, shortSubEnd(r), locIndex, out.stack);
       } else {
         expectWire('sample.location_id', wt, 0);
         const id = varint64(r, false);
@@ -794,16 +854,22 @@ export function readSample(r: Reader, i: number, end: number, locIndex: IdIndex,
       }
     } else if (f === SAMPLE.value) {
       if (wt === 2) {
-        const pend = subEnd(r);
+        const pend = shortSubEnd(r);
         while (r.pos < pend) {
           const v = varint64(r, true);
-          if (nValues < nTypes) values[i * nTypes + nValues] = v;
+          if (nValues < nTypes) {
+            values[i * nTypes + nValues] = v;
+            totals[nValues] += v;
+          }
           nValues++;
         }
       } else {
         expectWire('sample.value', wt, 0);
         const v = varint64(r, true);
-        if (nValues < nTypes) values[i * nTypes + nValues] = v;
+        if (nValues < nTypes) {
+          values[i * nTypes + nValues] = v;
+          totals[nValues] += v;
+        }
         nValues++;
       }
     } else if (f === SAMPLE.label && wt === 2) {
@@ -826,15 +892,32 @@ export function readSample(r: Reader, i: number, end: number, locIndex: IdIndex,
  * deep stacks holds hundreds of millions of ids, and a label a sample). An estimate only: a
  * damaged sample is left to the real reading to name.
  */
-function countSampleRows(r: Reader, spans: Spans): { frames: number; labels: number } {
+export function countSampleRows(r: Reader, samples: SampleRuns): { frames: number; labels: number } {
   const rows = { frames: 0, labels: 0 };
   const words = new WordView();
   try {
-    for (let i = 0; i < spans.length; i++) countSample(r, spans.start.data[i]!, spans.end.data[i]!, rows, words);
+    eachSample(r, samples, (_i, end) => countSample(r, r.pos, end, rows, words));
   } catch {
     // damaged: the samples' own reading says where
   }
   return rows;
+}
+
+/** Each sample of the runs, in order: `read(i, end)` with the reader at the start of sample i, which ends at `end`. */
+function eachSample(r: Reader, samples: SampleRuns, read: (i: number, end: number) => void): void {
+  const { start, end } = samples.runs;
+  let i = 0;
+  for (let k = 0; k < samples.runs.length; k++) {
+    const runEnd = end.data[k]!;
+    r.pos = start.data[k]!;
+    for (;;) {
+      const e = shortSubEnd(r);
+      read(i++, e);
+      if (e >= runEnd) break;
+      // past the next one's tag, SAMPLE_TAG
+      r.pos = e + 1;
+    }
+  }
 }
 
 /** The location ids and labels of one Sample message, [start, end), added to `rows`. */
@@ -898,16 +981,14 @@ export function varintEnds(buf: Uint8Array, words: Uint32Array<ArrayBufferLike>,
  */
 const COUNT_ROWS_FROM = 4 << 20;
 
-function readSamples(r: Reader, spans: Spans, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleTable {
-  // the samples lie between the first's start and the last's end
-  const bytes = spans.length === 0 ? 0 : spans.end.data[spans.length - 1]! - spans.start.data[0]!;
-  const rows = bytes < COUNT_ROWS_FROM ? { frames: bytes, labels: 0 } : countSampleRows(r, spans);
-  const out = new SampleColumns(spans.length, nTypes, locIndex.size, rows);
-  for (let i = 0; i < spans.length; i++) {
-    r.pos = spans.start.data[i]!;
-    readSample(r, i, spans.end.data[i]!, locIndex, refs, out);
-  }
-  return out.finish();
+function readSamples(r: Reader, samples: SampleRuns, nTypes: number, locIndex: IdIndex, refs: StringRefs): SampleColumns {
+  // the samples lie between the first run's start and the last one's end
+  const { runs } = samples;
+  const bytes = runs.length === 0 ? 0 : runs.end.data[runs.length - 1]! - runs.start.data[0]!;
+  const rows = bytes < COUNT_ROWS_FROM ? { frames: bytes, labels: 0 } : countSampleRows(r, samples);
+  const out = new SampleColumns(samples.count, nTypes, locIndex.size, rows);
+  eachSample(r, samples, (i, end) => readSample(r, i, end, locIndex, refs, out));
+  return out;
 }
 
 function decodePprofUnchecked(bytes: Uint8Array): Profile {
@@ -951,7 +1032,8 @@ export function readTables(r: Reader, bytes: Uint8Array, m: ProfileMessage): Ppr
 }
 
 /** The Profile from its message's scalars, its tables and its samples. */
-export function assembleProfile(m: ProfileMessage, t: PprofTables, samples: SampleTable): Profile {
+export function assembleProfile(m: ProfileMessage, t: PprofTables, columns: SampleColumns): Profile {
+  const samples = columns.finish();
   const { strs, refs, sampleTypes } = t;
   const nTypes = sampleTypes.length;
   const strings = StringTable.from(strs);
@@ -989,6 +1071,7 @@ export function assembleProfile(m: ProfileMessage, t: PprofTables, samples: Samp
     goroutines: null,
     warnings: [],
   };
+  knownSampleTypeTotals(profile, Array.from(columns.totals));
   profile.kind = inferPprofKind(profile, defaultName);
   profile.goVersion = goVersionFromProfile(profile);
   return profile;

@@ -1,7 +1,7 @@
 /**
  * Reading stacks out of the columnar model without materialising objects.
  */
-import { withRoom } from './builder.js';
+import { resized, withRoom } from './builder.js';
 import type { Profile } from './profile.js';
 
 /**
@@ -49,6 +49,14 @@ export function sampleTypeTotals(p: Profile): readonly number[] {
   }
   totalsOf.set(p, (totals = sums));
   return totals;
+}
+
+/**
+ * Gives sampleTypeTotals the totals a decoder summed as it read the samples, in sample order as
+ * sampleTypeTotals sums them: one pass fewer over a large profile's values.
+ */
+export function knownSampleTypeTotals(p: Profile, totals: readonly number[]): void {
+  totalsOf.set(p, totals);
 }
 
 /** Name of function row `fn` as written by the producer. */
@@ -113,6 +121,7 @@ export interface StackClasses {
 }
 
 const stackClassesOf = new WeakMap<Profile, StackClasses>();
+const classTotalsOf = new WeakMap<Profile, Map<number, Float64Array>>();
 
 /** A frame of no line in a stack's tokens (a name's string index is never negative). */
 const NO_LINE = -1;
@@ -125,6 +134,10 @@ export function stackClasses(p: Profile): StackClasses {
   // the classes by a hash of their tokens; classes whose hashes are equal, chained
   const byHash = new Map<number, number>();
   const sameHash: number[] = [];
+  // on the way, classTotals of the first sample type (a goroutine profile's counts): no pass of its own
+  const nTypes = p.sampleTypes.length;
+  const values = p.samples.values;
+  let sums = new Float64Array(64);
   for (let i = 0; i < p.samples.length; i++) {
     const h = tokens.read(i);
     const head = byHash.get(h) ?? -1;
@@ -136,22 +149,28 @@ export function stackClasses(p: Profile): StackClasses {
       byHash.set(h, cls);
       tokens.keep();
       c.first.push(i);
+      if (cls === sums.length) sums = resized(sums, 2 * cls);
     }
     c.of[i] = cls;
+    if (nTypes > 0) sums[cls] += values[i * nTypes]!;
   }
   stackClassesOf.set(p, c);
+  if (nTypes > 0) {
+    let bySi = classTotalsOf.get(p);
+    if (bySi === undefined) classTotalsOf.set(p, (bySi = new Map()));
+    bySi.set(0, sums.slice(0, c.first.length));
+  }
   return c;
 }
 
-const classTotalsOf = new WeakMap<Profile, Map<number, Float64Array>>();
-
 /** Per class of stackClasses, its samples' values of sample type `si`, summed (in sample order). */
 export function classTotals(p: Profile, si: number): Float64Array {
+  // (the classes first: they bring the first sample type's sums)
+  const classes = stackClasses(p);
   let bySi = classTotalsOf.get(p);
   if (bySi === undefined) classTotalsOf.set(p, (bySi = new Map()));
   let sums = bySi.get(si);
   if (sums !== undefined) return sums;
-  const classes = stackClasses(p);
   const nTypes = p.sampleTypes.length;
   sums = new Float64Array(classes.first.length);
   for (let i = 0; i < p.samples.length; i++) sums[classes.of[i]!] += p.samples.values[i * nTypes + si]!;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PPROF_PIECES_FROM, readTraceOrBytes } from '../src/cli/trace-input.js';
+import { concatBytes } from '../src/decode/gzip.js';
 import { sniff } from '../src/decode/index.js';
 import { decodePprof } from '../src/decode/pprof.js';
 import { decodePprofPieces } from '../src/decode/pprof-stream.js';
@@ -189,13 +190,10 @@ function topLevelFields(b: Uint8Array): { field: number; rest: Uint8Array }[] {
 }
 
 function join(parts: (Uint8Array | number[])[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(
+    parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))),
+    parts.reduce((n, p) => n + p.length, 0),
+  );
 }
 
 const SAMPLE_TAG = (2 << 3) | 2;

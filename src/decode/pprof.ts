@@ -326,31 +326,19 @@ const SAMPLE_TAG = (2 << 3) | 2;
 
 /**
  * The Sample fields from the reader (past the first's tag) while they follow one another, as a
- * profile's samples do, as one run from the first's length: each next tag read as its byte, each
- * length below 16,384 as its one or two bytes. The reader is left at the first field that is not
- * a sample.
+ * profile's samples do, as one run from the first's length: each next tag read as its byte. The
+ * reader is left at the first field that is not a sample.
  */
 function sampleRun(r: Reader, wt: number, samples: SampleRuns): void {
   const from = r.pos;
   subStart(r, PROFILE.sample, wt);
-  const buf = r.buf;
-  const len = r.len;
-  let pos = r.pos;
   let count = 1;
-  while (pos < len && buf[pos] === SAMPLE_TAG) {
-    let end: number;
-    if (pos + 1 < len && buf[pos + 1]! < 0x80) end = pos + 2 + buf[pos + 1]!;
-    else if (pos + 2 < len && buf[pos + 2]! < 0x80) end = pos + 3 + ((buf[pos + 1]! & 0x7f) | (buf[pos + 2]! << 7));
-    else {
-      r.pos = pos + 1;
-      end = subEnd(r);
-    }
-    if (end > len) throw truncated(r);
-    pos = end;
+  while (r.pos < r.len && r.buf[r.pos] === SAMPLE_TAG) {
+    r.pos++;
+    r.pos = shortSubEnd(r);
     count++;
   }
-  r.pos = pos;
-  samples.runs.add(from, pos);
+  samples.runs.add(from, r.pos);
   samples.count += count;
 }
 

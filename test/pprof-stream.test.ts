@@ -3,7 +3,7 @@
  * large gzip'd profile: for every protobuf profile of the samples and the corpus, the same
  * Profile as the whole content gives, from pieces of many sizes; for damaged ones, an error.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -15,22 +15,12 @@ import { decodePprof } from '../src/decode/pprof.js';
 import { decodePprofPieces } from '../src/decode/pprof-stream.js';
 import { DecodeError } from '../src/model/errors.js';
 import { sampleTypeTotals } from '../src/model/stacks.js';
-import { corpusFile, manifest, repoRoot } from './helpers/corpus.js';
-
-function files(dir: string, out: string[]): string[] {
-  for (const e of readdirSync(dir)) {
-    if (e.startsWith('.')) continue;
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) files(p, out);
-    else out.push(p);
-  }
-  return out;
-}
+import { corpusFile, filesUnder, manifest, repoRoot } from './helpers/corpus.js';
 
 /** Every protobuf profile's content (gzip undone), samples and corpus. */
 function profiles(): { name: string; bytes: Uint8Array }[] {
   const all: { name: string; bytes: Uint8Array }[] = [];
-  for (const f of files(path.join(repoRoot, 'samples'), [])) all.push({ name: path.relative(repoRoot, f), bytes: readFileSync(f) });
+  for (const f of filesUnder(path.join(repoRoot, 'samples'))) all.push({ name: path.relative(repoRoot, f), bytes: readFileSync(f) });
   for (const row of manifest()) all.push({ name: row.path, bytes: corpusFile(row.path) });
   const out: { name: string; bytes: Uint8Array }[] = [];
   for (const { name, bytes } of all) {
@@ -93,7 +83,7 @@ describe('the command line on a large gzip\'d pprof profile', () => {
   // the command line reads gzip'd profiles of 32 MiB or more in pieces; here every gzip'd
   // protobuf capture of the samples goes that way (from 0 bytes), and must read as it reads whole
   const fetch = { timeoutMs: 1000, maxBytes: 1 << 30 };
-  const gzipped = files(path.join(repoRoot, 'samples'), []).filter((f) => f.endsWith('.pb.gz'));
+  const gzipped = filesUnder(path.join(repoRoot, 'samples')).filter((f) => f.endsWith('.pb.gz'));
 
   it('reads each in pieces into the profile the whole file gives', async () => {
     expect(gzipped.length).toBeGreaterThan(20);

@@ -5,28 +5,18 @@
  * however the samples are ordered and whatever their values: fractions, negative values, sums past
  * 2^53.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decode } from '../src/decode/index.js';
 import type { Profile, SampleTable } from '../src/model/profile.js';
 import { forEachFrame } from '../src/model/stacks.js';
 import { topFunctions, type TopEntry } from '../src/analyze/summary.js';
-import { corpusRoot, manifest, repoRoot } from './helpers/corpus.js';
-
-function files(dir: string, out: string[]): string[] {
-  for (const e of readdirSync(dir)) {
-    if (e.startsWith('.')) continue;
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) files(p, out);
-    else out.push(p);
-  }
-  return out;
-}
+import { corpusRoot, filesUnder, manifest, repoRoot } from './helpers/corpus.js';
 
 /** Every profile (not a trace) the samples and the corpus decode to, goroutine profiles as other profiles. */
 function profiles(): { name: string; p: Profile }[] {
-  const names = [...files(path.join(repoRoot, 'samples'), []), ...manifest().map((row) => path.join(corpusRoot, row.path))];
+  const names = [...filesUnder(path.join(repoRoot, 'samples')), ...manifest().map((row) => path.join(corpusRoot, row.path))];
   const out: { name: string; p: Profile }[] = [];
   for (const name of names) {
     if (/\.(json|md|html|go|sh|mod|sum|txt\.top|top\.txt|raw\.txt|summary)$/.test(name)) continue;

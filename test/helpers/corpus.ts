@@ -1,5 +1,5 @@
 /** The shared corpus of real profiles beside the repository, and its manifest. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,4 +61,15 @@ export function golden(rel: string): { summary: GoldenSummary } | { error: strin
   }
   if (existsSync(base + '.error.txt')) return { error: readFileSync(base + '.error.txt', 'utf8') };
   return null;
+}
+
+/** Every file under `dir`, in its subfolders too, but for those whose names start with a dot (.work: builds and caches). */
+export function filesUnder(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir)) {
+    if (e.startsWith('.')) continue;
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) filesUnder(p, out);
+    else out.push(p);
+  }
+  return out;
 }

@@ -12,22 +12,27 @@ import { decode } from '../src/decode/index.js';
 import type { Profile, SampleTable } from '../src/model/profile.js';
 import { forEachFrame } from '../src/model/stacks.js';
 import { topFunctions, type TopEntry } from '../src/analyze/summary.js';
-import { corpusRoot, filesUnder, manifest, repoRoot } from './helpers/corpus.js';
+import { corpusFile, filesUnder, manifest, repoRoot } from './helpers/corpus.js';
 
 /** Every profile (not a trace) the samples and the corpus decode to, goroutine profiles as other profiles. */
 function profiles(): { name: string; p: Profile }[] {
-  const names = [...filesUnder(path.join(repoRoot, 'samples')), ...manifest().map((row) => path.join(corpusRoot, row.path))];
+  const inputs = [
+    // (not the programs, scripts and reference outputs beside the captures)
+    ...filesUnder(path.join(repoRoot, 'samples'))
+      .filter((f) => !/\.(json|go|mjs|sh|mod|sum)$|\.(top|raw)\.txt$/.test(f))
+      .map((f) => ({ name: path.relative(repoRoot, f), bytes: () => new Uint8Array(readFileSync(f)) })),
+    ...manifest().map((row) => ({ name: row.path, bytes: () => corpusFile(row.path) })),
+  ];
   const out: { name: string; p: Profile }[] = [];
-  for (const name of names) {
-    if (/\.(json|md|html|go|sh|mod|sum|txt\.top|top\.txt|raw\.txt|summary)$/.test(name)) continue;
+  for (const { name, bytes } of inputs) {
     let d;
     try {
-      d = decode(new Uint8Array(readFileSync(name)));
+      d = decode(bytes());
     } catch {
       continue;
     }
     if (d.type !== 'profile' || d.profile.sampleTypes.length === 0 || d.profile.samples.length === 0) continue;
-    out.push({ name: path.relative(repoRoot, name), p: { ...d.profile, kind: 'other' } });
+    out.push({ name, p: { ...d.profile, kind: 'other' } });
   }
   return out;
 }
